@@ -1,0 +1,36 @@
+# facepipe — the two commands a new machine needs are `make run` and `make test`.
+SWIFT ?= swift
+BIN := .build/debug/facepipe
+
+.PHONY: setup build run test bench bench-queue release clean-data help
+
+help:
+	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
+	@echo "make test         set up and run the whole test suite against a real PostgreSQL"
+	@echo "make bench-queue  job queue throughput and NOTIFY latency"
+
+setup:
+	@bash scripts/setup.sh
+
+build: setup
+	$(SWIFT) build
+
+run: build
+	$(BIN) serve
+
+test: setup
+	@bash scripts/run-tests.sh
+
+bench: bench-queue
+
+bench-queue: setup
+	$(SWIFT) build -c release
+	.build/release/facepipe bench queue
+
+release: setup
+	$(SWIFT) build -c release
+
+# Removes the embedded cluster and local media (asks nothing: it is for development).
+clean-data:
+	-@bash scripts/test-db.sh stop
+	rm -rf .data

@@ -1,0 +1,102 @@
+import EmbeddedPostgres
+import FacepipeCore
+import Logging
+import Persistence
+import PostgresNIO
+import Queue
+import Server
+import ServiceLifecycle
+
+/// What a facepipe process runs.
+public enum Role: Sendable, Equatable {
+    /// HTTP API, with or without the in-process worker.
+    case serve(withWorker: Bool)
+    /// Worker only (scale-out).
+    case worker
+}
+
+/// Assembles and runs a facepipe process: database (embedded or external), migrations, and the
+/// long-running services in one ServiceGroup so SIGTERM shuts everything down in order
+/// (HTTP first, then the worker drains, then the pool, then the embedded PostgreSQL).
+public enum Runtime {
+    public static func run(_ role: Role, config: AppConfig, logger: Logger) async throws {
+        let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
+        do {
+            _ = try await Database.withClient(url: database.url, poolSize: 2, logger: logger) { client in
+                try await Migrator().migrate(client, logger: logger)
+            }
+            let client = Database.makeClient(url: database.url, poolSize: config.database.poolSize, logger: logger)
+            let queue = JobQueue(client: client, defaultMaxAttempts: config.queue.maxAttempts, logger: logger)
+
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if let embedded = database.embedded { services.append(.init(service: embedded)) }
+            services.append(.init(service: client))
+            let runsWorker = role == .worker || role == .serve(withWorker: true)
+            if runsWorker {
+                let pool = WorkerPool(queue: queue, handlers: makeHandlers(config), config: config.queue, logger: logger)
+                services.append(.init(service: pool))
+            }
+            if case .serve = role {
+                let workerMode = runsWorker ? "in-process" : "disabled"
+                let app = buildApplication(
+                    http: config.http, dependencies: ServerDependencies(client: client, queue: queue, workerMode: workerMode),
+                    logger: logger)
+                services.append(.init(service: app))
+            }
+            let group = ServiceGroup(configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+            try await group.run()
+        } catch {
+            await database.embedded?.stop()
+            throw error
+        }
+    }
+
+    /// Applies migrations and exits (`facepipe migrate`).
+    public static func migrate(config: AppConfig, logger: Logger) async throws -> [Int] {
+        let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
+        do {
+            let applied = try await Database.withClient(url: database.url, poolSize: 2, logger: logger) { client in
+                try await Migrator().migrate(client, logger: logger)
+            }
+            await database.embedded?.stop()
+            return applied
+        } catch {
+            await database.embedded?.stop()
+            throw error
+        }
+    }
+
+    /// The job kinds this build can run.
+    public static func makeHandlers(_ config: AppConfig) -> JobHandlerRegistry {
+        var registry = JobHandlerRegistry()
+        if config.queue.diagnosticJobs { registry.registerDiagnostics() }
+        return registry
+    }
+}
+
+/// The database a process uses: an external server, or the embedded cluster (started here).
+public struct DatabaseRuntime: Sendable {
+    public let url: DatabaseURL
+    /// Set when this process started or attached to the embedded cluster.
+    public let embedded: EmbeddedPostgres?
+
+    public static func prepare(_ config: DatabaseConfig, logger: Logger) async throws -> DatabaseRuntime {
+        switch config.target {
+        case .external(let url):
+            logger.info("using external PostgreSQL", metadata: ["database": "\(url)"])
+            return DatabaseRuntime(url: url, embedded: nil)
+        case .embedded(let embeddedConfig):
+            let server = try await EmbeddedPostgres.start(embeddedConfig, logger: logger)
+            do {
+                try await Database.withClient(url: embeddedConfig.url.with(database: "postgres"), poolSize: 2, logger: logger) {
+                    try await Database.createDatabaseIfMissing(embeddedConfig.database, using: $0, logger: logger)
+                }
+            } catch {
+                await server.stop()
+                throw error
+            }
+            return DatabaseRuntime(url: embeddedConfig.url, embedded: server)
+        }
+    }
+}

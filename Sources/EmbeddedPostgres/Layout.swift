@@ -1,0 +1,90 @@
+import FacepipeCore
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The cluster's files: binaries, data folder, log. Paths are made absolute at start.
+struct Layout {
+    let bin: URL
+    let data: URL
+    let log: URL
+
+    init(_ config: EmbeddedPostgresConfig) throws {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        bin = URL(fileURLWithPath: config.binDirectory, isDirectory: true, relativeTo: cwd).standardizedFileURL
+        data = URL(fileURLWithPath: config.dataDirectory, isDirectory: true, relativeTo: cwd).standardizedFileURL
+        log = data.deletingLastPathComponent().appendingPathComponent(data.lastPathComponent + ".log")
+    }
+
+    func tool(_ name: String) -> URL { bin.appendingPathComponent(name) }
+
+    func checkBinaries() throws {
+        for name in ["postgres", "initdb", "pg_isready"] where !FileManager.default.isExecutableFile(atPath: tool(name).path) {
+            throw EmbeddedPostgresError.binariesMissing(tool(name).path)
+        }
+    }
+
+    /// Runs `initdb` once: trust authentication, reachable only on loopback and a private socket.
+    func initialiseIfNeeded(runAs: RunAs, logger: Logger) async throws {
+        guard !FileManager.default.fileExists(atPath: data.appendingPathComponent("PG_VERSION").path) else { return }
+        logger.info("initialising embedded PostgreSQL cluster", metadata: ["data": "\(data.path)"])
+        if FileManager.default.fileExists(atPath: data.path) {
+            // A half-made cluster from an interrupted initdb: start again.
+            try FileManager.default.removeItem(at: data)
+        }
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try runAs.giveOwnership(of: data.path)
+        let output = try await runAs.run(tool("initdb"), arguments: [
+            "-D", data.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+        ])
+        guard output.status == 0 else { throw EmbeddedPostgresError.initdbFailed(output.text) }
+    }
+
+    /// The pid in `postmaster.pid` if that process is alive.
+    func runningPostmasterPID() -> pid_t? {
+        guard let text = try? String(contentsOf: data.appendingPathComponent("postmaster.pid"), encoding: .utf8),
+              let first = text.split(separator: "\n").first, let pid = pid_t(first.trimmingCharacters(in: .whitespaces)),
+              pid > 0
+        else { return nil }
+        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
+    }
+
+    func makeServerProcess(port: Int, runAs: RunAs) throws -> Process {
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+        let logHandle = try FileHandle(forWritingTo: log)
+        logHandle.seekToEndOfFile()
+        let process = runAs.process(tool("postgres"), arguments: [
+            "-D", data.path, "-p", "\(port)", "-k", data.path,
+            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
+        ])
+        process.standardOutput = logHandle
+        process.standardError = logHandle
+        process.standardInput = FileHandle.nullDevice
+        return process
+    }
+
+    func waitUntilReady(port: Int, process: Process?) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let process, !process.isRunning {
+                throw EmbeddedPostgresError.exited(status: process.terminationStatus, log: logTail())
+            }
+            let probe = try await RunAs.unprivileged.run(tool("pg_isready"), arguments: [
+                "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-t", "1",
+            ])
+            if probe.status == 0 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw EmbeddedPostgresError.notReady(logTail())
+    }
+
+    func logTail(lines: Int = 20) -> String {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return "(no log at \(log.path))" }
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+}

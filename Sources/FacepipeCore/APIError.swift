@@ -1,0 +1,28 @@
+/// An error a client can act on: an HTTP status, a stable machine-readable code and a message.
+/// The server renders it as `{"error":{"code","message"}}`.
+public struct APIError: Error, Equatable, CustomStringConvertible {
+    public var httpStatus: Int
+    public var code: String
+    public var message: String
+
+    public init(status: Int, code: String, message: String) {
+        self.httpStatus = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(httpStatus) \(code): \(message)" }
+
+    public static func badRequest(_ message: String, code: String = "bad_request") -> APIError {
+        APIError(status: 400, code: code, message: message)
+    }
+    public static func notFound(_ message: String, code: String = "not_found") -> APIError {
+        APIError(status: 404, code: code, message: message)
+    }
+    public static func conflict(_ message: String, code: String = "conflict") -> APIError {
+        APIError(status: 409, code: code, message: message)
+    }
+    public static func unavailable(_ message: String, code: String = "unavailable") -> APIError {
+        APIError(status: 503, code: code, message: message)
+    }
+}

@@ -1,0 +1,63 @@
+import FacepipeCore
+import Logging
+import PostgresNIO
+
+/// Builds the pooled client for a database URL. The client is a `Service`: run it in the
+/// process's ServiceGroup (or `withPostgresClient` for one-off commands and tests).
+public enum Database {
+    public static func makeClient(url: DatabaseURL, poolSize: Int = 20, logger: Logger) -> PostgresClient {
+        let tls: PostgresClient.Configuration.TLS
+        switch url.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password,
+            database: url.database, tls: tls)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
+    }
+
+    /// Runs `body` with a live client, then shuts the client down.
+    public static func withClient<T: Sendable>(
+        url: DatabaseURL, poolSize: Int = 20, logger: Logger,
+        _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = makeClient(url: url, poolSize: poolSize, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// A round trip to the server, for health checks. Returns the latency in milliseconds.
+    public static func ping(_ client: PostgresClient) async throws -> Double {
+        let start = ContinuousClock.now
+        try await client.query("SELECT 1")
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+    }
+
+    /// Creates a database if missing (needs a connection to another database, usually `postgres`).
+    public static func createDatabaseIfMissing(_ name: String, using client: PostgresClient, logger: Logger) async throws {
+        let rows = try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: logger)
+        var exists = false
+        for try await _ in rows { exists = true }
+        if !exists {
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(name))"), logger: logger)
+        }
+    }
+
+    public static func dropDatabase(_ name: String, using client: PostgresClient, logger: Logger) async throws {
+        try await client.query(
+            PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)"), logger: logger)
+    }
+
+    /// Quotes an identifier for the few statements that cannot take bound parameters.
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,175 @@
+import FacepipeCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Claims, completion, retries and leases.
+extension JobQueue {
+    /// Claims up to `limit` ready jobs of the given kinds for `worker`, highest priority first.
+    /// `SKIP LOCKED` lets concurrent workers take disjoint rows without waiting on each other.
+    public func claim(worker: String, kinds: [String], limit: Int, leaseSeconds: Int) async throws -> [ClaimedJob] {
+        guard limit > 0, !kinds.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            WITH picked AS (
+                SELECT id FROM jobs
+                WHERE status = 'queued' AND run_at <= now() AND kind = ANY(\(kinds))
+                ORDER BY priority DESC, run_at, id
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE jobs j
+                SET status = 'running', attempts = j.attempts + 1, claimed_by = \(worker),
+                    claimed_at = now(), lease_until = now() + make_interval(secs => \(Double(leaseSeconds))),
+                    updated_at = now()
+                FROM picked WHERE j.id = picked.id
+                RETURNING j.id, j.kind, j.payload::text AS payload, j.image_id, j.attempts, j.max_attempts,
+                          j.correlation_id, j.priority, j.run_at
+            ), logged AS (
+                INSERT INTO events (image_id, job_id, type, data)
+                SELECT image_id, id, 'job.started', jsonb_build_object('kind', kind, 'attempt', attempts, 'worker', \(worker))
+                FROM claimed
+            )
+            SELECT id, kind, payload, image_id, attempts, max_attempts, correlation_id
+            FROM claimed ORDER BY priority DESC, run_at, id
+            """, logger: logger)
+        var jobs: [ClaimedJob] = []
+        for try await (id, kind, payload, imageID, attempts, maxAttempts, correlation) in rows.decode(
+            (Int64, String, String, UUID?, Int, Int, String?).self)
+        {
+            jobs.append(ClaimedJob(id: id, kind: JobKind(rawValue: kind), payload: payload, imageID: imageID,
+                                   attempt: attempts, maxAttempts: maxAttempts, correlationID: correlation))
+        }
+        return jobs
+    }
+
+    /// Marks jobs done. Only the lease holder can complete a job: a worker whose lease expired
+    /// (and whose job was handed to someone else) changes nothing. Returns the ids completed.
+    @discardableResult
+    public func complete(_ ids: [Int64], worker: String) async throws -> [Int64] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            WITH finished AS (
+                UPDATE jobs SET status = 'done', finished_at = now(), lease_until = NULL, updated_at = now()
+                WHERE id = ANY(\(ids)) AND status = 'running' AND claimed_by = \(worker)
+                RETURNING id, image_id, kind, attempts, claimed_at
+            ), logged AS (
+                INSERT INTO events (image_id, job_id, type, data)
+                SELECT image_id, id, 'job.done', jsonb_build_object(
+                    'kind', kind, 'attempt', attempts,
+                    'ms', round(extract(epoch FROM clock_timestamp() - claimed_at) * 1000))
+                FROM finished
+            )
+            SELECT id FROM finished
+            """, logger: logger)
+        var done: [Int64] = []
+        for try await id in rows.decode(Int64.self) { done.append(id) }
+        return done
+    }
+
+    /// Records a failed attempt: back to `queued` after `retryDelayMilliseconds`, or `failed`
+    /// when attempts are used up or the error is permanent. The error is appended to the log.
+    @discardableResult
+    public func fail(
+        _ id: Int64, worker: String, error message: String, retryDelayMilliseconds: Int, permanent: Bool = false
+    ) async throws -> JobStatus? {
+        let rows = try await client.query(
+            """
+            WITH failed AS (
+                UPDATE jobs SET
+                    status = CASE WHEN \(permanent) OR attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+                    run_at = CASE WHEN \(permanent) OR attempts >= max_attempts THEN run_at
+                                  ELSE now() + make_interval(secs => \(Double(retryDelayMilliseconds) / 1000)) END,
+                    finished_at = CASE WHEN \(permanent) OR attempts >= max_attempts THEN now() END,
+                    error_log = error_log || jsonb_build_array(jsonb_build_object(
+                        'attempt', attempts, 'at', now(), 'error', \(message), 'worker', \(worker))),
+                    claimed_by = NULL, lease_until = NULL, updated_at = now()
+                WHERE id = \(id) AND status = 'running' AND claimed_by = \(worker)
+                RETURNING id, image_id, kind, status, attempts, run_at
+            ), logged AS (
+                INSERT INTO events (image_id, job_id, type, data)
+                SELECT image_id, id, CASE status WHEN 'failed' THEN 'job.failed' ELSE 'job.retry_scheduled' END,
+                       jsonb_build_object('kind', kind, 'attempt', attempts, 'error', \(message), 'retry_at', run_at)
+                FROM failed
+            )
+            SELECT status FROM failed
+            """, logger: logger)
+        for try await status in rows.decode(String.self) { return JobStatus(rawValue: status) }
+        return nil
+    }
+
+    /// Extends the leases of jobs this worker is still running. Returns the ids it still holds.
+    @discardableResult
+    public func heartbeat(_ ids: [Int64], worker: String, leaseSeconds: Int) async throws -> [Int64] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            UPDATE jobs SET lease_until = now() + make_interval(secs => \(Double(leaseSeconds)))
+            WHERE id = ANY(\(ids)) AND status = 'running' AND claimed_by = \(worker)
+            RETURNING id
+            """, logger: logger)
+        var held: [Int64] = []
+        for try await id in rows.decode(Int64.self) { held.append(id) }
+        return held
+    }
+
+    /// Returns jobs whose worker stopped renewing its lease (it crashed or hung) to the queue,
+    /// or fails them if that was their last attempt. Safe to run from every worker at once.
+    @discardableResult
+    public func reapExpiredLeases() async throws -> Int {
+        let rows = try await client.query(
+            """
+            WITH expired AS (
+                SELECT id, claimed_by FROM jobs
+                WHERE status = 'running' AND lease_until < now()
+                FOR UPDATE SKIP LOCKED
+            ), reaped AS (
+                UPDATE jobs j SET
+                    status = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+                    finished_at = CASE WHEN j.attempts >= j.max_attempts THEN now() END,
+                    run_at = now(), claimed_by = NULL, lease_until = NULL, updated_at = now(),
+                    error_log = j.error_log || jsonb_build_array(jsonb_build_object(
+                        'attempt', j.attempts, 'at', now(), 'worker', expired.claimed_by,
+                        'error', 'lease expired: worker stopped responding'))
+                FROM expired WHERE j.id = expired.id
+                RETURNING j.id, j.image_id, j.kind, j.status, j.attempts, expired.claimed_by
+            ), logged AS (
+                INSERT INTO events (image_id, job_id, type, data)
+                SELECT image_id, id, CASE status WHEN 'failed' THEN 'job.failed' ELSE 'job.lease_expired' END,
+                       jsonb_build_object('kind', kind, 'attempt', attempts, 'worker', claimed_by)
+                FROM reaped
+            ), notified AS (
+                SELECT pg_notify(\(Self.channel), 'retry') FROM (SELECT 1 FROM reaped WHERE status = 'queued' LIMIT 1) AS r
+            )
+            SELECT count(*), (SELECT count(*) FROM notified) FROM reaped
+            """, logger: logger)
+        for try await (count, _) in rows.decode((Int, Int).self) { return count }
+        return 0
+    }
+
+    /// Cancels a queued job (a running one is left to finish: handlers are not interruptible
+    /// mid-write). Cancelling a cancelled job is a no-op.
+    public func cancel(_ id: Int64) async throws -> JobStatus {
+        let rows = try await client.query(
+            """
+            WITH target AS (SELECT id, status FROM jobs WHERE id = \(id) FOR UPDATE),
+            cancelled AS (
+                UPDATE jobs j SET status = 'cancelled', finished_at = now(), updated_at = now()
+                FROM target WHERE j.id = target.id AND target.status = 'queued'
+                RETURNING j.id, j.image_id, j.kind
+            ), logged AS (
+                INSERT INTO events (image_id, job_id, type, data)
+                SELECT image_id, id, 'job.cancelled', jsonb_build_object('kind', kind) FROM cancelled
+            )
+            SELECT target.status, (SELECT count(*) FROM cancelled) FROM target
+            """, logger: logger)
+        for try await (status, cancelled) in rows.decode((String, Int).self) {
+            if cancelled > 0 { return .cancelled }
+            let current = JobStatus(rawValue: status) ?? .failed
+            if current == .cancelled { return .cancelled }
+            throw QueueError.notCancellable(id, current)
+        }
+        throw QueueError.notFound(id)
+    }
+}

@@ -1,0 +1,27 @@
+import Hummingbird
+import Logging
+import Observability
+import Queue
+
+/// `GET /metrics`: Prometheus text format. Queue depth is read from the database at scrape
+/// time, so it is right whichever process (server or worker) changed it.
+struct MetricsController {
+    let queue: JobQueue
+    let gauges = QueueDepthGauges()
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/metrics") { _, context -> Response in
+            do {
+                gauges.update(try await queue.counts())
+            } catch {
+                context.logger.warning("metrics: could not read queue depth", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(16_384)
+            Observability.registry.emit(into: &buffer)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import App
+import FacepipeCore
+import Foundation
+import Testing
+
+@Suite struct ConfigTests {
+    @Test func defaultsUseTheEmbeddedDatabase() throws {
+        let config = try AppConfig(from: DictionaryConfigSource([:]))
+        #expect(config.http == HTTPConfig(host: "127.0.0.1", port: 8080))
+        #expect(config.database.target == .embedded(EmbeddedPostgresConfig()))
+        #expect(config.queue.concurrency == 2)
+        #expect(config.log.format == .json)
+    }
+
+    @Test func databaseURLSelectsAnExternalServer() throws {
+        let config = try AppConfig(from: DictionaryConfigSource([
+            "DATABASE_URL": "postgresql://app:s%40cret@db.internal:6543/evidence?sslmode=require",
+        ]))
+        let expected = DatabaseURL(host: "db.internal", port: 6543, username: "app", password: "s@cret",
+                                   database: "evidence", tls: .require)
+        #expect(config.database.target == .external(expected))
+        #expect(expected.description == "postgres://app@db.internal:6543/evidence")
+    }
+
+    @Test(arguments: [
+        ("HTTP_PORT", "eighty"), ("HTTP_PORT", "70000"), ("PROCESSOR_CONCURRENCY", "0"),
+        ("QUEUE_LEASE_SECONDS", "-1"), ("QUEUE_DIAGNOSTIC_JOBS", "maybe"), ("LOG_LEVEL", "loud"),
+        ("DATABASE_URL", "mysql://root@localhost/db"), ("DATABASE_URL", "postgres://localhost/db"),
+        ("DATABASE_URL", "postgres://u@localhost/"), ("DATABASE_URL", "postgres://u@h/db?sslmode=sometimes"),
+        ("EMBEDDED_PG_PORT", "80"),
+    ])
+    func badValuesFailNamingTheVariable(variable: String, value: String) {
+        #expect {
+            _ = try AppConfig(from: DictionaryConfigSource([variable: value]))
+        } throws: { error in
+            guard let error = error as? ConfigError else { return false }
+            return error.variable == variable && error.description.contains(variable)
+        }
+    }
+
+    @Test func passwordsNeverAppearInErrors() {
+        #expect {
+            _ = try AppConfig(from: DictionaryConfigSource(["DATABASE_URL": "postgres://u:hunter2@h/db?sslmode=bad"]))
+        } throws: { error in
+            "\(error)".contains("DATABASE_URL") && !"\(error)".contains("hunter2")
+        }
+    }
+
+    @Test func readerChainPrefersCommandLineThenEnvironmentFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-\(UUID()).env")
+        try "HTTP_PORT=9191\nQUEUE_MAX_ATTEMPTS=7\nPROCESSOR_CONCURRENCY=3\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let config = try await ConfigLoader.load(overrides: ["PROCESSOR_CONCURRENCY": "9"], environmentFile: file.path)
+        #expect(config.http.port == 9191)
+        #expect(config.queue.maxAttempts == 7)
+        #expect(config.queue.concurrency == 9)
+    }
+
+    @Test func badValueInEnvironmentFileFailsAtLoad() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-\(UUID()).env")
+        try "QUEUE_POLL_INTERVAL_MS=soon\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        await #expect(throws: ConfigError(variable: "QUEUE_POLL_INTERVAL_MS", value: "soon", expected: "an integer in 10...600000")) {
+            _ = try await ConfigLoader.load(environmentFile: file.path)
+        }
+    }
+}
+
+@Suite struct BackoffTests {
+    @Test func ceilingDoublesUpToTheMaximum() {
+        let backoff = Backoff(baseMilliseconds: 1000, maxMilliseconds: 10_000)
+        #expect((1...6).map { backoff.ceilingMilliseconds(attempt: $0) } == [1000, 2000, 4000, 8000, 10_000, 10_000])
+        #expect(backoff.ceilingMilliseconds(attempt: 500) == 10_000)
+    }
+
+    @Test func delaysStayWithinTheirJitterBandAndGrow() {
+        let backoff = Backoff(baseMilliseconds: 100, maxMilliseconds: 1_000_000)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var previous = 0
+            for attempt in 1...8 {
+                let delay = backoff.delayMilliseconds(attempt: attempt, using: &generator)
+                let ceiling = backoff.ceilingMilliseconds(attempt: attempt)
+                #expect(delay >= ceiling / 2 && delay <= ceiling)
+                #expect(delay >= previous)
+                previous = delay
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import FacepipeCore
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// A database of its own for each test suite, on the server named by
+/// FACEPIPE_TEST_DATABASE_URL (`make test` starts one), migrated, dropped afterwards.
+public enum TestDatabase {
+    public static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    public static func serverURL() throws -> DatabaseURL {
+        guard let raw = ProcessInfo.processInfo.environment["FACEPIPE_TEST_DATABASE_URL"] else {
+            throw TestSetupError(
+                "FACEPIPE_TEST_DATABASE_URL is not set: run the tests with `make test`, which starts a test PostgreSQL")
+        }
+        return try DatabaseURL(parsing: raw, variable: "FACEPIPE_TEST_DATABASE_URL")
+    }
+
+    /// Runs `body` against a fresh, migrated database.
+    public static func withScratchDatabase<T: Sendable>(
+        poolSize: Int = 10, _ body: @Sendable (DatabaseURL, PostgresClient) async throws -> T
+    ) async throws -> T {
+        let server = try serverURL()
+        let name = "facepipe_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+            try await Database.createDatabaseIfMissing(name, using: $0, logger: logger)
+        }
+        let url = server.with(database: name)
+        do {
+            let result = try await Database.withClient(url: url, poolSize: poolSize, logger: logger) { client in
+                _ = try await Migrator().migrate(client, logger: logger)
+                return try await body(url, client)
+            }
+            try await drop(name, server: server)
+            return result
+        } catch {
+            try? await drop(name, server: server)
+            throw error
+        }
+    }
+
+    static func drop(_ name: String, server: DatabaseURL) async throws {
+        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+            try await Database.dropDatabase(name, using: $0, logger: logger)
+        }
+    }
+}
+
+public struct TestSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The `facepipe` executable SwiftPM built next to the test bundle.
+public func facepipeExecutable() throws -> URL {
+    let directory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    let binary = directory.appendingPathComponent("facepipe")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+        throw TestSetupError("facepipe binary not found at \(binary.path): build it with `swift build` first")
+    }
+    return binary
+}
+
+/// Polls `condition` until it holds or `timeout` passes (for asynchronous effects, not timing).
+public func eventually(
+    timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+    _ condition: @Sendable () async throws -> Bool
+) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
