@@ -1,0 +1,108 @@
+import EmbeddedPostgres
+import FacepipeCore
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import Testing
+import TestSupport
+
+@Suite struct MigrationTests {
+    @Test func migrationsAreIdempotentAndSerialisedAcrossProcesses() async throws {
+        try await TestDatabase.withScratchDatabase(poolSize: 8) { url, _ in
+            // The scratch database is already migrated: concurrent re-runs apply nothing.
+            let results = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await Database.withClient(url: url, poolSize: 2, logger: TestDatabase.logger) {
+                            try await Migrator().migrate($0, logger: TestDatabase.logger)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [[Int]]()) { $0.append($1) }
+            }
+            #expect(results.allSatisfy { $0.isEmpty })
+        }
+    }
+
+    @Test func freshDatabaseGetsTheWholeSchemaOnce() async throws {
+        let server = try TestDatabase.serverURL()
+        let name = "facepipe_test_fresh_\(UInt32.random(in: 0...UInt32.max))"
+        let logger = TestDatabase.logger
+        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+            try await Database.createDatabaseIfMissing(name, using: $0, logger: logger)
+        }
+        defer {
+            Task {
+                try? await Database.withClient(url: server, poolSize: 2, logger: logger) {
+                    try await Database.dropDatabase(name, using: $0, logger: logger)
+                }
+            }
+        }
+        try await Database.withClient(url: server.with(database: name), poolSize: 4, logger: logger) { client in
+            let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<3 { group.addTask { try await Migrator().migrate(client, logger: logger) } }
+                return try await group.reduce(into: [Int]()) { $0 += $1 }
+            }
+            #expect(applied == Migrations.all.map(\.version))
+            var tables = Set<String>()
+            for try await table in try await client.query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").decode(String.self)
+            {
+                tables.insert(table)
+            }
+            #expect(tables.isSuperset(of: ["reports", "images", "jobs", "events", "face_detections", "image_duplicates", "schema_migrations"]))
+            // pgvector is there and the HNSW cosine index answers nearest-neighbour queries.
+            var indexes: [String] = []
+            for try await definition in try await client.query(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'face_detections_embedding'").decode(String.self)
+            {
+                indexes.append(definition)
+            }
+            #expect(indexes.first?.contains("hnsw (embedding vector_cosine_ops)") == true)
+        }
+    }
+}
+
+/// The embedded cluster: initdb on first start, a real server, a clean stop, and a clear
+/// error when the binaries are missing. Uses the binaries `make setup` unpacked.
+@Suite struct EmbeddedPostgresTests {
+    static var binDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".deps/postgres/bin").path
+    }
+
+    @Test func startsServesAndStops() async throws {
+        let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .appendingPathComponent(".data/test-embedded-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let config = EmbeddedPostgresConfig(binDirectory: Self.binDirectory, dataDirectory: data.path,
+                                            port: Int.random(in: 55_000...59_000))
+        let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
+        #expect(server.isOwner)
+        do {
+            let version = try await Database.withClient(url: config.url.with(database: "postgres"), poolSize: 2, logger: TestDatabase.logger) { client in
+                var version = ""
+                for try await text in try await client.query("SHOW server_version").decode(String.self) { version = text }
+                try await client.query("CREATE EXTENSION IF NOT EXISTS vector")
+                return version
+            }
+            #expect(version.hasPrefix("18."))
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
+    }
+
+    @Test func missingBinariesGiveAClearError() async throws {
+        let config = EmbeddedPostgresConfig(binDirectory: "/nonexistent/pg/bin", dataDirectory: "/tmp/never-created")
+        await #expect {
+            _ = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
+        } throws: { error in
+            "\(error)".contains("embedded PostgreSQL not found at /nonexistent/pg/bin/postgres") && "\(error)".contains("DATABASE_URL")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never-created"))
+    }
+}

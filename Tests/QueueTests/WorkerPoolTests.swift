@@ -1,0 +1,225 @@
+import FacepipeCore
+import Foundation
+import Logging
+import PostgresNIO
+import Queue
+import ServiceLifecycle
+import Testing
+import TestSupport
+
+/// The worker pool end to end: real PostgreSQL, real LISTEN/NOTIFY, real processes.
+@Suite struct WorkerPoolTests {
+    let logger = TestDatabase.logger
+
+    @Test func concurrentWorkersNeverRunOneJobTwiceAtOnce() async throws {
+        try await TestDatabase.withScratchDatabase(poolSize: 20) { _, client in
+            let queue = JobQueue(client: client, logger: logger)
+            let tracker = RunTracker()
+            var handlers = JobHandlerRegistry()
+            handlers.register("t.tracked", TrackingHandler(tracker: tracker))
+            let pools = (0..<3).map { index in
+                WorkerPool(queue: queue, handlers: handlers, config: QueueConfig(concurrency: 4, pollIntervalMilliseconds: 100),
+                           logger: logger, workerID: "pool-\(index)")
+            }
+            let ids = try await queue.enqueue((0..<150).map { _ in NewJob(kind: "t.tracked") }).map(\.jobID)
+            try await run(pools) {
+                let finished = try await eventually { try await count(client, "SELECT count(*) FROM jobs WHERE status = 'done'") == 150 }
+                #expect(finished)
+            }
+            let report = await tracker.report()
+            #expect(report.overlaps.isEmpty)
+            #expect(Set(report.runs.keys) == Set(ids))
+            #expect(report.runs.values.allSatisfy { $0 == 1 })
+            #expect(report.workers.count == 3)
+        }
+    }
+
+    @Test func notifyWakesAnIdleWorkerWithoutPolling() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let queue = JobQueue(client: client, logger: logger)
+            var handlers = JobHandlerRegistry()
+            handlers.registerDiagnostics()
+            let pool = WorkerPool(queue: queue, handlers: handlers,
+                                  config: QueueConfig(concurrency: 1, pollIntervalMilliseconds: 600_000), logger: logger)
+            try await run([pool]) {
+                // Give the listener time to subscribe and the first (startup) poll to pass.
+                try await Task.sleep(for: .milliseconds(500))
+                let id = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
+                let finished = try await eventually(timeout: .seconds(10)) { try await queue.job(id)?.status == .done }
+                #expect(finished)
+            }
+        }
+    }
+
+    @Test func failedJobsRetryWithGrowingBackoffThenSucceed() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let queue = JobQueue(client: client, logger: logger)
+            var handlers = JobHandlerRegistry()
+            handlers.registerDiagnostics()
+            let config = QueueConfig(concurrency: 2, pollIntervalMilliseconds: 50, maxAttempts: 5,
+                                     backoff: Backoff(baseMilliseconds: 100, maxMilliseconds: 10_000))
+            let pool = WorkerPool(queue: queue, handlers: handlers, config: config, logger: logger)
+            let id = try await queue.enqueue(try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 0, failTimes: 3))).jobID
+            try await run([pool]) {
+                let finished = try await eventually { try await queue.job(id)?.status == .done }
+                #expect(finished)
+            }
+            let job = try #require(try await queue.job(id))
+            #expect(job.attempts == 4)
+            #expect(job.errorLog.map(\.error) == (1...3).map { "diagnostic failure on attempt \($0)" })
+            // Scheduled delays (retry_at − time of failure) grow with each attempt.
+            let delays = try await retryDelays(client, job: id)
+            #expect(delays.count == 3)
+            #expect(zip(delays, delays.dropFirst()).allSatisfy { $0 < $1 })
+            #expect(delays[0] >= 0.045 && delays[2] <= 0.41)
+        }
+    }
+
+    @Test func jobOverMaxAttemptsEndsFailedWithItsErrors() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let queue = JobQueue(client: client, logger: logger)
+            var handlers = JobHandlerRegistry()
+            handlers.registerDiagnostics()
+            let config = QueueConfig(concurrency: 1, pollIntervalMilliseconds: 50, backoff: Backoff(baseMilliseconds: 10, maxMilliseconds: 20))
+            let pool = WorkerPool(queue: queue, handlers: handlers, config: config, logger: logger)
+            let id = try await queue.enqueue(
+                try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 0, failTimes: 100), maxAttempts: 3)).jobID
+            try await run([pool]) {
+                let finished = try await eventually { try await queue.job(id)?.status == .failed }
+                #expect(finished)
+            }
+            let job = try #require(try await queue.job(id))
+            #expect(job.attempts == 3)
+            #expect(job.errorLog.count == 3)
+            #expect(job.errorLog.last?.error == "diagnostic failure on attempt 3")
+            #expect(try await eventTypes(client, job: id).last == "job.failed")
+        }
+    }
+
+    @Test func jobOfAKilledWorkerIsRetriedAndCompletes() async throws {
+        try await TestDatabase.withScratchDatabase { url, client in
+            let queue = JobQueue(client: client, logger: logger)
+            // Slow only on its first attempt, so the retry finishes quickly.
+            let id = try await queue.enqueue(
+                try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 120_000, slowAttempts: 1))).jobID
+            let worker = try WorkerProcess.start(databaseURL: url)
+            defer { worker.kill(SIGKILL) }
+            let finished = try await eventually { try await queue.job(id)?.status == .running }
+                #expect(finished)
+            let victim = try #require(try await queue.job(id)?.claimedBy)
+            worker.kill(SIGKILL)
+            worker.waitUntilExit()
+
+            var handlers = JobHandlerRegistry()
+            handlers.registerDiagnostics()
+            let rescuer = WorkerPool(queue: queue, handlers: handlers,
+                                     config: QueueConfig(concurrency: 1, pollIntervalMilliseconds: 100, leaseSeconds: 2), logger: logger)
+            try await run([rescuer]) {
+                let finished = try await eventually { try await queue.job(id)?.status == .done }
+                #expect(finished)
+            }
+            let job = try #require(try await queue.job(id))
+            #expect(job.attempts == 2)
+            #expect(job.errorLog.first?.worker == victim)
+            #expect(job.errorLog.first?.error.contains("lease expired") == true)
+            #expect(try await eventTypes(client, job: id).contains("job.lease_expired"))
+        }
+    }
+
+    @Test func sigtermDrainsTheRunningJobBeforeExit() async throws {
+        try await TestDatabase.withScratchDatabase { url, client in
+            let queue = JobQueue(client: client, logger: logger)
+            let worker = try WorkerProcess.start(databaseURL: url)
+            defer { worker.kill(SIGKILL) }
+            let id = try await queue.enqueue(
+                try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 1500))).jobID
+            let finished = try await eventually { try await queue.job(id)?.status == .running }
+                #expect(finished)
+            worker.kill(SIGTERM)
+            worker.waitUntilExit()
+            #expect(worker.process.terminationStatus == 0)
+            #expect(try await queue.job(id)?.status == .done)
+        }
+    }
+
+    /// Runs pools while `body` runs, then shuts them down gracefully.
+    func run(_ pools: [WorkerPool], _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: pools.map { .init(service: $0) }, logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body()
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    func retryDelays(_ client: PostgresClient, job: Int64) async throws -> [Double] {
+        var delays: [Double] = []
+        let rows = try await client.query("""
+            SELECT extract(epoch FROM (data->>'retry_at')::timestamptz - at)::float8
+            FROM events WHERE job_id = \(job) AND type = 'job.retry_scheduled' ORDER BY id
+            """)
+        for try await delay in rows.decode(Double.self) { delays.append(delay) }
+        return delays
+    }
+}
+
+/// Records which jobs run where, and whether any job ever ran twice at the same time.
+actor RunTracker {
+    private var running = Set<Int64>()
+    private var runs: [Int64: Int] = [:]
+    private var overlaps: [Int64] = []
+    private var workers = Set<String>()
+
+    func start(_ id: Int64, worker: String) {
+        if !running.insert(id).inserted { overlaps.append(id) }
+        runs[id, default: 0] += 1
+        workers.insert(worker)
+    }
+
+    func end(_ id: Int64) { running.remove(id) }
+
+    func report() -> (runs: [Int64: Int], overlaps: [Int64], workers: Set<String>) { (runs, overlaps, workers) }
+}
+
+struct TrackingHandler: JobHandler {
+    let tracker: RunTracker
+    func handle(_ job: ClaimedJob, context: JobContext) async throws {
+        await tracker.start(job.id, worker: context.workerID)
+        try await Task.sleep(for: .milliseconds(Int.random(in: 1...10)))
+        await tracker.end(job.id)
+    }
+}
+
+/// A `facepipe worker` child process on a test database, with diagnostic jobs enabled.
+struct WorkerProcess {
+    let process: Process
+
+    static func start(databaseURL: DatabaseURL) throws -> WorkerProcess {
+        let process = Process()
+        process.executableURL = try facepipeExecutable()
+        process.arguments = ["worker"]
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory  // no stray .env
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = "postgres://\(databaseURL.username)@\(databaseURL.host):\(databaseURL.port)/\(databaseURL.database)"
+        environment["QUEUE_DIAGNOSTIC_JOBS"] = "true"
+        environment["QUEUE_LEASE_SECONDS"] = "2"
+        environment["QUEUE_POLL_INTERVAL_MS"] = "100"
+        environment["LOG_LEVEL"] = "warning"
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return WorkerProcess(process: process)
+    }
+
+    func kill(_ signal: Int32) {
+        if process.isRunning { _ = Foundation.kill(process.processIdentifier, signal) }
+    }
+
+    func waitUntilExit() { process.waitUntilExit() }
+}
