@@ -29,6 +29,8 @@ public enum Database {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
+            // Let run() start first: leasing before it logs a spurious warning (and waits anyway).
+            try await Task.sleep(for: .milliseconds(5))
             return try await body(client)
         }
     }

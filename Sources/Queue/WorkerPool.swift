@@ -18,12 +18,15 @@ public final class WorkerPool: Service {
     private let logger: Logger
     private let doorbell = Doorbell()
     private let inFlight = InFlightJobs()
+    private let completions: CompletionBatcher
 
     public init(queue: JobQueue, handlers: JobHandlerRegistry, config: QueueConfig, logger: Logger, workerID: String? = nil) {
         self.queue = queue
         self.handlers = handlers
         self.config = config
-        self.workerID = workerID ?? WorkerPool.makeWorkerID()
+        let id = workerID ?? WorkerPool.makeWorkerID()
+        self.workerID = id
+        self.completions = CompletionBatcher { [queue] ids in try await queue.complete(ids, worker: id) }
         var logger = logger
         logger[metadataKey: "worker_id"] = .string(self.workerID)
         self.logger = logger
@@ -97,7 +100,8 @@ public final class WorkerPool: Service {
                 throw PermanentJobError("no handler for job kind \(job.kind)")
             }
             try await handler.handle(job, context: JobContext(logger: jobLogger, workerID: workerID))
-            _ = try await finish { try await self.queue.complete([job.id], worker: self.workerID) }
+            let held = try await finish { try await self.completions.complete(job.id) }
+            if !held { jobLogger.warning("job finished after its lease was lost; another worker owns it now") }
             QueueMetrics.duration(kind: job.kind).recordInterval(since: start)
             QueueMetrics.outcome(kind: job.kind, outcome: "done").increment()
             jobLogger.debug("job done")

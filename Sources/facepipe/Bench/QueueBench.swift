@@ -21,6 +21,7 @@ struct QueueBench: AsyncParsableCommand {
     @Option(help: "Throughput runs (the median is reported).") var runs = 5
     @Option(help: "Jobs for the one-job-per-round-trip baseline.") var baselineJobs = 2_000
     @Option(help: "NOTIFY latency samples.") var latencySamples = 200
+    @Option(help: "Worker pool slots for the pool run.") var poolConcurrency = 32
 
     func run() async throws {
         let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
@@ -65,6 +66,12 @@ struct QueueBench: AsyncParsableCommand {
         }
         print("batched   enqueue \(format(enqueueRates.median, 0)) jobs/s, claim+complete \(format(drainRates.median, 0)) jobs/s, end to end (enqueue+claim+complete) \(format(totalRates.median, 0)) jobs/s (median of \(runs))")
 
+        var poolRates = Samples()
+        for _ in 0..<runs {
+            poolRates.add(try await poolThroughput(queue: queue, client: client, logger: logger))
+        }
+        print("worker pool (\(poolConcurrency) slots, no-op handler, batched completions): \(format(poolRates.median, 0)) jobs/s claim→run→complete (median of \(runs))")
+
         let latency = try await notifyLatency(queue: queue, logger: logger)
         print("NOTIFY pickup latency (enqueue call → handler start, poll disabled): p50 \(format(latency.percentile(50), 2)) ms, p95 \(format(latency.percentile(95), 2)) ms, max \(format(latency.percentile(100), 2)) ms over \(latency.values.count) jobs")
     }
@@ -107,6 +114,34 @@ struct QueueBench: AsyncParsableCommand {
             enqueue: Double(jobs) / seconds(enqueued - start),
             drain: Double(jobs) / seconds(drained - enqueued),
             total: Double(jobs) / seconds(drained - start))
+    }
+
+    /// Jobs/s through a real WorkerPool (claim, run a no-op handler, complete) once enqueued.
+    private func poolThroughput(queue: JobQueue, client: PostgresClient, logger: Logger) async throws -> Double {
+        try await client.query("TRUNCATE jobs, events")
+        var remaining = jobs
+        while remaining > 0 {
+            let count = min(batch, remaining)
+            _ = try await queue.enqueue(Array(repeating: NewJob(kind: .diagnosticNoop), count: count))
+            remaining -= count
+        }
+        var handlers = JobHandlerRegistry()
+        handlers.registerDiagnostics()
+        let pool = WorkerPool(queue: queue, handlers: handlers,
+                              config: QueueConfig(concurrency: poolConcurrency, pollIntervalMilliseconds: 1000), logger: logger)
+        let start = ContinuousClock.now
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pool.run() }
+            defer { group.cancelAll() }
+            while true {
+                var done = 0
+                for try await count in try await client.query("SELECT count(*) FROM jobs WHERE status = 'done'").decode(Int.self) {
+                    done = count
+                }
+                if done == jobs { return Double(jobs) / seconds(ContinuousClock.now - start) }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
     }
 
     /// A real WorkerPool with a 60 s poll interval, so only NOTIFY can wake it quickly.
