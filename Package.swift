@@ -19,11 +19,75 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
     ],
     targets: [
         // Domain types, validation, configuration types. No I/O.
         .target(
             name: "FacepipeCore",
+            swiftSettings: swiftSettings
+        ),
+        // libvips, found with pkg-config (Debian libvips-dev).
+        .systemLibrary(
+            name: "CLibvips",
+            pkgConfig: "vips",
+            providers: [.apt(["libvips-dev"])]
+        ),
+        // Fixed-argument C wrappers around libvips' variadic API (Swift cannot call varargs).
+        .target(
+            name: "CVips",
+            dependencies: ["CLibvips"]
+        ),
+        // Decode, orient, thumbnail, encode, pixels: the Swift face of libvips.
+        .target(
+            name: "Imaging",
+            dependencies: [
+                "FacepipeCore", "CVips",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // MediaStore: local folder and S3 (Signature V4), signed URLs.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "FacepipeCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // ClamAV clamd client (INSTREAM).
+        .target(
+            name: "Scanning",
+            dependencies: [
+                "FacepipeCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Taking in uploads: spool, scan, sniff, validate, dedupe, store, record, queue.
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "FacepipeCore", "Imaging", "Storage", "Scanning", "Persistence", "Queue",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // JSON-lines log handler shared by every command.
@@ -76,10 +140,16 @@ let package = Package(
                 "Persistence",
                 "Queue",
                 "Observability",
+                "Ingest",
+                "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ],
-            swiftSettings: swiftSettings
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         // Wires configuration and services together: shared by commands and tests.
         .target(
@@ -91,6 +161,10 @@ let package = Package(
                 "Queue",
                 "Server",
                 "Observability",
+                "Ingest",
+                "Storage",
+                "Scanning",
+                "Imaging",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -121,6 +195,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ImagingTests",
+            dependencies: ["Imaging", "FacepipeCore", "CVips"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "FacepipeCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ScanningTests",
+            dependencies: ["Scanning", "FacepipeCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "QueueTests",
             dependencies: ["Queue", "Persistence", "App", "EmbeddedPostgres", "TestSupport", "facepipe"],
             swiftSettings: swiftSettings
@@ -128,7 +217,8 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "App", "Server", "Queue", "TestSupport", "Observability",
+                "App", "Server", "Queue", "TestSupport", "Observability", "Ingest", "Storage", "Scanning", "Imaging",
+                "Persistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

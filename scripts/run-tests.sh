@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
-# Runs the test suite against a throw-away PostgreSQL cluster started here and stopped after.
+# Runs the test suite against real services started here and stopped after: a throw-away
+# PostgreSQL, clamd with a test signature, and moto_server (S3 protocol) on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cleanup() {
+  bash scripts/test-db.sh stop || true
+  bash scripts/test-clamd.sh stop || true
+  bash scripts/test-moto.sh stop || true
+}
+trap cleanup EXIT
 bash scripts/test-db.sh start
-trap 'bash scripts/test-db.sh stop' EXIT
+bash scripts/test-clamd.sh start
+bash scripts/test-moto.sh start
 export FACEPIPE_TEST_DATABASE_URL="$(bash scripts/test-db.sh url)"
+export FACEPIPE_TEST_CLAMD_SOCKET="$(bash scripts/test-clamd.sh socket)"
+export FACEPIPE_TEST_CLAMD_TCP="127.0.0.1:$(cat .data/clamd/tcp.port)"
+export FACEPIPE_TEST_S3_ENDPOINT="$(bash scripts/test-moto.sh url)"
 swift build --build-tests
 swift test --skip-build "$@"
+# The API contract, fuzzed against a live server: no 5xx, every response as openapi.yaml says.
+bash scripts/fuzz-api.sh "${FUZZ_MAX_EXAMPLES:-25}"

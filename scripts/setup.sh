@@ -12,7 +12,9 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- system packages -------------------------------------------------------------
-APT_PACKAGES=(ca-certificates curl unzip python3 python3-pip python3-venv util-linux)
+# libvips-dev: image decoding/encoding (Imaging); clamav-daemon: the virus scanner the tests run.
+APT_PACKAGES=(ca-certificates curl unzip python3 python3-pip python3-venv util-linux pkg-config
+              libvips-dev clamav-daemon clamdscan)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -64,4 +66,16 @@ if [ "$(id -u)" = 0 ]; then
     exit 1
   fi
 fi
+# --- Python tools for tests: moto_server (S3 on loopback), schemathesis (API fuzzing) --
+VENV="$DEPS/venv"
+PY_TOOLS=("moto[server]==5.2.1" "schemathesis==4.32.5")
+PY_MARKER="$VENV/.installed-$(printf '%s ' "${PY_TOOLS[@]}" | sha256sum | cut -c1-12)"
+if [ ! -f "$PY_MARKER" ]; then
+  say "installing ${PY_TOOLS[*]} into .deps/venv"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_TOOLS[@]}" >&2
+  touch "$PY_MARKER"
+fi
+
 say "ready"

@@ -1,11 +1,15 @@
 import EmbeddedPostgres
 import FacepipeCore
+import Foundation
+import Imaging
+import Ingest
 import Logging
 import Persistence
 import PostgresNIO
 import Queue
 import Server
 import ServiceLifecycle
+import Storage
 
 /// What a facepipe process runs.
 public enum Role: Sendable, Equatable {
@@ -37,11 +41,9 @@ public enum Runtime {
                 services.append(.init(service: pool))
             }
             if case .serve = role {
-                let workerMode = runsWorker ? "in-process" : "disabled"
-                let app = buildApplication(
-                    http: config.http, dependencies: ServerDependencies(client: client, queue: queue, workerMode: workerMode),
-                    logger: logger)
-                services.append(.init(service: app))
+                let dependencies = try await makeServerDependencies(
+                    config: config, client: client, queue: queue, workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
+                services.append(.init(service: try buildApplication(http: config.http, dependencies: dependencies)))
             }
             let group = ServiceGroup(configuration: .init(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
@@ -50,6 +52,26 @@ public enum Runtime {
             await database.embedded?.stop()
             throw error
         }
+    }
+
+    /// Media store, scanner, signer and ingest for the HTTP application.
+    public static func makeServerDependencies(
+        config: AppConfig, client: PostgresClient, queue: JobQueue, workerMode: String, logger: Logger
+    ) async throws -> ServerDependencies {
+        try VipsRuntime.start(logger: logger)
+        let store = try await MediaRuntime.makeStore(config.media, logger: logger)
+        let signer = try URLSigner(secret: try MediaRuntime.signingSecret(config.media, logger: logger))
+        let links = MediaLinks(signer: signer, baseURL: config.media.publicBaseURL, ttlSeconds: config.media.urlTTLSeconds,
+                               publicDerivatives: config.media.publicDerivatives)
+        let scanner = MediaRuntime.makeScanner(config.scanner, logger: logger)
+        let ingest = IngestService(
+            config: config.ingest, store: store,
+            scanning: scanner.map { .init(scanner: $0, whenUnavailable: config.scanner.whenUnavailable) },
+            client: client, queue: queue, spoolDirectory: URL(fileURLWithPath: ".data/spool", isDirectory: true), logger: logger)
+        return ServerDependencies(
+            client: client, queue: queue, ingest: ingest, store: store, links: links, workerMode: workerMode,
+            uploadsPerMinutePerIP: config.ingest.uploadsPerMinutePerIP, logger: logger,
+            scannerHealth: MediaRuntime.scannerHealth(scanner))
     }
 
     /// Applies migrations and exits (`facepipe migrate`).

@@ -4,11 +4,14 @@ public struct APIError: Error, Equatable, CustomStringConvertible {
     public var httpStatus: Int
     public var code: String
     public var message: String
+    /// Sent as `Retry-After` (429 and 503 answers).
+    public var retryAfterSeconds: Int?
 
-    public init(status: Int, code: String, message: String) {
+    public init(status: Int, code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.httpStatus = status
         self.code = code
         self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { "\(httpStatus) \(code): \(message)" }

@@ -24,6 +24,11 @@ public struct QueueDepthGauges: Sendable {
     public init() {}
 
     public func update(_ counts: [QueueCount]) {
+        // Totals per status always exist, so dashboards and alerts work on an empty queue.
+        for status in JobStatus.allCases {
+            let total = counts.filter { $0.status == status }.reduce(0) { $0 + $1.count }
+            Gauge(label: "facepipe_queue_depth", dimensions: [("status", status.rawValue)]).record(total)
+        }
         // Statuses absent from the counts are zero; publish them so series do not go stale.
         let kinds = Set(counts.map(\.kind))
         for kind in kinds {

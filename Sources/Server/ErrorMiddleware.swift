@@ -2,6 +2,7 @@ import FacepipeCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OpenAPIRuntime
 
 extension APIError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: httpStatus) }
@@ -9,8 +10,10 @@ extension APIError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body = ErrorBody(error: .init(code: code, message: message))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if httpStatus == 503 { headers[.retryAfter] = "5" }
-        let data = try JSONEncoder().encode(body)
+        if let seconds = retryAfterSeconds ?? (httpStatus == 503 ? 5 : nil) { headers[.retryAfter] = String(seconds) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // stable: code before message
+        let data = try encoder.encode(body)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
@@ -31,6 +34,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as ServerError {
+            throw Self.apiError(from: error, context: context)
         } catch let error as HTTPError {
             throw APIError(status: Int(error.status.code), code: Self.code(for: error.status),
                            message: error.body ?? error.status.reasonPhrase)
@@ -40,6 +45,27 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError(status: 500, code: "internal_error", message: "internal error (request \(context.requestID))")
         }
+    }
+
+    /// Errors from generated handlers: our own typed errors pass through; a request the
+    /// runtime could not decode (bad JSON, wrong parameter type, missing part) is a 400.
+    static func apiError(from error: ServerError, context: Context) -> APIError {
+        if let api = error.underlyingError as? APIError { return api }
+        let status = Int(error.httpStatus.code)
+        if (400..<500).contains(status) || error.operationInput == nil {
+            let code = (400..<500).contains(status) ? status : 400
+            return APIError(status: code, code: Self.code(for: .init(code: code)), message: Self.describe(error))
+        }
+        context.logger.error("unhandled error", metadata: [
+            "operation": "\(error.operationID)", "error": "\(String(reflecting: error.underlyingError))",
+        ])
+        return APIError(status: 500, code: "internal_error", message: "internal error (request \(context.requestID))")
+    }
+
+    /// A short client-facing reason: the runtime's description without echoing large inputs.
+    static func describe(_ error: ServerError) -> String {
+        let reason = String(describing: error.underlyingError)
+        return String((reason.isEmpty ? error.causeDescription : reason).prefix(300))
     }
 
     static func code(for status: HTTPResponse.Status) -> String {

@@ -9,7 +9,7 @@ struct MetricsController {
     let queue: JobQueue
     let gauges = QueueDepthGauges()
 
-    func addRoutes(to router: Router<some RequestContext>) {
+    func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/metrics") { _, context -> Response in
             do {
                 gauges.update(try await queue.counts())

@@ -9,6 +9,7 @@ import Persistence
 import PostgresNIO
 import Queue
 import Server
+import Storage
 import Testing
 import TestSupport
 
@@ -17,13 +18,8 @@ import TestSupport
     init() { Observability.bootstrapMetrics() }
 
     func withApp(_ body: @escaping @Sendable (any TestClientProtocol, JobQueue, PostgresClient) async throws -> Void) async throws {
-        try await TestDatabase.withScratchDatabase { _, client in
-            let queue = JobQueue(client: client, logger: TestDatabase.logger)
-            let app = buildApplication(
-                http: HTTPConfig(host: "127.0.0.1", port: 0),
-                dependencies: ServerDependencies(client: client, queue: queue, workerMode: "disabled"),
-                logger: TestDatabase.logger)
-            try await app.test(.router) { try await body($0, queue, client) }
+        try await IngestHarness.run { client, env in
+            try await body(client, JobQueue(client: env.client, logger: TestDatabase.logger), env.client)
         }
     }
 
@@ -34,6 +30,7 @@ import TestSupport
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 #expect(body?["status"] as? String == "ok")
+                #expect((body?["scanner"] as? [String: Any])?["status"] as? String == "off")
                 let database = body?["database"] as? [String: Any]
                 #expect(database?["status"] as? String == "up")
                 #expect((database?["latencyMs"] as? Double ?? -1) >= 0)
@@ -46,18 +43,19 @@ import TestSupport
         // A client pointed at a port nobody listens on.
         let dead = Database.makeClient(url: DatabaseURL(host: "127.0.0.1", port: 1, username: "x", database: "x"),
                                        logger: TestDatabase.logger)
-        let queue = JobQueue(client: dead, logger: TestDatabase.logger)
-        let app = buildApplication(
-            http: HTTPConfig(host: "127.0.0.1", port: 0),
-            dependencies: ServerDependencies(client: dead, queue: queue, workerMode: "disabled"), logger: TestDatabase.logger)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-dead-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dependencies = try IngestHarness.makeDependencies(
+            client: dead, store: try LocalMediaStore(root: root), spool: root.appendingPathComponent("spool"))
+        let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await dead.run() }
             try await app.test(.router) { client in
                 try await client.execute(uri: "/health", method: .get) { response in
                     #expect(response.status == .serviceUnavailable)
-                    let body = String(buffer: response.body)
-                    #expect(body.contains(#""status":"down""#))
-                    #expect(body.contains(#""status":"degraded""#))
+                    let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                    #expect(body?["status"] as? String == "degraded")
+                    #expect((body?["database"] as? [String: Any])?["status"] as? String == "down")
                 }
             }
             group.cancelAll()
@@ -74,6 +72,7 @@ import TestSupport
                 let text = String(buffer: response.body)
                 #expect(text.contains(#"facepipe_queue_jobs{kind="t.metrics",status="queued"} 2"#))
                 #expect(text.contains(#"facepipe_queue_jobs{kind="t.metrics",status="running"} 0"#))
+                #expect(text.contains(#"facepipe_queue_depth{status="queued"}"#))
                 #expect(text.contains("# TYPE hb_requests counter"))
                 #expect(text.contains(#"http_route="/health""#))
                 // Every sample line is `name{labels} value` with a numeric value.
@@ -113,7 +112,7 @@ import TestSupport
             }
             try await client.execute(uri: "/jobs/abc", method: .get) { response in
                 #expect(response.status == .badRequest)
-                #expect(String(buffer: response.body).contains(#""code":"invalid_id""#))
+                #expect(String(buffer: response.body).contains(#""code":"bad_request""#))
             }
             try await client.execute(uri: "/jobs/424242", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -130,8 +129,8 @@ import TestSupport
             try await client.execute(uri: "/jobs/\(id)", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = String(buffer: response.body)
-                #expect(body.contains(#""status":"queued""#))
-                #expect(body.contains(#""correlationID":"req-7""#))
+                #expect(body.contains(#""status" : "queued""#))
+                #expect(body.contains(#""correlationId""#) && body.contains("req-7"))
             }
             try await client.execute(uri: "/queue", method: .get) { response in
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
@@ -141,7 +140,7 @@ import TestSupport
             }
             try await client.execute(uri: "/jobs/\(id)/cancel", method: .post) { response in
                 #expect(response.status == .ok)
-                #expect(String(buffer: response.body).contains(#""status":"cancelled""#))
+                #expect(String(buffer: response.body).contains(#""status" : "cancelled""#))
             }
             try await client.execute(uri: "/jobs/\(running)/cancel", method: .post) { response in
                 #expect(response.status == .conflict)

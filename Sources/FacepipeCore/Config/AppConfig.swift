@@ -4,12 +4,19 @@ public struct AppConfig: Sendable, Equatable {
     public var database: DatabaseConfig
     public var queue: QueueConfig
     public var log: LogConfig
+    public var media: MediaConfig
+    public var ingest: IngestConfig
+    public var scanner: ScannerConfig
 
-    public init(http: HTTPConfig, database: DatabaseConfig, queue: QueueConfig, log: LogConfig) {
+    public init(http: HTTPConfig, database: DatabaseConfig, queue: QueueConfig, log: LogConfig,
+                media: MediaConfig = MediaConfig(), ingest: IngestConfig = IngestConfig(), scanner: ScannerConfig = ScannerConfig()) {
         self.http = http
         self.database = database
         self.queue = queue
         self.log = log
+        self.media = media
+        self.ingest = ingest
+        self.scanner = scanner
     }
 
     /// Reads and validates everything; the first bad value throws a `ConfigError` naming it.
@@ -18,6 +25,9 @@ public struct AppConfig: Sendable, Equatable {
             http: try HTTPConfig(from: source),
             database: try DatabaseConfig(from: source),
             queue: try QueueConfig(from: source),
-            log: try LogConfig(from: source))
+            log: try LogConfig(from: source),
+            media: try MediaConfig(from: source),
+            ingest: try IngestConfig(from: source),
+            scanner: try ScannerConfig(from: source))
     }
 }

@@ -1,0 +1,144 @@
+/// Where media bytes live and how URLs to them are signed.
+public struct MediaConfig: Sendable, Equatable {
+    public enum Backend: Sendable, Equatable {
+        case local(root: String)
+        case s3(S3Settings)
+    }
+
+    public var backend: Backend
+    /// HMAC key for signed media URLs (`MEDIA_SIGNING_SECRET`). Unset: a random key is created
+    /// once and kept in `.data/media-signing.key`, so URLs survive restarts.
+    public var signingSecret: String?
+    /// Lifetime of signed download and upload URLs.
+    public var urlTTLSeconds: Int
+    /// Thumbnails and processed (anonymized) images may be served without a signature.
+    public var publicDerivatives: Bool
+    /// Base URL used in links the API returns (e.g. https://evidence.example.com).
+    public var publicBaseURL: String?
+
+    public init(backend: Backend = .local(root: ".data/media"), signingSecret: String? = nil, urlTTLSeconds: Int = 300,
+                publicDerivatives: Bool = true, publicBaseURL: String? = nil) {
+        self.backend = backend
+        self.signingSecret = signingSecret
+        self.urlTTLSeconds = urlTTLSeconds
+        self.publicDerivatives = publicDerivatives
+        self.publicBaseURL = publicBaseURL
+    }
+
+    public init(from source: some ConfigSource) throws {
+        let backend: Backend
+        if let bucket = source.value("S3_BUCKET") {
+            backend = .s3(try S3Settings(bucket: bucket, from: source))
+        } else {
+            backend = .local(root: source.string("MEDIA_ROOT", default: ".data/media"))
+        }
+        let secret = source.value("MEDIA_SIGNING_SECRET")
+        if let secret, secret.utf8.count < 32 {
+            throw ConfigError(variable: "MEDIA_SIGNING_SECRET", value: "(\(secret.utf8.count) bytes)", expected: "at least 32 characters")
+        }
+        self.init(
+            backend: backend, signingSecret: secret,
+            urlTTLSeconds: try source.int("MEDIA_URL_TTL_SECONDS", default: 300, range: 10...604_800),
+            publicDerivatives: try source.bool("MEDIA_PUBLIC_DERIVATIVES", default: true),
+            publicBaseURL: source.value("PUBLIC_BASE_URL"))
+    }
+}
+
+/// An S3-compatible bucket (AWS, MinIO, Ceph, moto…), addressed path-style by default.
+public struct S3Settings: Sendable, Equatable {
+    public var endpoint: String
+    public var bucket: String
+    public var region: String
+    public var accessKey: String
+    public var secretKey: String
+    public var pathStyle: Bool
+
+    public init(endpoint: String, bucket: String, region: String, accessKey: String, secretKey: String, pathStyle: Bool = true) {
+        self.endpoint = endpoint
+        self.bucket = bucket
+        self.region = region
+        self.accessKey = accessKey
+        self.secretKey = secretKey
+        self.pathStyle = pathStyle
+    }
+
+    init(bucket: String, from source: some ConfigSource) throws {
+        func required(_ name: String) throws -> String {
+            guard let value = source.value(name) else {
+                throw ConfigError(variable: name, value: "", expected: "a value (required when S3_BUCKET is set)")
+            }
+            return value
+        }
+        let endpoint = source.string("S3_ENDPOINT", default: "https://s3.amazonaws.com")
+        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
+            throw ConfigError(variable: "S3_ENDPOINT", value: endpoint, expected: "an http:// or https:// URL")
+        }
+        self.init(
+            endpoint: endpoint, bucket: bucket, region: source.string("S3_REGION", default: "us-east-1"),
+            accessKey: try required("S3_ACCESS_KEY"), secretKey: try required("S3_SECRET_KEY"),
+            pathStyle: try source.bool("S3_PATH_STYLE", default: true))
+    }
+}
+
+/// Upload limits and checks.
+public struct IngestConfig: Sendable, Equatable {
+    public var maxFileBytes: Int
+    public var maxFilesPerRequest: Int
+    public var minDimension: Int
+    public var maxDimension: Int
+    /// Pixel-count ceiling checked from the header before any decode (decompression bombs).
+    public var maxPixels: Int
+    public var uploadsPerMinutePerIP: Int
+
+    public init(maxFileBytes: Int = 20 << 20, maxFilesPerRequest: Int = 10, minDimension: Int = 100, maxDimension: Int = 8000,
+                maxPixels: Int = 40_000_000, uploadsPerMinutePerIP: Int = 20) {
+        self.maxFileBytes = maxFileBytes
+        self.maxFilesPerRequest = maxFilesPerRequest
+        self.minDimension = minDimension
+        self.maxDimension = maxDimension
+        self.maxPixels = maxPixels
+        self.uploadsPerMinutePerIP = uploadsPerMinutePerIP
+    }
+
+    public init(from source: some ConfigSource) throws {
+        self.init(
+            maxFileBytes: try source.int("IMAGE_MAX_SIZE_MB", default: 20, range: 1...1024) << 20,
+            maxFilesPerRequest: try source.int("UPLOAD_MAX_FILES", default: 10, range: 1...100),
+            minDimension: try source.int("IMAGE_MIN_DIMENSION", default: 100, range: 1...10_000),
+            maxDimension: try source.int("IMAGE_MAX_DIMENSION", default: 8000, range: 16...65_535),
+            maxPixels: try source.int("IMAGE_MAX_PIXELS", default: 40_000_000, range: 1...1_000_000_000),
+            uploadsPerMinutePerIP: try source.int("RATE_LIMIT_UPLOADS_PER_MINUTE", default: 20, range: 0...1_000_000))
+    }
+}
+
+/// The virus scanner. Off unless configured (signatures cannot be fetched offline).
+public struct ScannerConfig: Sendable, Equatable {
+    public enum Endpoint: Sendable, Equatable {
+        case unixSocket(String)
+        case tcp(host: String, port: Int)
+    }
+    /// What to do with an upload when the configured scanner cannot be reached.
+    public enum WhenUnavailable: String, Sendable, CaseIterable { case reject, accept }
+
+    public var endpoint: Endpoint?
+    public var whenUnavailable: WhenUnavailable
+    public var timeoutSeconds: Int
+
+    public init(endpoint: Endpoint? = nil, whenUnavailable: WhenUnavailable = .reject, timeoutSeconds: Int = 30) {
+        self.endpoint = endpoint
+        self.whenUnavailable = whenUnavailable
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    public init(from source: some ConfigSource) throws {
+        var endpoint: Endpoint?
+        if let socket = source.value("CLAMAV_SOCKET") {
+            endpoint = .unixSocket(socket)
+        } else if let host = source.value("CLAMAV_HOST") {
+            endpoint = .tcp(host: host, port: try source.int("CLAMAV_PORT", default: 3310, range: 1...65535))
+        }
+        self.init(
+            endpoint: endpoint, whenUnavailable: try source.choice("CLAMAV_ON_UNAVAILABLE", default: WhenUnavailable.reject),
+            timeoutSeconds: try source.int("CLAMAV_TIMEOUT_SECONDS", default: 30, range: 1...600))
+    }
+}

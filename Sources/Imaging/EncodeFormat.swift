@@ -1,0 +1,40 @@
+import CVips
+
+/// Output encodings. Every output is stripped of all metadata.
+public enum EncodeFormat: Sendable, Hashable {
+    /// Quality 1...100. Alpha is flattened onto white.
+    case jpeg(quality: Int = 85, progressive: Bool = false)
+    case png
+    /// Quality 1...100 (lossy).
+    case webp(quality: Int = 80)
+
+    public var imageFormat: ImageFormat {
+        switch self {
+        case .jpeg: .jpeg
+        case .png: .png
+        case .webp: .webp
+        }
+    }
+
+    public var mimeType: String { imageFormat.mimeType }
+
+    var saver: Int32 {
+        switch self {
+        case .jpeg: Int32(CVIPS_SAVE_JPEG)
+        case .png: Int32(CVIPS_SAVE_PNG)
+        case .webp: Int32(CVIPS_SAVE_WEBP)
+        }
+    }
+
+    var quality: Int {
+        switch self {
+        case .jpeg(let quality, _), .webp(let quality): quality
+        case .png: 100
+        }
+    }
+
+    var progressive: Bool {
+        if case .jpeg(_, let progressive) = self { return progressive }
+        return false
+    }
+}

@@ -1,0 +1,197 @@
+import FacepipeCore
+import Foundation
+import Imaging
+import Logging
+import NIOPosix
+import Persistence
+import PostgresNIO
+import Queue
+import Scanning
+import Storage
+
+/// Takes one spooled upload through every check and, if it passes, stores the original,
+/// records the image and queues its processing in one transaction. Nothing that fails a
+/// check leaves bytes or rows behind.
+public struct IngestService: Sendable {
+    public struct Scanning: Sendable {
+        public var scanner: any VirusScanner
+        public var whenUnavailable: ScannerConfig.WhenUnavailable
+        public init(scanner: any VirusScanner, whenUnavailable: ScannerConfig.WhenUnavailable) {
+            self.scanner = scanner
+            self.whenUnavailable = whenUnavailable
+        }
+    }
+
+    /// What the client said about the file (checked, never trusted).
+    public struct Upload: Sendable {
+        public var filename: String?
+        public var declaredType: String?
+        public var reportID: String?
+        public var blurFaces: Bool
+        public var requestID: String?
+        /// Set for direct uploads: the intent is marked used in the same transaction.
+        public var intentID: UUID?
+
+        public init(filename: String?, declaredType: String?, reportID: String?, blurFaces: Bool, requestID: String?,
+                    intentID: UUID? = nil) {
+            self.filename = filename
+            self.declaredType = declaredType
+            self.reportID = reportID
+            self.blurFaces = blurFaces
+            self.requestID = requestID
+            self.intentID = intentID
+        }
+    }
+
+    public struct Outcome: Sendable, Equatable {
+        public var imageID: UUID
+        public var duplicate: Bool
+        public var sha256: String
+        public var bytes: Int64
+        public var mime: String
+        public var width: Int
+        public var height: Int
+        public var jobID: Int64?
+    }
+
+    public let config: IngestConfig
+    public let store: any MediaStore
+    public let scanning: Scanning?
+    public let client: PostgresClient
+    public let images: ImageRepository
+    public let intents: UploadIntentRepository
+    public let queue: JobQueue
+    public let spoolDirectory: URL
+    let logger: Logger
+
+    public init(config: IngestConfig, store: any MediaStore, scanning: Scanning?, client: PostgresClient, queue: JobQueue,
+                spoolDirectory: URL, logger: Logger) {
+        self.config = config
+        self.store = store
+        self.scanning = scanning
+        self.client = client
+        self.images = ImageRepository(client: client, logger: logger)
+        self.intents = UploadIntentRepository(client: client, logger: logger)
+        self.queue = queue
+        self.spoolDirectory = spoolDirectory
+        self.logger = logger
+    }
+
+    public func makeSpooler() throws -> UploadSpooler {
+        try UploadSpooler(directory: spoolDirectory, maxBytes: config.maxFileBytes)
+    }
+
+    public func ingest(_ file: UploadSpooler, _ upload: Upload) async throws -> Outcome {
+        let sha256 = try file.finish()
+        guard file.byteCount > 0 else { throw APIError.badRequest("the file is empty", code: "empty_file") }
+        let scanFlag = try await scan(file, sha256: sha256, upload: upload)
+        let type = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: upload.filename,
+                                             declaredMimeType: upload.declaredType)
+        let header = try await validate(file.url, type: type)
+
+        if let existing = try await images.findBySHA256(sha256) {
+            try await markIntentUsed(upload.intentID, imageID: existing.id)
+            return Outcome(imageID: existing.id, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: existing.mime,
+                           width: existing.width ?? header.uprightWidth, height: existing.height ?? header.uprightHeight, jobID: nil)
+        }
+
+        let id = UUID()
+        let key = try MediaKey.original(id: id, ext: type.fileExtension, date: Date())
+        _ = try await store.put(key, file: file.url, contentType: type.mimeType)
+        do {
+            let image = NewImage(id: id, reportID: upload.reportID, sha256: sha256, mime: type.mimeType, bytes: file.byteCount,
+                                 width: header.uprightWidth, height: header.uprightHeight, originalKey: key.rawValue,
+                                 blurFaces: upload.blurFaces)
+            let (inserted, jobID) = try await client.withTransaction(logger: logger) { connection in
+                let inserted = try await images.insert(image, requestID: upload.requestID, on: connection)
+                guard case .inserted = inserted else { return (inserted, Int64?.none) }
+                if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
+                    throw APIError.conflict("this upload URL was already used", code: "upload_used")
+                }
+                let job = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
+                                 correlationID: upload.requestID)
+                let jobID = try await queue.enqueue(job, on: connection).jobID
+                if let scanFlag {
+                    try await connection.query(
+                        "INSERT INTO events (image_id, type, data) VALUES (\(id), 'image.scan_skipped', jsonb_build_object('reason', \(scanFlag)))",
+                        logger: logger)
+                }
+                return (inserted, jobID)
+            }
+            if case .duplicate(let existing) = inserted {
+                // A concurrent upload of the same bytes won: drop our copy, answer with theirs.
+                try? await store.delete(key)
+                try await markIntentUsed(upload.intentID, imageID: existing)
+                return Outcome(imageID: existing, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
+                               width: header.uprightWidth, height: header.uprightHeight, jobID: nil)
+            }
+            return Outcome(imageID: id, duplicate: false, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
+                           width: header.uprightWidth, height: header.uprightHeight, jobID: jobID)
+        } catch {
+            try? await store.delete(key)
+            throw error
+        }
+    }
+
+    /// Returns a reason when the scan was skipped (scanner down and policy says accept).
+    private func scan(_ file: UploadSpooler, sha256: String, upload: Upload) async throws -> String? {
+        guard let scanning else { return nil }
+        do {
+            if case .infected(let signature) = try await scanning.scanner.scan(fileAt: file.url) {
+                logger.warning("upload failed virus scan", metadata: [
+                    "signature": "\(signature)", "sha256": "\(sha256)", "request_id": "\(upload.requestID ?? "")",
+                ])
+                let data = try String(decoding: JSONSerialization.data(withJSONObject: [
+                    "signature": signature, "sha256": sha256, "filename": upload.filename ?? "", "request_id": upload.requestID ?? "",
+                ]), as: UTF8.self)
+                try? await images.recordEvent(imageID: nil, type: "upload.virus_detected", data: data)
+                throw APIError(status: 422, code: "virus_detected", message: "file failed virus scan")
+            }
+            return nil
+        } catch let error as ScanError {
+            if case .sizeLimitExceeded = error {
+                throw APIError(status: 413, code: "file_too_large", message: "file exceeds the virus scanner's size limit")
+            }
+            logger.error("virus scanner unavailable", metadata: ["error": "\(error)"])
+            guard scanning.whenUnavailable == .accept else {
+                throw APIError(status: 503, code: "scanner_unavailable",
+                               message: "the virus scanner is unavailable; try again later", retryAfterSeconds: 30)
+            }
+            return "scanner unavailable: \(error)"
+        }
+    }
+
+    /// Header limits first (no decode), then a full decode that catches truncated files. Runs
+    /// on NIO's blocking pool: libvips work must not occupy the async executor's threads.
+    private func validate(_ url: URL, type: ImageFileType) async throws -> ImageHeader {
+        let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
+        let minimum = config.minDimension
+        let header: ImageHeader
+        do {
+            header = try await NIOThreadPool.singleton.runIfActive {
+                try ImageValidator.validate(fileAt: url.path, limits: limits)
+            }
+        } catch let error as ImagingError {
+            switch error {
+            case .tooLarge(let width, let height):
+                throw APIError(status: 413, code: "too_many_pixels",
+                               message: "image is \(width)×\(height); the limit is \(limits.maxWidth)×\(limits.maxHeight) and \(limits.maxPixels) pixels")
+            case .unsupportedFormat:
+                throw APIError(status: 415, code: "unsupported_type", message: "file is not a supported image")
+            default:
+                throw APIError(status: 422, code: "corrupt_image", message: "the image cannot be decoded (corrupt or truncated)")
+            }
+        }
+        guard header.width >= minimum, header.height >= minimum else {
+            throw APIError(status: 422, code: "too_small",
+                           message: "image is \(header.width)×\(header.height); the minimum is \(minimum)×\(minimum)")
+        }
+        return header
+    }
+
+    private func markIntentUsed(_ intent: UUID?, imageID: UUID) async throws {
+        guard let intent else { return }
+        let used = try await client.withTransaction(logger: logger) { try await intents.markUsed(intent, imageID: imageID, on: $0) }
+        if !used { throw APIError.conflict("this upload URL was already used", code: "upload_used") }
+    }
+}

@@ -1,0 +1,157 @@
+import FacepipeCore
+import Foundation
+import Ingest
+import OpenAPIRuntime
+import Persistence
+import Storage
+
+extension FacepipeAPI {
+    /// Multipart upload. Every file is spooled to disk first (so an 11th file or an oversized
+    /// one fails the request before anything is stored), then each is ingested on its own.
+    func uploadImages(_ input: Operations.UploadImages.Input) async throws -> Operations.UploadImages.Output {
+        guard case .multipartForm(let parts) = input.body else {
+            throw APIError(status: 415, code: "unsupported_type", message: "expected multipart/form-data")
+        }
+        let ingest = dependencies.ingest
+        let form = try await readUploadForm(parts)
+        let (files, reportID, blurFaces) = (form.files, form.reportID, form.blurFaces)
+        guard !files.isEmpty else { throw APIError.badRequest("no files: send them in the multipart field `files`", code: "no_files") }
+        if let reportID { try Self.checkReportID(reportID) }
+
+        var results: [Components.Schemas.UploadedFile] = []
+        var firstError: APIError?
+        for file in files {
+            let upload = IngestService.Upload(filename: file.name, declaredType: nil, reportID: reportID, blurFaces: blurFaces,
+                                              requestID: requestID)
+            do {
+                results.append(Self.schema(try await ingest.ingest(file.spooler, upload), filename: file.name))
+            } catch let error as APIError where error.httpStatus < 500 || error.httpStatus == 503 {
+                firstError = firstError ?? error
+                results.append(.init(filename: file.name, status: .rejected,
+                                     error: .init(code: error.code, message: error.message, status: error.httpStatus)))
+            }
+        }
+        if let firstError, !results.contains(where: { $0.status != .rejected }) {
+            throw files.count == 1 ? firstError : APIError(
+                status: firstError.httpStatus, code: firstError.code,
+                message: "every file was rejected; first: \(firstError.message)", retryAfterSeconds: firstError.retryAfterSeconds)
+        }
+        return .ok(.init(body: .json(.init(files: results))))
+    }
+
+    struct UploadForm {
+        var files: [(name: String?, spooler: UploadSpooler)] = []
+        var reportID: String?
+        var blurFaces = false
+    }
+
+    /// Spools every file part to disk (bounded in count and size) and reads the text fields,
+    /// which may come before or after the files.
+    func readUploadForm(_ parts: MultipartBody<Operations.UploadImages.Input.Body.MultipartFormPayload>) async throws -> UploadForm {
+        let ingest = dependencies.ingest
+        var form = UploadForm()
+        try await Self.readingBody {
+            for try await part in parts {
+                switch part {
+                case .files(let file):
+                    guard form.files.count < ingest.config.maxFilesPerRequest else {
+                        throw APIError(status: 413, code: "too_many_files",
+                                       message: "at most \(ingest.config.maxFilesPerRequest) files per request")
+                    }
+                    let spooler = try ingest.makeSpooler()
+                    for try await chunk in file.payload.body { try spooler.append(chunk) }
+                    form.files.append((file.filename, spooler))
+                case .reportId(let field):
+                    form.reportID = try await Self.text(field.payload.body, field: "reportId")
+                case .blurFaces(let field):
+                    let value = try await Self.text(field.payload.body, field: "blurFaces")
+                    guard let flag = Bool(value) else { throw APIError.badRequest("blurFaces must be true or false") }
+                    form.blurFaces = flag
+                case .undocumented(let raw):
+                    // Unknown fields are drained and ignored, bounded like a text field.
+                    _ = try await Self.text(raw.body, field: "unknown field")
+                }
+            }
+        }
+        return form
+    }
+
+    func initUpload(_ input: Operations.InitUpload.Input) async throws -> Operations.InitUpload.Output {
+        guard case .json(let request) = input.body else { throw APIError.badRequest("expected a JSON body") }
+        let type = try Self.announcedType(filename: request.filename, contentType: request.contentType)
+        if let size = request.size, size > dependencies.ingest.config.maxFileBytes {
+            throw APIError(status: 413, code: "file_too_large",
+                           message: "file exceeds the \(dependencies.ingest.config.maxFileBytes >> 20) MB limit")
+        }
+        if let reportID = request.reportId { try Self.checkReportID(reportID) }
+        let id = UUID()
+        let expires = Date().addingTimeInterval(Double(dependencies.links.ttlSeconds))
+        try await dependencies.intents.create(UploadIntent(
+            id: id, filename: request.filename, contentType: type.mimeType, declaredBytes: request.size,
+            reportID: request.reportId, blurFaces: request.blurFaces ?? false, expiresAt: expires))
+        let url = try dependencies.links.signedUploadURL(id: id, expires: expires)
+        // Whole seconds: the signature covers the truncated expiry.
+        let expiresAt = Date(timeIntervalSince1970: expires.timeIntervalSince1970.rounded(.down))
+        return .created(.init(body: .json(.init(id: id.uuidString.lowercased(), uploadUrl: url, method: .put, expiresAt: expiresAt))))
+    }
+
+    func putUpload(_ input: Operations.PutUpload.Input) async throws -> Operations.PutUpload.Output {
+        let rawID = input.path.id
+        guard let id = UUID(uuidString: rawID) else { throw APIError.badRequest("upload id must be a UUID", code: "invalid_id") }
+        try dependencies.links.verifyUpload(path: "/uploads/\(rawID)", expires: input.query.expires, signature: input.query.signature)
+        guard let intent = try await dependencies.intents.find(id) else {
+            throw APIError(status: 403, code: "invalid_signature", message: "unknown upload")
+        }
+        guard intent.usedAt == nil else { throw APIError.conflict("this upload URL was already used", code: "upload_used") }
+        guard case .binary(let body) = input.body else { throw APIError.badRequest("expected the file as the request body") }
+        let spooler = try dependencies.ingest.makeSpooler()
+        try await Self.readingBody { for try await chunk in body { try spooler.append(chunk) } }
+        let upload = IngestService.Upload(filename: intent.filename, declaredType: intent.contentType, reportID: intent.reportID,
+                                          blurFaces: intent.blurFaces, requestID: requestID, intentID: id)
+        let outcome = try await dependencies.ingest.ingest(spooler, upload)
+        return .created(.init(body: .json(Self.schema(outcome, filename: intent.filename))))
+    }
+
+    static func schema(_ outcome: IngestService.Outcome, filename: String?) -> Components.Schemas.UploadedFile {
+        .init(filename: filename, id: outcome.imageID.uuidString.lowercased(), status: .processing, duplicate: outcome.duplicate,
+              sha256: outcome.sha256, bytes: outcome.bytes, mime: outcome.mime, width: outcome.width, height: outcome.height,
+              jobId: outcome.jobID)
+    }
+
+    /// Reads a request body: a malformed multipart stream or a broken upload is the client's
+    /// fault (400), not a server error.
+    static func readingBody(_ read: () async throws -> Void) async throws {
+        do {
+            try await read()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.badRequest("malformed request body: \(String(describing: error).prefix(200))", code: "malformed_body")
+        }
+    }
+
+    /// A small text field, read with a size bound.
+    static func text(_ body: HTTPBody, field: String) async throws -> String {
+        do {
+            return try await String(collecting: body, upTo: 1024)
+        } catch {
+            throw APIError.badRequest("field \(field) is too long")
+        }
+    }
+
+    static func checkReportID(_ id: String) throws {
+        guard (1...200).contains(id.utf8.count), id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+            throw APIError.badRequest("reportId must be 1–200 printable characters", code: "invalid_report_id")
+        }
+    }
+
+    /// For direct uploads the bytes are not here yet: the name and type must at least agree
+    /// with each other on an accepted image type (the bytes are checked on PUT).
+    static func announcedType(filename: String, contentType: String) throws -> ImageFileType {
+        let declared = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard let type = ImageFileType.allCases.first(where: { $0.allowedMimeTypes.contains(declared) }) else {
+            throw APIError(status: 415, code: "unsupported_type", message: "content type \(declared) is not an accepted image type")
+        }
+        return try UploadTypeCheck.check(sniffed: type, filename: filename, declaredMimeType: declared)
+    }
+}

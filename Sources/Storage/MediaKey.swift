@@ -1,0 +1,95 @@
+import Foundation
+
+/// A validated, relative object key such as `originals/2026/11/{uuid}.jpg`.
+///
+/// The same string is a path under a local root and an S3 object key, so it is held to the
+/// stricter of both: no way to climb out of the root, nothing a filesystem or URL would
+/// reinterpret, and short enough for S3 (1,024 bytes) and ext4 (255 bytes a segment).
+public struct MediaKey: Hashable, Sendable, Codable, CustomStringConvertible {
+    public static let maxLength = 512
+    public static let maxSegmentLength = 255
+
+    public let rawValue: String
+
+    public init(_ rawValue: String) throws(MediaKeyError) {
+        try Self.validate(rawValue)
+        self.rawValue = rawValue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
+    /// Path segments, e.g. `["originals", "2026", "11", "x.jpg"]`.
+    public var segments: [Substring] { rawValue.split(separator: "/") }
+
+    /// The lowercased extension of the last segment, without the dot ("" if none).
+    public var pathExtension: String {
+        guard let last = segments.last, let dot = last.lastIndex(of: "."), dot != last.startIndex else { return "" }
+        return last[last.index(after: dot)...].lowercased()
+    }
+
+    static func validate(_ key: String) throws(MediaKeyError) {
+        if key.isEmpty { throw .empty }
+        if key.utf8.count > maxLength { throw .tooLong }
+        if key.hasPrefix("/") { throw .absolute }
+        for scalar in key.unicodeScalars {
+            // C0, DEL and C1 controls (NUL included): invisible in logs, special to some parsers.
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) { throw .controlCharacter }
+            if scalar == "\\" { throw .backslash }
+        }
+        // Omitting empty subsequences would hide `a//b` and a trailing `/`.
+        for segment in key.split(separator: "/", omittingEmptySubsequences: false) {
+            if segment.isEmpty { throw .emptySegment }
+            if segment == "." || segment == ".." { throw .dotSegment }
+            if segment.utf8.count > maxSegmentLength { throw .tooLong }
+        }
+    }
+}
+
+public enum MediaKeyError: Error, Sendable, Equatable {
+    case empty, tooLong, absolute, controlCharacter, backslash, emptySegment, dotSegment
+    case invalidExtension
+}
+
+extension MediaKey {
+    /// `originals/2026/11/{uuid}.jpg`: the month in UTC, so a key never depends on the server's zone.
+    public static func original(id: UUID, ext: String, date: Date) throws(MediaKeyError) -> MediaKey {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month], from: date)
+        let month = String(format: "%04d/%02d", parts.year ?? 1970, parts.month ?? 1)
+        return try MediaKey("originals/\(month)/\(try file(id, ext))")
+    }
+
+    /// `thumbnails/{variant}/{uuid}.webp`, e.g. variant `medium`.
+    public static func thumbnail(id: UUID, variant: String, ext: String) throws(MediaKeyError) -> MediaKey {
+        try MediaKey("thumbnails/\(variant)/\(try file(id, ext))")
+    }
+
+    /// `processed/{uuid}.webp`.
+    public static func processed(id: UUID, ext: String) throws(MediaKeyError) -> MediaKey {
+        try MediaKey("processed/\(try file(id, ext))")
+    }
+
+    /// `tmp/{uuid}.ext`: scratch objects nothing refers to for long.
+    public static func temporary(id: UUID, ext: String) throws(MediaKeyError) -> MediaKey {
+        try MediaKey("tmp/\(try file(id, ext))")
+    }
+
+    /// Extensions come from callers (sometimes from uploads): keep them to short alphanumerics.
+    private static func file(_ id: UUID, _ ext: String) throws(MediaKeyError) -> String {
+        let ext = ext.hasPrefix(".") ? String(ext.dropFirst()) : ext
+        guard (1...10).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw .invalidExtension
+        }
+        return "\(id.uuidString.lowercased()).\(ext.lowercased())"
+    }
+}

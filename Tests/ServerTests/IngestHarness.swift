@@ -1,0 +1,167 @@
+import FacepipeCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Imaging
+import Ingest
+import Logging
+import NIOCore
+import Persistence
+import PostgresNIO
+import Queue
+import Scanning
+import Server
+import Storage
+import TestSupport
+
+/// A full application on a scratch database, a temporary media root and (optionally) the
+/// test clamd, driven through HummingbirdTesting.
+struct IngestHarness: Sendable {
+    let client: PostgresClient
+    let mediaRoot: URL
+    let spool: URL
+    let links: MediaLinks
+    let signer: URLSigner
+
+    static let secret = Array("test-signing-secret-0123456789abcdef".utf8)
+
+    static func run(
+        ingest: IngestConfig = IngestConfig(uploadsPerMinutePerIP: 0), scanner: Bool = false,
+        store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
+        _ body: @escaping @Sendable (any TestClientProtocol, IngestHarness) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let base = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-test-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: base) }
+            let mediaRoot = base.appendingPathComponent("media")
+            let spool = base.appendingPathComponent("spool")
+            try FileManager.default.createDirectory(at: mediaRoot, withIntermediateDirectories: true)
+            let store: any MediaStore = try await makeStore?(mediaRoot) ?? LocalMediaStore(root: mediaRoot)
+            var scanning: IngestService.Scanning?
+            if scanner {
+                guard let socket = ProcessInfo.processInfo.environment["FACEPIPE_TEST_CLAMD_SOCKET"] else {
+                    throw TestSetupError("FACEPIPE_TEST_CLAMD_SOCKET is not set: run the tests with `make test`")
+                }
+                scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: socket))), whenUnavailable: .reject)
+            }
+            let dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, scanning: scanning)
+            let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
+            let harness = IngestHarness(client: client, mediaRoot: mediaRoot, spool: spool, links: dependencies.links,
+                                        signer: try URLSigner(secret: secret))
+            try await app.test(.router) { try await body($0, harness) }
+        }
+    }
+
+    static func makeDependencies(
+        client: PostgresClient, store: any MediaStore, spool: URL, ingest: IngestConfig = IngestConfig(uploadsPerMinutePerIP: 0),
+        scanning: IngestService.Scanning? = nil
+    ) throws -> ServerDependencies {
+        let logger = TestDatabase.logger
+        let queue = JobQueue(client: client, logger: logger)
+        let links = MediaLinks(signer: try URLSigner(secret: secret), baseURL: nil, ttlSeconds: 300, publicDerivatives: true)
+        let service = IngestService(config: ingest, store: store, scanning: scanning, client: client, queue: queue,
+                                    spoolDirectory: spool, logger: logger)
+        var dependencies = ServerDependencies(
+            client: client, queue: queue, ingest: service, store: store, links: links, workerMode: "disabled",
+            uploadsPerMinutePerIP: ingest.uploadsPerMinutePerIP, logger: logger)
+        if let scanning {
+            dependencies.scannerHealth = {
+                do {
+                    try await scanning.scanner.ping()
+                    return .init(status: "up")
+                } catch {
+                    return .init(status: "down", detail: "\(error)")
+                }
+            }
+        }
+        return dependencies
+    }
+
+    /// Regular files under the media root and the spool folder (what a failed upload must not leave).
+    func storedFiles() -> [String] {
+        [mediaRoot, spool].flatMap { root -> [String] in
+            guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+            return walker.compactMap { item -> String? in
+                guard let url = item as? URL, (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { return nil }
+                return url.path
+            }
+        }
+    }
+
+    func imageRows() async throws -> Int { try await scalar("SELECT count(*) FROM images") }
+
+    func scalar(_ sql: String) async throws -> Int {
+        for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return value }
+        return 0
+    }
+}
+
+/// Test images made with libvips from synthetic pixels.
+enum TestImages {
+    static func noise(width: Int, height: Int, seed: UInt64 = 1) -> RGBPixels {
+        var generator = SplitMix64(seed: seed)
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for index in pixels.indices { pixels[index] = UInt8(truncatingIfNeeded: generator.next()) }
+        return RGBPixels(width: width, height: height, pixels: pixels)
+    }
+
+    static func solid(width: Int, height: Int) -> RGBPixels {
+        RGBPixels(width: width, height: height, pixels: [UInt8](repeating: 128, count: width * height * 3))
+    }
+
+    static func jpeg(width: Int = 320, height: Int = 240, seed: UInt64 = 1) throws -> Data {
+        try noise(width: width, height: height, seed: seed).encoded(as: .jpeg(quality: 80)).data
+    }
+
+    static func png(_ pixels: RGBPixels) throws -> Data { try pixels.encoded(as: .png).data }
+
+    static let eicar = Data(#"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"#.utf8)
+}
+
+/// A multipart/form-data body.
+struct Multipart {
+    struct File {
+        var name = "files"
+        var filename: String
+        var contentType: String
+        var data: Data
+    }
+
+    var files: [File] = []
+    var fields: [(String, String)] = []
+    let boundary = "facepipe-test-\(UUID().uuidString)"
+
+    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+
+    var body: ByteBuffer {
+        var buffer = ByteBuffer()
+        for (name, value) in fields {
+            buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        for file in files {
+            buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\n")
+            buffer.writeString("Content-Type: \(file.contentType)\r\n\r\n")
+            buffer.writeBytes(file.data)
+            buffer.writeString("\r\n")
+        }
+        buffer.writeString("--\(boundary)--\r\n")
+        return buffer
+    }
+}
+
+extension TestClientProtocol {
+    func upload(_ form: Multipart, requestID: String? = nil, _ check: @escaping (TestResponse) async throws -> Void) async throws {
+        var headers: HTTPFields = [.contentType: form.contentType]
+        if let requestID { headers[HTTPField.Name("X-Request-Id")!] = requestID }
+        try await execute(uri: "/upload/images", method: .post, headers: headers, body: form.body) { try await check($0) }
+    }
+}
+
+extension TestResponse {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
+    }
+    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    var files: [[String: Any]] { json["files"] as? [[String: Any]] ?? [] }
+}
