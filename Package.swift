@@ -90,6 +90,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Job handlers that compose imaging, storage and persistence.
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "FacepipeCore", "Imaging", "Storage", "Persistence", "Queue",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Outgoing webhooks: payloads, signing, queued delivery with retries.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "FacepipeCore", "Queue",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // JSON-lines log handler shared by every command.
         .target(
             name: "Observability",
@@ -165,6 +190,8 @@ let package = Package(
                 "Storage",
                 "Scanning",
                 "Imaging",
+                "Pipeline",
+                "Webhooks",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -173,7 +200,8 @@ let package = Package(
         .executableTarget(
             name: "facepipe",
             dependencies: [
-                "App",
+                "App", "Pipeline", "Imaging", "FacepipeCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -196,7 +224,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ImagingTests",
-            dependencies: ["Imaging", "FacepipeCore", "CVips"],
+            dependencies: ["Imaging", "FacepipeCore", "TestSupport", "CVips"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -207,6 +235,22 @@ let package = Package(
         .testTarget(
             name: "ScanningTests",
             dependencies: ["Scanning", "FacepipeCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebhooksTests",
+            dependencies: [
+                "Webhooks", "Queue", "FacepipeCore", "Persistence", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Ingest", "Imaging", "Storage", "Persistence", "Queue", "FacepipeCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

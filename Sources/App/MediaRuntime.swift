@@ -47,6 +47,12 @@ enum MediaRuntime {
         return Array(key.utf8)
     }
 
+    static func makeLinks(_ config: MediaConfig, logger: Logger) throws -> MediaLinks {
+        let signer = try URLSigner(secret: try signingSecret(config, logger: logger))
+        return MediaLinks(signer: signer, baseURL: config.publicBaseURL, ttlSeconds: config.urlTTLSeconds,
+                          publicDerivatives: config.publicDerivatives)
+    }
+
     static func makeScanner(_ config: ScannerConfig, logger: Logger) -> ClamdScanner? {
         guard let endpoint = config.endpoint else {
             logger.warning("virus scanning is OFF: set CLAMAV_SOCKET or CLAMAV_HOST to scan uploads with clamd")

@@ -5,6 +5,8 @@ import Imaging
 import Ingest
 import Logging
 import Persistence
+import Pipeline
+import Webhooks
 import PostgresNIO
 import Queue
 import Server
@@ -35,14 +37,19 @@ public enum Runtime {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if let embedded = database.embedded { services.append(.init(service: embedded)) }
             services.append(.init(service: client))
+            try VipsRuntime.start(logger: logger)
+            let store = try await MediaRuntime.makeStore(config.media, logger: logger)
             let runsWorker = role == .worker || role == .serve(withWorker: true)
+            let links = try MediaRuntime.makeLinks(config.media, logger: logger)
             if runsWorker {
-                let pool = WorkerPool(queue: queue, handlers: makeHandlers(config), config: config.queue, logger: logger)
+                let handlers = makeHandlers(config, client: client, queue: queue, store: store, links: links, logger: logger)
+                let pool = WorkerPool(queue: queue, handlers: handlers, config: config.queue, logger: logger)
                 services.append(.init(service: pool))
             }
             if case .serve = role {
-                let dependencies = try await makeServerDependencies(
-                    config: config, client: client, queue: queue, workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
+                let dependencies = makeServerDependencies(
+                    config: config, client: client, queue: queue, store: store, links: links,
+                    workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
                 services.append(.init(service: try buildApplication(http: config.http, dependencies: dependencies)))
             }
             let group = ServiceGroup(configuration: .init(
@@ -56,13 +63,9 @@ public enum Runtime {
 
     /// Media store, scanner, signer and ingest for the HTTP application.
     public static func makeServerDependencies(
-        config: AppConfig, client: PostgresClient, queue: JobQueue, workerMode: String, logger: Logger
-    ) async throws -> ServerDependencies {
-        try VipsRuntime.start(logger: logger)
-        let store = try await MediaRuntime.makeStore(config.media, logger: logger)
-        let signer = try URLSigner(secret: try MediaRuntime.signingSecret(config.media, logger: logger))
-        let links = MediaLinks(signer: signer, baseURL: config.media.publicBaseURL, ttlSeconds: config.media.urlTTLSeconds,
-                               publicDerivatives: config.media.publicDerivatives)
+        config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, workerMode: String,
+        logger: Logger
+    ) -> ServerDependencies {
         let scanner = MediaRuntime.makeScanner(config.scanner, logger: logger)
         let ingest = IngestService(
             config: config.ingest, store: store,
@@ -90,8 +93,17 @@ public enum Runtime {
     }
 
     /// The job kinds this build can run.
-    public static func makeHandlers(_ config: AppConfig) -> JobHandlerRegistry {
+    public static func makeHandlers(
+        _ config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, logger: Logger
+    ) -> JobHandlerRegistry {
         var registry = JobHandlerRegistry()
+        let index = DuplicateIndex(thresholds: config.processing.duplicates)
+        let observer = config.webhooks.isEnabled
+            ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
+        registry.register(.processImage, ProcessImageHandler(
+            client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer))
+        // Registered whenever a secret exists, so deliveries queued earlier still go out.
+        registry.registerWebhooks(config.webhooks)
         if config.queue.diagnosticJobs { registry.registerDiagnostics() }
         return registry
     }

@@ -36,7 +36,7 @@ public struct ImageRepository: Sendable {
             ), logged AS (
                 INSERT INTO events (image_id, type, data)
                 SELECT id, 'image.uploaded', jsonb_strip_nulls(jsonb_build_object(
-                    'bytes', \(image.bytes), 'mime', \(image.mime), 'request_id', \(requestID)))
+                    'bytes', \(image.bytes), 'mime', \(image.mime), 'request_id', \(requestID)::text))
                 FROM inserted
             )
             SELECT id FROM inserted
@@ -100,7 +100,7 @@ public struct ImageRepository: Sendable {
     /// Appends a timeline entry outside any job (e.g. a rejected upload of a known image).
     public func recordEvent(imageID: UUID?, type: String, data: String = "{}") async throws {
         try await client.query(
-            "INSERT INTO events (image_id, type, data) VALUES (\(imageID), \(type), \(data)::jsonb)", logger: logger)
+            "INSERT INTO events (image_id, type, data) VALUES (\(imageID)::uuid, \(type), \(data)::jsonb)", logger: logger)
     }
 
     /// Marks an image queued again (reprocessing), in the caller's transaction.

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenAPIRuntime
+import PostgresNIO
 
 extension APIError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: httpStatus) }
@@ -36,6 +37,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as ServerError {
             throw Self.apiError(from: error, context: context)
+        } catch let error as PSQLError where Self.inputError(error) != nil {
+            throw Self.inputError(error)!
         } catch let error as HTTPError {
             throw APIError(status: Int(error.status.code), code: Self.code(for: error.status),
                            message: error.body ?? error.status.reasonPhrase)
@@ -51,6 +54,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// runtime could not decode (bad JSON, wrong parameter type, missing part) is a 400.
     static func apiError(from error: ServerError, context: Context) -> APIError {
         if let api = error.underlyingError as? APIError { return api }
+        if let database = error.underlyingError as? PSQLError, let api = Self.inputError(database) { return api }
         let status = Int(error.httpStatus.code)
         if (400..<500).contains(status) || error.operationInput == nil {
             let code = (400..<500).contains(status) ? status : 400
@@ -60,6 +64,12 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             "operation": "\(error.operationID)", "error": "\(String(reflecting: error.underlyingError))",
         ])
         return APIError(status: 500, code: "internal_error", message: "internal error (request \(context.requestID))")
+    }
+
+    /// Text PostgreSQL cannot store (a NUL character, invalid UTF-8) arrives only from clients.
+    static func inputError(_ error: PSQLError) -> APIError? {
+        guard let state = error.serverInfo?[.sqlState], ["22021", "22P05"].contains(state) else { return nil }
+        return APIError.badRequest("text contains characters that cannot be stored (such as NUL)", code: "invalid_text")
     }
 
     /// A short client-facing reason: the runtime's description without echoing large inputs.

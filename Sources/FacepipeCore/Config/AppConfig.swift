@@ -7,9 +7,12 @@ public struct AppConfig: Sendable, Equatable {
     public var media: MediaConfig
     public var ingest: IngestConfig
     public var scanner: ScannerConfig
+    public var processing: ProcessingConfig
+    public var webhooks: WebhookConfig
 
     public init(http: HTTPConfig, database: DatabaseConfig, queue: QueueConfig, log: LogConfig,
-                media: MediaConfig = MediaConfig(), ingest: IngestConfig = IngestConfig(), scanner: ScannerConfig = ScannerConfig()) {
+                media: MediaConfig = MediaConfig(), ingest: IngestConfig = IngestConfig(), scanner: ScannerConfig = ScannerConfig(),
+                processing: ProcessingConfig = ProcessingConfig(), webhooks: WebhookConfig = WebhookConfig()) {
         self.http = http
         self.database = database
         self.queue = queue
@@ -17,6 +20,8 @@ public struct AppConfig: Sendable, Equatable {
         self.media = media
         self.ingest = ingest
         self.scanner = scanner
+        self.processing = processing
+        self.webhooks = webhooks
     }
 
     /// Reads and validates everything; the first bad value throws a `ConfigError` naming it.
@@ -28,6 +33,8 @@ public struct AppConfig: Sendable, Equatable {
             log: try LogConfig(from: source),
             media: try MediaConfig(from: source),
             ingest: try IngestConfig(from: source),
-            scanner: try ScannerConfig(from: source))
+            scanner: try ScannerConfig(from: source),
+            processing: try ProcessingConfig(from: source),
+            webhooks: try WebhookConfig(from: source))
     }
 }

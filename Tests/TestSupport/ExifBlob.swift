@@ -1,14 +1,20 @@
 /// A hand-built EXIF APP1 payload ("Exif\0\0" + little-endian TIFF) with
 /// camera make/model, orientation and a GPS IFD — what a phone photo carries.
-struct ExifBlob {
-    var make = "FacepipeCam"
-    var model = "Model-X9"
-    var orientation = 1
-    /// GPSLatitude seconds numerator: a distinctive byte pattern to search for.
-    static let latitudeSecondsNumerator: UInt32 = 0x0BAD_F00D
-    static var latitudeSecondsBytes: [UInt8] { le32(latitudeSecondsNumerator) + le32(1000) }
+public struct ExifBlob: Sendable {
+    public init(make: String = "FacepipeCam", model: String = "Model-X9", orientation: Int = 1) {
+        self.make = make
+        self.model = model
+        self.orientation = orientation
+    }
 
-    var bytes: [UInt8] {
+    public var make = "FacepipeCam"
+    public var model = "Model-X9"
+    public var orientation = 1
+    /// GPSLatitude seconds numerator: a distinctive byte pattern to search for.
+    public static let latitudeSecondsNumerator: UInt32 = 0x0BAD_F00D
+    public static var latitudeSecondsBytes: [UInt8] { le32(latitudeSecondsNumerator) + le32(1000) }
+
+    public var bytes: [UInt8] {
         let ascii = 2, short = 3, long = 4, rational = 5, byte = 1
         let gps: [Entry] = [
             Entry(tag: 0x0000, type: byte, count: 4, value: [2, 3, 0, 0]),
@@ -61,24 +67,34 @@ struct ExifBlob {
         return table + le32(0) + data
     }
 
-    static func le16(_ value: Int) -> [UInt8] {
+    public static func le16(_ value: Int) -> [UInt8] {
         [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF)]
     }
 
-    static func le32(_ value: UInt32) -> [UInt8] {
+    public static func le32(_ value: UInt32) -> [UInt8] {
         (0..<4).map { UInt8((value >> (8 * $0)) & 0xFF) }
     }
 }
 
 /// A minimal XMP packet with a recognisable marker.
-enum XMPPacket {
-    static let marker = "FacepipeXMPMarker"
-    static var bytes: [UInt8] {
+public enum XMPPacket {
+    public static let marker = "FacepipeXMPMarker"
+    public static var bytes: [UInt8] {
         Array(
             """
             <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\
             <rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="\(marker)"/>\
             </rdf:RDF></x:xmpmeta>
             """.utf8)
+    }
+}
+
+extension ExifBlob {
+    /// `jpeg` with this EXIF inserted as an APP1 segment right after the SOI marker.
+    public func inserted(into jpeg: [UInt8]) -> [UInt8] {
+        precondition(jpeg.starts(with: [0xFF, 0xD8]), "not a JPEG")
+        let payload = bytes
+        let length = payload.count + 2
+        return [0xFF, 0xD8, 0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload + jpeg.dropFirst(2)
     }
 }

@@ -1,0 +1,31 @@
+import FacepipeCore
+import Foundation
+import Persistence
+import Pipeline
+import PostgresNIO
+import Queue
+import Server
+import Webhooks
+
+/// Queues `image.processed` webhooks in the same transaction as the outcome they report.
+struct WebhookObserver: ProcessingObserver {
+    let enqueuer: WebhookEnqueuer
+    let links: MediaLinks
+
+    func processed(_ image: ImageRecord, _ result: ProcessingResult, duplicates: [DuplicateMatch], job: ClaimedJob,
+                   on connection: PostgresConnection) async throws {
+        let thumbnails = result.thumbnails.mapValues { links.url(forKey: $0) }
+        let payload = WebhookPayload(
+            imageId: image.id, reportId: image.reportID, status: .done, sha256: image.sha256, width: result.width,
+            height: result.height, hasFaces: image.hasFaces, faceCount: image.faceCount, hashes: .init(result.hashes),
+            thumbnails: .init(thumb: thumbnails["thumb"], medium: thumbnails["medium"], large: thumbnails["large"]),
+            duplicates: duplicates.map(WebhookPayload.Duplicate.init), processedAt: Date())
+        try await enqueuer.enqueue(payload, on: connection, correlationID: job.correlationID)
+    }
+
+    func failed(_ image: ImageRecord, error: String, job: ClaimedJob, on connection: PostgresConnection) async throws {
+        let payload = WebhookPayload(imageId: image.id, reportId: image.reportID, status: .failed, sha256: image.sha256,
+                                     processedAt: Date(), error: error)
+        try await enqueuer.enqueue(payload, on: connection, correlationID: job.correlationID)
+    }
+}

@@ -1,0 +1,54 @@
+import FacepipeCore
+import Foundation
+import Persistence
+
+/// In-memory near-duplicate search over every finished image's hashes (a popcount scan takes
+/// milliseconds at a million images; see `facepipe bench imaging`). Each worker process keeps its
+/// own copy and tops it up from the database before every lookup, so images finished by other
+/// workers are found too.
+public actor DuplicateIndex {
+    private var indexes: [HashType: HashIndex] = [.ahash: HashIndex(), .dhash: HashIndex(), .phash: HashIndex()]
+    private var pdq = PDQHashIndex()
+    private var watermark: Date?
+    private let thresholds: DuplicateThresholds
+
+    public init(thresholds: DuplicateThresholds) {
+        self.thresholds = thresholds
+    }
+
+    public var count: Int { pdq.count }
+
+    /// Loads hashes of images finished since the last refresh.
+    public func refresh(from repository: ProcessingRepository) async throws {
+        let fresh = try await repository.hashes(processedAfter: watermark)
+        for row in fresh { insert(row.id, row.hashes) }
+        if let last = fresh.last?.processedAt { watermark = last }
+    }
+
+    public func insert(_ id: UUID, _ hashes: ImageHashes) {
+        indexes[.ahash]?.insert(id: id, hash: hashes.ahash)
+        indexes[.dhash]?.insert(id: id, hash: hashes.dhash)
+        indexes[.phash]?.insert(id: id, hash: hashes.phash)
+        pdq.insert(id: id, hash: hashes.pdq)
+    }
+
+    public func remove(_ id: UUID) {
+        for type in [HashType.ahash, .dhash, .phash] { indexes[type]?.remove(id: id) }
+        pdq.remove(id: id)
+    }
+
+    /// Every other image within the threshold of any hash type.
+    public func matches(for hashes: ImageHashes, excluding id: UUID) -> [DuplicateMatch] {
+        var found: [DuplicateMatch] = []
+        let values: [(HashType, UInt64)] = [(.phash, hashes.phash), (.dhash, hashes.dhash), (.ahash, hashes.ahash)]
+        for (type, value) in values {
+            for match in indexes[type]?.query(value, maxDistance: thresholds.limit(for: type)) ?? [] where match.id != id {
+                found.append(DuplicateMatch(otherImageID: match.id, hashType: type, distance: match.distance))
+            }
+        }
+        for match in pdq.query(hashes.pdq, maxDistance: thresholds.pdq) where match.id != id {
+            found.append(DuplicateMatch(otherImageID: match.id, hashType: .pdq, distance: match.distance))
+        }
+        return found
+    }
+}

@@ -1,0 +1,94 @@
+import FacepipeCore
+import Foundation
+import Imaging
+import Logging
+import NIOPosix
+import Persistence
+import PostgresNIO
+import Queue
+import Storage
+
+/// The `process_image` job: thumbnails, safe metadata, perceptual hashes, near-duplicate pairs,
+/// then the image is `done` (or `failed` once retries are used up). Idempotent: a re-run
+/// overwrites the same thumbnail keys and upserts the same pairs.
+public struct ProcessImageHandler: JobHandler {
+    let client: PostgresClient
+    let store: any MediaStore
+    let index: DuplicateIndex
+    let config: ProcessingConfig
+    let observer: (any ProcessingObserver)?
+    let logger: Logger
+
+    /// - Parameter observer: told about each final outcome inside the transaction that records
+    ///   it (e.g. to enqueue webhooks atomically with the result).
+    public init(client: PostgresClient, store: any MediaStore, index: DuplicateIndex, config: ProcessingConfig, logger: Logger,
+                observer: (any ProcessingObserver)? = nil) {
+        self.client = client
+        self.store = store
+        self.index = index
+        self.config = config
+        self.observer = observer
+        self.logger = logger
+    }
+
+    public func handle(_ job: ClaimedJob, context: JobContext) async throws {
+        let images = ImageRepository(client: client, logger: logger)
+        let processing = ProcessingRepository(client: client, logger: logger)
+        guard let id = job.imageID, let image = try await images.find(id) else {
+            throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
+        }
+        do {
+            try await processing.markProcessing(id, jobID: job.id)
+            let result = try await process(image, context: context)
+            try await index.refresh(from: processing)
+            let duplicates = await index.matches(for: result.hashes, excluding: id)
+            try await client.withTransaction(logger: logger) { connection in
+                try await processing.saveResults(id, result, duplicates: duplicates, jobID: job.id, on: connection)
+                try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
+            }
+            await index.insert(id, result.hashes)
+            context.logger.info("image processed", metadata: ["image_id": "\(id)", "duplicates": "\(duplicates.count)"])
+        } catch {
+            if error is PermanentJobError || job.attempt >= job.maxAttempts {
+                let message = String(describing: error)
+                try? await client.withTransaction(logger: logger) { connection in
+                    try await processing.markFailed(id, error: message, jobID: job.id, on: connection)
+                    try await observer?.failed(image, error: message, job: job, on: connection)
+                }
+            }
+            throw error
+        }
+    }
+
+    func process(_ image: ImageRecord, context: JobContext) async throws -> ProcessingResult {
+        let key = try MediaKey(image.originalKey)
+        guard let buffer = try await store.get(key, maxBytes: 1 << 30) else {
+            throw PermanentJobError("original \(image.originalKey) is missing from the media store")
+        }
+        let bytes = Data(buffer.readableBytesView)
+        let quality = config.thumbnailQuality
+        let analysis: ImageAnalysis
+        do {
+            analysis = try await NIOThreadPool.singleton.runIfActive { try ImageAnalysis.run(bytes, thumbnailQuality: quality) }
+        } catch let error as ImagingError {
+            // Ingest validated it, so a decode failure now will not go away on retry.
+            throw PermanentJobError("cannot process image: \(error)")
+        }
+        var thumbnails: [String: String] = [:]
+        for thumbnail in analysis.thumbnails {
+            let thumbKey = try MediaKey.thumbnail(id: image.id, variant: thumbnail.name, ext: "webp")
+            try await store.put(thumbKey, data: thumbnail.image.data, contentType: "image/webp")
+            thumbnails[thumbnail.name] = thumbKey.rawValue
+        }
+        let metadata = String(decoding: try JSONEncoder().encode(analysis.header.metadata), as: UTF8.self)
+        return ProcessingResult(width: analysis.header.uprightWidth, height: analysis.header.uprightHeight,
+                                thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes)
+    }
+}
+
+/// Hooks for what happens when an image is finished (webhooks, notifications).
+public protocol ProcessingObserver: Sendable {
+    func processed(_ image: ImageRecord, _ result: ProcessingResult, duplicates: [DuplicateMatch], job: ClaimedJob,
+                   on connection: PostgresConnection) async throws
+    func failed(_ image: ImageRecord, error: String, job: ClaimedJob, on connection: PostgresConnection) async throws
+}

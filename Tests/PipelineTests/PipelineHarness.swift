@@ -1,0 +1,108 @@
+import FacepipeCore
+import Foundation
+import Imaging
+import Ingest
+import Logging
+import Persistence
+import Pipeline
+import PostgresNIO
+import Queue
+import Storage
+import TestSupport
+
+/// Ingests images into a scratch database and a temporary media root, then runs the
+/// process_image jobs through the real handler.
+struct PipelineHarness {
+    let client: PostgresClient
+    let store: LocalMediaStore
+    let mediaRoot: URL
+    let ingest: IngestService
+    let queue: JobQueue
+    let handler: ProcessImageHandler
+
+    static func run(_ body: @escaping @Sendable (PipelineHarness) async throws -> Void) async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let base = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-pipeline-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: base) }
+            let root = base.appendingPathComponent("media")
+            let store = try LocalMediaStore(root: root)
+            let logger = TestDatabase.logger
+            let queue = JobQueue(client: client, logger: logger)
+            let ingest = IngestService(config: IngestConfig(), store: store, scanning: nil, client: client, queue: queue,
+                                       spoolDirectory: base.appendingPathComponent("spool"), logger: logger)
+            let handler = ProcessImageHandler(client: client, store: store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
+                                              config: ProcessingConfig(), logger: logger)
+            try await body(PipelineHarness(client: client, store: store, mediaRoot: root, ingest: ingest, queue: queue, handler: handler))
+        }
+    }
+
+    /// Uploads bytes as a client would; returns the image id.
+    func upload(_ data: Data, filename: String) async throws -> UUID {
+        let spooler = try ingest.makeSpooler()
+        try spooler.append(Array(data))
+        return try await ingest.ingest(spooler, .init(filename: filename, declaredType: nil, reportID: nil, blurFaces: false,
+                                                      requestID: "test")).imageID
+    }
+
+    /// Runs every queued process_image job, one at a time, as a worker would.
+    func processAll() async throws {
+        while let job = try await queue.claim(worker: "test", kinds: [JobKind.processImage.rawValue], limit: 1, leaseSeconds: 60).first {
+            do {
+                try await handler.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "test"))
+                try await queue.complete([job.id], worker: "test")
+            } catch {
+                try await queue.fail(job.id, worker: "test", error: "\(error)", retryDelayMilliseconds: 0, permanent: true)
+                throw error
+            }
+        }
+    }
+
+    func image(_ id: UUID) async throws -> ImageRecord {
+        guard let image = try await ImageRepository(client: client, logger: TestDatabase.logger).find(id) else {
+            throw TestSetupError("image \(id) missing")
+        }
+        return image
+    }
+
+    func pairs(_ id: UUID) async throws -> [DuplicatePair] {
+        try await DuplicateRepository(client: client, logger: TestDatabase.logger).forImage(id)
+    }
+
+    func bytes(_ key: String) async throws -> Data {
+        guard let buffer = try await store.get(try MediaKey(key)) else { throw TestSetupError("no object \(key)") }
+        return Data(buffer.readableBytesView)
+    }
+}
+
+/// Photo-like synthetic images: smooth colour fields and shapes (perceptual hashes need
+/// low-frequency structure; random noise would make every image look alike to them).
+enum SyntheticPhoto {
+    static func make(width: Int = 640, height: Int = 480, seed: Int) -> RGBPixels {
+        var generator = SplitMix64(seed: UInt64(seed))
+        func random(_ range: ClosedRange<Double>) -> Double {
+            range.lowerBound + Double(generator.next() % 10_000) / 10_000 * (range.upperBound - range.lowerBound)
+        }
+        let waves = (0..<3).map { _ in (random(1...4), random(1...4), random(0...6.28)) }
+        let discs = (0..<5).map { _ in (random(0...1), random(0...1), random(0.05...0.2), random(0...255)) }
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height {
+            for x in 0..<width {
+                let u = Double(x) / Double(width), v = Double(y) / Double(height)
+                for channel in 0..<3 {
+                    let (fx, fy, phase) = waves[channel]
+                    var value = 128 + 90 * sin(2 * .pi * (fx * u + fy * v) + phase)
+                    for (cx, cy, r, shade) in discs where (u - cx) * (u - cx) + (v - cy) * (v - cy) < r * r {
+                        value = (value + shade) / 2
+                    }
+                    pixels[(y * width + x) * 3 + channel] = UInt8(max(0, min(255, value)))
+                }
+            }
+        }
+        return RGBPixels(width: width, height: height, pixels: pixels)
+    }
+
+    static func brightened(_ image: RGBPixels, by amount: Int) -> RGBPixels {
+        RGBPixels(width: image.width, height: image.height,
+                  pixels: image.pixels.map { UInt8(max(0, min(255, Int($0) + amount))) })
+    }
+}

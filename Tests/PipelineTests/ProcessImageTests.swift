@@ -1,0 +1,93 @@
+import FacepipeCore
+import Foundation
+import Imaging
+import Persistence
+import Testing
+import TestSupport
+
+@Suite struct ProcessImageTests {
+    @Test func thumbnailsAreUprightStrippedWebPAndTheImageIsDone() async throws {
+        try await PipelineHarness.run { env in
+            // Stored 400×200, left red / right blue, with EXIF orientation 6 (display rotated 90° clockwise)
+            // and a GPS block: upright it is 200×400, red on top.
+            var pixels = [UInt8](repeating: 0, count: 400 * 200 * 3)
+            for y in 0..<200 {
+                for x in 0..<400 { pixels.replaceSubrange((y * 400 + x) * 3..<(y * 400 + x) * 3 + 3, with: x < 200 ? [220, 20, 20] : [20, 20, 220]) }
+            }
+            let plain = try RGBPixels(width: 400, height: 200, pixels: pixels).encoded(as: .jpeg(quality: 90)).data
+            let jpeg = Data(ExifBlob(orientation: 6).inserted(into: Array(plain)))
+            let id = try await env.upload(jpeg, filename: "phone.jpg")
+            try await env.processAll()
+
+            let image = try await env.image(id)
+            #expect(image.status == .done)
+            #expect(image.width == 200 && image.height == 400)
+            #expect(Set(image.thumbnails.keys) == ["thumb", "medium", "large"])
+            let metadata = try JSONSerialization.jsonObject(with: Data(image.safeMetadata.utf8)) as? [String: Any] ?? [:]
+            #expect(Set(metadata.keys) == ["width", "height", "format", "colourSpace", "hasAlpha", "orientation"])
+            #expect(!image.safeMetadata.contains("FacepipeCam"))
+            for (name, key) in image.thumbnails {
+                let data = try await env.bytes(key)
+                #expect(data.starts(with: Array("RIFF".utf8)) && data[8..<12].elementsEqual("WEBP".utf8), "\(name) is not WebP")
+                for marker in ["Exif", "EXIF", "XMP ", "ICCP", "FacepipeCam", "Model-X9"] {
+                    #expect(!data.contains(Data(marker.utf8)), "\(name) carries \(marker)")
+                }
+                #expect(!data.contains(Data(ExifBlob.latitudeSecondsBytes)), "\(name) carries GPS")
+                let decoded = try DecodedImage(data).rgb(maxDimension: 1000)
+                #expect(decoded.width == decoded.height)
+                let top = decoded[decoded.width / 2, 2], bottom = decoded[decoded.width / 2, decoded.height - 3]
+                #expect(top.red > 150 && top.blue < 100, "\(name): top is \(top)")
+                #expect(bottom.blue > 150 && bottom.red < 100, "\(name): bottom is \(bottom)")
+            }
+            let thumb = try DecodedImage(try await env.bytes(image.thumbnails["thumb"]!))
+            #expect(thumb.width == 150 && thumb.height == 150)
+            var types: [String] = []
+            for try await type in try await env.client.query("SELECT type FROM events WHERE image_id = \(id) ORDER BY id").decode(String.self) {
+                types.append(type)
+            }
+            #expect(["image.uploaded", "job.queued", "job.started", "image.processed", "job.done"].allSatisfy(types.contains))
+        }
+    }
+
+    @Test func nearDuplicatesAreLinkedAndDifferentPhotosAreNot() async throws {
+        try await PipelineHarness.run { env in
+            let photo = SyntheticPhoto.make(seed: 7)
+            let original = try await env.upload(try photo.encoded(as: .jpeg(quality: 92)).data, filename: "original.jpg")
+            let recompressed = try await env.upload(try photo.encoded(as: .jpeg(quality: 60)).data, filename: "q60.jpg")
+            let halfSize = try DecodedImage(try photo.encoded(as: .png).data, maxDimension: 320).encoded(as: .jpeg(quality: 85)).data
+            let resized = try await env.upload(halfSize, filename: "half.jpg")
+            let brighter = try await env.upload(
+                try SyntheticPhoto.brightened(photo, by: 20).encoded(as: .jpeg(quality: 90)).data, filename: "bright.jpg")
+            let other = try await env.upload(try SyntheticPhoto.make(seed: 99).encoded(as: .jpeg(quality: 92)).data, filename: "other.jpg")
+            try await env.processAll()
+
+            let pairs = try await env.pairs(original)
+            func linked(_ id: UUID) -> [String] {
+                pairs.filter { $0.image1 == id || $0.image2 == id }.map(\.hashType)
+            }
+            #expect(linked(recompressed).contains("phash") && linked(recompressed).contains("pdq"))
+            #expect(linked(resized).contains("phash") && linked(resized).contains("pdq"))
+            #expect(!linked(brighter).isEmpty)
+            #expect(linked(other).isEmpty, "different photos were linked: \(linked(other))")
+            #expect(try await env.pairs(other).isEmpty)
+            #expect(pairs.allSatisfy { $0.status == .pending })
+        }
+    }
+
+    @Test func aMissingOriginalFailsTheImagePermanently() async throws {
+        try await PipelineHarness.run { env in
+            let id = try await env.upload(try SyntheticPhoto.make(seed: 3).encoded(as: .jpeg()).data, filename: "gone.jpg")
+            let image = try await env.image(id)
+            try await env.store.delete(try MediaKeyFor.key(image.originalKey))
+            await #expect(throws: (any Error).self) { try await env.processAll() }
+            let failed = try await env.image(id)
+            #expect(failed.status == .failed)
+            #expect(failed.error?.contains("missing") == true)
+        }
+    }
+}
+
+import Storage
+enum MediaKeyFor {
+    static func key(_ raw: String) throws -> MediaKey { try MediaKey(raw) }
+}

@@ -1,0 +1,101 @@
+import FacepipeCore
+import Foundation
+import Testing
+import Webhooks
+
+@Suite struct WebhookConfigTests {
+    @Test func defaultsMeanWebhooksOff() throws {
+        let config = try WebhookConfig(from: DictionaryConfigSource([:]))
+        #expect(config == WebhookConfig())
+        #expect(config.urls.isEmpty && !config.isEnabled)
+        #expect(config.secret == nil)
+        #expect(config.timeoutSeconds == 10)
+        #expect(config.maxAttempts == 8)
+    }
+
+    @Test func parsesURLsSecretAndLimits() throws {
+        let secret = String(repeating: "s", count: 32)
+        let config = try WebhookConfig(from: DictionaryConfigSource([
+            "WEBHOOK_URLS": " https://hooks.example.com/facepipe?token=abc , http://127.0.0.1:9000/x,,https://hooks.example.com/facepipe?token=abc",
+            "WEBHOOK_SECRET": secret, "WEBHOOK_TIMEOUT_SECONDS": "5", "WEBHOOK_MAX_ATTEMPTS": "3",
+        ]))
+        #expect(config.urls == ["https://hooks.example.com/facepipe?token=abc", "http://127.0.0.1:9000/x"])
+        #expect(config.isEnabled)
+        #expect(config.secret == secret)
+        #expect(config.timeoutSeconds == 5)
+        #expect(config.maxAttempts == 3)
+        // A secret without receivers is allowed (deliveries already queued can still be sent).
+        #expect(try WebhookConfig(from: DictionaryConfigSource(["WEBHOOK_SECRET": secret])).secret == secret)
+    }
+
+    @Test(arguments: [
+        (["WEBHOOK_URLS": "ftp://files.example.com/x", "WEBHOOK_SECRET": String(repeating: "s", count: 32)], "WEBHOOK_URLS"),
+        (["WEBHOOK_URLS": "hooks.example.com/x", "WEBHOOK_SECRET": String(repeating: "s", count: 32)], "WEBHOOK_URLS"),
+        (["WEBHOOK_URLS": "https://", "WEBHOOK_SECRET": String(repeating: "s", count: 32)], "WEBHOOK_URLS"),
+        (["WEBHOOK_URLS": "https://hooks.example.com/x"], "WEBHOOK_SECRET"),
+        (["WEBHOOK_URLS": "https://hooks.example.com/x", "WEBHOOK_SECRET": "too-short"], "WEBHOOK_SECRET"),
+        (["WEBHOOK_SECRET": "too-short"], "WEBHOOK_SECRET"),
+        (["WEBHOOK_TIMEOUT_SECONDS": "0"], "WEBHOOK_TIMEOUT_SECONDS"),
+        (["WEBHOOK_TIMEOUT_SECONDS": "ten"], "WEBHOOK_TIMEOUT_SECONDS"),
+        (["WEBHOOK_MAX_ATTEMPTS": "0"], "WEBHOOK_MAX_ATTEMPTS"),
+        (["WEBHOOK_MAX_ATTEMPTS": "1000"], "WEBHOOK_MAX_ATTEMPTS"),
+    ])
+    func badValuesNameTheirVariable(values: [String: String], variable: String) {
+        do {
+            _ = try WebhookConfig(from: DictionaryConfigSource(values))
+            Issue.record("expected a ConfigError for \(variable)")
+        } catch let error as ConfigError {
+            #expect(error.variable == variable)
+            #expect(!error.description.contains("too-short"), "the secret must not appear in messages")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+}
+
+@Suite struct WebhookPayloadTests {
+    @Test func encodesTheDocumentedShape() throws {
+        let id = UUID(uuidString: "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9")!
+        let body = try WebhookTestData.payload(imageId: id).jsonBody()
+        let expected = #"""
+            {"duplicates":[{"distance":3,"hashType":"phash","imageId":"6f1c9d2e-0b7a-4c1d-9e55-2b1f3c4d5e6f"}],\#
+            "event":"image.processed","faceCount":2,"hasFaces":true,\#
+            "hashes":{"ahash":"ffff0000ffff0000","dhash":"0f1e2d3c4b5a6978","pdq":"\#(String(repeating: "ab", count: 32))","phash":"8f373714acfcf4d0"},\#
+            "height":480,"imageId":"0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9","processedAt":"2026-01-02T03:04:05Z","reportId":"report-1",\#
+            "sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","status":"done",\#
+            "thumbnails":{"medium":"https://media.example/m.webp","thumb":"https://media.example/t.webp"},"width":640}
+            """#
+        #expect(body == expected)
+        #expect(try WebhookPayload.decode(Data(body.utf8)) == WebhookTestData.payload(imageId: id))
+    }
+
+    @Test func failedPayloadLeavesOutWhatIsUnknown() throws {
+        let payload = WebhookPayload(imageId: UUID(), status: .failed, sha256: "abc", processedAt: Date(timeIntervalSince1970: 0),
+                                     error: "decode failed: not an image")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(try payload.jsonBody().utf8)) as? [String: Any])
+        #expect(Set(object.keys) == ["event", "imageId", "status", "sha256", "duplicates", "processedAt", "error"])
+        #expect(object["status"] as? String == "failed")
+        #expect(object["error"] as? String == "decode failed: not an image")
+        #expect((object["duplicates"] as? [Any])?.isEmpty == true)
+        #expect(try WebhookPayload.decode(Data(try payload.jsonBody().utf8)) == payload)
+    }
+
+    @Test func hashesAndDuplicatesFromDomainTypes() throws {
+        let pdq = try #require(PDQHash(hex: String(repeating: "0f", count: 32)))
+        let hashes = WebhookPayload.Hashes(ImageHashes(ahash: 1, dhash: 0xff, phash: .max, pdq: pdq, pdqQuality: 90))
+        #expect(hashes == .init(phash: "ffffffffffffffff", dhash: "00000000000000ff", ahash: "0000000000000001",
+                                pdq: String(repeating: "0f", count: 32)))
+        let other = UUID()
+        #expect(WebhookPayload.Duplicate(DuplicateMatch(otherImageID: other, hashType: .pdq, distance: 12))
+            == .init(imageId: other, hashType: "pdq", distance: 12))
+    }
+
+    @Test func dedupeKeyNamesImageEventAndHashedURL() {
+        let id = UUID(uuidString: "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9")!
+        let key = WebhookEnqueuer.dedupeKey(imageID: id, event: "image.processed", url: "https://hooks.example.com/x?token=secret")
+        #expect(key.hasPrefix("webhook:0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9:image.processed:"))
+        #expect(key.split(separator: ":").last?.count == 64)
+        #expect(!key.contains("token"))
+        #expect(key != WebhookEnqueuer.dedupeKey(imageID: id, event: "image.processed", url: "https://hooks.example.com/y"))
+    }
+}
