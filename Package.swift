@@ -200,8 +200,9 @@ let package = Package(
         .executableTarget(
             name: "facepipe",
             dependencies: [
-                "App", "Pipeline", "Imaging", "FacepipeCore",
+                "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

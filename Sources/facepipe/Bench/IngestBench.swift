@@ -1,0 +1,132 @@
+import App
+import ArgumentParser
+import AsyncHTTPClient
+import FacepipeCore
+import Foundation
+import Logging
+import NIOCore
+import Persistence
+
+/// `facepipe bench ingest`: uploads through a real `facepipe serve` child process (scratch
+/// database, temporary media folder, no virus scanner, worker off) with 1 and 16 concurrent
+/// clients; reports MB/s, files/s and the server's resident memory.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ingest", abstract: "Upload throughput and server memory.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Folder of photos to upload (each upload is made unique).") var dir = ".deps/testdata/bench-12mp"
+    @Option(help: "Uploads per concurrency level.") var uploads = 48
+    @Option(parsing: .upToNextOption, help: "Concurrency levels.") var clients: [Int] = [1, 16]
+
+    func run() async throws {
+        let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") && $0 != "MANIFEST" }.sorted()
+        guard !files.isEmpty else { throw ValidationError("no images in \(dir): run `make bench-imaging` first or pass --dir") }
+        let photos = try files.map { try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent($0)) }
+        let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
+        let scratch = "facepipe_bench_ingest_\(ProcessInfo.processInfo.processIdentifier)"
+        let admin = database.url.with(database: database.embedded != nil ? "postgres" : database.url.database)
+        try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
+            try await Database.createDatabaseIfMissing(scratch, using: $0, logger: logger)
+        }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-ingest-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let port = Int.random(in: 40_000...49_000)
+        let url = database.url.with(database: scratch)
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: server.executableURL!.path) {
+            server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        server.arguments = ["serve", "--no-worker", "--port", String(port)]
+        server.currentDirectoryURL = work
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)"
+        environment["MEDIA_ROOT"] = work.appendingPathComponent("media").path
+        environment["RATE_LIMIT_UPLOADS_PER_MINUTE"] = "0"
+        environment["LOG_LEVEL"] = "warning"
+        environment.removeValue(forKey: "CLAMAV_SOCKET")
+        environment.removeValue(forKey: "CLAMAV_HOST")
+        server.environment = environment
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+            try? FileManager.default.removeItem(at: work)
+        }
+        let base = "http://127.0.0.1:\(port)"
+        try await waitForHealth(base)
+        let idle = Self.rss(of: server.processIdentifier)
+        print("ingest benchmark: \(uploads) uploads per level of \(photos.count) photos (\(format(Double(photos.map(\.count).reduce(0, +)) / Double(photos.count) / 1_048_576)) MB average), server pid \(server.processIdentifier), idle RSS \(idle.current / 1024) MB")
+        var counter = 0
+        for level in clients {
+            let start = ContinuousClock.now
+            var bytes = 0
+            var peak = 0
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                var started = 0
+                func add() {
+                    counter += 1
+                    var body = photos[started % photos.count]
+                    body.append(contentsOf: Array("unique-\(counter)-\(UUID().uuidString)".utf8))  // new SHA-256, same pixels
+                    started += 1
+                    let upload = body
+                    group.addTask { try await Self.upload(upload, to: base) }
+                }
+                for _ in 0..<min(level, uploads) { add() }
+                while let sent = try await group.next() {
+                    bytes += sent
+                    peak = max(peak, Self.rss(of: server.processIdentifier).current)
+                    if started < uploads { add() }
+                }
+            }
+            let elapsed = seconds(ContinuousClock.now - start)
+            let hwm = Self.rss(of: server.processIdentifier).peak
+            print("\(level) client(s): \(format(Double(uploads) / elapsed)) files/s, \(format(Double(bytes) / 1_048_576 / elapsed)) MB/s; server RSS peak \(hwm / 1024) MB (+\((max(peak, hwm) - idle.current) / 1024) MB over idle)")
+        }
+        try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
+            try await Database.dropDatabase(scratch, using: $0, logger: logger)
+        }
+        await database.embedded?.stop()
+    }
+
+    static func upload(_ data: Data, to base: String) async throws -> Int {
+        let boundary = "bench-\(UUID().uuidString)"
+        var body = ByteBuffer()
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+        body.writeBytes(data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var request = HTTPClientRequest(url: base + "/upload/images")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.body = .bytes(body)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard response.status == .ok, text.contains("\"processing\"") else {
+            throw ValidationError("upload failed: \(response.status) \(text.prefix(200))")
+        }
+        return data.count
+    }
+
+    func waitForHealth(_ base: String) async throws {
+        for _ in 0..<150 {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)),
+               response.status == .ok
+            {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw ValidationError("the server did not become healthy")
+    }
+
+    static func rss(of pid: Int32) -> (current: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            status.split(separator: "\n").first { $0.hasPrefix(name) }?
+                .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+        }
+        return (field("VmRSS:"), field("VmHWM:"))
+    }
+}
