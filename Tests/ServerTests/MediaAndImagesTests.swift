@@ -183,3 +183,48 @@ import TestSupport
         }
     }
 }
+
+@Suite struct DuplicatesAPITests {
+    @Test func pairsCanBeListedAndReviewed() async throws {
+        try await IngestHarness.run { client, env in
+            var ids: [String] = []
+            for seed in [1, 2] {
+                try await client.upload(Multipart(files: [.init(filename: "\(seed).jpg", contentType: "image/jpeg",
+                                                                data: try TestImages.jpeg(seed: UInt64(seed)))])) {
+                    ids.append($0.files.first?["id"] as? String ?? "")
+                }
+            }
+            let (a, b) = (UUID(uuidString: ids[0])!, UUID(uuidString: ids[1])!)
+            try await env.client.query("""
+                INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance)
+                VALUES (LEAST(\(a), \(b)), GREATEST(\(a), \(b)), 'pdq', 12)
+                """)
+            var pairID: Int64 = 0
+            try await client.execute(uri: "/images/\(ids[0])/duplicates", method: .get) { response in
+                #expect(response.status == .ok)
+                let items = response.json["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 1)
+                #expect(items.first?["hashType"] as? String == "pdq" && items.first?["distance"] as? Int == 12)
+                pairID = (items.first?["id"] as? NSNumber)?.int64Value ?? 0
+            }
+            try await client.execute(uri: "/duplicates?status=pending", method: .get) { response in
+                #expect((response.json["items"] as? [Any])?.count == 1)
+            }
+            let review = ByteBuffer(string: #"{"status":"confirmed","reviewedBy":"analyst-1"}"#)
+            try await client.execute(uri: "/duplicates/\(pairID)/review", method: .post,
+                                     headers: [.contentType: "application/json"], body: review) { response in
+                #expect(response.status == .ok)
+                #expect(response.json["status"] as? String == "confirmed")
+                #expect(response.json["reviewedBy"] as? String == "analyst-1")
+            }
+            try await client.execute(uri: "/duplicates?status=pending", method: .get) { response in
+                #expect((response.json["items"] as? [Any])?.isEmpty == true)
+            }
+            try await client.execute(uri: "/duplicates/\(pairID)/review", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"status":"maybe"}"#)) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/duplicates/999999/review", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"status":"different"}"#)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/images/\(UUID().uuidString)/duplicates", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import FacepipeCore
+import Foundation
+import Imaging
+import Persistence
+import Testing
+import TestSupport
+
+/// Near-duplicates of real photos (fetched by set-up from pinned PyPI archives).
+@Suite struct RealPhotoDuplicateTests {
+    static func photo(_ name: String) throws -> Data {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".deps/testdata/photos/\(name)")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw TestSetupError("\(url.path) is missing: run `make setup` (scripts/fetch-test-photos.sh)")
+        }
+        return try Data(contentsOf: url)
+    }
+
+    @Test(arguments: ["obama.jpg", "astronaut.png", "coffee.png"])
+    func editedCopiesAreFoundAndOtherPhotosAreNot(_ name: String) async throws {
+        try await PipelineHarness.run { env in
+            let original = try Self.photo(name)
+            let decoded = try DecodedImage(original, maxDimension: 4000)
+            let pixels = try decoded.rgb(maxDimension: 4000)
+            let id = try await env.upload(original, filename: name)
+            let q60 = try await env.upload(try decoded.encoded(as: .jpeg(quality: 60)).data, filename: "q60.jpg")
+            let half = try await env.upload(
+                try DecodedImage(original, maxDimension: max(decoded.width, decoded.height) / 2).encoded(as: .jpeg(quality: 85)).data,
+                filename: "half.jpg")
+            let bright = try await env.upload(
+                try RGBPixels(width: pixels.width, height: pixels.height, pixels: pixels.pixels.map { UInt8(min(255, Int($0) + 15)) })
+                    .encoded(as: .jpeg(quality: 90)).data, filename: "bright.jpg")
+            let others = [try await env.upload(try Self.photo("biden.jpg"), filename: "biden.jpg"),
+                          try await env.upload(try Self.photo("chelsea.png"), filename: "chelsea.png")]
+            try await env.processAll()
+
+            let pairs = try await env.pairs(id)
+            func types(_ other: UUID) -> Set<String> {
+                Set(pairs.filter { $0.image1 == other || $0.image2 == other }.map(\.hashType))
+            }
+            for (label, copy) in [("q60", q60), ("half size", half), ("brightened", bright)] {
+                #expect(types(copy).contains("pdq") && types(copy).contains("phash"), "\(name) \(label): \(types(copy))")
+            }
+            for other in others { #expect(types(other).isEmpty, "\(name) linked to an unrelated photo: \(types(other))") }
+        }
+    }
+}
