@@ -31,3 +31,14 @@ func format(_ value: Double, _ digits: Int = 1) -> String {
 }
 
 import Foundation
+
+/// Resident memory of a process in KiB, from Linux /proc: now and the peak so far.
+func residentMemory(pid: Int32? = nil) -> (current: Int, peak: Int) {
+    let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
+    guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return (0, 0) }
+    func field(_ name: String) -> Int {
+        status.split(separator: "\n").first { $0.hasPrefix(name) }?
+            .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+    }
+    return (field("VmRSS:"), field("VmHWM:"))
+}

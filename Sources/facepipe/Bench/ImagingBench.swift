@@ -34,13 +34,13 @@ struct ImagingBench: AsyncParsableCommand {
         pool.start()
         defer { Task { try? await pool.shutdownGracefully() } }
 
-        let rssBefore = Self.memory().current
+        let rssBefore = residentMemory().current
         let ours = try await throughput(images, pool: pool, output: output) { try ImageAnalysis.run($0) }
-        let oursPeak = Self.memory().peak
+        let oursPeak = residentMemory().peak
         print("facepipe (shrink-on-load, decode once): \(format(ours)) images/s median; peak RSS \(oursPeak / 1024) MB (start \(rssBefore / 1024) MB)")
         if !noBaseline {
             let naive = try await throughput(images, pool: pool, output: output) { try Self.fullDecode($0) }
-            print("baseline (full decode, then resize):    \(format(naive)) images/s median; peak RSS \(Self.memory().peak / 1024) MB")
+            print("baseline (full decode, then resize):    \(format(naive)) images/s median; peak RSS \(residentMemory().peak / 1024) MB")
             print("speed-up: \(format(ours / naive, 2))×")
         }
 
@@ -90,16 +90,6 @@ struct ImagingBench: AsyncParsableCommand {
             ImageAnalysis.Thumbnail(name: size.name, image: try decoded.thumbnail(.cover(width: min(size.side, short), height: min(size.side, short))))
         }
         return ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try ImageAnalysis.hashes(of: bytes))
-    }
-
-    /// Current and peak resident set size in KiB (Linux /proc).
-    static func memory() -> (current: Int, peak: Int) {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            status.split(separator: "\n").first { $0.hasPrefix(name) }?
-                .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
-        }
-        return (field("VmRSS:"), field("VmHWM:"))
     }
 
     static func ms(_ duration: Duration) -> Double { seconds(duration) * 1000 }

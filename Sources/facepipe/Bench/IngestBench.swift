@@ -57,7 +57,7 @@ struct IngestBench: AsyncParsableCommand {
         }
         let base = "http://127.0.0.1:\(port)"
         try await waitForHealth(base)
-        let idle = Self.rss(of: server.processIdentifier)
+        let idle = residentMemory(pid: server.processIdentifier)
         print("ingest benchmark: \(uploads) uploads per level of \(photos.count) photos (\(format(Double(photos.map(\.count).reduce(0, +)) / Double(photos.count) / 1_048_576)) MB average), server pid \(server.processIdentifier), idle RSS \(idle.current / 1024) MB")
         var counter = 0
         for level in clients {
@@ -77,12 +77,12 @@ struct IngestBench: AsyncParsableCommand {
                 for _ in 0..<min(level, uploads) { add() }
                 while let sent = try await group.next() {
                     bytes += sent
-                    peak = max(peak, Self.rss(of: server.processIdentifier).current)
+                    peak = max(peak, residentMemory(pid: server.processIdentifier).current)
                     if started < uploads { add() }
                 }
             }
             let elapsed = seconds(ContinuousClock.now - start)
-            let hwm = Self.rss(of: server.processIdentifier).peak
+            let hwm = residentMemory(pid: server.processIdentifier).peak
             print("\(level) client(s): \(format(Double(uploads) / elapsed)) files/s, \(format(Double(bytes) / 1_048_576 / elapsed)) MB/s; server RSS peak \(hwm / 1024) MB (+\((max(peak, hwm) - idle.current) / 1024) MB over idle)")
         }
         try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
@@ -119,14 +119,5 @@ struct IngestBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(200))
         }
         throw ValidationError("the server did not become healthy")
-    }
-
-    static func rss(of pid: Int32) -> (current: Int, peak: Int) {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            status.split(separator: "\n").first { $0.hasPrefix(name) }?
-                .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
-        }
-        return (field("VmRSS:"), field("VmHWM:"))
     }
 }
