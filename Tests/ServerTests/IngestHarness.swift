@@ -28,6 +28,7 @@ struct IngestHarness: Sendable {
 
     static func run(
         ingest: IngestConfig = IngestConfig(uploadsPerMinutePerIP: 0), scanner: Bool = false,
+        unreachableScanner: ScannerConfig.WhenUnavailable? = nil,
         store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, IngestHarness) async throws -> Void
     ) async throws {
@@ -44,6 +45,11 @@ struct IngestHarness: Sendable {
                     throw TestSetupError("FACEPIPE_TEST_CLAMD_SOCKET is not set: run the tests with `make test`")
                 }
                 scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: socket))), whenUnavailable: .reject)
+            }
+            if let policy = unreachableScanner {
+                let nowhere = base.appendingPathComponent("no-clamd.sock").path
+                scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: nowhere), connectTimeout: .seconds(1))),
+                                 whenUnavailable: policy)
             }
             let dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, scanning: scanning)
             let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)

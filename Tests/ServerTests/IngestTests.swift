@@ -99,6 +99,31 @@ import TestSupport
         }
     }
 
+    @Test func anUnreachableScannerRejectsByDefault() async throws {
+        try await IngestHarness.run(unreachableScanner: .reject) { client, env in
+            try await client.upload(Multipart(files: [.init(filename: "ok.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
+                #expect($0.status == .serviceUnavailable)
+                #expect($0.errorCode == "scanner_unavailable")
+                #expect($0.headers[.retryAfter] != nil)
+            }
+            #expect(env.storedFiles().isEmpty)
+            #expect(try await env.imageRows() == 0)
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(((response.json["scanner"] as? [String: Any])?["status"] as? String) == "down")
+            }
+        }
+    }
+
+    @Test func anUnreachableScannerCanBeConfiguredToAcceptAndFlag() async throws {
+        try await IngestHarness.run(unreachableScanner: .accept) { client, env in
+            try await client.upload(Multipart(files: [.init(filename: "ok.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await env.imageRows() == 1)
+            #expect(try await env.scalar("SELECT count(*) FROM events WHERE type = 'image.scan_skipped'") == 1)
+        }
+    }
+
     @Test func uploadsAreRateLimitedPerAddress() async throws {
         try await IngestHarness.run(ingest: IngestConfig(uploadsPerMinutePerIP: 2)) { client, _ in
             for expected in [200, 200, 429] {
