@@ -17,6 +17,8 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Folder of photos to upload (each upload is made unique).") var dir = ".deps/testdata/bench-12mp"
     @Option(help: "Uploads per concurrency level.") var uploads = 48
     @Option(parsing: .upToNextOption, help: "Concurrency levels.") var clients: [Int] = [1, 16]
+    @Option(help: "Pad every upload to this many MB (trailing bytes after the image) to test streaming memory; 0 = as is.")
+    var padToMB = 0
 
     func run() async throws {
         let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
@@ -70,6 +72,9 @@ struct IngestBench: AsyncParsableCommand {
                     counter += 1
                     var body = photos[started % photos.count]
                     body.append(contentsOf: Array("unique-\(counter)-\(UUID().uuidString)".utf8))  // new SHA-256, same pixels
+                    if padToMB > 0 && body.count < padToMB << 20 {
+                        body.append(Data(count: (padToMB << 20) - body.count - 1024))
+                    }
                     started += 1
                     let upload = body
                     group.addTask { try await Self.upload(upload, to: base) }
