@@ -115,6 +115,34 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // dlib face embeddings (Debian libdlib-dev + OpenBLAS) behind a plain C API:
+        // 5-point alignment, 150 px chip, ResNet -> 128 floats. Swift sees only C.
+        .target(
+            name: "CDlib",
+            cxxSettings: [
+                // libdlib.so is built without asserts; SwiftPM's debug -DDEBUG=1 would enable them
+                // in our object and trip dlib's build-consistency check at link time.
+                .define("DLIB_DISABLE_ASSERTS"),
+                // dlib's templates at -O0 are 3-25x slower (HOG: 4-14 s a photo): optimise in debug too.
+                .unsafeFlags(["-O2"], .when(configuration: .debug)),
+            ],
+            // dlib's headers call BLAS/LAPACK (cblas_dgemm, dgesvd_) from our own object file.
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack")]
+        ),
+        // ONNX Runtime's C API, opened with dlopen at run time (no headers or link-time library).
+        .target(
+            name: "COnnxRuntime",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        // Face detection (CenterFace on ONNX Runtime) and the face types other steps share.
+        .target(
+            name: "Faces",
+            dependencies: [
+                "FacepipeCore", "Imaging", "COnnxRuntime", "CDlib",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // JSON-lines log handler shared by every command.
         .target(
             name: "Observability",
@@ -252,6 +280,11 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "Ingest", "Imaging", "Storage", "Persistence", "Queue", "FacepipeCore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FacesTests",
+            dependencies: ["Faces", "Imaging", "FacepipeCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,7 +15,7 @@ DB="facepipe_fuzz_$$"
 PSQL=(.deps/postgres/bin/psql -q -v ON_ERROR_STOP=1)
 "${PSQL[@]}" "$SERVER_URL" -c "CREATE DATABASE $DB" >/dev/null
 WORK=$(mktemp -d)
-port() { local p=54360; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
+port() { local p=25460; while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done; echo "$p"; }
 PORT=$(port)
 cleanup() {
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true

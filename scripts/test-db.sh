@@ -2,7 +2,7 @@
 # Starts or stops the throw-away PostgreSQL cluster the test suite runs against
 # (.data/test-postgres, trust auth on loopback only, fsync off).
 # Usage: scripts/test-db.sh start|stop|url
-# The port is TEST_PG_PORT (default 54330), or the next free one if that is taken; the
+# The port is TEST_PG_PORT (default 25430), or the next free one if that is taken; the
 # chosen port is kept in .data/test-postgres.port for `url`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ case "${1:-}" in
       echo "test PostgreSQL already running" >&2
       exit 0
     fi
-    port="${TEST_PG_PORT:-54330}"
+    port="${TEST_PG_PORT:-25430}"
     while port_busy "$port"; do port=$((port + 1)); done
     echo "$port" > "$PORT_FILE"
     run_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
@@ -40,7 +40,7 @@ case "${1:-}" in
     if [ -f "$DATA/postmaster.pid" ]; then run_pg "$BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null || true; fi
     ;;
   url)
-    echo "postgres://postgres@127.0.0.1:$(cat "$PORT_FILE" 2>/dev/null || echo "${TEST_PG_PORT:-54330}")/postgres"
+    echo "postgres://postgres@127.0.0.1:$(cat "$PORT_FILE" 2>/dev/null || echo "${TEST_PG_PORT:-25430}")/postgres"
     ;;
   *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 # Starts or stops the moto_server (an S3 protocol server) the Storage tests run against,
 # on 127.0.0.1 only, in the background (pid in .data/test-moto.pid, log in .data/test-moto.log).
 # Usage: scripts/test-moto.sh start|stop|url
-# The port is TEST_MOTO_PORT (default 54340), or the next free one if that is taken; the
+# The port is TEST_MOTO_PORT (default 25440), or the next free one if that is taken; the
 # chosen port is kept in .data/test-moto.port for `url`. Both commands are idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +44,7 @@ case "${1:-}" in
     bin=$(moto_bin)
     mkdir -p "$DATA"
     if [ -f "$PID_FILE" ] && running; then kill "$(cat "$PID_FILE")" 2>/dev/null || true; fi
-    port="${TEST_MOTO_PORT:-54340}"
+    port="${TEST_MOTO_PORT:-25440}"
     while port_busy "$port"; do port=$((port + 1)); done
     echo "$port" >"$PORT_FILE"
     # setsid: the server outlives the shell (and the make job) that started it.
@@ -70,7 +70,7 @@ case "${1:-}" in
     rm -f "$PID_FILE"
     ;;
   url)
-    echo "http://127.0.0.1:$(cat "$PORT_FILE" 2>/dev/null || echo "${TEST_MOTO_PORT:-54340}")"
+    echo "http://127.0.0.1:$(cat "$PORT_FILE" 2>/dev/null || echo "${TEST_MOTO_PORT:-25440}")"
     ;;
   *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
 esac

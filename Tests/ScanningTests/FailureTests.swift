@@ -3,8 +3,9 @@ import Scanning
 import Testing
 
 /// Failures that need no clamd: each must surface as a typed `ScanError`, quickly.
-/// Time bounds are loose because the suites run in parallel on busy machines; they are still far
-/// below the timeouts configured here, so passing proves the failure did not wait for a timeout.
+/// The time bounds are not performance checks: they sit below the 20 s connect timeout configured
+/// here, so passing proves the failure was reported at once rather than after waiting for it.
+/// They are generous because suites run in parallel on loaded 2-core machines.
 @Suite struct FailureTests {
     private func makeScanner(_ endpoint: ClamdEndpoint) -> ClamdScanner {
         ClamdScanner(.init(endpoint: endpoint, connectTimeout: .seconds(20), scanTimeout: .seconds(30)))
@@ -27,7 +28,7 @@ import Testing
         let start = ContinuousClock.now
         await #expect(throws: ScanError.timeout) { try await scanner.scan(bytes: Fixtures.eicar) }
         await #expect(throws: ScanError.timeout) { try await scanner.ping() }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(15))
         _ = listener
     }
 
@@ -38,6 +39,6 @@ import Testing
             Issue.record("expected .unreachable, got \(String(describing: error))")
             return
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(15))
     }
 }

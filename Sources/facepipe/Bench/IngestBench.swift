@@ -33,7 +33,7 @@ struct IngestBench: AsyncParsableCommand {
         }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-ingest-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let port = Int.random(in: 40_000...49_000)
+        let port = Int.random(in: 20_000...29_999)  // below the ephemeral range, so no client socket holds it
         let url = database.url.with(database: scratch)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
