@@ -228,7 +228,7 @@ let package = Package(
         .executableTarget(
             name: "facepipe",
             dependencies: [
-                "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence",
+                "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence", "Faces",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
