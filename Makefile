@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -23,7 +23,12 @@ run: build
 test: setup
 	@bash scripts/run-tests.sh
 
-bench: bench-queue bench-ingest bench-imaging
+bench: bench-queue bench-ingest bench-imaging bench-faces
+
+bench-faces: setup
+	bash scripts/fetch-test-photos.sh --bench
+	$(SWIFT) build -c release
+	bash scripts/bench-faces.sh
 
 bench-ingest: setup
 	bash scripts/fetch-test-photos.sh --bench
