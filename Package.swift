@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "FacepipeCore", "Imaging", "Storage", "Persistence", "Queue",
+                "FacepipeCore", "Imaging", "Storage", "Persistence", "Queue", "Faces",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -220,6 +220,7 @@ let package = Package(
                 "Imaging",
                 "Pipeline",
                 "Webhooks",
+                "Faces",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -279,7 +280,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Ingest", "Imaging", "Storage", "Persistence", "Queue", "FacepipeCore", "TestSupport"],
+            dependencies: ["Pipeline", "Ingest", "Imaging", "Storage", "Persistence", "Queue", "FacepipeCore", "TestSupport", "Faces"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,6 +5,7 @@ import Imaging
 import Ingest
 import Logging
 import Persistence
+import Faces
 import Pipeline
 import Webhooks
 import PostgresNIO
@@ -77,6 +78,25 @@ public enum Runtime {
             scannerHealth: MediaRuntime.scannerHealth(scanner))
     }
 
+    /// The shared face detector, or nil (disabled, or the runtime/model is missing: images are
+    /// then processed without faces and the log says why).
+    static func makeFaceDetection(_ config: FaceConfig, logger: Logger) -> ImageAnalysis.FaceDetection? {
+        guard config.detectionEnabled else {
+            logger.info("face detection is off (FACE_DETECTION=false)")
+            return nil
+        }
+        do {
+            let runtime = try ONNXRuntime(libraryPath: config.onnxRuntimeLibrary)
+            let detector = try CenterFaceDetector(
+                runtime: runtime, modelPath: config.detectorModel,
+                configuration: .init(detectionSize: config.detectionSize, threshold: Float(config.minConfidence)), logger: logger)
+            return ImageAnalysis.FaceDetection(detector: detector, minConfidence: config.minConfidence)
+        } catch {
+            logger.error("face detection unavailable; images are processed without it", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
     /// Applies migrations and exits (`facepipe migrate`).
     public static func migrate(config: AppConfig, logger: Logger) async throws -> [Int] {
         let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
@@ -101,7 +121,8 @@ public enum Runtime {
         let observer = config.webhooks.isEnabled
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
         registry.register(.processImage, ProcessImageHandler(
-            client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer))
+            client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer,
+            faces: makeFaceDetection(config.faces, logger: logger)))
         // Registered whenever a secret exists, so deliveries queued earlier still go out.
         registry.registerWebhooks(config.webhooks)
         if config.queue.diagnosticJobs { registry.registerDiagnostics() }

@@ -11,13 +11,17 @@ public struct ProcessingResult: Sendable {
     /// JSON object text (safe metadata only).
     public var safeMetadata: String
     public var hashes: ImageHashes
+    /// nil when face detection did not run (disabled or unavailable).
+    public var faces: [DetectedFace]?
 
-    public init(width: Int, height: Int, thumbnails: [String: String], safeMetadata: String, hashes: ImageHashes) {
+    public init(width: Int, height: Int, thumbnails: [String: String], safeMetadata: String, hashes: ImageHashes,
+                faces: [DetectedFace]? = nil) {
         self.width = width
         self.height = height
         self.thumbnails = thumbnails
         self.safeMetadata = safeMetadata
         self.hashes = hashes
+        self.faces = faces
     }
 }
 
@@ -62,6 +66,9 @@ public struct ProcessingRepository: Sendable {
                 processed_at = clock_timestamp(), updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
+        if let faces = result.faces {
+            try await replaceFaces(id, faces, on: connection)
+        }
         if !duplicates.isEmpty {
             let others = duplicates.map(\.otherImageID)
             let types = duplicates.map(\.hashType.rawValue)
@@ -82,6 +89,22 @@ public struct ProcessingRepository: Sendable {
         try await connection.query(
             "INSERT INTO events (image_id, job_id, type, data) VALUES (\(id), \(jobID), 'image.processed', \(summary)::jsonb)",
             logger: logger)
+    }
+
+    /// The image's detections, replaced as a whole (a re-run must not leave stale faces).
+    func replaceFaces(_ id: UUID, _ faces: [DetectedFace], on connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM face_detections WHERE image_id = \(id)", logger: logger)
+        for face in faces {
+            let box = #"{"x":\#(face.x),"y":\#(face.y),"width":\#(face.width),"height":\#(face.height)}"#
+            let landmarks = String(decoding: try JSONEncoder().encode(face.landmarks), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO face_detections (image_id, face_index, bbox, confidence, landmarks, crop_key)
+                VALUES (\(id), \(face.index), \(box)::jsonb, \(Float(face.confidence)), \(landmarks)::jsonb, \(face.cropKey))
+                """, logger: logger)
+        }
+        try await connection.query(
+            "UPDATE images SET has_faces = \(!faces.isEmpty), face_count = \(faces.count) WHERE id = \(id)", logger: logger)
     }
 
     public struct StoredHashes: Sendable {

@@ -1,3 +1,4 @@
+import Faces
 import FacepipeCore
 import Foundation
 import Imaging
@@ -20,6 +21,8 @@ public struct ImageAnalysis: Sendable {
     public var header: ImageHeader
     public var thumbnails: [Thumbnail]
     public var hashes: ImageHashes
+    /// nil when no detector was given.
+    var faces: [FaceAnalysis.Face]?
 
     public init(header: ImageHeader, thumbnails: [Thumbnail], hashes: ImageHashes) {
         self.header = header
@@ -27,8 +30,19 @@ public struct ImageAnalysis: Sendable {
         self.hashes = hashes
     }
 
+    /// Face detection settings for a run; nil skips detection.
+    public struct FaceDetection: Sendable {
+        public var detector: CenterFaceDetector
+        public var minConfidence: Double
+        public init(detector: CenterFaceDetector, minConfidence: Double) {
+            self.detector = detector
+            self.minConfidence = minConfidence
+        }
+    }
+
     /// Decodes `bytes` once, shrunk on load just enough for the largest thumbnail.
-    public static func run(_ bytes: Data, thumbnailQuality: Int = 80, limits: ImageLimits = .default) throws -> ImageAnalysis {
+    public static func run(_ bytes: Data, thumbnailQuality: Int = 80, limits: ImageLimits = .default,
+                           faces: FaceDetection? = nil) throws -> ImageAnalysis {
         let header = try ImageProbe.probe(bytes)
         let decoded = try DecodedImage(bytes, maxDimension: decodeSize(header), limits: limits)
         // Thumbnails are squares; an image smaller than a size gets its largest centred square.
@@ -38,7 +52,11 @@ public struct ImageAnalysis: Sendable {
             return Thumbnail(name: size.name,
                              image: try decoded.thumbnail(.cover(width: side, height: side), as: .webp(quality: thumbnailQuality)))
         }
-        return ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try hashes(of: decoded))
+        var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try hashes(of: decoded))
+        if let faces {
+            analysis.faces = try FaceAnalysis.run(decoded, header: header, detector: faces.detector, minConfidence: faces.minConfidence)
+        }
+        return analysis
     }
 
     /// Hashes only (for `facepipe hash`): a smaller decode suffices.

@@ -17,12 +17,15 @@ public struct ProcessImageHandler: JobHandler {
     let index: DuplicateIndex
     let config: ProcessingConfig
     let observer: (any ProcessingObserver)?
+    let faces: ImageAnalysis.FaceDetection?
     let logger: Logger
 
     /// - Parameter observer: told about each final outcome inside the transaction that records
     ///   it (e.g. to enqueue webhooks atomically with the result).
+    /// - Parameter faces: face detection for every image; nil leaves faces unknown.
     public init(client: PostgresClient, store: any MediaStore, index: DuplicateIndex, config: ProcessingConfig, logger: Logger,
-                observer: (any ProcessingObserver)? = nil) {
+                observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetection? = nil) {
+        self.faces = faces
         self.client = client
         self.store = store
         self.index = index
@@ -67,9 +70,12 @@ public struct ProcessImageHandler: JobHandler {
         }
         let bytes = Data(buffer.readableBytesView)
         let quality = config.thumbnailQuality
+        let faces = self.faces
         let analysis: ImageAnalysis
         do {
-            analysis = try await NIOThreadPool.singleton.runIfActive { try ImageAnalysis.run(bytes, thumbnailQuality: quality) }
+            analysis = try await NIOThreadPool.singleton.runIfActive {
+                try ImageAnalysis.run(bytes, thumbnailQuality: quality, faces: faces)
+            }
         } catch let error as ImagingError {
             // Ingest validated it, so a decode failure now will not go away on retry.
             throw PermanentJobError("cannot process image: \(error)")
@@ -80,9 +86,21 @@ public struct ProcessImageHandler: JobHandler {
             try await store.put(thumbKey, data: thumbnail.image.data, contentType: "image/webp")
             thumbnails[thumbnail.name] = thumbKey.rawValue
         }
+        var detected: [DetectedFace]?
+        if let found = analysis.faces {
+            detected = []
+            for item in found {
+                // Face crops are private (not under thumbnails/ or processed/): only signed URLs reach them.
+                let cropKey = try MediaKey("faces/\(image.id.uuidString.lowercased())-\(item.face.index).webp")
+                try await store.put(cropKey, data: item.crop.data, contentType: "image/webp")
+                var face = item.face
+                face.cropKey = cropKey.rawValue
+                detected?.append(face)
+            }
+        }
         let metadata = String(decoding: try JSONEncoder().encode(analysis.header.metadata), as: UTF8.self)
         return ProcessingResult(width: analysis.header.uprightWidth, height: analysis.header.uprightHeight,
-                                thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes)
+                                thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes, faces: detected)
     }
 }
 

@@ -1,5 +1,6 @@
 import FacepipeCore
 import Foundation
+import Faces
 import Imaging
 import Ingest
 import Logging
@@ -20,7 +21,7 @@ struct PipelineHarness {
     let queue: JobQueue
     let handler: ProcessImageHandler
 
-    static func run(_ body: @escaping @Sendable (PipelineHarness) async throws -> Void) async throws {
+    static func run(faces: Bool = false, _ body: @escaping @Sendable (PipelineHarness) async throws -> Void) async throws {
         try await TestDatabase.withScratchDatabase { _, client in
             let base = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-pipeline-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: base) }
@@ -30,8 +31,16 @@ struct PipelineHarness {
             let queue = JobQueue(client: client, logger: logger)
             let ingest = IngestService(config: IngestConfig(), store: store, scanning: nil, client: client, queue: queue,
                                        spoolDirectory: base.appendingPathComponent("spool"), logger: logger)
+            var detection: ImageAnalysis.FaceDetection?
+            if faces {
+                let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                let detector = try CenterFaceDetector(
+                    runtime: try ONNXRuntime(libraryPath: root.appendingPathComponent(ONNXRuntime.defaultLibraryPath).path),
+                    modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path)
+                detection = ImageAnalysis.FaceDetection(detector: detector, minConfidence: 0.5)
+            }
             let handler = ProcessImageHandler(client: client, store: store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
-                                              config: ProcessingConfig(), logger: logger)
+                                              config: ProcessingConfig(), logger: logger, faces: detection)
             try await body(PipelineHarness(client: client, store: store, mediaRoot: root, ingest: ingest, queue: queue, handler: handler))
         }
     }

@@ -9,10 +9,12 @@ public struct AppConfig: Sendable, Equatable {
     public var scanner: ScannerConfig
     public var processing: ProcessingConfig
     public var webhooks: WebhookConfig
+    public var faces: FaceConfig
 
     public init(http: HTTPConfig, database: DatabaseConfig, queue: QueueConfig, log: LogConfig,
                 media: MediaConfig = MediaConfig(), ingest: IngestConfig = IngestConfig(), scanner: ScannerConfig = ScannerConfig(),
-                processing: ProcessingConfig = ProcessingConfig(), webhooks: WebhookConfig = WebhookConfig()) {
+                processing: ProcessingConfig = ProcessingConfig(), webhooks: WebhookConfig = WebhookConfig(),
+                faces: FaceConfig = FaceConfig()) {
         self.http = http
         self.database = database
         self.queue = queue
@@ -22,6 +24,7 @@ public struct AppConfig: Sendable, Equatable {
         self.scanner = scanner
         self.processing = processing
         self.webhooks = webhooks
+        self.faces = faces
     }
 
     /// Reads and validates everything; the first bad value throws a `ConfigError` naming it.
@@ -35,6 +38,7 @@ public struct AppConfig: Sendable, Equatable {
             ingest: try IngestConfig(from: source),
             scanner: try ScannerConfig(from: source),
             processing: try ProcessingConfig(from: source),
-            webhooks: try WebhookConfig(from: source))
+            webhooks: try WebhookConfig(from: source),
+            faces: try FaceConfig(from: source))
     }
 }

@@ -1,0 +1,25 @@
+/// A face found in an image, in upright original-image pixels.
+public struct DetectedFace: Sendable, Equatable, Codable {
+    public var index: Int
+    public var x: Double
+    public var y: Double
+    public var width: Double
+    public var height: Double
+    public var confidence: Double
+    /// Five (x, y) points: eyes, nose, mouth corners.
+    public var landmarks: [[Double]]
+    /// The 224×224 crop (20% padding), stored privately.
+    public var cropKey: String?
+
+    public init(index: Int, x: Double, y: Double, width: Double, height: Double, confidence: Double, landmarks: [[Double]],
+                cropKey: String?) {
+        self.index = index
+        self.x = x
+        self.y = y
+        self.width = width
+        self.height = height
+        self.confidence = confidence
+        self.landmarks = landmarks
+        self.cropKey = cropKey
+    }
+}

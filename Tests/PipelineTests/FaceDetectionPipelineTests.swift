@@ -1,0 +1,37 @@
+import FacepipeCore
+import Foundation
+import Testing
+import TestSupport
+
+/// process_image with face detection on real photos.
+@Suite struct FaceDetectionPipelineTests {
+    @Test(arguments: [("t1.jpg", 6), ("obama.jpg", 1), ("astronaut.png", 1), ("coffee.png", 0), ("chelsea.png", 0)])
+    func facesAreCountedStoredAndCropped(_ name: String, _ expected: Int) async throws {
+        try await PipelineHarness.run(faces: true) { env in
+            let data = try RealPhotoDuplicateTests.photo(name)
+            let id = try await env.upload(data, filename: name)
+            try await env.processAll()
+            let image = try await env.image(id)
+            #expect(image.status == .done)
+            #expect(image.faceCount == expected)
+            #expect(image.hasFaces == (expected > 0))
+            var rows: [(Double, String?, String)] = []
+            for try await row in try await env.client.query(
+                "SELECT confidence::float8, crop_key, bbox::text FROM face_detections WHERE image_id = \(id) ORDER BY face_index"
+            ).decode((Double, String?, String).self) {
+                rows.append(row)
+            }
+            #expect(rows.count == expected)
+            for (confidence, cropKey, bbox) in rows {
+                #expect(confidence >= 0.5)
+                let box = try JSONSerialization.jsonObject(with: Data(bbox.utf8)) as? [String: Double] ?? [:]
+                let (x, y, w, h) = (box["x"] ?? -1, box["y"] ?? -1, box["width"] ?? 0, box["height"] ?? 0)
+                #expect(x >= 0 && y >= 0 && w > 10 && h > 10)
+                #expect(x + w <= Double(image.width ?? 0) + 1 && y + h <= Double(image.height ?? 0) + 1)
+                let crop = try await env.bytes(try #require(cropKey))
+                #expect(crop.starts(with: Array("RIFF".utf8)))
+                #expect(!(cropKey ?? "").hasPrefix("thumbnails/"))
+            }
+        }
+    }
+}
