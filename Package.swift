@@ -195,6 +195,9 @@ let package = Package(
                 "Observability",
                 "Ingest",
                 "Storage",
+                "Faces",
+                "Pipeline",
+                "Imaging",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -297,7 +300,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "App", "Server", "Queue", "TestSupport", "Observability", "Ingest", "Storage", "Scanning", "Imaging",
-                "Persistence",
+                "Persistence", "Faces", "Pipeline",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

@@ -25,6 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 (cd "$WORK" && DATABASE_URL="${SERVER_URL%/postgres}/$DB" MEDIA_ROOT="$WORK/media" HTTP_PORT="$PORT" \
+  ONNXRUNTIME_LIBRARY="$ROOT/.deps/onnxruntime/lib/libonnxruntime.so.1.31.1" FACE_DETECTOR_MODEL="$ROOT/.deps/models/centerface.onnx" \
+  FACE_EMBEDDER_MODELS="$ROOT/.deps/models" \
   RATE_LIMIT_UPLOADS_PER_MINUTE=0 LOG_LEVEL=warning exec "$BIN" serve --no-worker) > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do

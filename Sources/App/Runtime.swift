@@ -48,9 +48,13 @@ public enum Runtime {
                 services.append(.init(service: pool))
             }
             if case .serve = role {
-                let dependencies = makeServerDependencies(
+                var dependencies = makeServerDependencies(
                     config: config, client: client, queue: queue, store: store, links: links,
                     workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
+                if let detection = makeFaceDetection(config.faces, logger: logger), let embedder = makeEmbedder(config.faces, logger: logger) {
+                    dependencies.faceSearch = FaceSearch(detector: detection.detector, embedder: embedder,
+                                                         minSimilarity: config.faces.searchMinSimilarity)
+                }
                 services.append(.init(service: try buildApplication(http: config.http, dependencies: dependencies)))
             }
             let group = ServiceGroup(configuration: .init(
@@ -97,6 +101,16 @@ public enum Runtime {
         }
     }
 
+    static func makeEmbedder(_ config: FaceConfig, logger: Logger) -> (any FaceEmbedder)? {
+        guard config.embeddingsEnabled else { return nil }
+        do {
+            return try DlibFaceEmbedder(modelDirectory: config.embedderModels)
+        } catch {
+            logger.error("face embeddings unavailable (face search will find nothing new)", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
     /// Applies migrations and exits (`facepipe migrate`).
     public static func migrate(config: AppConfig, logger: Logger) async throws -> [Int] {
         let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
@@ -120,9 +134,14 @@ public enum Runtime {
         let index = DuplicateIndex(thresholds: config.processing.duplicates)
         let observer = config.webhooks.isEnabled
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
+        let detection = makeFaceDetection(config.faces, logger: logger)
+        let embedder = detection == nil ? nil : makeEmbedder(config.faces, logger: logger)
         registry.register(.processImage, ProcessImageHandler(
             client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer,
-            faces: makeFaceDetection(config.faces, logger: logger)))
+            faces: detection, embedFaces: embedder != nil))
+        if let embedder {
+            registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger))
+        }
         // Registered whenever a secret exists, so deliveries queued earlier still go out.
         registry.registerWebhooks(config.webhooks)
         if config.queue.diagnosticJobs { registry.registerDiagnostics() }

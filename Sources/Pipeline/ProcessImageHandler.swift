@@ -18,14 +18,16 @@ public struct ProcessImageHandler: JobHandler {
     let config: ProcessingConfig
     let observer: (any ProcessingObserver)?
     let faces: ImageAnalysis.FaceDetection?
+    let embedFaces: Bool
     let logger: Logger
 
     /// - Parameter observer: told about each final outcome inside the transaction that records
     ///   it (e.g. to enqueue webhooks atomically with the result).
     /// - Parameter faces: face detection for every image; nil leaves faces unknown.
     public init(client: PostgresClient, store: any MediaStore, index: DuplicateIndex, config: ProcessingConfig, logger: Logger,
-                observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetection? = nil) {
+                observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetection? = nil, embedFaces: Bool = false) {
         self.faces = faces
+        self.embedFaces = embedFaces
         self.client = client
         self.store = store
         self.index = index
@@ -47,6 +49,11 @@ public struct ProcessImageHandler: JobHandler {
             let duplicates = await index.matches(for: result.hashes, excluding: id)
             try await client.withTransaction(logger: logger) { connection in
                 try await processing.saveResults(id, result, duplicates: duplicates, jobID: job.id, on: connection)
+                if embedFaces, let faces = result.faces, !faces.isEmpty {
+                    try await JobQueue(client: client, logger: logger).enqueue(
+                        NewJob(kind: .embedFaces, imageID: id, dedupeKey: "embed_faces:\(id.uuidString.lowercased())",
+                               correlationID: job.correlationID), on: connection)
+                }
                 try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
             }
             await index.insert(id, result.hashes)

@@ -31,6 +31,8 @@ public struct ServerDependencies: Sendable {
     /// "off", "up" or "down" with a detail, for /health.
     public var scannerHealth: @Sendable () async -> ScannerHealth
     public var logger: Logger
+    /// nil when the face models are not available.
+    public var faceSearch: FaceSearch?
 
     public var images: ImageRepository { ImageRepository(client: client, logger: logger) }
     public var intents: UploadIntentRepository { UploadIntentRepository(client: client, logger: logger) }

@@ -19,6 +19,7 @@ import TestSupport
 /// test clamd, driven through HummingbirdTesting.
 struct IngestHarness: Sendable {
     let client: PostgresClient
+    let store: any MediaStore
     let mediaRoot: URL
     let spool: URL
     let links: MediaLinks
@@ -28,7 +29,7 @@ struct IngestHarness: Sendable {
 
     static func run(
         ingest: IngestConfig = IngestConfig(uploadsPerMinutePerIP: 0), scanner: Bool = false,
-        unreachableScanner: ScannerConfig.WhenUnavailable? = nil,
+        unreachableScanner: ScannerConfig.WhenUnavailable? = nil, faceSearch: FaceSearch? = nil,
         store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
         _ body: @escaping @Sendable (any TestClientProtocol, IngestHarness) async throws -> Void
     ) async throws {
@@ -51,9 +52,10 @@ struct IngestHarness: Sendable {
                 scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: nowhere), connectTimeout: .seconds(1))),
                                  whenUnavailable: policy)
             }
-            let dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, scanning: scanning)
+            var dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, scanning: scanning)
+            dependencies.faceSearch = faceSearch
             let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
-            let harness = IngestHarness(client: client, mediaRoot: mediaRoot, spool: spool, links: dependencies.links,
+            let harness = IngestHarness(client: client, store: store, mediaRoot: mediaRoot, spool: spool, links: dependencies.links,
                                         signer: try URLSigner(secret: secret))
             try await app.test(.router) { try await body($0, harness) }
         }

@@ -8,10 +8,20 @@ public struct FaceConfig: Sendable, Equatable {
     public var detectionSize: Int
     public var onnxRuntimeLibrary: String
     public var detectorModel: String
+    /// Embeds detected faces (`embed_faces` jobs) for face search.
+    public var embeddingsEnabled: Bool
+    /// Folder with dlib's 5-point predictor and ResNet model.
+    public var embedderModels: String
+    /// Cosine similarity a search match needs by default (see README for the calibration).
+    public var searchMinSimilarity: Double
 
     public init(detectionEnabled: Bool = true, minConfidence: Double = 0.5, detectionSize: Int = 640,
                 onnxRuntimeLibrary: String = ".deps/onnxruntime/lib/libonnxruntime.so.1.31.1",
-                detectorModel: String = ".deps/models/centerface.onnx") {
+                detectorModel: String = ".deps/models/centerface.onnx", embeddingsEnabled: Bool = true,
+                embedderModels: String = ".deps/models", searchMinSimilarity: Double = 0.9) {
+        self.embeddingsEnabled = embeddingsEnabled
+        self.embedderModels = embedderModels
+        self.searchMinSimilarity = searchMinSimilarity
         self.detectionEnabled = detectionEnabled
         self.minConfidence = minConfidence
         self.detectionSize = detectionSize
@@ -25,6 +35,9 @@ public struct FaceConfig: Sendable, Equatable {
             minConfidence: try source.double("FACE_MIN_CONFIDENCE", default: 0.5, range: 0.01...1),
             detectionSize: try source.int("FACE_DETECTION_SIZE", default: 640, range: 64...4096),
             onnxRuntimeLibrary: source.string("ONNXRUNTIME_LIBRARY", default: ".deps/onnxruntime/lib/libonnxruntime.so.1.31.1"),
-            detectorModel: source.string("FACE_DETECTOR_MODEL", default: ".deps/models/centerface.onnx"))
+            detectorModel: source.string("FACE_DETECTOR_MODEL", default: ".deps/models/centerface.onnx"),
+            embeddingsEnabled: try source.bool("ENABLE_FACE_EMBEDDINGS", default: true),
+            embedderModels: source.string("FACE_EMBEDDER_MODELS", default: ".deps/models"),
+            searchMinSimilarity: try source.double("FACE_SEARCH_MIN_SIMILARITY", default: 0.9, range: -1...1))
     }
 }

@@ -1,0 +1,117 @@
+import FacepipeCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Face rows: boxes for embedding, embeddings, and nearest-neighbour search with pgvector.
+public struct FaceRepository: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func boxes(of imageID: UUID) async throws -> [(index: Int, box: (x: Float, y: Float, width: Float, height: Float))] {
+        let rows = try await client.query(
+            """
+            SELECT face_index, (bbox->>'x')::float8, (bbox->>'y')::float8, (bbox->>'width')::float8, (bbox->>'height')::float8
+            FROM face_detections WHERE image_id = \(imageID) ORDER BY face_index
+            """, logger: logger)
+        var result: [(index: Int, box: (x: Float, y: Float, width: Float, height: Float))] = []
+        for try await (index, x, y, w, h) in rows.decode((Int, Double, Double, Double, Double).self) {
+            result.append((index, (Float(x), Float(y), Float(w), Float(h))))
+        }
+        return result
+    }
+
+    public func saveEmbeddings(_ embeddings: [(Int, [Float])], imageID: UUID, jobID: Int64) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            for (index, vector) in embeddings {
+                try await connection.query(
+                    """
+                    UPDATE face_detections SET embedding = \(Self.literal(vector))::vector
+                    WHERE image_id = \(imageID) AND face_index = \(index)
+                    """, logger: logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO events (image_id, job_id, type, data)
+                VALUES (\(imageID), \(jobID), 'faces.embedded', jsonb_build_object('faces', \(embeddings.count)))
+                """, logger: logger)
+        }
+    }
+
+    public struct Match: Sendable, Equatable {
+        public var faceID: UUID
+        public var imageID: UUID
+        public var reportID: String
+        public var similarity: Double
+        public var thumbnailKey: String?
+    }
+
+    /// Nearest faces by cosine similarity among images whose report is approved.
+    public func search(_ vector: [Float], minSimilarity: Double, limit: Int) async throws -> [Match] {
+        try await client.withTransaction(logger: logger) { connection in
+            // Keep scanning the HNSW graph until enough rows pass the approval filter (pgvector 0.8).
+            try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
+            let rows = try await connection.query(
+                """
+                SELECT id, image_id, report_id, similarity, thumb FROM (
+                    SELECT f.id, f.image_id, i.report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
+                           i.thumbnails->>'thumb' AS thumb
+                    FROM face_detections f
+                    JOIN images i ON i.id = f.image_id
+                    JOIN reports r ON r.id = i.report_id
+                    WHERE f.embedding IS NOT NULL AND r.status = 'approved'
+                    ORDER BY f.embedding <=> \(Self.literal(vector))::vector
+                    LIMIT \(limit)
+                ) nearest
+                WHERE similarity >= \(minSimilarity)
+                ORDER BY similarity DESC
+                """, logger: logger)
+            var matches: [Match] = []
+            for try await (face, image, report, similarity, thumb) in rows.decode((UUID, UUID, String, Double, String?).self) {
+                matches.append(Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb))
+            }
+            return matches
+        }
+    }
+
+    /// pgvector's text form: `[x,y,…]`.
+    static func literal(_ vector: [Float]) -> String {
+        "[" + vector.map { String($0) }.joined(separator: ",") + "]"
+    }
+}
+
+/// The platform's reports and their approval state (face search only sees approved reports).
+public struct ReportRepository: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func setStatus(_ id: String, status: String) async throws -> (id: String, status: String, updatedAt: Date) {
+        let rows = try await client.query(
+            """
+            INSERT INTO reports (id, status) VALUES (\(id), \(status))
+            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
+            RETURNING id, status, updated_at
+            """, logger: logger)
+        for try await row in rows.decode((String, String, Date).self) { return (row.0, row.1, row.2) }
+        throw APIError.notFound("report \(id) not found")
+    }
+
+    public func find(_ id: String) async throws -> (id: String, status: String, updatedAt: Date)? {
+        for try await row in try await client.query("SELECT id, status, updated_at FROM reports WHERE id = \(id)", logger: logger)
+            .decode((String, String, Date).self)
+        {
+            return (row.0, row.1, row.2)
+        }
+        return nil
+    }
+}

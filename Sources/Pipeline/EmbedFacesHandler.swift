@@ -1,0 +1,59 @@
+import Faces
+import FacepipeCore
+import Foundation
+import Imaging
+import Logging
+import NIOPosix
+import Persistence
+import PostgresNIO
+import Queue
+import Storage
+
+/// The `embed_faces` job: an L2-normalised embedding for every detected face of an image, stored
+/// in `face_detections.embedding` (pgvector, HNSW cosine index). Idempotent: it overwrites.
+public struct EmbedFacesHandler: JobHandler {
+    let client: PostgresClient
+    let store: any MediaStore
+    let embedder: any FaceEmbedder
+    let logger: Logger
+
+    public init(client: PostgresClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger) {
+        self.client = client
+        self.store = store
+        self.embedder = embedder
+        self.logger = logger
+    }
+
+    public func handle(_ job: ClaimedJob, context: JobContext) async throws {
+        guard let id = job.imageID, let image = try await ImageRepository(client: client, logger: logger).find(id) else {
+            throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
+        }
+        let faces = try await FaceRepository(client: client, logger: logger).boxes(of: id)
+        guard !faces.isEmpty else { return }
+        guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
+            throw PermanentJobError("original \(image.originalKey) is missing from the media store")
+        }
+        let bytes = Data(buffer.readableBytesView)
+        let embedder = self.embedder
+        let vectors = try await NIOThreadPool.singleton.runIfActive {
+            try FaceEmbedding.embed(bytes, faces: faces.map { FaceBox(x: $0.box.x, y: $0.box.y, width: $0.box.width, height: $0.box.height) }, embedder: embedder)
+        }
+        try await FaceRepository(client: client, logger: logger).saveEmbeddings(
+            zip(faces.map(\.index), vectors).map { ($0, $1) }, imageID: id, jobID: job.id)
+        context.logger.info("faces embedded", metadata: ["image_id": "\(id)", "faces": "\(faces.count)"])
+    }
+}
+
+/// Decoding for embeddings: the upright image at up to 1600 px, boxes scaled to match.
+public enum FaceEmbedding {
+    public static let maxDimension = 1600
+
+    public static func embed(_ bytes: Data, faces: [FaceBox], embedder: any FaceEmbedder) throws -> [[Float]] {
+        let header = try ImageProbe.probe(bytes)
+        let decoded = try DecodedImage(bytes, maxDimension: maxDimension, limits: .unlimited)
+        let pixels = try decoded.rgb(maxDimension: maxDimension)
+        let scaleX = Float(pixels.width) / Float(header.uprightWidth), scaleY = Float(pixels.height) / Float(header.uprightHeight)
+        let boxes = faces.map { FaceBox(x: $0.x * scaleX, y: $0.y * scaleY, width: $0.width * scaleX, height: $0.height * scaleY) }
+        return try embedder.embed(pixels, faces: boxes)
+    }
+}

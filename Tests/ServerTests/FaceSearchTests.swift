@@ -1,0 +1,90 @@
+import Faces
+import FacepipeCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Pipeline
+import Queue
+import Server
+import Testing
+import TestSupport
+
+/// Face search end to end on real photos: upload, process, embed, approve, search.
+@Suite struct FaceSearchTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func photo(_ name: String) throws -> Data {
+        let url = root.appendingPathComponent(".deps/testdata/photos/\(name)")
+        guard FileManager.default.fileExists(atPath: url.path) else { throw TestSetupError("\(url.path) missing: run `make setup`") }
+        return try Data(contentsOf: url)
+    }
+
+    static func models() throws -> (ImageAnalysis.FaceDetection, any FaceEmbedder) {
+        let detector = try CenterFaceDetector(
+            runtime: try ONNXRuntime(libraryPath: root.appendingPathComponent(ONNXRuntime.defaultLibraryPath).path),
+            modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path)
+        let embedder = try DlibFaceEmbedder(modelDirectory: root.appendingPathComponent(".deps/models").path)
+        return (ImageAnalysis.FaceDetection(detector: detector, minConfidence: 0.5), embedder)
+    }
+
+    @Test func theSamePersonIsFoundFirstAndOnlyInApprovedReports() async throws {
+        let (detection, embedder) = try Self.models()
+        let search = FaceSearch(detector: detection.detector, embedder: embedder, minSimilarity: 0.5)
+        try await IngestHarness.run(faceSearch: search) { client, env in
+            var ids: [String: String] = [:]
+            for (name, report) in [("obama.jpg", "r-obama"), ("biden.jpg", "r-biden"), ("obama3.jpg", "r-pending")] {
+                var form = Multipart(files: [.init(filename: name, contentType: "image/jpeg", data: try Self.photo(name))])
+                form.fields = [("reportId", report)]
+                try await client.upload(form) { ids[name] = $0.files.first?["id"] as? String }
+            }
+            // Run the worker's jobs: process (detect faces), then embed.
+            let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
+            var handlers = JobHandlerRegistry()
+            handlers.register(.processImage, ProcessImageHandler(
+                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
+                config: ProcessingConfig(), logger: TestDatabase.logger, faces: detection, embedFaces: true))
+            handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger))
+            while let job = try await queue.claim(worker: "t", kinds: handlers.kinds, limit: 1, leaseSeconds: 60).first {
+                try await handlers.handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
+                try await queue.complete([job.id], worker: "t")
+            }
+            #expect(try await env.scalar("SELECT count(*) FROM face_detections WHERE embedding IS NOT NULL") == 3)
+            for report in ["r-obama", "r-biden"] {
+                try await client.execute(uri: "/reports/\(report)", method: .put, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
+            }
+            var form = Multipart(files: [.init(name: "image", filename: "query.jpg", contentType: "image/jpeg", data: try Self.photo("obama2.jpg"))])
+            form.fields = [("limit", "5")]
+            try await client.execute(uri: "/search/face", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
+                #expect(response.status == .ok)
+                let matches = response.json["matches"] as? [[String: Any]] ?? []
+                #expect(matches.first?["imageId"] as? String == ids["obama.jpg"])
+                #expect(matches.first?["reportId"] as? String == "r-obama")
+                let similarities = matches.compactMap { $0["similarity"] as? Double }
+                #expect(similarities.first ?? 0 > 0.9)
+                #expect(similarities.count < 2 || similarities[0] - similarities[1] > 0.05, "no clear margin: \(similarities)")
+                // obama3 is the same person but its report is not approved.
+                #expect(!matches.contains { $0["reportId"] as? String == "r-pending" })
+                #expect((response.json["query"] as? [String: Any])?["faceCount"] as? Int == 1)
+            }
+            for (name, code) in [("t1.jpg", "multiple_faces"), ("coffee.png", "no_face")] {
+                let form = Multipart(files: [.init(name: "image", filename: name, contentType: "image/*", data: try Self.photo(name))])
+                try await client.execute(uri: "/search/face", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(response.errorCode == code)
+                }
+            }
+        }
+    }
+
+    @Test func searchWithoutModelsIs503() async throws {
+        try await IngestHarness.run { client, _ in
+            let form = Multipart(files: [.init(name: "image", filename: "q.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])
+            try await client.execute(uri: "/search/face", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
+        }
+    }
+}
