@@ -139,6 +139,9 @@ public enum Runtime {
         registry.register(.processImage, ProcessImageHandler(
             client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer,
             faces: detection, embedFaces: embedder != nil))
+        if let detection {
+            registry.register(.anonymize, AnonymizeHandler(client: client, store: store, faces: detection, logger: logger))
+        }
         if let embedder {
             registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger))
         }

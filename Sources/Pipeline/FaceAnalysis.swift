@@ -47,3 +47,10 @@ enum FaceAnalysis {
             .thumbnail(.cover(width: side224, height: side224), as: .webp(quality: 85))
     }
 }
+
+extension DetectedFace {
+    /// The face as the anonymizer takes it (upright original-image pixels).
+    var anonymizerFace: Anonymizer.Face {
+        (x: x, y: y, width: width, height: height, score: confidence)
+    }
+}

@@ -41,21 +41,27 @@ public struct ImageAnalysis: Sendable {
     }
 
     /// Decodes `bytes` once, shrunk on load just enough for the largest thumbnail.
+    /// - Parameter anonymizeThumbnails: make the thumbnails from a copy with the faces blurred
+    ///   (images flagged `blur_faces`: their public thumbnails must not show faces).
     public static func run(_ bytes: Data, thumbnailQuality: Int = 80, limits: ImageLimits = .default,
-                           faces: FaceDetection? = nil) throws -> ImageAnalysis {
+                           faces: FaceDetection? = nil, anonymizeThumbnails: Bool = false) throws -> ImageAnalysis {
         let header = try ImageProbe.probe(bytes)
         let decoded = try DecodedImage(bytes, maxDimension: decodeSize(header), limits: limits)
+        let found = try faces.map { try FaceAnalysis.run(decoded, header: header, detector: $0.detector, minConfidence: $0.minConfidence) }
+        var source = decoded
+        if anonymizeThumbnails, let found, !found.isEmpty {
+            let masked = try Anonymizer.anonymize(decoded, faces: found.map(\.face.anonymizerFace), options: .default, as: .png)
+            source = try DecodedImage(masked.data, maxDimension: max(decoded.width, decoded.height))
+        }
         // Thumbnails are squares; an image smaller than a size gets its largest centred square.
-        let shortSide = min(decoded.width, decoded.height)
+        let shortSide = min(source.width, source.height)
         let thumbnails = try thumbnailSizes.map { size in
             let side = min(size.side, shortSide)
             return Thumbnail(name: size.name,
-                             image: try decoded.thumbnail(.cover(width: side, height: side), as: .webp(quality: thumbnailQuality)))
+                             image: try source.thumbnail(.cover(width: side, height: side), as: .webp(quality: thumbnailQuality)))
         }
         var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try hashes(of: decoded))
-        if let faces {
-            analysis.faces = try FaceAnalysis.run(decoded, header: header, detector: faces.detector, minConfidence: faces.minConfidence)
-        }
+        analysis.faces = found
         return analysis
     }
 

@@ -49,6 +49,11 @@ public struct ProcessImageHandler: JobHandler {
             let duplicates = await index.matches(for: result.hashes, excluding: id)
             try await client.withTransaction(logger: logger) { connection in
                 try await processing.saveResults(id, result, duplicates: duplicates, jobID: job.id, on: connection)
+                if image.blurFaces, self.faces != nil {
+                    try await JobQueue(client: client, logger: logger).enqueue(
+                        NewJob(kind: .anonymize, imageID: id, dedupeKey: "anonymize:\(id.uuidString.lowercased())",
+                               correlationID: job.correlationID), on: connection)
+                }
                 if embedFaces, let faces = result.faces, !faces.isEmpty {
                     try await JobQueue(client: client, logger: logger).enqueue(
                         NewJob(kind: .embedFaces, imageID: id, dedupeKey: "embed_faces:\(id.uuidString.lowercased())",
@@ -81,7 +86,7 @@ public struct ProcessImageHandler: JobHandler {
         let analysis: ImageAnalysis
         do {
             analysis = try await NIOThreadPool.singleton.runIfActive {
-                try ImageAnalysis.run(bytes, thumbnailQuality: quality, faces: faces)
+                try ImageAnalysis.run(bytes, thumbnailQuality: quality, faces: faces, anonymizeThumbnails: image.blurFaces)
             }
         } catch let error as ImagingError {
             // Ingest validated it, so a decode failure now will not go away on retry.

@@ -1,5 +1,9 @@
 import FacepipeCore
 import Foundation
+import Imaging
+import Faces
+import Pipeline
+import Queue
 import Testing
 import TestSupport
 
@@ -32,6 +36,35 @@ import TestSupport
                 #expect(crop.starts(with: Array("RIFF".utf8)))
                 #expect(!(cropKey ?? "").hasPrefix("thumbnails/"))
             }
+        }
+    }
+}
+
+@Suite struct BlurFacesPipelineTests {
+    @Test func imagesFlaggedBlurFacesGetAnonymizedThumbnailsAndAVerifiedProcessedCopy() async throws {
+        try await PipelineHarness.run(faces: true) { env in
+            let id = try await env.upload(try RealPhotoDuplicateTests.photo("obama.jpg"), filename: "obama.jpg", blurFaces: true)
+            try await env.processAll()
+            try await env.anonymizeAll()
+            let image = try await env.image(id)
+            #expect(image.faceCount == 1)
+            let detector = try #require(env.detection).detector
+            for (name, key) in image.thumbnails where name != "thumb" {
+                let thumbnail = try DecodedImage(try await env.bytes(key))
+                #expect(try detector.detect(thumbnail, threshold: 0.5).isEmpty, "\(name) thumbnail still shows a face")
+            }
+            var processedKey: String?
+            for try await key in try await env.client.query("SELECT processed_key FROM images WHERE id = \(id)").decode(String?.self) {
+                processedKey = key
+            }
+            let processed = try DecodedImage(try await env.bytes(try #require(processedKey)), maxDimension: 4000)
+            #expect(try detector.detect(processed, threshold: 0.5).isEmpty)
+            var verified = false
+            for try await value in try await env.client.query(
+                "SELECT (data->>'verified')::bool FROM events WHERE image_id = \(id) AND type = 'image.anonymized'").decode(Bool.self) {
+                verified = value
+            }
+            #expect(verified)
         }
     }
 }

@@ -20,6 +20,7 @@ struct PipelineHarness {
     let ingest: IngestService
     let queue: JobQueue
     let handler: ProcessImageHandler
+    let detection: ImageAnalysis.FaceDetection?
 
     static func run(faces: Bool = false, _ body: @escaping @Sendable (PipelineHarness) async throws -> Void) async throws {
         try await TestDatabase.withScratchDatabase { _, client in
@@ -41,16 +42,27 @@ struct PipelineHarness {
             }
             let handler = ProcessImageHandler(client: client, store: store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
                                               config: ProcessingConfig(), logger: logger, faces: detection)
-            try await body(PipelineHarness(client: client, store: store, mediaRoot: root, ingest: ingest, queue: queue, handler: handler))
+            try await body(PipelineHarness(client: client, store: store, mediaRoot: root, ingest: ingest, queue: queue, handler: handler,
+                                           detection: detection))
         }
     }
 
     /// Uploads bytes as a client would; returns the image id.
-    func upload(_ data: Data, filename: String) async throws -> UUID {
+    func upload(_ data: Data, filename: String, blurFaces: Bool = false) async throws -> UUID {
         let spooler = try ingest.makeSpooler()
         try spooler.append(Array(data))
-        return try await ingest.ingest(spooler, .init(filename: filename, declaredType: nil, reportID: nil, blurFaces: false,
+        return try await ingest.ingest(spooler, .init(filename: filename, declaredType: nil, reportID: nil, blurFaces: blurFaces,
                                                       requestID: "test")).imageID
+    }
+
+    /// Runs queued anonymize jobs.
+    func anonymizeAll() async throws {
+        guard let detection else { return }
+        let anonymizer = AnonymizeHandler(client: client, store: store, faces: detection, logger: TestDatabase.logger)
+        while let job = try await queue.claim(worker: "test", kinds: [JobKind.anonymize.rawValue], limit: 1, leaseSeconds: 60).first {
+            try await anonymizer.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "test"))
+            try await queue.complete([job.id], worker: "test")
+        }
     }
 
     /// Runs every queued process_image job, one at a time, as a worker would.
