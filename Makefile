@@ -28,6 +28,7 @@ bench: bench-queue bench-ingest bench-imaging bench-faces
 bench-faces: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
+	.build/release/facepipe bench faces --vectors 100000 1000000
 	bash scripts/bench-faces.sh
 
 bench-ingest: setup

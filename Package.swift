@@ -233,6 +233,7 @@ let package = Package(
             name: "facepipe",
             dependencies: [
                 "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence", "Faces",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

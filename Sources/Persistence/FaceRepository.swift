@@ -56,6 +56,8 @@ public struct FaceRepository: Sendable {
         try await client.withTransaction(logger: logger) { connection in
             // Keep scanning the HNSW graph until enough rows pass the approval filter (pgvector 0.8).
             try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
+            // A wider candidate list than pgvector's default 40: recall matters more than a millisecond here.
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(Self.efSearch)"), logger: logger)
             let rows = try await connection.query(
                 """
                 SELECT id, image_id, report_id, similarity, thumb FROM (
@@ -78,6 +80,9 @@ public struct FaceRepository: Sendable {
             return matches
         }
     }
+
+    /// HNSW candidate list size for searches (see `facepipe bench faces` for its recall).
+    public static let efSearch = 200
 
     /// pgvector's text form: `[x,y,…]`.
     static func literal(_ vector: [Float]) -> String {

@@ -3,7 +3,7 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (results are medians of repeated runs on this machine).",
-        subcommands: [QueueBench.self, IngestBench.self, ImagingBench.self])
+        subcommands: [QueueBench.self, IngestBench.self, ImagingBench.self, FacesBench.self])
 }
 
 /// Order statistics for benchmark reports.
