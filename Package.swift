@@ -48,6 +48,7 @@ let package = Package(
             name: "Imaging",
             dependencies: [
                 "FacepipeCore", "CVips",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -168,7 +168,7 @@ public struct IngestService: Sendable {
         let minimum = config.minDimension
         let header: ImageHeader
         do {
-            header = try await NIOThreadPool.singleton.runIfActive {
+            header = try await ImagingThreads.run {
                 try ImageValidator.validate(fileAt: url.path, limits: limits)
             }
         } catch let error as ImagingError {

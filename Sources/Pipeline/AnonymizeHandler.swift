@@ -44,7 +44,7 @@ public struct AnonymizeHandler: JobHandler {
         }
         let bytes = Data(buffer.readableBytesView)
         let detection = faces
-        let (output, masked, remaining) = try await NIOThreadPool.singleton.runIfActive {
+        let (output, masked, remaining) = try await ImagingThreads.run {
             let decoded = try DecodedImage(bytes, maxDimension: 1 << 16, limits: .unlimited)
             let found = try detection.detector.detect(decoded, threshold: Float(detection.minConfidence))
             let boxes = found.map { (x: Double($0.box.x), y: Double($0.box.y), width: Double($0.box.width),

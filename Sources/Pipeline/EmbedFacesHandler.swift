@@ -35,7 +35,7 @@ public struct EmbedFacesHandler: JobHandler {
         }
         let bytes = Data(buffer.readableBytesView)
         let embedder = self.embedder
-        let vectors = try await NIOThreadPool.singleton.runIfActive {
+        let vectors = try await ImagingThreads.run {
             try FaceEmbedding.embed(bytes, faces: faces.map { FaceBox(x: $0.box.x, y: $0.box.y, width: $0.box.width, height: $0.box.height) }, embedder: embedder)
         }
         try await FaceRepository(client: client, logger: logger).saveEmbeddings(

@@ -85,7 +85,7 @@ public struct ProcessImageHandler: JobHandler {
         let faces = self.faces
         let analysis: ImageAnalysis
         do {
-            analysis = try await NIOThreadPool.singleton.runIfActive {
+            analysis = try await ImagingThreads.run {
                 try ImageAnalysis.run(bytes, thumbnailQuality: quality, faces: faces, anonymizeThumbnails: image.blurFaces)
             }
         } catch let error as ImagingError {

@@ -60,7 +60,7 @@ extension FacepipeAPI {
         let bytes = try Data(contentsOf: upload.spooler.url)
         let analysis: (faceCount: Int, embedding: [Float]?)
         do {
-            analysis = try await NIOThreadPool.singleton.runIfActive { try search.analyse(bytes) }
+            analysis = try await ImagingThreads.run { try search.analyse(bytes) }
         } catch is ImagingError {
             throw APIError(status: 422, code: "corrupt_image", message: "the image cannot be decoded")
         }
