@@ -41,9 +41,11 @@ public enum Runtime {
             try VipsRuntime.start(logger: logger)
             let store = try await MediaRuntime.makeStore(config.media, logger: logger)
             let runsWorker = role == .worker || role == .serve(withWorker: true)
+            // Loaded once per process and shared by the worker and face search.
+            let faces = FaceModels.load(config.faces, logger: logger)
             let links = try MediaRuntime.makeLinks(config.media, logger: logger)
             if runsWorker {
-                let handlers = makeHandlers(config, client: client, queue: queue, store: store, links: links, logger: logger)
+                let handlers = makeHandlers(config, client: client, queue: queue, store: store, links: links, faces: faces, logger: logger)
                 let pool = WorkerPool(queue: queue, handlers: handlers, config: config.queue, logger: logger)
                 services.append(.init(service: pool))
             }
@@ -51,7 +53,7 @@ public enum Runtime {
                 var dependencies = makeServerDependencies(
                     config: config, client: client, queue: queue, store: store, links: links,
                     workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
-                if let detection = makeFaceDetection(config.faces, logger: logger), let embedder = makeEmbedder(config.faces, logger: logger) {
+                if let detection = faces.detection, let embedder = faces.embedder {
                     dependencies.faceSearch = FaceSearch(detector: detection.detector, embedder: embedder,
                                                          minSimilarity: config.faces.searchMinSimilarity)
                 }
@@ -80,6 +82,17 @@ public enum Runtime {
             client: client, queue: queue, ingest: ingest, store: store, links: links, workerMode: workerMode,
             uploadsPerMinutePerIP: config.ingest.uploadsPerMinutePerIP, logger: logger,
             scannerHealth: MediaRuntime.scannerHealth(scanner))
+    }
+
+    /// The face models a process shares (either may be nil: see the log for why).
+    public struct FaceModels: Sendable {
+        public var detection: ImageAnalysis.FaceDetection?
+        public var embedder: (any FaceEmbedder)?
+
+        static func load(_ config: FaceConfig, logger: Logger) -> FaceModels {
+            let detection = makeFaceDetection(config, logger: logger)
+            return FaceModels(detection: detection, embedder: detection == nil ? nil : makeEmbedder(config, logger: logger))
+        }
     }
 
     /// The shared face detector, or nil (disabled, or the runtime/model is missing: images are
@@ -128,14 +141,14 @@ public enum Runtime {
 
     /// The job kinds this build can run.
     public static func makeHandlers(
-        _ config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, logger: Logger
+        _ config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
+        logger: Logger
     ) -> JobHandlerRegistry {
         var registry = JobHandlerRegistry()
         let index = DuplicateIndex(thresholds: config.processing.duplicates)
         let observer = config.webhooks.isEnabled
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
-        let detection = makeFaceDetection(config.faces, logger: logger)
-        let embedder = detection == nil ? nil : makeEmbedder(config.faces, logger: logger)
+        let (detection, embedder) = (faces.detection, faces.embedder)
         registry.register(.processImage, ProcessImageHandler(
             client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer,
             faces: detection, embedFaces: embedder != nil))

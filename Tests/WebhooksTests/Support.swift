@@ -76,7 +76,7 @@ struct Receiver: Sendable {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in await recorder.setPort(channel.localAddress?.port) }, logger: logger)
         return try await runServices([app]) {
-            guard try await eventually(timeout: .seconds(10), { await recorder.port != nil }), let port = await recorder.port else {
+            guard try await eventually(timeout: .seconds(60), { await recorder.port != nil }), let port = await recorder.port else {
                 throw TestSetupError("the test receiver did not start")
             }
             return try await body(Receiver(recorder: recorder, port: port))
