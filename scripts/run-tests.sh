@@ -7,15 +7,18 @@ cleanup() {
   bash scripts/test-db.sh stop || true
   bash scripts/test-clamd.sh stop || true
   bash scripts/test-moto.sh stop || true
+  TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh stop || true
 }
 trap cleanup EXIT
 bash scripts/test-db.sh start
 bash scripts/test-clamd.sh start
 bash scripts/test-moto.sh start
+TEST_MOTO_INSTANCE=test-moto-auth TEST_MOTO_PORT=25445 bash scripts/test-moto.sh start
 export FACEPIPE_TEST_DATABASE_URL="$(bash scripts/test-db.sh url)"
 export FACEPIPE_TEST_CLAMD_SOCKET="$(bash scripts/test-clamd.sh socket)"
 export FACEPIPE_TEST_CLAMD_TCP="127.0.0.1:$(cat .data/clamd/tcp.port)"
 export FACEPIPE_TEST_S3_ENDPOINT="$(bash scripts/test-moto.sh url)"
+export FACEPIPE_TEST_S3_AUTH_ENDPOINT="$(TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh url)"
 swift build --build-tests
 swift test --skip-build "$@"
 # The API contract, fuzzed against a live server: no 5xx, every response as openapi.yaml says.

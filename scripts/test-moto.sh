@@ -4,13 +4,16 @@
 # Usage: scripts/test-moto.sh start|stop|url
 # The port is TEST_MOTO_PORT (default 25440), or the next free one if that is taken; the
 # chosen port is kept in .data/test-moto.port for `url`. Both commands are idempotent.
+# TEST_MOTO_INSTANCE (default test-moto) names a separate instance: the signature test switches
+# moto's authentication on, which must not race the other S3 tests on a shared server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DATA="$ROOT/.data"
-PID_FILE="$DATA/test-moto.pid"
-PORT_FILE="$DATA/test-moto.port"
-LOG="$DATA/test-moto.log"
+INSTANCE="${TEST_MOTO_INSTANCE:-test-moto}"
+PID_FILE="$DATA/$INSTANCE.pid"
+PORT_FILE="$DATA/$INSTANCE.port"
+LOG="$DATA/$INSTANCE.log"
 
 # The set-up script installs moto[server] into .deps/venv; a developer's own one will do too.
 moto_bin() {

@@ -12,12 +12,12 @@ import Testing
 /// against a server. (Presigned URLs stay unchecked either way: moto never verifies them.)
 extension S3MediaStoreTests {
     @Test func motoVerifiesOurHeaderSignatures() async throws {
-        let endpoint = try TestEnvironment.s3Endpoint()
+        let endpoint = try TestEnvironment.s3AuthEndpoint()
         // The three IAM calls below run unauthenticated; every request after them is checked.
         try await Self.setMotoAuthentication(endpoint, freeActions: "3")
         do {
             let (accessKeyID, secret) = try await Self.createIAMUserWithS3Access(endpoint)
-            let store = try await Self.makeStore(accessKeyID: accessKeyID, secretAccessKey: secret)
+            let store = try await Self.makeStore(accessKeyID: accessKeyID, secretAccessKey: secret, endpoint: endpoint)
 
             // Signed payload, unsigned payload (a file), HEAD, GET with Range, DELETE. The key has
             // spaces and folders but nothing else needing encoding: moto rebuilds the path it

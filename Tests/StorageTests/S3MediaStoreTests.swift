@@ -16,11 +16,11 @@ import Testing
 
     /// A store on a bucket of its own, created here.
     static func makeStore(
-        accessKeyID: String = "test", secretAccessKey: String = "testsecret", createBucket: Bool = true
+        accessKeyID: String = "test", secretAccessKey: String = "testsecret", createBucket: Bool = true, endpoint: URL? = nil
     ) async throws -> S3MediaStore {
         let bucket = "facepipe-test-\(UUID().uuidString.prefix(8).lowercased())"
         let store = try S3MediaStore(config: S3Config(
-            endpoint: try TestEnvironment.s3Endpoint(), bucket: bucket, region: "us-east-1",
+            endpoint: try endpoint ?? TestEnvironment.s3Endpoint(), bucket: bucket, region: "us-east-1",
             accessKeyID: accessKeyID, secretAccessKey: secretAccessKey))
         if createBucket { try await store.createBucketIfMissing() }
         return store

@@ -13,6 +13,18 @@ struct SetupError: Error, CustomStringConvertible {
 enum TestEnvironment {
     /// The moto_server the S3 tests talk to. Unset is a failure, not a skip: a suite that
     /// silently skips its S3 half would pass with the S3 store broken.
+    /// A moto_server of its own for the test that switches authentication on (see run-tests.sh).
+    static func s3AuthEndpoint() throws -> URL {
+        guard let value = ProcessInfo.processInfo.environment["FACEPIPE_TEST_S3_AUTH_ENDPOINT"], !value.isEmpty,
+              let url = URL(string: value) else {
+            throw SetupError(description: """
+                FACEPIPE_TEST_S3_AUTH_ENDPOINT is not set: start a second moto_server with \
+                `TEST_MOTO_INSTANCE=test-moto-auth TEST_MOTO_PORT=25445 bash scripts/test-moto.sh start` (`make test` does this).
+                """)
+        }
+        return url
+    }
+
     static func s3Endpoint() throws -> URL {
         guard let value = ProcessInfo.processInfo.environment["FACEPIPE_TEST_S3_ENDPOINT"], !value.isEmpty,
               let url = URL(string: value) else {
