@@ -1,4 +1,8 @@
+import App
 import ArgumentParser
+import FacepipeCore
+import Logging
+import Persistence
 
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +35,33 @@ func format(_ value: Double, _ digits: Int = 1) -> String {
 }
 
 import Foundation
+
+/// Runs a benchmark against a database of its own on the configured server (the embedded one
+/// by default), dropped afterwards whether the body succeeds or throws.
+func withScratchDatabase<T: Sendable>(
+    _ name: String, config: AppConfig, logger: Logger, _ body: (DatabaseURL) async throws -> T
+) async throws -> T {
+    let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
+    let scratch = "\(name)_\(ProcessInfo.processInfo.processIdentifier)"
+    let admin = database.url.with(database: database.embedded != nil ? "postgres" : database.url.database)
+    func drop() async {
+        try? await Database.withClient(url: admin, poolSize: 2, logger: logger) {
+            try await Database.dropDatabase(scratch, using: $0, logger: logger)
+        }
+        await database.embedded?.stop()
+    }
+    do {
+        try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
+            try await Database.createDatabaseIfMissing(scratch, using: $0, logger: logger)
+        }
+        let result = try await body(database.url.with(database: scratch))
+        await drop()
+        return result
+    } catch {
+        await drop()
+        throw error
+    }
+}
 
 /// Resident memory of a process in KiB, from Linux /proc: now and the peak so far.
 func residentMemory(pid: Int32? = nil) -> (current: Int, peak: Int) {

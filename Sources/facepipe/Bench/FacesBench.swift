@@ -70,56 +70,44 @@ struct FacesBench: AsyncParsableCommand {
 
     /// Random vectors in a scratch database: HNSW (cosine) top-10 latency and recall against exact search.
     func searchBenchmark(count: Int, config: AppConfig, logger: Logger) async throws {
-        let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
-        let scratch = "facepipe_bench_faces_\(ProcessInfo.processInfo.processIdentifier)"
-        let admin = database.url.with(database: database.embedded != nil ? "postgres" : database.url.database)
-        try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
-            try await Database.createDatabaseIfMissing(scratch, using: $0, logger: logger)
-        }
-        defer {
-            Task {
-                try? await Database.withClient(url: admin, poolSize: 2, logger: logger) {
-                    try await Database.dropDatabase(scratch, using: $0, logger: logger)
+        try await withScratchDatabase("facepipe_bench_faces", config: config, logger: logger) { url in
+            try await Database.withClient(url: url, poolSize: 4, logger: logger) { client in
+                _ = try await Migrator().migrate(client, logger: logger)
+                let loadStart = ContinuousClock.now
+                try await client.query("DROP INDEX face_detections_embedding")
+                try await client.query("""
+                    INSERT INTO images (id, sha256, mime, bytes, original_key, status)
+                    VALUES ('00000000-0000-0000-0000-000000000001', repeat('0', 64), 'image/jpeg', 0, 'x', 'done')
+                    """)
+                try await client.query("""
+                    INSERT INTO face_detections (image_id, face_index, bbox, confidence, embedding)
+                    SELECT '00000000-0000-0000-0000-000000000001', g, '{}', 1,
+                           (SELECT array_agg(random()::real - 0.5) FROM generate_series(1, 128) WHERE g > 0)::vector(128)
+                    FROM generate_series(1, \(count)) AS g
+                    """)
+                try await client.query("SET maintenance_work_mem = '512MB'")
+                try await client.query(
+                    "CREATE INDEX face_detections_embedding ON face_detections USING hnsw (embedding vector_cosine_ops)")
+                let loaded = seconds(ContinuousClock.now - loadStart)
+                let queryVectors = (0..<queries).map { _ in
+                    "[" + (0..<128).map { _ in String(Float.random(in: -0.5...0.5)) }.joined(separator: ",") + "]"
+                }
+                var exact: [[Int]] = []
+                for query in queryVectors { exact.append(try await ids(client, query: query, exact: true, efSearch: 40)) }
+                print("face search, \(count) random 128-d vectors (load + HNSW build \(format(loaded)) s):")
+                for efSearch in [40, FaceRepository.efSearch] {
+                    var latency = Samples()
+                    var recall = 0.0
+                    for (query, truth) in zip(queryVectors, exact) {
+                        let start = ContinuousClock.now
+                        let approximate = try await ids(client, query: query, exact: false, efSearch: efSearch)
+                        latency.add(seconds(ContinuousClock.now - start) * 1000)
+                        recall += Double(Set(approximate).intersection(truth).count) / Double(max(truth.count, 1))
+                    }
+                    print("  ef_search \(efSearch)\(efSearch == FaceRepository.efSearch ? " (facepipe)" : " (pgvector default)"): top-10 p50 \(format(latency.median, 2)) ms, p95 \(format(latency.percentile(95), 2)) ms, recall@10 \(format(recall / Double(queries), 3)) vs exact")
                 }
             }
         }
-        try await Database.withClient(url: database.url.with(database: scratch), poolSize: 4, logger: logger) { client in
-            _ = try await Migrator().migrate(client, logger: logger)
-            let loadStart = ContinuousClock.now
-            try await client.query("DROP INDEX face_detections_embedding")
-            try await client.query("""
-                INSERT INTO images (id, sha256, mime, bytes, original_key, status)
-                VALUES ('00000000-0000-0000-0000-000000000001', repeat('0', 64), 'image/jpeg', 0, 'x', 'done')
-                """)
-            try await client.query("""
-                INSERT INTO face_detections (image_id, face_index, bbox, confidence, embedding)
-                SELECT '00000000-0000-0000-0000-000000000001', g, '{}', 1,
-                       (SELECT array_agg(random()::real - 0.5) FROM generate_series(1, 128) WHERE g > 0)::vector(128)
-                FROM generate_series(1, \(count)) AS g
-                """)
-            try await client.query("SET maintenance_work_mem = '512MB'")
-            try await client.query(
-                "CREATE INDEX face_detections_embedding ON face_detections USING hnsw (embedding vector_cosine_ops)")
-            let loaded = seconds(ContinuousClock.now - loadStart)
-            let queryVectors = (0..<queries).map { _ in
-                "[" + (0..<128).map { _ in String(Float.random(in: -0.5...0.5)) }.joined(separator: ",") + "]"
-            }
-            var exact: [[Int]] = []
-            for query in queryVectors { exact.append(try await ids(client, query: query, exact: true, efSearch: 40)) }
-            print("face search, \(count) random 128-d vectors (load + HNSW build \(format(loaded)) s):")
-            for efSearch in [40, FaceRepository.efSearch] {
-                var latency = Samples()
-                var recall = 0.0
-                for (query, truth) in zip(queryVectors, exact) {
-                    let start = ContinuousClock.now
-                    let approximate = try await ids(client, query: query, exact: false, efSearch: efSearch)
-                    latency.add(seconds(ContinuousClock.now - start) * 1000)
-                    recall += Double(Set(approximate).intersection(truth).count) / Double(max(truth.count, 1))
-                }
-                print("  ef_search \(efSearch)\(efSearch == FaceRepository.efSearch ? " (facepipe)" : " (pgvector default)"): top-10 p50 \(format(latency.median, 2)) ms, p95 \(format(latency.percentile(95), 2)) ms, recall@10 \(format(recall / Double(queries), 3)) vs exact")
-            }
-        }
-        await database.embedded?.stop()
     }
 
     func ids(_ client: PostgresClient, query: String, exact: Bool, efSearch: Int) async throws -> [Int] {

@@ -25,75 +25,66 @@ struct IngestBench: AsyncParsableCommand {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") && $0 != "MANIFEST" }.sorted()
         guard !files.isEmpty else { throw ValidationError("no images in \(dir): run `make bench-imaging` first or pass --dir") }
         let photos = try files.map { try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent($0)) }
-        let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
-        let scratch = "facepipe_bench_ingest_\(ProcessInfo.processInfo.processIdentifier)"
-        let admin = database.url.with(database: database.embedded != nil ? "postgres" : database.url.database)
-        try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
-            try await Database.createDatabaseIfMissing(scratch, using: $0, logger: logger)
-        }
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-ingest-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let port = Int.random(in: 20_000...29_999)  // below the ephemeral range, so no client socket holds it
-        let url = database.url.with(database: scratch)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        if !FileManager.default.isExecutableFile(atPath: server.executableURL!.path) {
-            server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        }
-        server.arguments = ["serve", "--no-worker", "--port", String(port)]
-        server.currentDirectoryURL = work
-        var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)"
-        environment["MEDIA_ROOT"] = work.appendingPathComponent("media").path
-        environment["RATE_LIMIT_UPLOADS_PER_MINUTE"] = "0"
-        environment["LOG_LEVEL"] = "warning"
-        environment.removeValue(forKey: "CLAMAV_SOCKET")
-        environment.removeValue(forKey: "CLAMAV_HOST")
-        server.environment = environment
-        server.standardOutput = FileHandle.nullDevice
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-            try? FileManager.default.removeItem(at: work)
-        }
-        let base = "http://127.0.0.1:\(port)"
-        try await waitForHealth(base)
-        let idle = residentMemory(pid: server.processIdentifier)
-        print("ingest benchmark: \(uploads) uploads per level of \(photos.count) photos (\(format(Double(photos.map(\.count).reduce(0, +)) / Double(photos.count) / 1_048_576)) MB average), server pid \(server.processIdentifier), idle RSS \(idle.current / 1024) MB")
-        var counter = 0
-        for level in clients {
-            let start = ContinuousClock.now
-            var bytes = 0
-            var peak = 0
-            try await withThrowingTaskGroup(of: Int.self) { group in
-                var started = 0
-                func add() {
-                    counter += 1
-                    var body = photos[started % photos.count]
-                    body.append(contentsOf: Array("unique-\(counter)-\(UUID().uuidString)".utf8))  // new SHA-256, same pixels
-                    if padToMB > 0 && body.count < padToMB << 20 {
-                        body.append(Data(count: (padToMB << 20) - body.count - 1024))
-                    }
-                    started += 1
-                    let upload = body
-                    group.addTask { try await Self.upload(upload, to: base) }
-                }
-                for _ in 0..<min(level, uploads) { add() }
-                while let sent = try await group.next() {
-                    bytes += sent
-                    peak = max(peak, residentMemory(pid: server.processIdentifier).current)
-                    if started < uploads { add() }
-                }
+        try await withScratchDatabase("facepipe_bench_ingest", config: config, logger: logger) { url in
+            let work = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-ingest-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            let port = Int.random(in: 20_000...29_999)  // below the ephemeral range, so no client socket holds it
+            let server = Process()
+            server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+            if !FileManager.default.isExecutableFile(atPath: server.executableURL!.path) {
+                server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
             }
-            let elapsed = seconds(ContinuousClock.now - start)
-            let hwm = residentMemory(pid: server.processIdentifier).peak
-            print("\(level) client(s): \(format(Double(uploads) / elapsed)) files/s, \(format(Double(bytes) / 1_048_576 / elapsed)) MB/s; server RSS peak \(hwm / 1024) MB (+\((max(peak, hwm) - idle.current) / 1024) MB over idle)")
+            server.arguments = ["serve", "--no-worker", "--port", String(port)]
+            server.currentDirectoryURL = work
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)"
+            environment["MEDIA_ROOT"] = work.appendingPathComponent("media").path
+            environment["RATE_LIMIT_UPLOADS_PER_MINUTE"] = "0"
+            environment["LOG_LEVEL"] = "warning"
+            environment.removeValue(forKey: "CLAMAV_SOCKET")
+            environment.removeValue(forKey: "CLAMAV_HOST")
+            server.environment = environment
+            server.standardOutput = FileHandle.nullDevice
+            try server.run()
+            defer {
+                server.terminate()
+                server.waitUntilExit()
+                try? FileManager.default.removeItem(at: work)
+            }
+            let base = "http://127.0.0.1:\(port)"
+            try await waitForHealth(base)
+            let idle = residentMemory(pid: server.processIdentifier)
+            print("ingest benchmark: \(uploads) uploads per level of \(photos.count) photos (\(format(Double(photos.map(\.count).reduce(0, +)) / Double(photos.count) / 1_048_576)) MB average), server pid \(server.processIdentifier), idle RSS \(idle.current / 1024) MB")
+            var counter = 0
+            for level in clients {
+                let start = ContinuousClock.now
+                var bytes = 0
+                var peak = 0
+                try await withThrowingTaskGroup(of: Int.self) { group in
+                    var started = 0
+                    func add() {
+                        counter += 1
+                        var body = photos[started % photos.count]
+                        body.append(contentsOf: Array("unique-\(counter)-\(UUID().uuidString)".utf8))  // new SHA-256, same pixels
+                        if padToMB > 0 && body.count < padToMB << 20 {
+                            body.append(Data(count: (padToMB << 20) - body.count - 1024))
+                        }
+                        started += 1
+                        let upload = body
+                        group.addTask { try await Self.upload(upload, to: base) }
+                    }
+                    for _ in 0..<min(level, uploads) { add() }
+                    while let sent = try await group.next() {
+                        bytes += sent
+                        peak = max(peak, residentMemory(pid: server.processIdentifier).current)
+                        if started < uploads { add() }
+                    }
+                }
+                let elapsed = seconds(ContinuousClock.now - start)
+                let hwm = residentMemory(pid: server.processIdentifier).peak
+                print("\(level) client(s): \(format(Double(uploads) / elapsed)) files/s, \(format(Double(bytes) / 1_048_576 / elapsed)) MB/s; server RSS peak \(hwm / 1024) MB (+\((max(peak, hwm) - idle.current) / 1024) MB over idle)")
+            }
         }
-        try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
-            try await Database.dropDatabase(scratch, using: $0, logger: logger)
-        }
-        await database.embedded?.stop()
     }
 
     static func upload(_ data: Data, to base: String) async throws -> Int {

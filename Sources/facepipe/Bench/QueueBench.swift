@@ -25,28 +25,12 @@ struct QueueBench: AsyncParsableCommand {
 
     func run() async throws {
         let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
-        let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
-        let scratch = "facepipe_bench_\(ProcessInfo.processInfo.processIdentifier)"
-        let admin = database.url.with(database: database.embedded != nil ? "postgres" : database.url.database)
-        do {
-            try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
-                try await Database.createDatabaseIfMissing(scratch, using: $0, logger: logger)
-            }
-            try await Database.withClient(url: database.url.with(database: scratch), poolSize: workers + 4, logger: logger) { client in
+        try await withScratchDatabase("facepipe_bench", config: config, logger: logger) { url in
+            try await Database.withClient(url: url, poolSize: workers + 4, logger: logger) { client in
                 _ = try await Migrator().migrate(client, logger: logger)
                 try await measure(client: client, logger: logger)
             }
-        } catch {
-            try? await Database.withClient(url: admin, poolSize: 2, logger: logger) {
-                try await Database.dropDatabase(scratch, using: $0, logger: logger)
-            }
-            await database.embedded?.stop()
-            throw error
         }
-        try await Database.withClient(url: admin, poolSize: 2, logger: logger) {
-            try await Database.dropDatabase(scratch, using: $0, logger: logger)
-        }
-        await database.embedded?.stop()
     }
 
     private func measure(client: PostgresClient, logger: Logger) async throws {
