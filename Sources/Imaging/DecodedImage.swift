@@ -50,35 +50,50 @@ public final class DecodedImage: Sendable {
         return try Encoder.encode(resized, as: format)
     }
 
+    /// Centred square thumbnails of several sides, each resized from the next larger one
+    /// (the 150 px one from the 300 px one, …: each step reads a small image, not the decoded
+    /// one). A side larger than the short side gives the largest centred square.
+    public func squareThumbnails(sides: [Int], as format: EncodeFormat = .webp()) throws -> [Int: EncodedImage] {
+        var source = image
+        var result: [Int: EncodedImage] = [:]
+        for side in Set(sides).sorted(by: >) {
+            let spec = try ThumbnailSpec.cover(width: min(side, width, height), height: min(side, width, height)).validated()
+            source = try source.thumbnail(width: spec.width, height: spec.height, cropCentre: true, size: Int32(CVIPS_SIZE_DOWN)).inMemory()
+            result[side] = try Encoder.encode(source, as: format)
+        }
+        return result
+    }
+
+    /// A thumbnail of a rectangle of the decoded image (clipped to it): face crops without
+    /// copying the whole image out of libvips.
+    public func region(x: Int, y: Int, width: Int, height: Int, _ spec: ThumbnailSpec, as format: EncodeFormat = .webp()) throws -> EncodedImage {
+        let spec = try spec.validated()
+        let left = min(max(0, x), self.width - 1), top = min(max(0, y), self.height - 1)
+        let width = max(1, min(width, self.width - left)), height = max(1, min(height, self.height - top))
+        let area = try image.extract(left: left, top: top, width: width, height: height)
+        let resized = try area.thumbnail(width: spec.width, height: spec.height, cropCentre: spec.fit == .cover, size: Int32(CVIPS_SIZE_DOWN))
+        return try Encoder.encode(resized, as: format)
+    }
+
     /// The decoded image itself, encoded.
     public func encoded(as format: EncodeFormat) throws -> EncodedImage {
         try Encoder.encode(image, as: format)
     }
 
-    /// Luma resized to exactly `width` × `height` (aspect ratio not kept), for
-    /// aHash/dHash/pHash-style hashes (8×8, 9×8, 32×32, …). Luma is computed
-    /// first at the decoded size (like PIL's `convert("L")` before `resize`),
-    /// then resized by libvips' thumbnail with `size=force`: an integer box
-    /// pre-shrink followed by a Lanczos-3 reduction.
-    public func luma(width: Int, height: Int) throws -> GrayPixels {
-        guard width >= 1, height >= 1 else {
-            throw ImagingError.invalidArgument("luma size \(width)×\(height)")
-        }
-        let resized = try image.flattened().luma().thumbnail(
-            width: width, height: height, cropCentre: false, size: Int32(CVIPS_SIZE_FORCE))
-        return try GrayPixels(resized)
+    /// The luma plane at the decoded size, rendered once: several hash inputs are taken from
+    /// it without converting the colour image again for each.
+    public func lumaPlane() throws -> LumaPlane {
+        try LumaPlane(image.flattened().luma().inMemory())
     }
 
-    /// Luma scaled (never enlarged) so its long side is at most `maxDimension`,
-    /// aspect ratio kept: the input for PDQ (which downsamples it itself).
+    /// Luma resized to exactly `width` × `height` (see `LumaPlane.resized`).
+    public func luma(width: Int, height: Int) throws -> GrayPixels {
+        try lumaPlane().resized(width: width, height: height)
+    }
+
+    /// Luma scaled so its long side is at most `maxDimension` (see `LumaPlane.fitting`).
     public func luma(maxDimension: Int = 512) throws -> GrayPixels {
-        guard maxDimension >= 1 else {
-            throw ImagingError.invalidArgument("maxDimension \(maxDimension)")
-        }
-        let resized = try image.flattened().luma().thumbnail(
-            width: maxDimension, height: maxDimension, cropCentre: false,
-            size: Int32(CVIPS_SIZE_DOWN))
-        return try GrayPixels(resized)
+        try lumaPlane().fitting(maxDimension: maxDimension)
     }
 
     /// RGB pixels scaled (never enlarged) so the long side is at most
@@ -108,4 +123,43 @@ extension GrayPixels {
         }
         self.init(width: Int(header.width), height: Int(header.height), pixels: pixels)
     }
+}
+
+/// One band of luma, round(0.299 R′ + 0.587 G′ + 0.114 B′) of the 8-bit sRGB values (alpha
+/// composited over white), held in memory. Sendable: immutable.
+public final class LumaPlane: Sendable {
+    let image: VipsImage
+    public var width: Int { Int(image.header.width) }
+    public var height: Int { Int(image.header.height) }
+
+    init(_ image: VipsImage) { self.image = image }
+
+    /// Resized to exactly `width` × `height` (aspect ratio not kept), for aHash/dHash/pHash-style
+    /// hashes (8×8, 9×8, 32×32, …): luma first, then resize (like PIL's `convert("L")` before
+    /// `resize`), by libvips' thumbnail with `size=force`: an integer box pre-shrink followed by
+    /// a Lanczos-3 reduction.
+    public func resized(width: Int, height: Int) throws -> GrayPixels {
+        guard width >= 1, height >= 1 else {
+            throw ImagingError.invalidArgument("luma size \(width)×\(height)")
+        }
+        return try GrayPixels(image.thumbnail(width: width, height: height, cropCentre: false, size: Int32(CVIPS_SIZE_FORCE)))
+    }
+
+    /// Scaled (never enlarged) so the long side is at most `maxDimension`, aspect ratio kept:
+    /// the input for PDQ (which downsamples it itself).
+    public func fitting(maxDimension: Int = 512) throws -> GrayPixels {
+        try shrunk(maxDimension: maxDimension).pixels()
+    }
+
+    /// The plane scaled (never enlarged) so the long side is at most `maxDimension`, in memory:
+    /// small hash inputs resized from it read a quarter of the pixels a 1000 px plane has.
+    public func shrunk(maxDimension: Int) throws -> LumaPlane {
+        guard maxDimension >= 1 else {
+            throw ImagingError.invalidArgument("maxDimension \(maxDimension)")
+        }
+        if max(width, height) <= maxDimension { return self }
+        return LumaPlane(try image.thumbnail(width: maxDimension, height: maxDimension, cropCentre: false, size: Int32(CVIPS_SIZE_DOWN)).inMemory())
+    }
+
+    public func pixels() throws -> GrayPixels { try GrayPixels(image) }
 }

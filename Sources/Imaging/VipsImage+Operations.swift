@@ -38,6 +38,12 @@ extension VipsImage {
         }
     }
 
+    func extract(left: Int, top: Int, width: Int, height: Int) throws -> VipsImage {
+        try Vips.image(ImagingError.operationFailed) {
+            cvips_extract(pointer, Int32(clamping: left), Int32(clamping: top), Int32(clamping: width), Int32(clamping: height))
+        }
+    }
+
     /// 8-bit sRGB, 3 bands (4 with alpha).
     func srgb8() throws -> VipsImage {
         try Vips.image(ImagingError.invalidImage) { cvips_to_srgb8(pointer) }

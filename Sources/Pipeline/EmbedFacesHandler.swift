@@ -44,14 +44,25 @@ public struct EmbedFacesHandler: JobHandler {
     }
 }
 
-/// Decoding for embeddings: the upright image at up to 1600 px, boxes scaled to match.
+/// Decoding for embeddings: the upright image just large enough that the smallest face is
+/// `faceSide` px (dlib's 150 px aligned chip then never upsamples it), at most 1600 px; boxes
+/// scaled to match. A 12 MP photo with a large face decodes at a JPEG shrink of 4 instead of 2.
 public enum FaceEmbedding {
     public static let maxDimension = 1600
+    static let faceSide = 200.0
+
+    public static func decodeSize(_ header: ImageHeader, faces: [FaceBox]) -> Int {
+        let long = max(header.uprightWidth, header.uprightHeight)
+        let smallest = Double(faces.map { max($0.width, $0.height) }.min() ?? 1)
+        let needed = Int((Double(long) * faceSide / max(smallest, 1)).rounded(.up))
+        return max(1, min(long, maxDimension, max(needed, 640)))
+    }
 
     public static func embed(_ bytes: Data, faces: [FaceBox], embedder: any FaceEmbedder) throws -> [[Float]] {
         let header = try ImageProbe.probe(bytes)
-        let decoded = try DecodedImage(bytes, maxDimension: maxDimension, limits: .unlimited)
-        let pixels = try decoded.rgb(maxDimension: maxDimension)
+        let size = decodeSize(header, faces: faces)
+        let decoded = try DecodedImage(bytes, maxDimension: size, limits: .unlimited)
+        let pixels = try decoded.rgb(maxDimension: size)
         let scaleX = Float(pixels.width) / Float(header.uprightWidth), scaleY = Float(pixels.height) / Float(header.uprightHeight)
         let boxes = faces.map { FaceBox(x: $0.x * scaleX, y: $0.y * scaleY, width: $0.width * scaleX, height: $0.height * scaleY) }
         return try embedder.embed(pixels, faces: boxes)

@@ -18,33 +18,25 @@ enum FaceAnalysis {
         guard !detections.isEmpty else { return [] }
         let scaleX = Double(header.uprightWidth) / Double(decoded.width)
         let scaleY = Double(header.uprightHeight) / Double(decoded.height)
-        let pixels = try decoded.rgb(maxDimension: max(decoded.width, decoded.height))
         return try detections.enumerated().map { index, detection in
             let box = detection.box
             let face = DetectedFace(
                 index: index, x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
                 height: Double(box.height) * scaleY, confidence: Double(detection.score),
                 landmarks: detection.landmarks.map { [Double($0.x) * scaleX, Double($0.y) * scaleY] }, cropKey: nil)
-            return Face(face: face, crop: try crop(pixels, box))
+            return Face(face: face, crop: try crop(decoded, box))
         }
     }
 
     /// A square around the face, 20% larger on each side, clipped to the image, then 224×224 WebP.
-    static func crop(_ image: RGBPixels, _ box: FaceBox) throws -> EncodedImage {
+    static func crop(_ image: DecodedImage, _ box: FaceBox) throws -> EncodedImage {
         let side = Double(max(box.width, box.height)) * 1.4
         let centreX = Double(box.x + box.width / 2), centreY = Double(box.y + box.height / 2)
         let left = max(0, Int((centreX - side / 2).rounded(.down))), top = max(0, Int((centreY - side / 2).rounded(.down)))
         let right = min(image.width, Int((centreX + side / 2).rounded(.up))), bottom = min(image.height, Int((centreY + side / 2).rounded(.up)))
         let width = max(1, right - left), height = max(1, bottom - top)
-        var bytes = [UInt8](repeating: 0, count: width * height * 3)
-        for row in 0..<height {
-            let source = ((top + row) * image.width + left) * 3
-            bytes.replaceSubrange(row * width * 3..<(row + 1) * width * 3, with: image.pixels[source..<source + width * 3])
-        }
-        let region = try RGBPixels(width: width, height: height, pixels: bytes).encoded(as: .png)
         let side224 = min(cropSide, width, height)
-        return try DecodedImage(region.data, maxDimension: max(width, height))
-            .thumbnail(.cover(width: side224, height: side224), as: .webp(quality: 85))
+        return try image.region(x: left, y: top, width: width, height: height, .cover(width: side224, height: side224), as: .webp(quality: 85))
     }
 }
 

@@ -23,6 +23,8 @@ public struct ImageAnalysis: Sendable {
     public var hashes: ImageHashes
     /// nil when no detector was given.
     var faces: [FaceAnalysis.Face]?
+    /// The faces found, in upright original-image pixels (empty when no detector was given).
+    public var detectedFaces: [DetectedFace] { faces?.map(\.face) ?? [] }
 
     public init(header: ImageHeader, thumbnails: [Thumbnail], hashes: ImageHashes) {
         self.header = header
@@ -53,16 +55,19 @@ public struct ImageAnalysis: Sendable {
             let masked = try Anonymizer.anonymize(decoded, faces: found.map(\.face.anonymizerFace), options: .default, as: .png)
             source = try DecodedImage(masked.data, maxDimension: max(decoded.width, decoded.height))
         }
-        // Thumbnails are squares; an image smaller than a size gets its largest centred square.
-        let shortSide = min(source.width, source.height)
-        let thumbnails = try thumbnailSizes.map { size in
-            let side = min(size.side, shortSide)
-            return Thumbnail(name: size.name,
-                             image: try source.thumbnail(.cover(width: side, height: side), as: .webp(quality: thumbnailQuality)))
-        }
+        let thumbnails = try thumbnails(of: source, quality: thumbnailQuality)
         var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try hashes(of: decoded))
         analysis.faces = found
         return analysis
+    }
+
+    /// Square WebP thumbnails; an image smaller than a size gets its largest centred square.
+    public static func thumbnails(of source: DecodedImage, quality: Int) throws -> [Thumbnail] {
+        let images = try source.squareThumbnails(sides: thumbnailSizes.map(\.side), as: .webp(quality: quality))
+        return try thumbnailSizes.map { size in
+            guard let image = images[size.side] else { throw ImagingError.operationFailed("no \(size.side) px thumbnail") }
+            return Thumbnail(name: size.name, image: image)
+        }
     }
 
     /// Hashes only (for `facepipe hash`): a smaller decode suffices.
@@ -70,17 +75,20 @@ public struct ImageAnalysis: Sendable {
         try hashes(of: DecodedImage(bytes, maxDimension: 512, limits: limits))
     }
 
-    static func hashes(of decoded: DecodedImage) throws -> ImageHashes {
-        let a = try PerceptualHash.aHash(decoded.luma(width: 8, height: 8).pixels)
-        let d = try PerceptualHash.dHash(decoded.luma(width: 9, height: 8).pixels)
-        let p = try PerceptualHash.pHash(decoded.luma(width: 32, height: 32).pixels)
-        let luma = try decoded.luma(maxDimension: 512)
+    public static func hashes(of decoded: DecodedImage) throws -> ImageHashes {
+        // Every hash starts from the same ≤ 512 px luma, whatever size the caller decoded at,
+        // so `facepipe hash` (which decodes at 512) and process_image agree.
+        let plane = try decoded.lumaPlane().shrunk(maxDimension: 512)
+        let a = try PerceptualHash.aHash(plane.resized(width: 8, height: 8).pixels)
+        let d = try PerceptualHash.dHash(plane.resized(width: 9, height: 8).pixels)
+        let p = try PerceptualHash.pHash(plane.resized(width: 32, height: 32).pixels)
+        let luma = try plane.pixels()
         let pdq = try PerceptualHash.pdq(luma: luma.pixels, width: luma.width, height: luma.height)
         return ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq.hash, pdqQuality: pdq.quality)
     }
 
     /// The long side to decode at so the short side still covers the largest (square) thumbnail.
-    static func decodeSize(_ header: ImageHeader) -> Int {
+    public static func decodeSize(_ header: ImageHeader) -> Int {
         let long = max(header.uprightWidth, header.uprightHeight)
         let short = max(1, min(header.uprightWidth, header.uprightHeight))
         let largest = thumbnailSizes.map(\.side).max() ?? 800

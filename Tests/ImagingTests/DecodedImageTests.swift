@@ -30,6 +30,28 @@ import Testing
         }
     }
 
+    /// Each square is resized from the next larger one; a side beyond the short side gives
+    /// the largest centred square, and the picture stays the same picture.
+    @Test func squareThumbnailsCascade() throws {
+        let decoded = try DecodedImage(Fixture.encode(Raster.quadrants(width: 600, height: 300), .png))
+        let squares = try decoded.squareThumbnails(sides: [800, 300, 150, 150], as: .png)
+        #expect(squares.keys.sorted() == [150, 300, 800])
+        #expect(squares.mapValues { [$0.width, $0.height] } == [800: [300, 300], 300: [300, 300], 150: [150, 150]])
+        for (_, square) in squares {
+            #expect(matchesQuadrants(try decodeRGB(square.data).quadrantCentres))
+        }
+    }
+
+    /// Face crops: a rectangle clipped to the image, then thumbnailed.
+    @Test func regionIsClippedAndThumbnailed() throws {
+        let decoded = try DecodedImage(Fixture.encode(Raster.quadrants(width: 400, height: 200), .png))
+        let centre = try decoded.region(x: 150, y: 50, width: 100, height: 100, .cover(width: 50, height: 50), as: .png)
+        #expect((centre.width, centre.height) == (50, 50))
+        #expect(matchesQuadrants(try decodeRGB(centre.data).quadrantCentres))
+        let edge = try decoded.region(x: 350, y: -20, width: 200, height: 400, .inside(width: 400, height: 400), as: .png)
+        #expect((edge.width, edge.height) == (50, 200))
+    }
+
     @Test func isUsableFromConcurrentTasks() async throws {
         let decoded = try DecodedImage(Fixture.encode(Raster.quadrants(width: 400, height: 200), .png))
         let sizes = try await withThrowingTaskGroup(of: Int.self) { group in

@@ -30,6 +30,19 @@ import Testing
         #expect(matchesQuadrants(centres), "orientation \(orientation): \(centres)")
     }
 
+    /// Large JPEGs are shrunk in the DCT before the resize (a separate libvips path): the
+    /// orientation must still be applied, with the long side at the requested bound.
+    @Test(arguments: 1...8)
+    func shrunkOnLoadDecodeIsUpright(orientation: Int) throws {
+        let upright = Raster.quadrants(width: 960, height: 480)
+        let stored = try Fixture.image(upright.stored(forOrientation: orientation))
+        let data = try Fixture.encode(Fixture.withExif(stored, ExifBlob(orientation: orientation)), .jpeg, quality: 95)
+        let decoded = try DecodedImage(data, maxDimension: 200)
+        #expect(decoded.width == 200 && decoded.height == 100, "\(decoded.width)×\(decoded.height)")
+        let centres = try decoded.rgb(maxDimension: 200).quadrantCentres
+        #expect(matchesQuadrants(centres), "orientation \(orientation): \(centres)")
+    }
+
     @Test(arguments: 1...8)
     func decodedImageIsUpright(orientation: Int) throws {
         let decoded = try DecodedImage(Self.jpeg(orientation: orientation))

@@ -32,6 +32,9 @@ import Testing
         expectInvalidImage { try ImageValidator.validate(truncated) }
         expectInvalidImage { _ = try Thumbnailer.thumbnail(truncated, .cover(width: 32, height: 32)) }
         expectInvalidImage { _ = try DecodedImage(truncated) }
+        // Also when the JPEG is shrunk while it is decoded (DCT shrink 4 on this path).
+        expectInvalidImage { _ = try DecodedImage(truncated, maxDimension: 64) }
+        #expect(try DecodedImage(truncated, maxDimension: 64, strictness: .lenient).width == 64)
         // Lenient decoding accepts it (grey fill), as plain libvips would.
         #expect(try Thumbnailer.thumbnail(truncated, .cover(width: 32, height: 32), strictness: .lenient)
             .width == 32)

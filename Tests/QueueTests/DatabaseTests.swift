@@ -60,6 +60,8 @@ import TestSupport
                 indexes.append(definition)
             }
             #expect(indexes.first?.contains("hnsw (embedding vector_cosine_ops)") == true)
+            // The denser graph of migration 3 (recall at 1M faces) replaced the default one.
+            #expect(indexes.first?.contains("m='24'") == true, "\(indexes)")
         }
     }
 }

@@ -87,6 +87,8 @@ struct _VipsImage *cvips_thumbnail_buffer(const void *data, size_t length,
 /// vips_thumbnail_image: the same for an image already in memory.
 struct _VipsImage *cvips_thumbnail_image(struct _VipsImage *in, int width,
                                          int height, int crop_centre, int size);
+/// The rectangle (clipped by the caller to the image) as a new lazy image.
+struct _VipsImage *cvips_extract(struct _VipsImage *in, int left, int top, int width, int height);
 /// A new image header sharing the pixels: safe to edit metadata on.
 struct _VipsImage *cvips_copy(struct _VipsImage *in);
 /// Renders the whole pipeline into memory.

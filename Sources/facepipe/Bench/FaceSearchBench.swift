@@ -1,0 +1,135 @@
+import ArgumentParser
+import FacepipeCore
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// What the search benchmark fills the table with.
+enum VectorDistribution: String, ExpressibleByArgument, CaseIterable {
+    /// Identities with 5 photos each. Calibrated on dlib's model: two photos of one person have
+    /// cosine similarity ≈ 0.92, two different people ≈ 0.54 (dlib's "same person" cut-off,
+    /// Euclidean 0.6, is cosine 0.82). Queries are new photos of stored identities, which is
+    /// what "has this face appeared in another report?" asks.
+    case faces
+    /// Uniform random directions, queried with random directions: every stored vector is
+    /// almost equally far from the query, the hardest case for any approximate index.
+    case uniform
+}
+
+extension FacesBench {
+    static let photosPerIdentity = 5
+
+    /// Face search through `FaceRepository.search` (the query `POST /search/face` runs: HNSW
+    /// with iterative scan, joined to approved reports) against exact search on the same rows.
+    func searchBenchmark(count: Int, config: AppConfig, logger: Logger) async throws {
+        try await withScratchDatabase("facepipe_bench_faces", config: config, logger: logger) { url in
+            try await Database.withClient(url: url, poolSize: 4, logger: logger) { client in
+                _ = try await Migrator().migrate(client, logger: logger)
+                let loadStart = ContinuousClock.now
+                let index = try await fill(client, count: count)
+                let loaded = seconds(ContinuousClock.now - loadStart)
+                let buildStart = ContinuousClock.now
+                try await client.query("SET maintenance_work_mem = '2GB'")
+                try await client.query(PostgresQuery(unsafeSQL: index))
+                let built = seconds(ContinuousClock.now - buildStart)
+
+                var queryVectors: [[Float]] = []
+                for try await text in try await client.query("SELECT v::text FROM bench_queries ORDER BY q").decode(String.self) {
+                    queryVectors.append(text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) })
+                }
+                let faces = FaceRepository(client: client, logger: logger)
+                var exactMs = Samples(), searchMs = Samples()
+                var recall = 0.0
+                for query in queryVectors {
+                    var start = ContinuousClock.now
+                    let truth = try await exactNearest(client, query, logger: logger)
+                    exactMs.add(seconds(ContinuousClock.now - start) * 1000)
+                    start = ContinuousClock.now
+                    let found = try await faces.search(query, minSimilarity: -1, limit: 10)
+                    searchMs.add(seconds(ContinuousClock.now - start) * 1000)
+                    recall += Double(Set(found.map(\.faceID)).intersection(truth).count) / Double(max(truth.count, 1))
+                }
+                print("face search, \(count) \(distribution.rawValue) vectors (load \(format(loaded)) s, HNSW build \(format(built)) s):")
+                print("  exact scan (baseline): top-10 p50 \(format(exactMs.median, 2)) ms, p95 \(format(exactMs.percentile(95), 2)) ms")
+                print("  facepipe search (HNSW, ef_search \(FaceRepository.efSearch)): top-10 p50 \(format(searchMs.median, 2)) ms, p95 \(format(searchMs.percentile(95), 2)) ms, recall@10 \(format(recall / Double(queryVectors.count), 3)) vs exact")
+            }
+        }
+    }
+
+    /// Loads `count` synthetic faces into one approved report and returns the definition of
+    /// the HNSW index the migrations made (dropped for the load: building once is faster).
+    func fill(_ client: PostgresClient, count: Int) async throws -> String {
+        var definition = ""
+        for try await text in try await client.query(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'face_detections_embedding'").decode(String.self)
+        {
+            definition = text
+        }
+        try await client.query("DROP INDEX face_detections_embedding")
+        try await client.query("INSERT INTO reports (id, status) VALUES ('bench', 'approved')")
+        let perImage = Self.photosPerIdentity
+        let identities = (count + perImage - 1) / perImage
+        // One image per identity keeps the join realistic (face → image → report) and cheap to load.
+        try await client.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO images (id, sha256, mime, bytes, original_key, status, report_id)
+            SELECT ('00000000-0000-0000-0000-' || lpad(to_hex(g), 12, '0'))::uuid, md5(g::text) || md5(g::text),
+                   'image/jpeg', 0, 'bench', 'done', 'bench'
+            FROM generate_series(1, \(identities)) AS g
+            """))
+        // Sub-selects mention the outer row so PostgreSQL draws a fresh vector per row.
+        let spread = 0.074, photoNoise = 0.026
+        switch distribution {
+        case .faces:
+            try await client.query(PostgresQuery(unsafeSQL: """
+                CREATE TABLE bench_identities AS
+                WITH centre AS (SELECT l2_normalize(array_agg(random_normal())::real[]::vector) AS v FROM generate_series(1, 128))
+                SELECT g, l2_normalize((SELECT array_agg(random_normal(0, \(spread)))::real[] FROM generate_series(1, 128) WHERE g > 0)::vector
+                                       + (SELECT v FROM centre)) AS v
+                FROM generate_series(1, \(identities)) AS g
+                """))
+            try await client.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO face_detections (image_id, face_index, bbox, confidence, embedding)
+                SELECT ('00000000-0000-0000-0000-' || lpad(to_hex(i.g), 12, '0'))::uuid, k, '{}', 1,
+                       l2_normalize(i.v + (SELECT array_agg(random_normal(0, \(photoNoise)))::real[] FROM generate_series(1, 128)
+                                           WHERE k >= 0 AND i.g > 0)::vector)
+                FROM bench_identities i, generate_series(0, \(perImage - 1)) AS k
+                WHERE (i.g - 1) * \(perImage) + k < \(count)
+                """))
+            try await client.query(PostgresQuery(unsafeSQL: """
+                CREATE TABLE bench_queries AS
+                SELECT q, l2_normalize(i.v + (SELECT array_agg(random_normal(0, \(photoNoise)))::real[] FROM generate_series(1, 128)
+                                              WHERE q > 0)::vector) AS v
+                FROM generate_series(1, \(queries)) AS q
+                JOIN bench_identities i ON i.g = 1 + (q * 7919) % \(identities)
+                """))
+        case .uniform:
+            try await client.query(PostgresQuery(unsafeSQL: """
+                INSERT INTO face_detections (image_id, face_index, bbox, confidence, embedding)
+                SELECT ('00000000-0000-0000-0000-' || lpad(to_hex(1 + g / \(perImage)), 12, '0'))::uuid, g % \(perImage), '{}', 1,
+                       (SELECT array_agg(random()::real - 0.5) FROM generate_series(1, 128) WHERE g >= 0)::vector
+                FROM generate_series(0, \(count - 1)) AS g
+                """))
+            try await client.query(PostgresQuery(unsafeSQL: """
+                CREATE TABLE bench_queries AS
+                SELECT q, (SELECT array_agg(random()::real - 0.5) FROM generate_series(1, 128) WHERE q > 0)::vector AS v
+                FROM generate_series(1, \(queries)) AS q
+                """))
+        }
+        try await client.query("ANALYZE")
+        return definition
+    }
+
+    /// The true top 10 by cosine distance (index scans off: a sequential scan and a sort).
+    func exactNearest(_ client: PostgresClient, _ query: [Float], logger: Logger) async throws -> Set<UUID> {
+        let literal = "[" + query.map { String($0) }.joined(separator: ",") + "]"
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET LOCAL enable_indexscan = off", logger: logger)
+            var result = Set<UUID>()
+            let rows = try await connection.query(
+                "SELECT id FROM face_detections ORDER BY embedding <=> \(literal)::vector LIMIT 10", logger: logger)
+            for try await id in rows.decode(UUID.self) { result.insert(id) }
+            return result
+        }
+    }
+}
