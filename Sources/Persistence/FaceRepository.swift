@@ -13,15 +13,27 @@ public struct FaceRepository: Sendable {
         self.logger = logger
     }
 
-    public func boxes(of imageID: UUID) async throws -> [(index: Int, box: (x: Float, y: Float, width: Float, height: Float))] {
+    /// A stored detection, as the embed job needs it.
+    public struct StoredFace: Sendable {
+        public var index: Int
+        /// In upright original-image pixels.
+        public var box: (x: Float, y: Float, width: Float, height: Float)
+        public var cropKey: String?
+        /// [x, y, width, height] of the face inside the crop (rows written before migration 4 have none).
+        public var cropFace: [Float]?
+    }
+
+    public func faces(of imageID: UUID) async throws -> [StoredFace] {
         let rows = try await client.query(
             """
-            SELECT face_index, (bbox->>'x')::float8, (bbox->>'y')::float8, (bbox->>'width')::float8, (bbox->>'height')::float8
+            SELECT face_index, (bbox->>'x')::float8, (bbox->>'y')::float8, (bbox->>'width')::float8, (bbox->>'height')::float8,
+                   crop_key, ARRAY(SELECT jsonb_array_elements_text(crop_face)::float8)
             FROM face_detections WHERE image_id = \(imageID) ORDER BY face_index
             """, logger: logger)
-        var result: [(index: Int, box: (x: Float, y: Float, width: Float, height: Float))] = []
-        for try await (index, x, y, w, h) in rows.decode((Int, Double, Double, Double, Double).self) {
-            result.append((index, (Float(x), Float(y), Float(w), Float(h))))
+        var result: [StoredFace] = []
+        for try await (index, x, y, w, h, cropKey, cropFace) in rows.decode((Int, Double, Double, Double, Double, String?, [Double]).self) {
+            result.append(StoredFace(index: index, box: (Float(x), Float(y), Float(w), Float(h)), cropKey: cropKey,
+                                     cropFace: cropFace.count == 4 ? cropFace.map { Float($0) } : nil))
         }
         return result
     }

@@ -97,10 +97,12 @@ public struct ProcessingRepository: Sendable {
         for face in faces {
             let box = #"{"x":\#(face.x),"y":\#(face.y),"width":\#(face.width),"height":\#(face.height)}"#
             let landmarks = String(decoding: try JSONEncoder().encode(face.landmarks), as: UTF8.self)
+            let cropFace = try face.cropFace.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             try await connection.query(
                 """
-                INSERT INTO face_detections (image_id, face_index, bbox, confidence, landmarks, crop_key)
-                VALUES (\(id), \(face.index), \(box)::jsonb, \(Float(face.confidence)), \(landmarks)::jsonb, \(face.cropKey))
+                INSERT INTO face_detections (image_id, face_index, bbox, confidence, landmarks, crop_key, crop_face)
+                VALUES (\(id), \(face.index), \(box)::jsonb, \(Float(face.confidence)), \(landmarks)::jsonb, \(face.cropKey),
+                        \(cropFace)::jsonb)
                 """, logger: logger)
         }
         try await connection.query(

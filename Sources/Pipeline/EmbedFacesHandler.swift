@@ -28,15 +28,28 @@ public struct EmbedFacesHandler: JobHandler {
         guard let id = job.imageID, let image = try await ImageRepository(client: client, logger: logger).find(id) else {
             throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
         }
-        let faces = try await FaceRepository(client: client, logger: logger).boxes(of: id)
+        let faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
         guard !faces.isEmpty else { return }
-        guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
-            throw PermanentJobError("original \(image.originalKey) is missing from the media store")
-        }
-        let bytes = Data(buffer.readableBytesView)
         let embedder = self.embedder
-        let vectors = try await ImagingThreads.run {
-            try FaceEmbedding.embed(bytes, faces: faces.map { FaceBox(x: $0.box.x, y: $0.box.y, width: $0.box.width, height: $0.box.height) }, embedder: embedder)
+        let vectors: [[Float]]
+        if faces.allSatisfy({ $0.cropKey != nil && $0.cropFace != nil }) {
+            // The private crops process_image stored: a few KB each instead of the original.
+            var crops: [(Data, FaceBox)] = []
+            for face in faces {
+                guard let key = face.cropKey, let box = face.cropFace,
+                      let buffer = try await store.get(try MediaKey(key), maxBytes: 16 << 20)
+                else { throw PermanentJobError("face crop \(face.cropKey ?? "?") is missing from the media store") }
+                crops.append((Data(buffer.readableBytesView), FaceBox(x: box[0], y: box[1], width: box[2], height: box[3])))
+            }
+            let inputs = crops
+            vectors = try await ImagingThreads.run { try inputs.map { try FaceEmbedding.embed(crop: $0.0, face: $0.1, embedder: embedder) } }
+        } else {
+            guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
+                throw PermanentJobError("original \(image.originalKey) is missing from the media store")
+            }
+            let bytes = Data(buffer.readableBytesView)
+            let boxes = faces.map { FaceBox(x: $0.box.x, y: $0.box.y, width: $0.box.width, height: $0.box.height) }
+            vectors = try await ImagingThreads.run { try FaceEmbedding.embed(bytes, faces: boxes, embedder: embedder) }
         }
         try await FaceRepository(client: client, logger: logger).saveEmbeddings(
             zip(faces.map(\.index), vectors).map { ($0, $1) }, imageID: id, jobID: job.id)
@@ -56,6 +69,16 @@ public enum FaceEmbedding {
         let smallest = Double(faces.map { max($0.width, $0.height) }.min() ?? 1)
         let needed = Int((Double(long) * faceSide / max(smallest, 1)).rounded(.up))
         return max(1, min(long, maxDimension, max(needed, 640)))
+    }
+
+    /// One face from its stored crop (`face` in crop pixels).
+    public static func embed(crop: Data, face: FaceBox, embedder: any FaceEmbedder) throws -> [Float] {
+        let decoded = try DecodedImage(crop, maxDimension: 1024, limits: .unlimited)
+        let pixels = try decoded.rgb(maxDimension: 1024)
+        guard let vector = try embedder.embed(pixels, faces: [face]).first else {
+            throw ImagingError.operationFailed("the embedder returned no vector")
+        }
+        return vector
     }
 
     public static func embed(_ bytes: Data, faces: [FaceBox], embedder: any FaceEmbedder) throws -> [[Float]] {

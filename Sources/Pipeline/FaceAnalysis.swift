@@ -24,19 +24,29 @@ enum FaceAnalysis {
                 index: index, x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
                 height: Double(box.height) * scaleY, confidence: Double(detection.score),
                 landmarks: detection.landmarks.map { [Double($0.x) * scaleX, Double($0.y) * scaleY] }, cropKey: nil)
-            return Face(face: face, crop: try crop(decoded, box))
+            let (image, faceInCrop) = try crop(decoded, box)
+            var withCrop = face
+            withCrop.cropFace = [faceInCrop.x, faceInCrop.y, faceInCrop.width, faceInCrop.height].map { Double($0) }
+            return Face(face: withCrop, crop: image)
         }
     }
 
-    /// A square around the face, 20% larger on each side, clipped to the image, then 224×224 WebP.
-    static func crop(_ image: DecodedImage, _ box: FaceBox) throws -> EncodedImage {
+    /// A square around the face, 20% larger on each side, clipped to the image, then 224×224 WebP;
+    /// also where the face lands in the crop (the resize and centre-crop libvips does, replayed).
+    static func crop(_ image: DecodedImage, _ box: FaceBox) throws -> (EncodedImage, FaceBox) {
         let side = Double(max(box.width, box.height)) * 1.4
         let centreX = Double(box.x + box.width / 2), centreY = Double(box.y + box.height / 2)
         let left = max(0, Int((centreX - side / 2).rounded(.down))), top = max(0, Int((centreY - side / 2).rounded(.down)))
         let right = min(image.width, Int((centreX + side / 2).rounded(.up))), bottom = min(image.height, Int((centreY + side / 2).rounded(.up)))
         let width = max(1, right - left), height = max(1, bottom - top)
         let side224 = min(cropSide, width, height)
-        return try image.region(x: left, y: top, width: width, height: height, .cover(width: side224, height: side224), as: .webp(quality: 85))
+        let encoded = try image.region(x: left, y: top, width: width, height: height, .cover(width: side224, height: side224), as: .webp(quality: 85))
+        let scale = Float(side224) / Float(min(width, height))
+        let offsetX = Float((Int((Float(width) * scale).rounded()) - side224) / 2)
+        let offsetY = Float((Int((Float(height) * scale).rounded()) - side224) / 2)
+        let inCrop = FaceBox(x: (box.x - Float(left)) * scale - offsetX, y: (box.y - Float(top)) * scale - offsetY,
+                             width: box.width * scale, height: box.height * scale)
+        return (encoded, inCrop)
     }
 }
 

@@ -22,10 +22,15 @@ struct FacesBench: AsyncParsableCommand {
     @Option(help: "Search queries per size.") var queries = 100
     @Option(help: "Synthetic vectors: faces (identities photographed several times, shaped like dlib embeddings) or uniform (random directions, a worst case).")
     var distribution: VectorDistribution = .faces
+    @Flag(help: "Only the face search figures (no photos needed).") var searchOnly = false
     @Option(help: "Images processed at once in the pipeline run.") var workers = ProcessInfo.processInfo.activeProcessorCount
 
     func run() async throws {
         let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
+        if searchOnly {
+            for count in vectors where count > 0 { try await searchBenchmark(count: count, config: config, logger: logger) }
+            return
+        }
         try VipsRuntime.start()
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jpg") }.sorted()
         guard !files.isEmpty else { throw ValidationError("no images in \(dir): run `make bench-imaging` first or pass --dir") }
@@ -59,11 +64,13 @@ struct FacesBench: AsyncParsableCommand {
         let detectOnly = try await pipelineRate(photos, pool: pool) { bytes in _ = try ImageAnalysis.run(bytes, faces: detection) }
         print("process_image with faces (decode, thumbnails, hashes, detection, crops; \(workers) workers): \(format(detectOnly)) images/s median of 3")
         let full = try await pipelineRate(photos, pool: pool) { bytes in
-            let analysis = try ImageAnalysis.run(bytes, faces: detection)
-            let boxes = analysis.detectedFaces.map { FaceBox(x: Float($0.x), y: Float($0.y), width: Float($0.width), height: Float($0.height)) }
-            if !boxes.isEmpty { _ = try FaceEmbedding.embed(bytes, faces: boxes, embedder: embedder) }
+            // What the embed job does: each face from its stored crop.
+            for (face, crop) in try ImageAnalysis.run(bytes, faces: detection).faceCrops {
+                guard let box = face.cropFace else { continue }
+                _ = try FaceEmbedding.embed(crop: crop.data, face: FaceBox(x: Float(box[0]), y: Float(box[1]), width: Float(box[2]), height: Float(box[3])), embedder: embedder)
+            }
         }
-        print("process_image + embed_faces (the embed job decodes the original again; \(workers) workers): \(format(full)) images/s median of 3")
+        print("process_image + embed_faces (embeddings from the face crops; \(workers) workers): \(format(full)) images/s median of 3")
         try await pool.shutdownGracefully()
 
         for count in vectors where count > 0 { try await searchBenchmark(count: count, config: config, logger: logger) }

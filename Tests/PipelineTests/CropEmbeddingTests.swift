@@ -1,0 +1,43 @@
+import Faces
+import FacepipeCore
+import Foundation
+import Testing
+import TestSupport
+
+@testable import Pipeline
+
+/// The embed job embeds from the stored 224 px face crop, not from the original: on real photos
+/// the vector must stay the one the original gives (far closer than two photos of one person).
+@Suite struct CropEmbeddingTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let models: (ImageAnalysis.FaceDetection, DlibFaceEmbedder)? = {
+        guard let detector = try? CenterFaceDetector(
+            runtime: try ONNXRuntime(libraryPath: root.appendingPathComponent(ONNXRuntime.defaultLibraryPath).path),
+            modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path),
+            let embedder = try? DlibFaceEmbedder(modelDirectory: root.appendingPathComponent(".deps/models").path)
+        else { return nil }
+        return (ImageAnalysis.FaceDetection(detector: detector, minConfidence: 0.5), embedder)
+    }()
+
+    @Test(arguments: ["obama.jpg", "biden.jpg", "t1.jpg", "astronaut.png"])
+    func embeddingFromTheCropMatchesTheOriginal(_ name: String) throws {
+        let (detection, embedder) = try #require(Self.models, "models missing: run `make setup`")
+        let data = try RealPhotoDuplicateTests.photo(name)
+        let faces = try #require(try ImageAnalysis.run(data, faces: detection).faces)
+        #expect(!faces.isEmpty)
+        let boxes = faces.map { FaceBox(x: Float($0.face.x), y: Float($0.face.y), width: Float($0.face.width), height: Float($0.face.height)) }
+        let fromOriginal = try FaceEmbedding.embed(data, faces: boxes, embedder: embedder)
+        for (face, original) in zip(faces, fromOriginal) {
+            let box = try #require(face.face.cropFace)
+            // The face lies inside its crop, with the 20% margin on the sides the image allowed.
+            #expect(box.count == 4 && box[0] >= -1 && box[1] >= -1 && box[2] > 8)
+            #expect(box[0] + box[2] <= Double(face.crop.width) + 1 && box[1] + box[3] <= Double(face.crop.height) + 1)
+            let fromCrop = try FaceEmbedding.embed(crop: face.crop.data, face: FaceBox(
+                x: Float(box[0]), y: Float(box[1]), width: Float(box[2]), height: Float(box[3])), embedder: embedder)
+            let similarity = zip(fromCrop, original).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            print("\(name) face \(face.face.index): crop vs original similarity \(similarity)")
+            #expect(similarity >= 0.98, "\(name) face \(face.face.index): \(similarity)")
+        }
+    }
+}
