@@ -128,7 +128,7 @@ let package = Package(
                 .unsafeFlags(["-O2"], .when(configuration: .debug)),
             ],
             // dlib's headers call BLAS/LAPACK (cblas_dgemm, dgesvd_) from our own object file.
-            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack")]
+            linkerSettings: [.linkedLibrary("dlib"), .linkedLibrary("blas"), .linkedLibrary("lapack"), .linkedLibrary("dl")]
         ),
         // ONNX Runtime's C API, opened with dlopen at run time (no headers or link-time library).
         .target(

@@ -52,6 +52,14 @@ struct Layout {
         return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
     }
 
+    /// An eighth of the machine's memory, 128 MB to 2 GB: PostgreSQL's default 128 MB cannot hold
+    /// the face-search index of a million faces (~0.5 GB), and every search would read it from the
+    /// OS cache instead.
+    static var sharedBuffersMB: Int {
+        let eighth = Int(ProcessInfo.processInfo.physicalMemory / 8 / 1_048_576)
+        return min(2048, max(128, eighth))
+    }
+
     func makeServerProcess(port: Int, runAs: RunAs) throws -> Process {
         if !FileManager.default.fileExists(atPath: log.path) {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -61,6 +69,7 @@ struct Layout {
         let process = runAs.process(tool("postgres"), arguments: [
             "-D", data.path, "-p", "\(port)", "-k", data.path,
             "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200",
+            "-c", "shared_buffers=\(Self.sharedBuffersMB)MB",
         ])
         process.standardOutput = logHandle
         process.standardError = logHandle

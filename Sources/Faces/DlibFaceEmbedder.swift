@@ -14,7 +14,8 @@ import Imaging
 /// mutex around it: one embedder serves any number of threads, one network run at a time
 /// (alignment runs outside the lock). For parallel throughput create one embedder per worker
 /// (measured: 34 MB loaded, 42 MB after a first run, +3–4 MB per extra face in a batch; CDlib
-/// runs at most 16 faces at once). OpenBLAS threads: OPENBLAS_NUM_THREADS (default: one per core).
+/// runs at most 16 faces at once). OpenBLAS threads: OPENBLAS_NUM_THREADS, else 1 (workers already
+/// run one job per core; see cdlib.cpp).
 public final class DlibFaceEmbedder: FaceEmbedder, @unchecked Sendable {
     // @unchecked: `handle` never changes after init and CDlib serialises the network itself.
 
