@@ -53,7 +53,7 @@ struct Layout {
     }
 
     /// An eighth of the machine's memory, 128 MB to 2 GB: PostgreSQL's default 128 MB cannot hold
-    /// the face-search index of a million faces (~0.5 GB), and every search would read it from the
+    /// the face-search index of a million faces (0.9 GB measured), and every search would read it from the
     /// OS cache instead.
     static var sharedBuffersMB: Int {
         let eighth = Int(ProcessInfo.processInfo.physicalMemory / 8 / 1_048_576)

@@ -34,15 +34,15 @@ public struct EmbedFacesHandler: JobHandler {
         let vectors: [[Float]]
         if faces.allSatisfy({ $0.cropKey != nil && $0.cropFace != nil }) {
             // The private crops process_image stored: a few KB each instead of the original.
-            var crops: [(Data, FaceBox)] = []
+            var crops: [(Data, [Double])] = []
             for face in faces {
                 guard let key = face.cropKey, let box = face.cropFace,
                       let buffer = try await store.get(try MediaKey(key), maxBytes: 16 << 20)
                 else { throw PermanentJobError("face crop \(face.cropKey ?? "?") is missing from the media store") }
-                crops.append((Data(buffer.readableBytesView), FaceBox(x: box[0], y: box[1], width: box[2], height: box[3])))
+                crops.append((Data(buffer.readableBytesView), box))
             }
             let inputs = crops
-            vectors = try await ImagingThreads.run { try inputs.map { try FaceEmbedding.embed(crop: $0.0, face: $0.1, embedder: embedder) } }
+            vectors = try await ImagingThreads.run { try inputs.map { try FaceEmbedding.embed(crop: $0.0, faceInCrop: $0.1, embedder: embedder) } }
         } else {
             guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
                 throw PermanentJobError("original \(image.originalKey) is missing from the media store")
@@ -59,7 +59,7 @@ public struct EmbedFacesHandler: JobHandler {
 
 /// Decoding for embeddings: the upright image just large enough that the smallest face is
 /// `faceSide` px (dlib's 150 px aligned chip then never upsamples it), at most 1600 px; boxes
-/// scaled to match. A 12 MP photo with a large face decodes at a JPEG shrink of 4 instead of 2.
+/// scaled to match (for rows stored before face crops recorded where the face sits in them).
 public enum FaceEmbedding {
     public static let maxDimension = 1600
     static let faceSide = 200.0
@@ -71,8 +71,11 @@ public enum FaceEmbedding {
         return max(1, min(long, maxDimension, max(needed, 640)))
     }
 
-    /// One face from its stored crop (`face` in crop pixels).
-    public static func embed(crop: Data, face: FaceBox, embedder: any FaceEmbedder) throws -> [Float] {
+    /// One face from its stored crop; `faceInCrop` is `DetectedFace.cropFace`: [x, y, width,
+    /// height] in crop pixels.
+    public static func embed(crop: Data, faceInCrop box: [Double], embedder: any FaceEmbedder) throws -> [Float] {
+        guard box.count == 4 else { throw ImagingError.invalidArgument("face box in crop \(box)") }
+        let face = FaceBox(x: Float(box[0]), y: Float(box[1]), width: Float(box[2]), height: Float(box[3]))
         let decoded = try DecodedImage(crop, maxDimension: 1024, limits: .unlimited)
         let pixels = try decoded.rgb(maxDimension: 1024)
         guard let vector = try embedder.embed(pixels, faces: [face]).first else {

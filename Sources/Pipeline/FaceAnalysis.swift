@@ -20,14 +20,13 @@ enum FaceAnalysis {
         let scaleY = Double(header.uprightHeight) / Double(decoded.height)
         return try detections.enumerated().map { index, detection in
             let box = detection.box
+            let (image, inCrop) = try crop(decoded, box)
             let face = DetectedFace(
                 index: index, x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
                 height: Double(box.height) * scaleY, confidence: Double(detection.score),
-                landmarks: detection.landmarks.map { [Double($0.x) * scaleX, Double($0.y) * scaleY] }, cropKey: nil)
-            let (image, faceInCrop) = try crop(decoded, box)
-            var withCrop = face
-            withCrop.cropFace = [faceInCrop.x, faceInCrop.y, faceInCrop.width, faceInCrop.height].map { Double($0) }
-            return Face(face: withCrop, crop: image)
+                landmarks: detection.landmarks.map { [Double($0.x) * scaleX, Double($0.y) * scaleY] }, cropKey: nil,
+                cropFace: [inCrop.x, inCrop.y, inCrop.width, inCrop.height].map { Double($0) })
+            return Face(face: face, crop: image)
         }
     }
 

@@ -23,8 +23,6 @@ public struct ImageAnalysis: Sendable {
     public var hashes: ImageHashes
     /// nil when no detector was given.
     var faces: [FaceAnalysis.Face]?
-    /// The faces found, in upright original-image pixels (empty when no detector was given).
-    public var detectedFaces: [DetectedFace] { faces?.map(\.face) ?? [] }
     /// Each face with its stored crop (what the embed job reads).
     public var faceCrops: [(face: DetectedFace, crop: EncodedImage)] { faces?.map { ($0.face, $0.crop) } ?? [] }
 

@@ -33,8 +33,7 @@ import TestSupport
             // The face lies inside its crop, with the 20% margin on the sides the image allowed.
             #expect(box.count == 4 && box[0] >= -1 && box[1] >= -1 && box[2] > 8)
             #expect(box[0] + box[2] <= Double(face.crop.width) + 1 && box[1] + box[3] <= Double(face.crop.height) + 1)
-            let fromCrop = try FaceEmbedding.embed(crop: face.crop.data, face: FaceBox(
-                x: Float(box[0]), y: Float(box[1]), width: Float(box[2]), height: Float(box[3])), embedder: embedder)
+            let fromCrop = try FaceEmbedding.embed(crop: face.crop.data, faceInCrop: box, embedder: embedder)
             let similarity = zip(fromCrop, original).reduce(Float(0)) { $0 + $1.0 * $1.1 }
             print("\(name) face \(face.face.index): crop vs original similarity \(similarity)")
             #expect(similarity >= 0.98, "\(name) face \(face.face.index): \(similarity)")

@@ -2,8 +2,8 @@
 /// Measured at 1M identity-clustered vectors on 2 cores (`facepipe bench faces`): m 24 /
 /// ef_construction 128 gave recall@10 0.893 at ef_search 200 and 0.944 at 400; ef_construction
 /// 200 gives 0.913 and 0.948 for 1.3× the build time. A halfvec index was 28% smaller but no
-/// faster, so vectors stay full precision. Inserting one face costs well under the 15 ms its
-/// embedding takes.
+/// faster, so vectors stay full precision. (Figures from plain ORDER BY queries in SQL; the
+/// bench's own run through FaceRepository.search is in the issue-5 note.)
 let m0003FaceIndex = Migration(
     version: 3, name: "face_index_m24",
     statements: [

@@ -67,7 +67,7 @@ struct FacesBench: AsyncParsableCommand {
             // What the embed job does: each face from its stored crop.
             for (face, crop) in try ImageAnalysis.run(bytes, faces: detection).faceCrops {
                 guard let box = face.cropFace else { continue }
-                _ = try FaceEmbedding.embed(crop: crop.data, face: FaceBox(x: Float(box[0]), y: Float(box[1]), width: Float(box[2]), height: Float(box[3])), embedder: embedder)
+                _ = try FaceEmbedding.embed(crop: crop.data, faceInCrop: box, embedder: embedder)
             }
         }
         print("process_image + embed_faces (embeddings from the face crops; \(workers) workers): \(format(full)) images/s median of 3")
