@@ -19,12 +19,15 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // jwt-kit 5 needs swift-crypto 4; everything else here works with 3.12 or 4.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
     ],
     targets: [
         // Domain types, validation, configuration types. No I/O.
@@ -186,6 +189,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What a caller may do: each service takes the caller, decides access once (the role
+        // matrix in Core), writes the audit entry, and calls repositories, queue and pipeline.
+        .target(
+            name: "Services",
+            dependencies: [
+                "FacepipeCore", "Persistence", "Queue", "Storage", "Ingest", "Pipeline", "Faces", "Imaging",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application.
         .target(
             name: "Server",
@@ -199,10 +217,12 @@ let package = Package(
                 "Faces",
                 "Pipeline",
                 "Imaging",
+                "Services",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
             ],
             resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings,
@@ -225,6 +245,7 @@ let package = Package(
                 "Pipeline",
                 "Webhooks",
                 "Faces",
+                "Services",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -233,7 +254,7 @@ let package = Package(
         .executableTarget(
             name: "facepipe",
             dependencies: [
-                "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence", "Faces",
+                "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence", "Faces", "Services",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -302,7 +323,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "App", "Server", "Queue", "TestSupport", "Observability", "Ingest", "Storage", "Scanning", "Imaging",
-                "Persistence", "Faces", "Pipeline",
+                "Persistence", "Faces", "Pipeline", "Services",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

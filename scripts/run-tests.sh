@@ -21,5 +21,7 @@ export FACEPIPE_TEST_S3_ENDPOINT="$(bash scripts/test-moto.sh url)"
 export FACEPIPE_TEST_S3_AUTH_ENDPOINT="$(TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh url)"
 swift build --build-tests
 swift test --skip-build "$@"
+# The README's first steps on a fresh working folder, as the user running this (root in CI).
+bash scripts/quickstart-test.sh
 # The API contract, fuzzed against a live server: no 5xx, every response as openapi.yaml says.
 bash scripts/fuzz-api.sh "${FUZZ_MAX_EXAMPLES:-25}"

@@ -13,7 +13,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- system packages -------------------------------------------------------------
 # libvips-dev: image decoding/encoding (Imaging); clamav-daemon: the virus scanner the tests run.
-APT_PACKAGES=(ca-certificates curl unzip python3 python3-pip python3-venv util-linux pkg-config
+# jq: the README's examples (and the quickstart test that runs them) read JSON answers with it.
+APT_PACKAGES=(ca-certificates curl unzip jq python3 python3-pip python3-venv util-linux pkg-config
               libvips-dev clamav-daemon clamdscan)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -58,8 +59,6 @@ if [ "$(id -u)" = 0 ]; then
     say "creating system user $PG_USER to run PostgreSQL"
     useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_USER"
   fi
-  mkdir -p "$ROOT/.data"
-  chmod 755 "$ROOT/.data"
   if ! setpriv --reuid="$PG_USER" --regid="$PG_USER" --clear-groups test -x "$DEPS/postgres/bin/postgres"; then
     say "user $PG_USER cannot reach $DEPS/postgres: a parent folder of the project is not"
     say "world-executable (chmod o+x it), or clone the project elsewhere (e.g. /srv or /opt)."

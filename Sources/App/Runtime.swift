@@ -11,6 +11,7 @@ import Webhooks
 import PostgresNIO
 import Queue
 import Server
+import Services
 import ServiceLifecycle
 import Storage
 
@@ -29,8 +30,13 @@ public enum Runtime {
     public static func run(_ role: Role, config: AppConfig, logger: Logger) async throws {
         let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
         do {
-            _ = try await Database.withClient(url: database.url, poolSize: 2, logger: logger) { client in
+            let adminKeyFile = try await Database.withClient(url: database.url, poolSize: 2, logger: logger) { client -> String? in
                 try await Migrator().migrate(client, logger: logger)
+                guard case .serve = role else { return nil }
+                // A newcomer gets a working admin at once: the key goes to a 0600 file, never to the log.
+                let audit = AuditService(client: client, policy: config.auth.policy, logger: logger)
+                return try await KeyService(client: client, audit: audit, policy: config.auth.policy, logger: logger)
+                    .ensureFirstAdminKey(file: config.auth.adminKeyFile, logger: logger)
             }
             let client = Database.makeClient(url: database.url, poolSize: config.database.poolSize, logger: logger)
             let queue = JobQueue(client: client, defaultMaxAttempts: config.queue.maxAttempts, logger: logger)
@@ -50,14 +56,15 @@ public enum Runtime {
                 services.append(.init(service: pool))
             }
             if case .serve = role {
-                var dependencies = makeServerDependencies(
-                    config: config, client: client, queue: queue, store: store, links: links,
+                let dependencies = try await makeServerDependencies(
+                    config: config, client: client, queue: queue, store: store, links: links, faces: faces,
                     workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
-                if let detection = faces.detection, let embedder = faces.embedder {
-                    dependencies.faceSearch = FaceSearch(detector: detection.detector, embedder: embedder,
-                                                         minSimilarity: config.faces.searchMinSimilarity)
-                }
-                services.append(.init(service: try buildApplication(http: config.http, dependencies: dependencies)))
+                let banner = StartupBanner(config: config, port: config.http.port, runsWorker: runsWorker, adminKeyFile: adminKeyFile)
+                services.append(.init(service: try buildApplication(http: config.http, dependencies: dependencies) { port in
+                    var banner = banner
+                    banner.port = port
+                    FileHandle.standardOutput.write(Data(banner.text.utf8))
+                }))
             }
             let group = ServiceGroup(configuration: .init(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
@@ -68,19 +75,35 @@ public enum Runtime {
         }
     }
 
-    /// Media store, scanner, signer and ingest for the HTTP application.
+    /// Services, authentication, scanner and ingest for the HTTP application.
     public static func makeServerDependencies(
-        config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, workerMode: String,
-        logger: Logger
-    ) -> ServerDependencies {
+        config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
+        workerMode: String, logger: Logger
+    ) async throws -> ServerDependencies {
         let scanner = MediaRuntime.makeScanner(config.scanner, logger: logger)
+        let policy = config.auth.policy
         let ingest = IngestService(
             config: config.ingest, store: store,
             scanning: scanner.map { .init(scanner: $0, whenUnavailable: config.scanner.whenUnavailable) },
-            client: client, queue: queue, spoolDirectory: URL(fileURLWithPath: ".data/spool", isDirectory: true), logger: logger)
+            client: client, queue: queue, spoolDirectory: URL(fileURLWithPath: ".data/spool", isDirectory: true),
+            policy: policy, erasedReupload: config.auth.erasedReupload, logger: logger)
+        var models: FaceSearchService.Models?
+        if let detection = faces.detection, let embedder = faces.embedder {
+            models = .init(detector: detection.detector, embedder: embedder)
+        }
+        let services = ServiceSet(client: client, queue: queue, links: links, policy: policy, faceModels: models,
+                                  faceSearchMinSimilarity: config.faces.searchMinSimilarity, logger: logger)
+        var jwt: JWTVerifier?
+        if let jwtConfig = config.auth.jwt {
+            let verifier = JWTVerifier(config: jwtConfig, logger: logger)
+            try await verifier.load()
+            logger.info("accepting OIDC tokens", metadata: ["issuer": "\(jwtConfig.issuer ?? "any")", "audience": "\(jwtConfig.audience ?? "any")"])
+            jwt = verifier
+        }
         return ServerDependencies(
-            client: client, queue: queue, ingest: ingest, store: store, links: links, workerMode: workerMode,
-            uploadsPerMinutePerIP: config.ingest.uploadsPerMinutePerIP, logger: logger,
+            client: client, queue: queue, ingest: ingest, services: services,
+            authenticator: CallerAuthenticator(client: client, jwt: jwt, audit: services.audit, logger: logger),
+            store: store, links: links, auth: config.auth, workerMode: workerMode, logger: logger,
             scannerHealth: MediaRuntime.scannerHealth(scanner))
     }
 
@@ -158,6 +181,7 @@ public enum Runtime {
         if let embedder {
             registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger))
         }
+        registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
         // Registered whenever a secret exists, so deliveries queued earlier still go out.
         registry.registerWebhooks(config.webhooks)
         if config.queue.diagnosticJobs { registry.registerDiagnostics() }

@@ -5,6 +5,7 @@ import Pipeline
 import PostgresNIO
 import Queue
 import Server
+import Storage
 import Webhooks
 
 /// Queues `image.processed` webhooks in the same transaction as the outcome they report.

@@ -33,8 +33,8 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
 
     public static func start(_ config: EmbeddedPostgresConfig, logger: Logger) async throws -> EmbeddedPostgres {
         let layout = try Layout(config)
-        try layout.checkBinaries()
         let runAs = try RunAs.current(user: config.systemUser)
+        try layout.checkBinaries(runAs: runAs)
         try await layout.initialiseIfNeeded(runAs: runAs, logger: logger)
 
         if let pid = layout.runningPostmasterPID() {
@@ -129,6 +129,8 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
     case initdbFailed(String)
     case notReady(String)
     case exited(status: Int32, log: String)
+    case folderUnreachable(folder: String, mode: String, owner: String, user: String, target: String)
+    case cannotCreate(folder: String, reason: String)
 
     public var description: String {
         switch self {
@@ -139,6 +141,15 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
         case .initdbFailed(let output): "initdb failed: \(output)"
         case .notReady(let log): "embedded PostgreSQL did not become ready within 60 s. Log tail:\n\(log)"
         case .exited(let status, let log): "embedded PostgreSQL exited unexpectedly (status \(status)). Log tail:\n\(log)"
+        case .folderUnreachable(let folder, let mode, let owner, let user, let target):
+            """
+            the embedded PostgreSQL runs as the unprivileged user \(user) (it refuses to run as root), and that user \
+            cannot enter \(folder) (mode \(mode), owner \(owner)) on the way to \(target). Either let it pass \
+            (chmod o+x \(folder)), or keep the cluster where it can reach: set EMBEDDED_PG_DIR (e.g. \
+            /var/lib/facepipe/postgres) and EMBEDDED_PG_BIN, or clone the project under /srv or /opt
+            """
+        case .cannotCreate(let folder, let reason):
+            "cannot create \(folder) for the embedded PostgreSQL: \(reason) (set EMBEDDED_PG_DIR to a writable folder)"
         }
     }
 }

@@ -21,10 +21,12 @@ struct Layout {
 
     func tool(_ name: String) -> URL { bin.appendingPathComponent(name) }
 
-    func checkBinaries() throws {
+    func checkBinaries(runAs: RunAs) throws {
         for name in ["postgres", "initdb", "pg_isready"] where !FileManager.default.isExecutableFile(atPath: tool(name).path) {
             throw EmbeddedPostgresError.binariesMissing(tool(name).path)
         }
+        try ClusterFolder.checkReachable(tool("postgres").resolvingSymlinksInPath().deletingLastPathComponent(), runAs: runAs,
+                                         what: "the PostgreSQL binaries in \(bin.path)")
     }
 
     /// Runs `initdb` once: trust authentication, reachable only on loopback and a private socket.
@@ -35,8 +37,8 @@ struct Layout {
             // A half-made cluster from an interrupted initdb: start again.
             try FileManager.default.removeItem(at: data)
         }
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try runAs.giveOwnership(of: data.path)
+        try ClusterFolder.prepare(data: data, runAs: runAs,
+                                  workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         let output = try await runAs.run(tool("initdb"), arguments: [
             "-D", data.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
         ])

@@ -25,6 +25,14 @@ public struct APIError: Error, Equatable, CustomStringConvertible {
     public static func conflict(_ message: String, code: String = "conflict") -> APIError {
         APIError(status: 409, code: code, message: message)
     }
+    /// No credential, or one that is invalid, revoked or expired (sent with `WWW-Authenticate`).
+    public static func unauthenticated(_ message: String) -> APIError {
+        APIError(status: 401, code: "unauthenticated", message: message)
+    }
+    /// A valid credential whose role does not allow the action.
+    public static func forbidden(_ message: String) -> APIError {
+        APIError(status: 403, code: "forbidden", message: message)
+    }
     public static func unavailable(_ message: String, code: String = "unavailable") -> APIError {
         APIError(status: 503, code: code, message: message)
     }

@@ -28,12 +28,18 @@ public struct IngestService: Sendable {
         public var declaredType: String?
         public var reportID: String?
         public var blurFaces: Bool
+        /// For the public gallery (faces blurred in every public derivative).
+        public var isPublic: Bool
         public var requestID: String?
+        /// `Caller.id` of whoever uploaded (or announced a direct upload): carried into the jobs.
+        public var requestedBy: String?
         /// Set for direct uploads: the intent is marked used in the same transaction.
         public var intentID: UUID?
 
-        public init(filename: String?, declaredType: String?, reportID: String?, blurFaces: Bool, requestID: String?,
-                    intentID: UUID? = nil) {
+        public init(filename: String?, declaredType: String?, reportID: String?, blurFaces: Bool, isPublic: Bool = false,
+                    requestID: String?, requestedBy: String? = nil, intentID: UUID? = nil) {
+            self.isPublic = isPublic
+            self.requestedBy = requestedBy
             self.filename = filename
             self.declaredType = declaredType
             self.reportID = reportID
@@ -62,10 +68,16 @@ public struct IngestService: Sendable {
     public let intents: UploadIntentRepository
     public let queue: JobQueue
     public let spoolDirectory: URL
+    /// Who may upload (standard and above; anyone with PUBLIC_UPLOADS).
+    public let policy: AccessPolicy
+    public let erasedReupload: AuthConfig.ErasedReupload
     let logger: Logger
 
     public init(config: IngestConfig, store: any MediaStore, scanning: Scanning?, client: PostgresClient, queue: JobQueue,
-                spoolDirectory: URL, logger: Logger) {
+                spoolDirectory: URL, policy: AccessPolicy = AccessPolicy(), erasedReupload: AuthConfig.ErasedReupload = .reject,
+                logger: Logger) {
+        self.policy = policy
+        self.erasedReupload = erasedReupload
         self.config = config
         self.store = store
         self.scanning = scanning
@@ -77,16 +89,42 @@ public struct IngestService: Sendable {
         self.logger = logger
     }
 
-    public func makeSpooler() throws -> UploadSpooler {
+    /// Refuses callers who may not upload (401/403), before anything of the request is read.
+    public func authorize(_ caller: Caller) throws {
+        try policy.require(.upload, caller)
+    }
+
+    /// A spool for one file of `caller`'s request. The permission is checked here, before a byte
+    /// is read, so no route can take a file in without it.
+    public func makeSpooler(for caller: Caller, to permission: Permission = .upload) throws -> UploadSpooler {
+        try policy.require(permission, caller)
+        return try UploadSpooler(directory: spoolDirectory, maxBytes: config.maxFileBytes)
+    }
+
+    /// A spool for the body of a direct upload: its verified signature stands for the permission
+    /// of whoever announced it (checked then, by `announce`).
+    public func makeSpooler(forSignedUpload intent: UploadIntent) throws -> UploadSpooler {
         try UploadSpooler(directory: spoolDirectory, maxBytes: config.maxFileBytes)
+    }
+
+    /// Records a direct upload announced by `caller` (`POST /upload-init`).
+    public func announce(_ intent: UploadIntent, by caller: Caller) async throws {
+        try policy.require(.upload, caller)
+        var intent = intent
+        intent.createdBy = caller.id
+        try await intents.create(intent)
     }
 
     public func ingest(_ file: UploadSpooler, _ upload: Upload) async throws -> Outcome {
         let sha256 = try file.finish()
         guard file.byteCount > 0 else { throw APIError.badRequest("the file is empty", code: "empty_file") }
+        if erasedReupload == .reject, try await ErasureRepository(client: client, logger: logger).find(sha256: sha256) != nil {
+            throw APIError(status: 410, code: "erased", message: "this file was erased from facepipe and may not be uploaded again")
+        }
         let scanFlag = try await scan(file, sha256: sha256, upload: upload)
-        let type = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: upload.filename,
-                                             declaredMimeType: upload.declaredType)
+        let checked = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: upload.filename,
+                                                declaredMimeType: upload.declaredType)
+        let type = checked.type
         let header = try await validate(file.url, type: type)
 
         if let existing = try await images.findBySHA256(sha256) {
@@ -101,16 +139,25 @@ public struct IngestService: Sendable {
         do {
             let image = NewImage(id: id, reportID: upload.reportID, sha256: sha256, mime: type.mimeType, bytes: file.byteCount,
                                  width: header.uprightWidth, height: header.uprightHeight, originalKey: key.rawValue,
-                                 blurFaces: upload.blurFaces)
+                                 blurFaces: upload.blurFaces, isPublic: upload.isPublic)
             let (inserted, jobID) = try await client.withTransaction(logger: logger) { connection in
                 let inserted = try await images.insert(image, requestID: upload.requestID, on: connection)
                 guard case .inserted = inserted else { return (inserted, Int64?.none) }
+                try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
                 if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
                     throw APIError.conflict("this upload URL was already used", code: "upload_used")
                 }
                 let job = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
-                                 correlationID: upload.requestID)
+                                 correlationID: upload.requestID, requestedBy: upload.requestedBy)
                 let jobID = try await queue.enqueue(job, on: connection).jobID
+                if let claimed = checked.claimed {
+                    // Kept under its real type; the timeline says what the client called it.
+                    try await connection.query(
+                        """
+                        INSERT INTO events (image_id, type, data)
+                        VALUES (\(id), 'upload.type_corrected', jsonb_build_object('claimed', \(claimed), 'actual', \(type.mimeType)))
+                        """, logger: logger)
+                }
                 if let scanFlag {
                     try await connection.query(
                         "INSERT INTO events (image_id, type, data) VALUES (\(id), 'image.scan_skipped', jsonb_build_object('reason', \(scanFlag)))",

@@ -61,6 +61,9 @@ public struct FaceRepository: Sendable {
         public var reportID: String
         public var similarity: Double
         public var thumbnailKey: String?
+        /// The same thumbnail with every face blurred (for callers who may not see faces).
+        public var blurredThumbnailKey: String?
+        public var perpetratorName: String?
     }
 
     /// Nearest faces by cosine similarity among images whose report is approved.
@@ -72,9 +75,9 @@ public struct FaceRepository: Sendable {
             try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(Self.efSearch)"), logger: logger)
             let rows = try await connection.query(
                 """
-                SELECT id, image_id, report_id, similarity, thumb FROM (
+                SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name FROM (
                     SELECT f.id, f.image_id, i.report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
-                           i.thumbnails->>'thumb' AS thumb
+                           i.thumbnails->>'medium' AS thumb, i.thumbnails->>'blurred' AS blurred, r.perpetrator_name
                     FROM face_detections f
                     JOIN images i ON i.id = f.image_id
                     JOIN reports r ON r.id = i.report_id
@@ -86,8 +89,11 @@ public struct FaceRepository: Sendable {
                 ORDER BY similarity DESC
                 """, logger: logger)
             var matches: [Match] = []
-            for try await (face, image, report, similarity, thumb) in rows.decode((UUID, UUID, String, Double, String?).self) {
-                matches.append(Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb))
+            for try await (face, image, report, similarity, thumb, blurred, name) in rows.decode(
+                (UUID, UUID, String, Double, String?, String?, String?).self)
+            {
+                matches.append(Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb,
+                                     blurredThumbnailKey: blurred, perpetratorName: name))
             }
             return matches
         }
@@ -102,36 +108,5 @@ public struct FaceRepository: Sendable {
     /// pgvector's text form: `[x,y,…]`.
     static func literal(_ vector: [Float]) -> String {
         "[" + vector.map { String($0) }.joined(separator: ",") + "]"
-    }
-}
-
-/// The platform's reports and their approval state (face search only sees approved reports).
-public struct ReportRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
-
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
-
-    public func setStatus(_ id: String, status: String) async throws -> (id: String, status: String, updatedAt: Date) {
-        let rows = try await client.query(
-            """
-            INSERT INTO reports (id, status) VALUES (\(id), \(status))
-            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
-            RETURNING id, status, updated_at
-            """, logger: logger)
-        for try await row in rows.decode((String, String, Date).self) { return (row.0, row.1, row.2) }
-        throw APIError.notFound("report \(id) not found")
-    }
-
-    public func find(_ id: String) async throws -> (id: String, status: String, updatedAt: Date)? {
-        for try await row in try await client.query("SELECT id, status, updated_at FROM reports WHERE id = \(id)", logger: logger)
-            .decode((String, String, Date).self)
-        {
-            return (row.0, row.1, row.2)
-        }
-        return nil
     }
 }

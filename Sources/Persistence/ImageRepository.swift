@@ -28,9 +28,11 @@ public struct ImageRepository: Sendable {
         let rows = try await connection.query(
             """
             WITH inserted AS (
-                INSERT INTO images (id, report_id, pipeline, sha256, mime, bytes, width, height, original_key, blur_faces, status)
+                INSERT INTO images (id, report_id, pipeline, sha256, mime, bytes, width, height, original_key, blur_faces, is_public,
+                                    status)
                 VALUES (\(image.id), \(image.reportID), \(image.pipeline), \(image.sha256), \(image.mime), \(image.bytes),
-                        \(image.width), \(image.height), \(image.originalKey), \(image.blurFaces), 'queued')
+                        \(image.width), \(image.height), \(image.originalKey), \(image.blurFaces || image.isPublic), \(image.isPublic),
+                        'queued')
                 ON CONFLICT (pipeline, sha256) DO NOTHING
                 RETURNING id
             ), logged AS (
@@ -77,6 +79,7 @@ public struct ImageRepository: Sendable {
               AND (\(filter.from)::timestamptz IS NULL OR created_at >= \(filter.from))
               AND (\(filter.to)::timestamptz IS NULL OR created_at < \(filter.to))
               AND (\(filter.reportID)::text IS NULL OR report_id = \(filter.reportID))
+              AND (NOT \(filter.publicOnly) OR (is_public AND status = 'done'))
               AND (\(cursorTime)::timestamptz IS NULL OR (created_at, id) < (\(cursorTime), \(cursorID)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(limit)
@@ -111,7 +114,7 @@ public struct ImageRepository: Sendable {
 
     static let columns = """
         id, report_id, pipeline, sha256, mime, bytes, width, height, original_key, thumbnails::text, safe_meta::text,
-        has_faces, face_count, blur_faces, status, error, created_at, processed_at
+        has_faces, face_count, blur_faces, status, error, created_at, processed_at, is_public
         """
 
     static func record(_ row: PostgresRow) throws -> ImageRecord {
@@ -123,7 +126,7 @@ public struct ImageRepository: Sendable {
             width: try c[6].decode(Int?.self), height: try c[7].decode(Int?.self), originalKey: try c[8].decode(String.self),
             thumbnails: (try? JSONDecoder().decode([String: String].self, from: Data(thumbnails.utf8))) ?? [:],
             safeMetadata: try c[10].decode(String.self), hasFaces: try c[11].decode(Bool?.self),
-            faceCount: try c[12].decode(Int?.self), blurFaces: try c[13].decode(Bool.self),
+            faceCount: try c[12].decode(Int?.self), blurFaces: try c[13].decode(Bool.self), isPublic: try c[18].decode(Bool.self),
             status: ImageStatus(rawValue: try c[14].decode(String.self)) ?? .failed, error: try c[15].decode(String?.self),
             createdAt: try c[16].decode(Date.self), processedAt: try c[17].decode(Date?.self))
     }

@@ -52,6 +52,14 @@ public struct ProcessingRepository: Sendable {
             """, logger: logger)
     }
 
+    /// Locks the image row for the rest of the caller's transaction (erasure waits for it);
+    /// false when the image no longer exists.
+    public func lock(_ id: UUID, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT 1 FROM images WHERE id = \(id) FOR NO KEY UPDATE", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
     /// Stores results and duplicate pairs and marks the image done, in the caller's transaction.
     public func saveResults(_ id: UUID, _ result: ProcessingResult, duplicates: [DuplicateMatch], jobID: Int64,
                             on connection: PostgresConnection) async throws {
@@ -89,6 +97,19 @@ public struct ProcessingRepository: Sendable {
         try await connection.query(
             "INSERT INTO events (image_id, job_id, type, data) VALUES (\(id), \(jobID), 'image.processed', \(summary)::jsonb)",
             logger: logger)
+    }
+
+    /// Records the anonymized copy and the verification of it on the timeline.
+    public func saveAnonymized(_ id: UUID, key: String, masked: Int, remaining: Int, jobID: Int64,
+                               on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            WITH updated AS (UPDATE images SET processed_key = \(key), updated_at = now() WHERE id = \(id) RETURNING id)
+            INSERT INTO events (image_id, job_id, type, data)
+            SELECT id, \(jobID), 'image.anonymized',
+                   jsonb_build_object('faces', \(masked), 'faces_still_detected', \(remaining), 'verified', \(remaining == 0))
+            FROM updated
+            """, logger: logger)
     }
 
     /// The image's detections, replaced as a whole (a re-run must not leave stale faces).

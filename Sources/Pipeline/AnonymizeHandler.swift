@@ -55,15 +55,16 @@ public struct AnonymizeHandler: JobHandler {
             return (output, found.count, left.count)
         }
         let key = try MediaKey.processed(id: id, ext: "webp")
-        try await store.put(key, data: output.data, contentType: "image/webp")
-        try await client.query(
-            """
-            WITH updated AS (UPDATE images SET processed_key = \(key.rawValue), updated_at = now() WHERE id = \(id) RETURNING id)
-            INSERT INTO events (image_id, job_id, type, data)
-            SELECT id, \(job.id), 'image.anonymized',
-                   jsonb_build_object('faces', \(masked), 'faces_still_detected', \(remaining), 'verified', \(remaining == 0))
-            FROM updated
-            """, logger: logger)
+        let processing = ProcessingRepository(client: client, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            // As process_image: the row is held while the file is written, so erasure cannot miss it.
+            guard try await processing.lock(id, on: connection) else {
+                throw PermanentJobError("image \(id) was erased while it was being anonymized")
+            }
+            try await store.put(key, data: output.data, contentType: "image/webp")
+            try await ImageFileRepository(client: client, logger: logger).record(id, [(.processed, key.rawValue)], on: connection)
+            try await processing.saveAnonymized(id, key: key.rawValue, masked: masked, remaining: remaining, jobID: job.id, on: connection)
+        }
         if remaining > 0 {
             context.logger.warning("anonymized image still shows faces", metadata: ["image_id": "\(id)", "remaining": "\(remaining)"])
         }

@@ -10,6 +10,7 @@ public actor DuplicateIndex {
     private var indexes: [HashType: HashIndex] = [.ahash: HashIndex(), .dhash: HashIndex(), .phash: HashIndex()]
     private var pdq = PDQHashIndex()
     private var watermark: Date?
+    private var erasureWatermark: Date?
     private let thresholds: DuplicateThresholds
 
     public init(thresholds: DuplicateThresholds) {
@@ -18,11 +19,15 @@ public actor DuplicateIndex {
 
     public var count: Int { pdq.count }
 
-    /// Loads hashes of images finished since the last refresh.
-    public func refresh(from repository: ProcessingRepository) async throws {
+    /// Loads hashes of images finished since the last refresh and drops images erased since
+    /// then (on every worker: a later upload must not link to an erased image).
+    public func refresh(from repository: ProcessingRepository, erasures: ErasureRepository) async throws {
         let fresh = try await repository.hashes(processedAfter: watermark)
         for row in fresh { insert(row.id, row.hashes) }
         if let last = fresh.last?.processedAt { watermark = last }
+        let erased = try await erasures.erased(since: erasureWatermark)
+        for item in erased { remove(item.imageID) }
+        if let last = erased.last?.at { erasureWatermark = last }
     }
 
     public func insert(_ id: UUID, _ hashes: ImageHashes) {

@@ -55,7 +55,15 @@ public struct ImageAnalysis: Sendable {
             let masked = try Anonymizer.anonymize(decoded, faces: found.map(\.face.anonymizerFace), options: .default, as: .png)
             source = try DecodedImage(masked.data, maxDimension: max(decoded.width, decoded.height))
         }
-        let thumbnails = try thumbnails(of: source, quality: thumbnailQuality)
+        var thumbnails = try thumbnails(of: source, quality: thumbnailQuality)
+        if let found, !found.isEmpty {
+            // What callers who may not see faces get (standard callers' face-search results): the
+            // medium thumbnail with every face blurred. Already blurred when the whole set is.
+            let blurred = anonymizeThumbnails
+                ? thumbnails.first { $0.name == "medium" }?.image
+                : try blurredThumbnail(of: decoded, faces: found.map(\.face.anonymizerFace), quality: thumbnailQuality)
+            if let blurred { thumbnails.append(Thumbnail(name: Self.blurredThumbnailName, image: blurred)) }
+        }
         var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try hashes(of: decoded))
         analysis.faces = found
         return analysis
@@ -68,6 +76,29 @@ public struct ImageAnalysis: Sendable {
             guard let image = images[size.side] else { throw ImagingError.operationFailed("no \(size.side) px thumbnail") }
             return Thumbnail(name: size.name, image: image)
         }
+    }
+
+    /// The thumbnail name of the face-blurred medium thumbnail (images with faces only).
+    public static let blurredThumbnailName = "blurred"
+
+    /// The medium square thumbnail with the faces blurred, made from a copy just large enough for
+    /// it (a few milliseconds, not a full-size blur): faces only need hiding at that scale.
+    static func blurredThumbnail(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int) throws -> EncodedImage {
+        let side = thumbnailSizes.first { $0.name == "medium" }?.side ?? 300
+        let short = max(1, min(decoded.width, decoded.height))
+        let scale = min(1, Double(side) / Double(short))
+        let width = max(1, Int((Double(decoded.width) * scale).rounded())), height = max(1, Int((Double(decoded.height) * scale).rounded()))
+        let small = try DecodedImage(decoded.thumbnail(.inside(width: width, height: height), as: .png).data,
+                                     maxDimension: max(width, height))
+        // Faces are in the original's pixels; `small` knows only its own size.
+        let toSmall = Double(small.width) / Double(max(1, decoded.source.uprightWidth))
+        let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
+        let masked = try DecodedImage(Anonymizer.anonymize(small, faces: scaled, options: .default, as: .png).data,
+                                      maxDimension: max(small.width, small.height))
+        guard let thumbnail = try masked.squareThumbnails(sides: [side], as: .webp(quality: quality))[side] else {
+            throw ImagingError.operationFailed("no blurred thumbnail")
+        }
+        return thumbnail
     }
 
     /// Hashes only (for `facepipe hash`): a smaller decode suffices.

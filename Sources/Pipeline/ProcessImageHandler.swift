@@ -44,24 +44,31 @@ public struct ProcessImageHandler: JobHandler {
         }
         do {
             try await processing.markProcessing(id, jobID: job.id)
-            let result = try await process(image, context: context)
-            try await index.refresh(from: processing)
-            let duplicates = await index.matches(for: result.hashes, excluding: id)
+            let analysis = try await analyse(image)
+            try await index.refresh(from: processing, erasures: ErasureRepository(client: client, logger: logger))
+            let duplicates = await index.matches(for: analysis.hashes, excluding: id)
+            let queue = JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger)
             try await client.withTransaction(logger: logger) { connection in
+                // Holding the row while files are written: an erasure waits for this transaction,
+                // and once it has committed, no file can be added behind its back.
+                guard try await processing.lock(id, on: connection) else {
+                    throw PermanentJobError("image \(id) was erased while it was being processed")
+                }
+                let result = try await store(analysis, of: image, on: connection)
                 try await processing.saveResults(id, result, duplicates: duplicates, jobID: job.id, on: connection)
                 if image.blurFaces, self.faces != nil {
-                    try await JobQueue(client: client, logger: logger).enqueue(
+                    try await queue.enqueue(
                         NewJob(kind: .anonymize, imageID: id, dedupeKey: "anonymize:\(id.uuidString.lowercased())",
-                               correlationID: job.correlationID), on: connection)
+                               correlationID: job.correlationID, requestedBy: job.requestedBy), on: connection)
                 }
                 if embedFaces, let faces = result.faces, !faces.isEmpty {
-                    try await JobQueue(client: client, logger: logger).enqueue(
+                    try await queue.enqueue(
                         NewJob(kind: .embedFaces, imageID: id, dedupeKey: "embed_faces:\(id.uuidString.lowercased())",
-                               correlationID: job.correlationID), on: connection)
+                               correlationID: job.correlationID, requestedBy: job.requestedBy), on: connection)
                 }
                 try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
             }
-            await index.insert(id, result.hashes)
+            await index.insert(id, analysis.hashes)
             context.logger.info("image processed", metadata: ["image_id": "\(id)", "duplicates": "\(duplicates.count)"])
         } catch {
             if error is PermanentJobError || job.attempt >= job.maxAttempts {
@@ -75,7 +82,8 @@ public struct ProcessImageHandler: JobHandler {
         }
     }
 
-    func process(_ image: ImageRecord, context: JobContext) async throws -> ProcessingResult {
+    /// Decodes the original once and computes everything from its pixels (no writes).
+    func analyse(_ image: ImageRecord) async throws -> ImageAnalysis {
         let key = try MediaKey(image.originalKey)
         guard let buffer = try await store.get(key, maxBytes: 1 << 30) else {
             throw PermanentJobError("original \(image.originalKey) is missing from the media store")
@@ -83,20 +91,26 @@ public struct ProcessImageHandler: JobHandler {
         let bytes = Data(buffer.readableBytesView)
         let quality = config.thumbnailQuality
         let faces = self.faces
-        let analysis: ImageAnalysis
         do {
-            analysis = try await ImagingThreads.run {
+            return try await ImagingThreads.run {
                 try ImageAnalysis.run(bytes, thumbnailQuality: quality, faces: faces, anonymizeThumbnails: image.blurFaces)
             }
         } catch let error as ImagingError {
             // Ingest validated it, so a decode failure now will not go away on retry.
             throw PermanentJobError("cannot process image: \(error)")
         }
+    }
+
+    /// Writes the thumbnails and face crops and records each in `image_files`, inside the
+    /// transaction that holds the image row. A re-run overwrites the same keys.
+    func store(_ analysis: ImageAnalysis, of image: ImageRecord, on connection: PostgresConnection) async throws -> ProcessingResult {
+        var written: [(kind: StoredFileKind, key: String)] = []
         var thumbnails: [String: String] = [:]
         for thumbnail in analysis.thumbnails {
             let thumbKey = try MediaKey.thumbnail(id: image.id, variant: thumbnail.name, ext: "webp")
             try await store.put(thumbKey, data: thumbnail.image.data, contentType: "image/webp")
             thumbnails[thumbnail.name] = thumbKey.rawValue
+            written.append((.thumbnail, thumbKey.rawValue))
         }
         var detected: [DetectedFace]?
         if let found = analysis.faces {
@@ -108,8 +122,10 @@ public struct ProcessImageHandler: JobHandler {
                 var face = item.face
                 face.cropKey = cropKey.rawValue
                 detected?.append(face)
+                written.append((.faceCrop, cropKey.rawValue))
             }
         }
+        try await ImageFileRepository(client: client, logger: logger).record(image.id, written, on: connection)
         let metadata = String(decoding: try JSONEncoder().encode(analysis.header.metadata), as: UTF8.self)
         return ProcessingResult(width: analysis.header.uprightWidth, height: analysis.header.uprightHeight,
                                 thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes, faces: detected)

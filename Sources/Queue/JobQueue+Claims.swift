@@ -24,21 +24,21 @@ extension JobQueue {
                     updated_at = now()
                 FROM picked WHERE j.id = picked.id
                 RETURNING j.id, j.kind, j.payload::text AS payload, j.image_id, j.attempts, j.max_attempts,
-                          j.correlation_id, j.priority, j.run_at
+                          j.correlation_id, j.requested_by, j.priority, j.run_at
             ), logged AS (
                 INSERT INTO events (image_id, job_id, type, data)
                 SELECT image_id, id, 'job.started', jsonb_build_object('kind', kind, 'attempt', attempts, 'worker', \(worker))
                 FROM claimed
             )
-            SELECT id, kind, payload, image_id, attempts, max_attempts, correlation_id
+            SELECT id, kind, payload, image_id, attempts, max_attempts, correlation_id, requested_by
             FROM claimed ORDER BY priority DESC, run_at, id
             """, logger: logger)
         var jobs: [ClaimedJob] = []
-        for try await (id, kind, payload, imageID, attempts, maxAttempts, correlation) in rows.decode(
-            (Int64, String, String, UUID?, Int, Int, String?).self)
+        for try await (id, kind, payload, imageID, attempts, maxAttempts, correlation, requester) in rows.decode(
+            (Int64, String, String, UUID?, Int, Int, String?, String?).self)
         {
             jobs.append(ClaimedJob(id: id, kind: JobKind(rawValue: kind), payload: payload, imageID: imageID,
-                                   attempt: attempts, maxAttempts: maxAttempts, correlationID: correlation))
+                                   attempt: attempts, maxAttempts: maxAttempts, correlationID: correlation, requestedBy: requester))
         }
         return jobs
     }

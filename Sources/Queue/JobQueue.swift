@@ -41,6 +41,7 @@ public struct JobQueue: Sendable {
         let attempts = jobs.map { $0.maxAttempts ?? defaultMaxAttempts }
         let keys = jobs.map { $0.dedupeKey ?? "" }
         let correlations = jobs.map { $0.correlationID ?? "" }
+        let requesters = jobs.map { $0.requestedBy ?? "" }
         // Ids are drawn before the insert so each result maps back to its input row;
         // ON CONFLICT skips keys that already have an active job.
         let rows = try await connection.query(
@@ -48,13 +49,16 @@ public struct JobQueue: Sendable {
             WITH input AS (
                 SELECT t.*, nextval('jobs_id_seq') AS new_id
                 FROM unnest(\(kinds)::text[], \(payloads)::text[], \(images)::text[], \(priorities)::int8[],
-                            \(runAts)::float8[], \(attempts)::int8[], \(keys)::text[], \(correlations)::text[])
-                    WITH ORDINALITY AS t(kind, payload, image_id, priority, run_at, max_attempts, dedupe_key, correlation_id, ord)
+                            \(runAts)::float8[], \(attempts)::int8[], \(keys)::text[], \(correlations)::text[],
+                            \(requesters)::text[])
+                    WITH ORDINALITY AS t(kind, payload, image_id, priority, run_at, max_attempts, dedupe_key, correlation_id,
+                                         requested_by, ord)
             ), inserted AS (
-                INSERT INTO jobs (id, kind, payload, image_id, priority, run_at, max_attempts, dedupe_key, correlation_id)
+                INSERT INTO jobs (id, kind, payload, image_id, priority, run_at, max_attempts, dedupe_key, correlation_id,
+                                  requested_by)
                 SELECT new_id, kind, payload::jsonb, NULLIF(image_id, '')::uuid, priority,
                        CASE WHEN run_at = 0 THEN now() ELSE to_timestamp(run_at) END,
-                       max_attempts, NULLIF(dedupe_key, ''), NULLIF(correlation_id, '')
+                       max_attempts, NULLIF(dedupe_key, ''), NULLIF(correlation_id, ''), NULLIF(requested_by, '')
                 FROM input ORDER BY ord
                 ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'running') DO NOTHING
                 RETURNING id, image_id, kind, correlation_id

@@ -92,6 +92,7 @@ public final class WorkerPool: Service {
         jobLogger[metadataKey: "job_id"] = .stringConvertible(job.id)
         jobLogger[metadataKey: "job_kind"] = .string(job.kind.rawValue)
         if let requestID = job.correlationID { jobLogger[metadataKey: "request_id"] = .string(requestID) }
+        if let caller = job.requestedBy { jobLogger[metadataKey: "caller"] = .string(caller) }
         let start = ContinuousClock.now
         QueueMetrics.inFlight.increment()
         defer { QueueMetrics.inFlight.decrement() }

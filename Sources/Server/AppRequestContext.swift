@@ -1,15 +1,24 @@
+import FacepipeCore
 import Hummingbird
+import HummingbirdAuth
 import NIOCore
 
-/// Hummingbird's basic context plus the client's address (for per-IP rate limits).
-public struct AppRequestContext: RequestContext {
+/// Hummingbird's basic context plus who is calling: the peer's address and, once
+/// `CallerAuthenticationMiddleware` has run, the authenticated caller.
+public struct AppRequestContext: AuthRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let clientAddress: String?
+    /// The TCP peer (a proxy's address when behind one; see TRUSTED_PROXIES).
+    public let peerAddress: String?
+    /// Set by `CallerAuthenticationMiddleware` for every request (anonymous without a credential).
+    public var identity: Caller?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        clientAddress = source.channel.remoteAddress?.ipAddress
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
+
+    /// The caller services decide on; anonymous until authentication has run.
+    public var caller: Caller { identity ?? .anonymous(address: peerAddress) }
 
     /// Uploads are streamed by their handlers, which enforce their own limits.
     public var maxUploadSize: Int { 64 << 20 }

@@ -7,6 +7,7 @@ import OpenAPIHummingbird
 import Persistence
 import PostgresNIO
 import Queue
+import Services
 import Storage
 
 /// What the HTTP application needs from the rest of the process.
@@ -23,56 +24,67 @@ public struct ServerDependencies: Sendable {
     public var client: PostgresClient
     public var queue: JobQueue
     public var ingest: IngestService
+    public var services: ServiceSet
+    public var authenticator: CallerAuthenticator
     public var store: any MediaStore
     public var links: MediaLinks
+    public var auth: AuthConfig
     /// "in-process" or "disabled": shown by /health.
     public var workerMode: String
-    public var uploadsPerMinutePerIP: Int
     /// "off", "up" or "down" with a detail, for /health.
     public var scannerHealth: @Sendable () async -> ScannerHealth
     public var logger: Logger
-    /// nil when the face models are not available.
-    public var faceSearch: FaceSearch?
 
-    public var images: ImageRepository { ImageRepository(client: client, logger: logger) }
     public var intents: UploadIntentRepository { UploadIntentRepository(client: client, logger: logger) }
 
-    public init(client: PostgresClient, queue: JobQueue, ingest: IngestService, store: any MediaStore, links: MediaLinks,
-                workerMode: String, uploadsPerMinutePerIP: Int, logger: Logger,
+    public init(client: PostgresClient, queue: JobQueue, ingest: IngestService, services: ServiceSet, authenticator: CallerAuthenticator,
+                store: any MediaStore, links: MediaLinks, auth: AuthConfig, workerMode: String, logger: Logger,
                 scannerHealth: @escaping @Sendable () async -> ScannerHealth = { .init(status: "off") }) {
         self.client = client
         self.queue = queue
         self.ingest = ingest
+        self.services = services
+        self.authenticator = authenticator
         self.store = store
         self.links = links
+        self.auth = auth
         self.workerMode = workerMode
-        self.uploadsPerMinutePerIP = uploadsPerMinutePerIP
         self.scannerHealth = scannerHealth
         self.logger = logger
     }
 }
 
 /// Builds the HTTP application; `serve` runs it in the service group, tests drive it directly.
-public func buildApplication(http: HTTPConfig, dependencies: ServerDependencies) throws -> some ApplicationProtocol {
+/// `onRunning` gets the bound port once the server accepts connections.
+public func buildApplication(
+    http: HTTPConfig, dependencies: ServerDependencies, onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     Application(
         router: try buildRouter(dependencies: dependencies),
         server: .http1(configuration: .init(idleTimeout: .seconds(60))),
         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "facepipe"),
+        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? http.port) },
         logger: dependencies.logger)
 }
 
 public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    // Outermost first: the id is set before anything logs; metrics see the final status.
+    let auth = dependencies.auth
+    // Outermost first: the id is set before anything logs; metrics see the final status; the
+    // caller is known before the access log and every handler.
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: CallerAuthenticationMiddleware(authenticator: dependencies.authenticator, trustedProxies: auth.trustedProxies))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ErrorMiddleware())
-    if dependencies.uploadsPerMinutePerIP > 0 {
-        router.add(middleware: UploadRateLimitMiddleware(limiter: RateLimiter(requests: dependencies.uploadsPerMinutePerIP)))
-    }
-    try FacepipeAPI(dependencies: dependencies).registerHandlers(on: router)
-    MetricsController(queue: dependencies.queue).addRoutes(to: router)
+    router.add(middleware: CallerRateLimitMiddleware(
+        uploads: auth.uploadsPerMinute > 0 ? RateLimiter(requests: auth.uploadsPerMinute) : nil,
+        faceSearches: auth.faceSearchesPerMinute > 0 ? RateLimiter(requests: auth.faceSearchesPerMinute) : nil))
+    router.add(middleware: RequestContextStoreMiddleware())
+    // Readable JSON, keys in a stable order, and URLs as written ("/media/…", not "\/media\/…").
+    try FacepipeAPI(dependencies: dependencies).registerHandlers(
+        on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
+    MetricsController(queue: dependencies.queue, policy: dependencies.services.policy).addRoutes(to: router)
     MediaController(store: dependencies.store, links: dependencies.links).addRoutes(to: router)
     OpenAPIDocument.addRoutes(to: router)
     return router

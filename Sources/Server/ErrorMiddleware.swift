@@ -12,8 +12,9 @@ extension APIError: HTTPResponseError {
         let body = ErrorBody(error: .init(code: code, message: message))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let seconds = retryAfterSeconds ?? (httpStatus == 503 ? 5 : nil) { headers[.retryAfter] = String(seconds) }
+        if httpStatus == 401 { headers[.wwwAuthenticate] = #"Bearer realm="facepipe""# }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys  // stable: code before message
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]  // stable: code before message
         let data = try encoder.encode(body)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -33,6 +34,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as PostgresTransactionError where error.closureError is APIError {
+            // A service refused from inside a transaction: the refusal, not the wrapper, is the answer.
+            throw error.closureError as! APIError
         } catch let error as APIError {
             throw error
         } catch let error as ServerError {
@@ -54,6 +58,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// runtime could not decode (bad JSON, wrong parameter type, missing part) is a 400.
     static func apiError(from error: ServerError, context: Context) -> APIError {
         if let api = error.underlyingError as? APIError { return api }
+        if let api = (error.underlyingError as? PostgresTransactionError)?.closureError as? APIError { return api }
         if let database = error.underlyingError as? PSQLError, let api = Self.inputError(database) { return api }
         let status = Int(error.httpStatus.code)
         if (400..<500).contains(status) || error.operationInput == nil {
@@ -81,6 +86,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func code(for status: HTTPResponse.Status) -> String {
         switch status.code {
         case 400: "bad_request"
+        case 401: "unauthenticated"
+        case 403: "forbidden"
         case 404: "not_found"
         case 405: "method_not_allowed"
         case 408: "request_timeout"

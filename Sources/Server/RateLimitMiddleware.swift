@@ -2,17 +2,20 @@ import FacepipeCore
 import Hummingbird
 import Ingest
 
-/// Per-IP limit on the routes that accept uploads (429 with Retry-After when exceeded).
-struct UploadRateLimitMiddleware: RouterMiddleware {
+/// Per-caller limits (the key or token subject; the address for anonymous callers) on the
+/// routes that take files in and on face search: 429 with Retry-After when exceeded.
+struct CallerRateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let limiter: RateLimiter
+    /// nil = no limit.
+    let uploads: RateLimiter?
+    let faceSearches: RateLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.isUpload(request) {
-            if case .limited(let seconds) = limiter.check(context.clientAddress ?? "unknown") {
-                throw APIError(status: 429, code: "rate_limited",
-                               message: "too many uploads from this address; retry in \(seconds) s", retryAfterSeconds: seconds)
-            }
+        let (limiter, what): (RateLimiter?, String) =
+            Self.isUpload(request) ? (uploads, "uploads") : Self.isFaceSearch(request) ? (faceSearches, "face searches") : (nil, "")
+        if let limiter, case .limited(let seconds) = limiter.check(context.caller.rateLimitKey) {
+            throw APIError(status: 429, code: "rate_limited", message: "too many \(what) from this caller; retry in \(seconds) s",
+                           retryAfterSeconds: seconds)
         }
         return try await next(request, context)
     }
@@ -24,5 +27,9 @@ struct UploadRateLimitMiddleware: RouterMiddleware {
         case .put: return path.hasPrefix("/uploads/")
         default: return false
         }
+    }
+
+    static func isFaceSearch(_ request: Request) -> Bool {
+        request.method == .post && request.uri.path == "/search/face"
     }
 }

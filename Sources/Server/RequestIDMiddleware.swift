@@ -13,10 +13,7 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
         do {
-            // Generated OpenAPI handlers see only the request: hand them the id via a task local.
-            var response = try await RequestContextStore.$requestID.withValue(id) {
-                try await next(request, context)
-            }
+            var response = try await next(request, context)
             response.headers[Self.headerName] = id
             return response
         } catch let error as any HTTPResponseError {

@@ -49,7 +49,7 @@ struct PipelineHarness {
 
     /// Uploads bytes as a client would; returns the image id.
     func upload(_ data: Data, filename: String, blurFaces: Bool = false) async throws -> UUID {
-        let spooler = try ingest.makeSpooler()
+        let spooler = try ingest.makeSpooler(for: Caller(role: .standard, credential: .apiKey(id: "pipeline-test")))
         try spooler.append(Array(data))
         return try await ingest.ingest(spooler, .init(filename: filename, declaredType: nil, reportID: nil, blurFaces: blurFaces,
                                                       requestID: "test")).imageID

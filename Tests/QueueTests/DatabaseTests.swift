@@ -1,4 +1,4 @@
-import EmbeddedPostgres
+@testable import EmbeddedPostgres
 import FacepipeCore
 import Foundation
 import Logging
@@ -106,5 +106,71 @@ import TestSupport
             "\(error)".contains("embedded PostgreSQL not found at /nonexistent/pg/bin/postgres") && "\(error)".contains("DATABASE_URL")
         }
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-created"))
+    }
+}
+
+/// The cluster's folder must be reachable by the account PostgreSQL runs as (issue: `make run`
+/// as root on a fresh clone died in initdb with "Permission denied" on `.data/postgres`).
+@Suite struct ClusterFolderTests {
+    static let nobody: uid_t = 65534
+
+    /// Folders facepipe creates let others pass through but not list; the data folder is private.
+    @Test func createdParentsArePassThroughAndTheDataFolderIsPrivate() throws {
+        let scratch = try Self.scratch(mode: 0o755)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let data = URL(fileURLWithPath: scratch + "/a/.data/postgres")
+        try ClusterFolder.prepare(data: data, runAs: .unprivileged, workingDirectory: URL(fileURLWithPath: scratch))
+        #expect(try Self.mode(scratch + "/a") == 0o711)
+        #expect(try Self.mode(scratch + "/a/.data") == 0o711)
+        #expect(try Self.mode(data.path) == 0o700)
+        #expect(ClusterFolder.firstBlockedFolder(on: data.deletingLastPathComponent(), uid: Self.nobody, gid: Self.nobody) == nil)
+    }
+
+    /// A folder above that shuts others out is named, with its mode, and never changed.
+    @Test func aFolderOthersCannotEnterIsNamed() throws {
+        let scratch = try Self.scratch(mode: 0o700)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let blocked = ClusterFolder.firstBlockedFolder(on: URL(fileURLWithPath: scratch + "/clone/.data"), uid: Self.nobody, gid: Self.nobody)
+        #expect(blocked?.path == scratch)
+        #expect(blocked?.mode == "700")
+        #expect(try Self.mode(scratch) == 0o700)
+    }
+
+    /// A `.data` an older facepipe made as 0700 inside the working folder is widened to pass-through.
+    @Test func ownFoldersInsideTheWorkingDirectoryAreRepaired() throws {
+        let scratch = try Self.scratch(mode: 0o755)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try FileManager.default.createDirectory(atPath: scratch + "/.data", withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        ClusterFolder.repairOwnFolders(above: URL(fileURLWithPath: scratch + "/.data/postgres"),
+                                       inside: URL(fileURLWithPath: scratch))
+        #expect(try Self.mode(scratch + "/.data") == 0o711)
+        #expect(try Self.mode(scratch) == 0o755)
+    }
+
+    /// As root (CI), the whole start fails with the folder and what to do, before initdb runs.
+    @Test(.enabled(if: geteuid() == 0, "PostgreSQL runs as another account only when facepipe runs as root"))
+    func startingUnderAClosedFolderAsRootSaysWhatToDo() async throws {
+        let scratch = try Self.scratch(mode: 0o700)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let config = EmbeddedPostgresConfig(binDirectory: EmbeddedPostgresTests.binDirectory, dataDirectory: scratch + "/.data/postgres",
+                                            port: Int.random(in: 55_000...59_000))
+        await #expect {
+            _ = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("cannot enter \(scratch) (mode 700") && text.contains("EMBEDDED_PG_DIR")
+        }
+        #expect(!FileManager.default.fileExists(atPath: scratch + "/.data/postgres/PG_VERSION"))
+    }
+
+    static func scratch(mode: Int) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-folder-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: mode])
+        return path
+    }
+
+    static func mode(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
     }
 }

@@ -4,10 +4,12 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Imaging
 import NIOCore
 import Pipeline
 import Queue
 import Server
+import Storage
 import Testing
 import TestSupport
 
@@ -31,8 +33,7 @@ import TestSupport
 
     @Test func theSamePersonIsFoundFirstAndOnlyInApprovedReports() async throws {
         let (detection, embedder) = try Self.models()
-        let search = FaceSearch(detector: detection.detector, embedder: embedder, minSimilarity: 0.5)
-        try await IngestHarness.run(faceSearch: search) { client, env in
+        try await IngestHarness.run(faceModels: .init(detector: detection.detector, embedder: embedder), faceSearchMinSimilarity: 0.5) { client, env in
             var ids: [String: String] = [:]
             for (name, report) in [("obama.jpg", "r-obama"), ("biden.jpg", "r-biden"), ("obama3.jpg", "r-pending")] {
                 var form = Multipart(files: [.init(filename: name, contentType: "image/jpeg", data: try Self.photo(name))])
@@ -76,6 +77,37 @@ import TestSupport
                     #expect(response.errorCode == code)
                 }
             }
+
+            // Masking: standard callers get the name masked and a thumbnail with the face blurred;
+            // gold callers get both as they are.
+            try await client.execute(uri: "/reports/r-obama", method: .put, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"perpetratorName":"Vladimir Gza"}"#)) { #expect($0.status == .ok) }
+            let standard = client.with(key: try await env.key(.standard)), gold = client.with(key: try await env.key(.gold))
+            var thumbnails: [String: String] = [:]
+            for (caller, name, role) in [(standard, "Vlxxxr Gxa", "standard"), (gold, "Vladimir Gza", "gold")] {
+                try await caller.execute(uri: "/search/face", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
+                    #expect(response.status == .ok)
+                    let first = (response.json["matches"] as? [[String: Any]])?.first
+                    #expect(first?["perpetratorName"] as? String == name, "\(role)")
+                    thumbnails[role] = first?["thumbnail"] as? String
+                }
+                try await caller.execute(uri: "/reports/r-obama", method: .get) { #expect($0.json["perpetratorName"] as? String == name) }
+            }
+            #expect(thumbnails["standard"]?.contains("/thumbnails/blurred/") == true, "\(thumbnails)")
+            #expect(thumbnails["gold"]?.contains("/thumbnails/medium/") == true, "\(thumbnails)")
+            // The blurred thumbnail shows no face the detector can find; the medium one does.
+            for (role, faces) in [("standard", 0), ("gold", 1)] {
+                let bytes = try await env.store.get(try MediaKey(String(thumbnails[role]!.dropFirst("/media/".count))), maxBytes: 1 << 20)
+                let decoded = try DecodedImage(Data(bytes!.readableBytesView), maxDimension: 300)
+                #expect(try detection.detector.detect(decoded).count == faces, "\(role)")
+            }
+            // Every search is audited: who, the query's SHA-256 and what came back, refusals too.
+            let audited = try await env.services.audit.list(.init(action: "face_search"), cursor: nil, limit: 50, .commandLine(user: "t"))
+            #expect(audited.entries.count == 5)
+            #expect(Set(audited.entries.map(\.role)) == ["admin", "standard", "gold"])
+            #expect(audited.entries.allSatisfy { $0.data.contains("query_sha256") })
+            #expect(audited.entries.filter { $0.data.contains(ids["obama.jpg"]!) }.count == 3)
+            #expect(audited.entries.filter { $0.data.contains("no_face") || $0.data.contains("multiple_faces") }.count == 2)
         }
     }
 

@@ -12,11 +12,14 @@ import PostgresNIO
 import Queue
 import Scanning
 import Server
+import Services
 import Storage
 import TestSupport
 
 /// A full application on a scratch database, a temporary media root and (optionally) the
-/// test clamd, driven through HummingbirdTesting.
+/// test clamd, driven through HummingbirdTesting. The client it hands to tests sends an admin
+/// key unless a request carries its own `Authorization` (use `env.key(.standard)` for others,
+/// `AuthorizedClient.anonymous` for none).
 struct IngestHarness: Sendable {
     let client: PostgresClient
     let store: any MediaStore
@@ -24,14 +27,16 @@ struct IngestHarness: Sendable {
     let spool: URL
     let links: MediaLinks
     let signer: URLSigner
+    let services: ServiceSet
 
     static let secret = Array("test-signing-secret-0123456789abcdef".utf8)
 
     static func run(
-        ingest: IngestConfig = IngestConfig(uploadsPerMinutePerIP: 0), scanner: Bool = false,
-        unreachableScanner: ScannerConfig.WhenUnavailable? = nil, faceSearch: FaceSearch? = nil,
+        ingest: IngestConfig = IngestConfig(), auth: AuthConfig = IngestHarness.unlimited, scanner: Bool = false,
+        unreachableScanner: ScannerConfig.WhenUnavailable? = nil, faceModels: FaceSearchService.Models? = nil,
+        faceSearchMinSimilarity: Double = 0.9,
         store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
-        _ body: @escaping @Sendable (any TestClientProtocol, IngestHarness) async throws -> Void
+        _ body: @escaping @Sendable (AuthorizedClient, IngestHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withScratchDatabase { _, client in
             let base = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-test-\(UUID().uuidString)")
@@ -52,27 +57,36 @@ struct IngestHarness: Sendable {
                 scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: nowhere), connectTimeout: .seconds(1))),
                                  whenUnavailable: policy)
             }
-            var dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, scanning: scanning)
-            dependencies.faceSearch = faceSearch
+            let dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
+                                                    scanning: scanning, faceModels: faceModels,
+                                                    faceSearchMinSimilarity: faceSearchMinSimilarity)
             let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
             let harness = IngestHarness(client: client, store: store, mediaRoot: mediaRoot, spool: spool, links: dependencies.links,
-                                        signer: try URLSigner(secret: secret))
-            try await app.test(.router) { try await body($0, harness) }
+                                        signer: try URLSigner(secret: secret), services: dependencies.services)
+            let admin = try await harness.key(.admin)
+            try await app.test(.router) { try await body(AuthorizedClient(base: $0, key: admin), harness) }
         }
     }
 
+    /// No per-caller limits (tests that check limits set their own).
+    static let unlimited = AuthConfig(uploadsPerMinute: 0, faceSearchesPerMinute: 0)
+
     static func makeDependencies(
-        client: PostgresClient, store: any MediaStore, spool: URL, ingest: IngestConfig = IngestConfig(uploadsPerMinutePerIP: 0),
-        scanning: IngestService.Scanning? = nil
+        client: PostgresClient, store: any MediaStore, spool: URL, ingest: IngestConfig = IngestConfig(),
+        auth: AuthConfig = IngestHarness.unlimited, scanning: IngestService.Scanning? = nil,
+        faceModels: FaceSearchService.Models? = nil, faceSearchMinSimilarity: Double = 0.9, jwt: JWTVerifier? = nil
     ) throws -> ServerDependencies {
         let logger = TestDatabase.logger
         let queue = JobQueue(client: client, logger: logger)
         let links = MediaLinks(signer: try URLSigner(secret: secret), baseURL: nil, ttlSeconds: 300, publicDerivatives: true)
         let service = IngestService(config: ingest, store: store, scanning: scanning, client: client, queue: queue,
-                                    spoolDirectory: spool, logger: logger)
+                                    spoolDirectory: spool, policy: auth.policy, erasedReupload: auth.erasedReupload, logger: logger)
+        let services = ServiceSet(client: client, queue: queue, links: links, policy: auth.policy, faceModels: faceModels,
+                                  faceSearchMinSimilarity: faceSearchMinSimilarity, logger: logger)
         var dependencies = ServerDependencies(
-            client: client, queue: queue, ingest: service, store: store, links: links, workerMode: "disabled",
-            uploadsPerMinutePerIP: ingest.uploadsPerMinutePerIP, logger: logger)
+            client: client, queue: queue, ingest: service, services: services,
+            authenticator: CallerAuthenticator(client: client, jwt: jwt, audit: services.audit, logger: logger),
+            store: store, links: links, auth: auth, workerMode: "disabled", logger: logger)
         if let scanning {
             dependencies.scannerHealth = {
                 do {
@@ -84,6 +98,11 @@ struct IngestHarness: Sendable {
             }
         }
         return dependencies
+    }
+
+    /// A new API key of `role` in this test's database (made as the operator would).
+    func key(_ role: Role, name: String = "test") async throws -> String {
+        try await services.keys.create(role: role, name: name, .commandLine(user: "test")).secret
     }
 
     /// Regular files under the media root and the spool folder (what a failed upload must not leave).
@@ -156,6 +175,34 @@ struct Multipart {
         buffer.writeString("--\(boundary)--\r\n")
         return buffer
     }
+}
+
+/// Sends `key` as the bearer credential on every request that does not carry its own
+/// `Authorization` header (an empty one means "send none").
+struct AuthorizedClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let key: String?
+
+    var port: Int? { base.port }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil, let key {
+            headers[.authorization] = "Bearer \(key)"
+        } else if headers[.authorization] == "" {
+            headers[.authorization] = nil
+        }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    /// The same application with no credential at all.
+    var anonymous: AuthorizedClient { AuthorizedClient(base: base, key: nil) }
+
+    func with(key: String) -> AuthorizedClient { AuthorizedClient(base: base, key: key) }
+}
+
+extension HTTPFields {
+    static func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)"] }
 }
 
 extension TestClientProtocol {

@@ -50,10 +50,27 @@ import TestSupport
         }
     }
 
+    /// Photos saved from messengers are often WebP or PNG named `.jpg`: kept under the real type,
+    /// with the client's claim on the timeline.
+    @Test func aMislabelledAcceptedFormatIsKeptUnderItsRealType() async throws {
+        try await IngestHarness.run { client, env in
+            let png = try TestImages.png(TestImages.noise(width: 200, height: 200))
+            try await client.upload(Multipart(files: [.init(filename: "saved.jpg", contentType: "image/jpeg", data: png)])) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(response.files.first?["mime"] as? String == "image/png")
+            }
+            #expect(env.storedFiles().first?.hasSuffix(".png") == true)
+            #expect(try await env.scalar("""
+                SELECT count(*) FROM events WHERE type = 'upload.type_corrected'
+                    AND data->>'claimed' = 'extension .jpg' AND data->>'actual' = 'image/png'
+                """) == 1)
+        }
+    }
+
     /// Each bad input gets its own 4xx and leaves no file and no row behind.
     @Test(arguments: BadInput.allCases)
     func badInputIsRefusedAndLeavesNothing(_ input: BadInput) async throws {
-        let config = IngestConfig(maxFileBytes: 1 << 20, uploadsPerMinutePerIP: 0)
+        let config = IngestConfig(maxFileBytes: 1 << 20)
         try await IngestHarness.run(ingest: config, scanner: input.needsScanner) { client, env in
             try await client.upload(try input.form()) { response in
                 #expect(response.status.code == input.expectedStatus, "\(input): \(String(buffer: response.body))")
@@ -124,12 +141,19 @@ import TestSupport
         }
     }
 
-    @Test func uploadsAreRateLimitedPerAddress() async throws {
-        try await IngestHarness.run(ingest: IngestConfig(uploadsPerMinutePerIP: 2)) { client, _ in
+    /// Limits count per caller: one key's burst does not use up another's, and an anonymous
+    /// caller (PUBLIC_UPLOADS) is counted by address.
+    @Test func uploadsAreRateLimitedPerCaller() async throws {
+        let auth = AuthConfig(policy: AccessPolicy(publicUploads: true), uploadsPerMinute: 2, faceSearchesPerMinute: 0)
+        try await IngestHarness.run(auth: auth) { client, env in
+            let other = client.with(key: try await env.key(.standard))
+            var seed: UInt64 = 0
+            func form() throws -> Multipart {
+                seed += 1
+                return Multipart(files: [.init(filename: "x.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: seed))])
+            }
             for expected in [200, 200, 429] {
-                let form = Multipart(files: [.init(filename: "x.jpg", contentType: "image/jpeg",
-                                                   data: try TestImages.jpeg(seed: UInt64(expected)))])
-                try await client.upload(form) { response in
+                try await client.upload(try form()) { response in
                     #expect(response.status.code == expected)
                     if expected == 429 {
                         #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
@@ -137,6 +161,8 @@ import TestSupport
                     }
                 }
             }
+            try await other.upload(try form()) { #expect($0.status == .ok) }
+            try await client.anonymous.upload(try form()) { #expect($0.status == .ok) }
         }
     }
 }
@@ -176,7 +202,8 @@ enum BadInput: String, CaseIterable, CustomTestStringConvertible {
         }
         switch self {
         case .wrongMagic: return one("notes.jpg", "image/jpeg", Data("just some text, not an image".utf8))
-        case .extensionMismatch: return one("photo.jpg", "image/jpeg", try TestImages.png(TestImages.noise(width: 200, height: 200)))
+        // A name outside the accepted formats is refused even when the bytes are a fine image.
+        case .extensionMismatch: return one("photo.php", "image/png", try TestImages.png(TestImages.noise(width: 200, height: 200)))
         case .tooSmall: return one("tiny.jpg", "image/jpeg", try TestImages.jpeg(width: 50, height: 50))
         case .tooManyBytes: return one("big.png", "image/png", try TestImages.png(TestImages.noise(width: 800, height: 600)))
         case .tooManyPixels: return one("wide.png", "image/png", try TestImages.png(TestImages.solid(width: 8100, height: 120)))

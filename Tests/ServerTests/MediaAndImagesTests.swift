@@ -26,10 +26,26 @@ import TestSupport
             try await client.execute(uri: tampered, method: .put, body: ByteBuffer(data: jpeg)) { response in
                 #expect(response.status == .forbidden)
             }
-            try await client.execute(uri: uploadURL, method: .put, headers: [.contentType: "application/octet-stream"],
+            // A type the URL was not announced for is refused, naming the expected one.
+            try await client.execute(uri: uploadURL, method: .put, headers: [.contentType: "image/png"],
                                      body: ByteBuffer(data: jpeg)) { response in
-                #expect(response.status == .created)
+                #expect(response.status == .unsupportedMediaType)
+                #expect(response.errorCode == "type_mismatch")
+                #expect(String(buffer: response.body).contains("image/jpeg"))
+            }
+            #expect(env.storedFiles().isEmpty)
+            // The file's own type is what browsers, fetch and S3 clients send.
+            var id = ""
+            try await client.execute(uri: uploadURL, method: .put, headers: [.contentType: "image/jpeg"],
+                                     body: ByteBuffer(data: jpeg)) { response in
+                #expect(response.status == .created, "\(String(buffer: response.body))")
                 #expect(response.json["status"] as? String == "processing")
+                id = response.json["id"] as? String ?? ""
+            }
+            // Answers leave slashes as they are.
+            try await client.execute(uri: "/images/\(id)", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("/media/") && !text.contains("\\/"))
             }
             // One use only.
             try await client.execute(uri: uploadURL, method: .put, headers: [.contentType: "application/octet-stream"],
@@ -63,7 +79,9 @@ import TestSupport
         try await IngestHarness.run { client, _ in
             for (body, status) in [
                 (#"{"filename":"a.exe","contentType":"application/x-msdownload"}"#, 415),
-                (#"{"filename":"a.png","contentType":"image/jpeg"}"#, 415),
+                (#"{"filename":"a.php","contentType":"image/jpeg"}"#, 415),
+                // Name and type name two accepted formats: the bytes will decide on PUT.
+                (#"{"filename":"a.png","contentType":"image/jpeg"}"#, 201),
                 (#"{"filename":"a.jpg","contentType":"image/jpeg","size":999999999}"#, 413),
                 (#"{"filename":"a.jpg"}"#, 400),
             ] {

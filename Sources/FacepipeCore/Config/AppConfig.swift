@@ -10,11 +10,12 @@ public struct AppConfig: Sendable, Equatable {
     public var processing: ProcessingConfig
     public var webhooks: WebhookConfig
     public var faces: FaceConfig
+    public var auth: AuthConfig
 
     public init(http: HTTPConfig, database: DatabaseConfig, queue: QueueConfig, log: LogConfig,
                 media: MediaConfig = MediaConfig(), ingest: IngestConfig = IngestConfig(), scanner: ScannerConfig = ScannerConfig(),
                 processing: ProcessingConfig = ProcessingConfig(), webhooks: WebhookConfig = WebhookConfig(),
-                faces: FaceConfig = FaceConfig()) {
+                faces: FaceConfig = FaceConfig(), auth: AuthConfig = AuthConfig()) {
         self.http = http
         self.database = database
         self.queue = queue
@@ -25,6 +26,7 @@ public struct AppConfig: Sendable, Equatable {
         self.processing = processing
         self.webhooks = webhooks
         self.faces = faces
+        self.auth = auth
     }
 
     /// Reads and validates everything; the first bad value throws a `ConfigError` naming it.
@@ -39,6 +41,7 @@ public struct AppConfig: Sendable, Equatable {
             scanner: try ScannerConfig(from: source),
             processing: try ProcessingConfig(from: source),
             webhooks: try WebhookConfig(from: source),
-            faces: try FaceConfig(from: source))
+            faces: try FaceConfig(from: source),
+            auth: try AuthConfig(from: source))
     }
 }

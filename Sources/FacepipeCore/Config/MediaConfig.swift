@@ -88,16 +88,14 @@ public struct IngestConfig: Sendable, Equatable {
     public var maxDimension: Int
     /// Pixel-count ceiling checked from the header before any decode (decompression bombs).
     public var maxPixels: Int
-    public var uploadsPerMinutePerIP: Int
 
     public init(maxFileBytes: Int = 20 << 20, maxFilesPerRequest: Int = 10, minDimension: Int = 100, maxDimension: Int = 8000,
-                maxPixels: Int = 40_000_000, uploadsPerMinutePerIP: Int = 20) {
+                maxPixels: Int = 40_000_000) {
         self.maxFileBytes = maxFileBytes
         self.maxFilesPerRequest = maxFilesPerRequest
         self.minDimension = minDimension
         self.maxDimension = maxDimension
         self.maxPixels = maxPixels
-        self.uploadsPerMinutePerIP = uploadsPerMinutePerIP
     }
 
     public init(from source: some ConfigSource) throws {
@@ -106,8 +104,7 @@ public struct IngestConfig: Sendable, Equatable {
             maxFilesPerRequest: try source.int("UPLOAD_MAX_FILES", default: 10, range: 1...100),
             minDimension: try source.int("IMAGE_MIN_DIMENSION", default: 100, range: 1...10_000),
             maxDimension: try source.int("IMAGE_MAX_DIMENSION", default: 8000, range: 16...65_535),
-            maxPixels: try source.int("IMAGE_MAX_PIXELS", default: 40_000_000, range: 1...1_000_000_000),
-            uploadsPerMinutePerIP: try source.int("RATE_LIMIT_UPLOADS_PER_MINUTE", default: 20, range: 0...1_000_000))
+            maxPixels: try source.int("IMAGE_MAX_PIXELS", default: 40_000_000, range: 1...1_000_000_000))
     }
 }
 

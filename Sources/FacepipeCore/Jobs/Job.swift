@@ -35,11 +35,14 @@ public struct NewJob: Sendable, Equatable {
     public var dedupeKey: String?
     /// The request id of the HTTP request that caused this job (carried into its logs).
     public var correlationID: String?
+    /// The caller whose request caused this job (`Caller.id`: a key id or token subject, never a secret).
+    public var requestedBy: String?
 
     public init(
         kind: JobKind, payload: String = "{}", imageID: UUID? = nil, priority: Int = 0, runAt: Date? = nil,
-        maxAttempts: Int? = nil, dedupeKey: String? = nil, correlationID: String? = nil
+        maxAttempts: Int? = nil, dedupeKey: String? = nil, correlationID: String? = nil, requestedBy: String? = nil
     ) {
+        self.requestedBy = requestedBy
         self.kind = kind
         self.payload = payload
         self.imageID = imageID
@@ -80,8 +83,12 @@ public struct ClaimedJob: Sendable, Equatable {
     public var attempt: Int
     public var maxAttempts: Int
     public var correlationID: String?
+    /// `Caller.id` of the request that caused it (logged as `caller`).
+    public var requestedBy: String?
 
-    public init(id: Int64, kind: JobKind, payload: String, imageID: UUID?, attempt: Int, maxAttempts: Int, correlationID: String?) {
+    public init(id: Int64, kind: JobKind, payload: String, imageID: UUID?, attempt: Int, maxAttempts: Int, correlationID: String?,
+                requestedBy: String? = nil) {
+        self.requestedBy = requestedBy
         self.id = id
         self.kind = kind
         self.payload = payload
@@ -153,4 +160,9 @@ public struct QueueCount: Sendable, Codable, Equatable {
         self.status = status
         self.count = count
     }
+}
+
+extension JobKind {
+    /// Deletes every file recorded for an erased image (its rows are gone already).
+    public static let eraseImage: JobKind = "erase_image"
 }

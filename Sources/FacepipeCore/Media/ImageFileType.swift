@@ -66,27 +66,44 @@ public enum ImageFileType: String, Sendable, Codable, CaseIterable {
 }
 
 /// Checks a client's file name and declared type against the sniffed format.
+///
+/// The bytes decide the type. A name or declared type that names *another accepted* format is
+/// common and harmless (photos saved from messengers as `.jpg` that are really WebP): the file is
+/// taken under its real type and the disagreement is returned for the timeline. A name or
+/// declared type outside the accepted formats (`.php`, `text/html`) is refused: that is how
+/// polyglots and mislabelled files are smuggled.
 public enum UploadTypeCheck {
-    public static func check(sniffed: ImageFileType?, filename: String?, declaredMimeType: String?) throws -> ImageFileType {
+    public struct Accepted: Sendable, Equatable {
+        public var type: ImageFileType
+        /// What the client claimed, when it named another accepted format ("extension .jpg").
+        public var claimed: String?
+    }
+
+    public static func check(sniffed: ImageFileType?, filename: String?, declaredMimeType: String?) throws -> Accepted {
         guard let sniffed else {
             throw APIError(status: 415, code: "unsupported_type",
                            message: "file is not a supported image (JPEG, PNG, WebP, GIF or HEIC)")
         }
+        var claimed: [String] = []
         if let filename, let dot = filename.lastIndex(of: "."), dot != filename.startIndex {
             let ext = filename[filename.index(after: dot)...].lowercased()
-            guard sniffed.allowedExtensions.contains(ext) else {
-                throw APIError(status: 415, code: "extension_mismatch",
-                               message: "file name extension .\(ext) does not match its content (\(sniffed.rawValue))")
+            if !sniffed.allowedExtensions.contains(ext) {
+                guard ImageFileType.allCases.contains(where: { $0.allowedExtensions.contains(ext) }) else {
+                    throw APIError(status: 415, code: "extension_mismatch",
+                                   message: "file name extension .\(ext) is not an accepted image type (the content is \(sniffed.rawValue))")
+                }
+                claimed.append("extension .\(ext)")
             }
         }
         if let declared = declaredMimeType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
-           !declared.isEmpty, declared != "application/octet-stream"
+           !declared.isEmpty, declared != "application/octet-stream", !sniffed.allowedMimeTypes.contains(declared)
         {
-            guard sniffed.allowedMimeTypes.contains(declared) else {
+            guard ImageFileType.allCases.contains(where: { $0.allowedMimeTypes.contains(declared) }) else {
                 throw APIError(status: 415, code: "type_mismatch",
-                               message: "declared type \(declared) does not match the file's content (\(sniffed.mimeType))")
+                               message: "declared type \(declared) is not an accepted image type (the content is \(sniffed.mimeType))")
             }
+            claimed.append("type \(declared)")
         }
-        return sniffed
+        return Accepted(type: sniffed, claimed: claimed.isEmpty ? nil : claimed.joined(separator: ", "))
     }
 }

@@ -22,6 +22,8 @@ public struct ImageRecord: Sendable, Equatable {
     public var hasFaces: Bool?
     public var faceCount: Int?
     public var blurFaces: Bool
+    /// Shown in the public gallery (its derivatives only, faces blurred).
+    public var isPublic: Bool
     public var status: ImageStatus
     public var error: String?
     public var createdAt: Date
@@ -29,7 +31,9 @@ public struct ImageRecord: Sendable, Equatable {
 
     public init(id: UUID, reportID: String?, pipeline: String, sha256: String, mime: String, bytes: Int64, width: Int?,
                 height: Int?, originalKey: String, thumbnails: [String: String], safeMetadata: String, hasFaces: Bool?,
-                faceCount: Int?, blurFaces: Bool, status: ImageStatus, error: String?, createdAt: Date, processedAt: Date?) {
+                faceCount: Int?, blurFaces: Bool, isPublic: Bool = false, status: ImageStatus, error: String?, createdAt: Date,
+                processedAt: Date?) {
+        self.isPublic = isPublic
         self.id = id
         self.reportID = reportID
         self.pipeline = pipeline
@@ -63,9 +67,12 @@ public struct NewImage: Sendable, Equatable {
     public var height: Int
     public var originalKey: String
     public var blurFaces: Bool
+    /// For the public gallery; implies `blurFaces`.
+    public var isPublic: Bool
 
     public init(id: UUID, reportID: String?, pipeline: String = "default", sha256: String, mime: String, bytes: Int64,
-                width: Int, height: Int, originalKey: String, blurFaces: Bool) {
+                width: Int, height: Int, originalKey: String, blurFaces: Bool, isPublic: Bool = false) {
+        self.isPublic = isPublic
         self.id = id
         self.reportID = reportID
         self.pipeline = pipeline
@@ -104,8 +111,12 @@ public struct ImageFilter: Sendable, Equatable {
     public var from: Date?
     public var to: Date?
     public var reportID: String?
+    /// Only images in the public gallery.
+    public var publicOnly: Bool
 
-    public init(status: ImageStatus? = nil, hasFaces: Bool? = nil, from: Date? = nil, to: Date? = nil, reportID: String? = nil) {
+    public init(status: ImageStatus? = nil, hasFaces: Bool? = nil, from: Date? = nil, to: Date? = nil, reportID: String? = nil,
+                publicOnly: Bool = false) {
+        self.publicOnly = publicOnly
         self.status = status
         self.hasFaces = hasFaces
         self.from = from

@@ -3,36 +3,21 @@ import Foundation
 import Persistence
 
 extension FacepipeAPI {
-    var duplicates: DuplicateRepository { DuplicateRepository(client: dependencies.client, logger: logger) }
-
     func getImageDuplicates(_ input: Operations.GetImageDuplicates.Input) async throws -> Operations.GetImageDuplicates.Output {
-        let id = try Self.imageID(input.path.id)
-        guard try await images.find(id) != nil else { throw APIError.notFound("image \(input.path.id) not found") }
-        let pairs = try await duplicates.forImage(id)
+        let pairs = try await services.duplicates.forImage(try Self.imageID(input.path.id), call)
         return .ok(.init(body: .json(.init(items: pairs.map(Self.schema)))))
     }
 
     func listDuplicates(_ input: Operations.ListDuplicates.Input) async throws -> Operations.ListDuplicates.Output {
-        let limit = input.query.limit ?? 50
-        guard (1...100).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 100", code: "invalid_limit") }
-        var before: Int64?
-        if let cursor = input.query.cursor {
-            guard let id = Int64(cursor), id > 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
-            before = id
-        }
         let status = input.query.status.flatMap { DuplicateStatus(rawValue: $0.rawValue) }
-        let rows = try await duplicates.list(status: status, beforeID: before, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? page.last.map { String($0.id) } : nil
-        return .ok(.init(body: .json(.init(items: page.map(Self.schema), nextCursor: next))))
+        let page = try await services.duplicates.list(status: status, cursor: input.query.cursor, limit: input.query.limit ?? 50, call)
+        return .ok(.init(body: .json(.init(items: page.items.map(Self.schema), nextCursor: page.nextCursor))))
     }
 
     func reviewDuplicate(_ input: Operations.ReviewDuplicate.Input) async throws -> Operations.ReviewDuplicate.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("expected a JSON body") }
         let status: DuplicateStatus = body.status == .confirmed ? .confirmed : .different
-        guard let pair = try await duplicates.review(input.path.id, status: status, reviewer: body.reviewedBy) else {
-            throw APIError.notFound("duplicate pair \(input.path.id) not found")
-        }
+        let pair = try await services.duplicates.review(input.path.id, status: status, reviewerName: body.reviewedBy, call)
         return .ok(.init(body: .json(Self.schema(pair))))
     }
 

@@ -2,72 +2,73 @@ import FacepipeCore
 import Foundation
 import OpenAPIRuntime
 import Persistence
-import Queue
+import Services
 
 extension FacepipeAPI {
     func listImages(_ input: Operations.ListImages.Input) async throws -> Operations.ListImages.Output {
         let query = input.query
-        let limit = query.limit ?? 50
-        guard (1...100).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 100", code: "invalid_limit") }
-        if let from = query.from, let to = query.to, from > to {
-            throw APIError.badRequest("from must not be after to", code: "invalid_range")
-        }
         let filter = ImageFilter(
             status: query.status.flatMap { ImageStatus(rawValue: $0.rawValue) }, hasFaces: query.hasFaces,
             from: query.from, to: query.to, reportID: query.reportId)
-        let cursor = try query.cursor.map(ImageCursor.init(encoded:))
-        // One extra row tells whether another page exists.
-        let rows = try await images.list(filter, after: cursor, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? page.last.map { ImageCursor(createdAt: $0.createdAt, id: $0.id).encoded } : nil
-        return .ok(.init(body: .json(.init(items: page.map(summary), nextCursor: next))))
+        let page = try await services.images.list(filter, cursor: query.cursor, limit: query.limit ?? 50, call)
+        return .ok(.init(body: .json(.init(items: page.items.map(summary), nextCursor: page.nextCursor))))
+    }
+
+    func getGallery(_ input: Operations.GetGallery.Input) async throws -> Operations.GetGallery.Output {
+        let page = try await services.images.gallery(cursor: input.query.cursor, limit: input.query.limit ?? 50, call)
+        return .ok(.init(body: .json(.init(
+            items: page.items.map {
+                .init(id: $0.id.uuidString.lowercased(), width: $0.width, height: $0.height, createdAt: $0.createdAt,
+                      thumbnails: thumbnails($0))
+            },
+            nextCursor: page.nextCursor))))
     }
 
     func getImage(_ input: Operations.GetImage.Input) async throws -> Operations.GetImage.Output {
-        let id = try Self.imageID(input.path.id)
-        guard let image = try await images.find(id) else { throw APIError.notFound("image \(input.path.id) not found") }
-        let events = try await images.events(for: id).map { event in
+        let view = try await services.images.get(try Self.imageID(input.path.id), call)
+        let events = view.events?.map { event in
             Components.Schemas.Event(
                 id: event.id, at: event.at, _type: event.type, jobId: event.jobID,
                 data: .init(additionalProperties: (try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(event.data.utf8))) ?? .init()))
         }
-        let metadata = try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(image.safeMetadata.utf8))
+        let metadata = try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(view.image.safeMetadata.utf8))
         let detail = Components.Schemas.ImageDetail(
-            value1: summary(image),
-            value2: .init(
-                originalUrl: dependencies.links.url(forKey: image.originalKey),
-                metadata: metadata.map { .init(additionalProperties: $0) }, events: events))
+            value1: summary(view.image),
+            value2: .init(originalUrl: view.originalURL, metadata: metadata.map { .init(additionalProperties: $0) }, events: events))
         return .ok(.init(body: .json(detail)))
     }
 
     func processImage(_ input: Operations.ProcessImage.Input) async throws -> Operations.ProcessImage.Output {
         let id = try Self.imageID(input.path.id)
-        guard try await images.find(id) != nil else { throw APIError.notFound("image \(input.path.id) not found") }
-        let job = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
-                         correlationID: requestID)
-        let result = try await dependencies.client.withTransaction(logger: logger) { connection in
-            let result = try await queue.enqueue(job, on: connection)
-            if case .enqueued = result { try await images.markQueued(id, on: connection) }
-            return result
-        }
-        let duplicate: Bool
-        if case .duplicate = result { duplicate = true } else { duplicate = false }
-        return .accepted(.init(body: .json(.init(imageId: id.uuidString.lowercased(), jobId: result.jobID, duplicate: duplicate))))
+        let result = try await services.images.reprocess(id, call)
+        return .accepted(.init(body: .json(.init(imageId: id.uuidString.lowercased(), jobId: result.jobID, duplicate: result.duplicate))))
+    }
+
+    func eraseImage(_ input: Operations.EraseImage.Input) async throws -> Operations.EraseImage.Output {
+        let outcome = try await services.erasure.eraseImage(try Self.imageID(input.path.id), call)
+        return .accepted(.init(body: .json(Self.schema(outcome))))
+    }
+
+    static func schema(_ outcome: ErasureService.Outcome) -> Components.Schemas.Erasure {
+        .init(imageId: outcome.imageID.uuidString.lowercased(), jobId: outcome.jobID, completed: outcome.completed)
     }
 
     func summary(_ image: ImageRecord) -> Components.Schemas.ImageSummary {
-        let links = dependencies.links
-        return Components.Schemas.ImageSummary(
+        Components.Schemas.ImageSummary(
             id: image.id.uuidString.lowercased(), reportId: image.reportID,
             status: .init(rawValue: image.status.rawValue) ?? .failed, mime: image.mime, bytes: image.bytes,
             width: image.width, height: image.height, sha256: image.sha256, hasFaces: image.hasFaces,
-            faceCount: image.faceCount, blurFaces: image.blurFaces, createdAt: image.createdAt,
-            processedAt: image.processedAt,
-            thumbnails: .init(
-                thumb: image.thumbnails["thumb"].map { links.url(forKey: $0) },
-                medium: image.thumbnails["medium"].map { links.url(forKey: $0) },
-                large: image.thumbnails["large"].map { links.url(forKey: $0) }),
-            error: image.error)
+            faceCount: image.faceCount, blurFaces: image.blurFaces, _public: image.isPublic, createdAt: image.createdAt,
+            processedAt: image.processedAt, thumbnails: thumbnails(image), error: image.error)
+    }
+
+    func thumbnails(_ image: ImageRecord) -> Components.Schemas.Thumbnails {
+        let links = dependencies.links
+        return .init(
+            thumb: image.thumbnails["thumb"].map { links.url(forKey: $0) },
+            medium: image.thumbnails["medium"].map { links.url(forKey: $0) },
+            large: image.thumbnails["large"].map { links.url(forKey: $0) },
+            blurred: image.thumbnails["blurred"].map { links.url(forKey: $0) })
     }
 
     static func imageID(_ raw: String) throws -> UUID {

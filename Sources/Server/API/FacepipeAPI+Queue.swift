@@ -4,7 +4,7 @@ import Queue
 
 extension FacepipeAPI {
     func getQueue(_ input: Operations.GetQueue.Input) async throws -> Operations.GetQueue.Output {
-        let counts = try await queue.counts()
+        let counts = try await services.queue.counts(call)
         var byStatus = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { ($0.rawValue, 0) })
         var byKind: [String: Components.Schemas.QueueSummary.ByKindPayload.AdditionalPropertiesPayload] = [:]
         for count in counts {
@@ -15,22 +15,11 @@ extension FacepipeAPI {
     }
 
     func getJob(_ input: Operations.GetJob.Input) async throws -> Operations.GetJob.Output {
-        let id = input.path.id
-        guard let job = try await queue.job(id) else { throw APIError.notFound("job \(id) not found") }
-        return .ok(.init(body: .json(Self.schema(job))))
+        .ok(.init(body: .json(Self.schema(try await services.queue.job(input.path.id, call)))))
     }
 
     func cancelJob(_ input: Operations.CancelJob.Input) async throws -> Operations.CancelJob.Output {
-        let id = input.path.id
-        do {
-            _ = try await queue.cancel(id)
-        } catch QueueError.notFound {
-            throw APIError.notFound("job \(id) not found")
-        } catch QueueError.notCancellable(_, let status) {
-            throw APIError.conflict("job \(id) is \(status.rawValue); only queued jobs can be cancelled", code: "not_cancellable")
-        }
-        guard let job = try await queue.job(id) else { throw APIError.notFound("job \(id) not found") }
-        return .ok(.init(body: .json(Self.schema(job))))
+        .ok(.init(body: .json(Self.schema(try await services.queue.cancel(input.path.id, call)))))
     }
 
     static func schema(_ job: JobRecord) -> Components.Schemas.Job {

@@ -3,12 +3,14 @@ import Foundation
 import Ingest
 import OpenAPIRuntime
 import Persistence
+import Services
 import Storage
 
 extension FacepipeAPI {
     /// Multipart upload. Every file is spooled to disk first (so an 11th file or an oversized
     /// one fails the request before anything is stored), then each is ingested on its own.
     func uploadImages(_ input: Operations.UploadImages.Input) async throws -> Operations.UploadImages.Output {
+        try dependencies.ingest.authorize(call.caller)
         guard case .multipartForm(let parts) = input.body else {
             throw APIError(status: 415, code: "unsupported_type", message: "expected multipart/form-data")
         }
@@ -16,13 +18,13 @@ extension FacepipeAPI {
         let form = try await readUploadForm(parts)
         let (files, reportID, blurFaces) = (form.files, form.reportID, form.blurFaces)
         guard !files.isEmpty else { throw APIError.badRequest("no files: send them in the multipart field `files`", code: "no_files") }
-        if let reportID { try Self.checkReportID(reportID) }
+        if let reportID { try ReportService.checkID(reportID) }
 
         var results: [Components.Schemas.UploadedFile] = []
         var firstError: APIError?
         for file in files {
             let upload = IngestService.Upload(filename: file.name, declaredType: nil, reportID: reportID, blurFaces: blurFaces,
-                                              requestID: requestID)
+                                              isPublic: form.isPublic, requestID: requestID, requestedBy: call.caller.id)
             do {
                 results.append(Self.schema(try await ingest.ingest(file.spooler, upload), filename: file.name))
             } catch let error as APIError where error.httpStatus < 500 || error.httpStatus == 503 {
@@ -43,6 +45,7 @@ extension FacepipeAPI {
         var files: [(name: String?, spooler: UploadSpooler)] = []
         var reportID: String?
         var blurFaces = false
+        var isPublic = false
     }
 
     /// Spools every file part to disk (bounded in count and size) and reads the text fields,
@@ -58,7 +61,7 @@ extension FacepipeAPI {
                         throw APIError(status: 413, code: "too_many_files",
                                        message: "at most \(ingest.config.maxFilesPerRequest) files per request")
                     }
-                    let spooler = try ingest.makeSpooler()
+                    let spooler = try ingest.makeSpooler(for: call.caller)
                     for try await chunk in file.payload.body { try spooler.append(chunk) }
                     form.files.append((file.filename, spooler))
                 case .reportId(let field):
@@ -67,6 +70,10 @@ extension FacepipeAPI {
                     let value = try await Self.text(field.payload.body, field: "blurFaces")
                     guard let flag = Bool(value) else { throw APIError.badRequest("blurFaces must be true or false") }
                     form.blurFaces = flag
+                case ._public(let field):
+                    let value = try await Self.text(field.payload.body, field: "public")
+                    guard let flag = Bool(value) else { throw APIError.badRequest("public must be true or false") }
+                    form.isPublic = flag
                 case .undocumented(let raw):
                     // Unknown fields are drained and ignored, bounded like a text field.
                     _ = try await Self.text(raw.body, field: "unknown field")
@@ -77,18 +84,20 @@ extension FacepipeAPI {
     }
 
     func initUpload(_ input: Operations.InitUpload.Input) async throws -> Operations.InitUpload.Output {
+        try dependencies.ingest.authorize(call.caller)
         guard case .json(let request) = input.body else { throw APIError.badRequest("expected a JSON body") }
         let type = try Self.announcedType(filename: request.filename, contentType: request.contentType)
         if let size = request.size, size > dependencies.ingest.config.maxFileBytes {
             throw APIError(status: 413, code: "file_too_large",
                            message: "file exceeds the \(dependencies.ingest.config.maxFileBytes >> 20) MB limit")
         }
-        if let reportID = request.reportId { try Self.checkReportID(reportID) }
+        if let reportID = request.reportId { try ReportService.checkID(reportID) }
         let id = UUID()
         let expires = Date().addingTimeInterval(Double(dependencies.links.ttlSeconds))
-        try await dependencies.intents.create(UploadIntent(
+        try await dependencies.ingest.announce(UploadIntent(
             id: id, filename: request.filename, contentType: type.mimeType, declaredBytes: request.size,
-            reportID: request.reportId, blurFaces: request.blurFaces ?? false, expiresAt: expires))
+            reportID: request.reportId, blurFaces: request.blurFaces ?? false, isPublic: request._public ?? false, expiresAt: expires),
+            by: call.caller)
         let url = try dependencies.links.signedUploadURL(id: id, expires: expires)
         // Whole seconds: the signature covers the truncated expiry.
         let expiresAt = Date(timeIntervalSince1970: expires.timeIntervalSince1970.rounded(.down))
@@ -103,13 +112,29 @@ extension FacepipeAPI {
             throw APIError(status: 403, code: "invalid_signature", message: "unknown upload")
         }
         guard intent.usedAt == nil else { throw APIError.conflict("this upload URL was already used", code: "upload_used") }
-        guard case .binary(let body) = input.body else { throw APIError.badRequest("expected the file as the request body") }
-        let spooler = try dependencies.ingest.makeSpooler()
+        try Self.checkBodyType(RequestContextStore.current?.contentType, announced: intent.contentType)
+        let body: HTTPBody = switch input.body {
+        case .binary(let body): body
+        case .image_Ast_(let body): body
+        }
+        let spooler = try dependencies.ingest.makeSpooler(forSignedUpload: intent)
         try await Self.readingBody { for try await chunk in body { try spooler.append(chunk) } }
         let upload = IngestService.Upload(filename: intent.filename, declaredType: intent.contentType, reportID: intent.reportID,
-                                          blurFaces: intent.blurFaces, requestID: requestID, intentID: id)
+                                          blurFaces: intent.blurFaces, isPublic: intent.isPublic, requestID: requestID,
+                                          requestedBy: intent.createdBy, intentID: id)
         let outcome = try await dependencies.ingest.ingest(spooler, upload)
         return .created(.init(body: .json(Self.schema(outcome, filename: intent.filename))))
+    }
+
+    /// A direct upload's body may carry the type announced at upload-init (what browsers, `fetch`
+    /// and S3 clients send) or say nothing specific (application/octet-stream).
+    static func checkBodyType(_ header: String?, announced: String) throws {
+        let sent = header?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let accepted = ImageFileType.allCases.first { $0.mimeType == announced }?.allowedMimeTypes ?? [announced]
+        guard sent.isEmpty || sent == "application/octet-stream" || accepted.contains(sent) else {
+            throw APIError(status: 415, code: "type_mismatch",
+                           message: "this upload URL expects Content-Type \(announced) (announced at upload-init) or application/octet-stream, not \(sent)")
+        }
     }
 
     static func schema(_ outcome: IngestService.Outcome, filename: String?) -> Components.Schemas.UploadedFile {
@@ -139,12 +164,6 @@ extension FacepipeAPI {
         }
     }
 
-    static func checkReportID(_ id: String) throws {
-        guard (1...200).contains(id.utf8.count), id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw APIError.badRequest("reportId must be 1–200 printable characters", code: "invalid_report_id")
-        }
-    }
-
     /// For direct uploads the bytes are not here yet: the name and type must at least agree
     /// with each other on an accepted image type (the bytes are checked on PUT).
     static func announcedType(filename: String, contentType: String) throws -> ImageFileType {
@@ -152,6 +171,6 @@ extension FacepipeAPI {
         guard let type = ImageFileType.allCases.first(where: { $0.allowedMimeTypes.contains(declared) }) else {
             throw APIError(status: 415, code: "unsupported_type", message: "content type \(declared) is not an accepted image type")
         }
-        return try UploadTypeCheck.check(sniffed: type, filename: filename, declaredMimeType: declared)
+        return try UploadTypeCheck.check(sniffed: type, filename: filename, declaredMimeType: declared).type
     }
 }

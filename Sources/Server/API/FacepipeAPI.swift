@@ -4,22 +4,34 @@ import Logging
 import Persistence
 import PostgresNIO
 import Queue
+import Services
 
 /// The JSON API: implements the protocol swift-openapi-generator derives from `openapi.yaml`.
-/// One extension per route group (`FacepipeAPI+Images.swift`, …).
+/// One extension per route group (`FacepipeAPI+Images.swift`, …). Handlers parse and render;
+/// the services they call decide who may do what.
 struct FacepipeAPI: APIProtocol {
     let dependencies: ServerDependencies
-    var queue: JobQueue { dependencies.queue }
-    var images: ImageRepository { dependencies.images }
+    var services: ServiceSet { dependencies.services }
     var logger: Logger { dependencies.logger }
 
-    /// The current request's correlation id (set by RequestIDMiddleware via a task local).
-    var requestID: String? { RequestContextStore.requestID }
+    /// The current request's correlation id (set by RequestIDMiddleware, handed over by a task local).
+    var requestID: String? { RequestContextStore.current?.requestID }
+
+    /// Who is calling, for the services.
+    var call: CallContext {
+        CallContext(caller: RequestContextStore.current?.caller ?? .anonymous(address: nil), requestID: requestID)
+    }
 }
 
 /// Carries per-request values from Hummingbird's context into generated handlers, which only
-/// see the OpenAPI request.
+/// see the OpenAPI request (set by `RequestContextStoreMiddleware`).
 enum RequestContextStore {
-    @TaskLocal static var requestID: String?
-    @TaskLocal static var clientAddress: String?
+    struct Values: Sendable {
+        var requestID: String
+        var caller: Caller
+        /// The request's Content-Type as sent (the generated code only says which case matched).
+        var contentType: String?
+    }
+
+    @TaskLocal static var current: Values?
 }

@@ -1,6 +1,5 @@
 import FacepipeCore
 import Foundation
-import Storage
 
 /// Builds the URLs the API hands out for media, and checks the signatures on the way back in.
 /// Originals are only ever reachable through a short-lived signed URL; thumbnails and processed

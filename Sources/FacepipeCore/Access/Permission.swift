@@ -1,0 +1,29 @@
+/// Everything a caller may be allowed to do. Services name one of these before they act;
+/// `AccessPolicy` says which role it takes.
+public enum Permission: String, Sendable, CaseIterable {
+    case readHealth
+    case readGallery
+    /// The body of a direct upload: the URL's signature is the credential (whoever announced it
+    /// at upload-init needed `upload`).
+    case signedUpload
+    case upload
+    case readImages
+    case readDuplicates
+    case readReports
+    case searchFaces
+    case readQueue
+    /// Names and faces in face-search answers without masking.
+    case seeUnmasked
+    /// Signed URLs to originals (which may carry GPS and device data).
+    case viewOriginals
+    /// The processing timeline (events): admin-only data.
+    case readTimeline
+    case reprocess
+    case reviewDuplicates
+    case setReports
+    case cancelJobs
+    case manageKeys
+    case readAudit
+    case erase
+    case readMetrics
+}

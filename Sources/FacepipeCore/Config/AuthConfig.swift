@@ -1,0 +1,90 @@
+import Foundation
+
+/// Who may call facepipe and how often: API keys (always), optional OIDC tokens, the public
+/// modes, per-caller limits, and what erasure leaves behind.
+public struct AuthConfig: Sendable, Equatable {
+    /// Verifying JWTs from the platform's identity provider (`AUTH_JWT_*`); nil = API keys only.
+    public struct JWT: Sendable, Equatable {
+        public enum KeySource: Sendable, Equatable {
+            case url(String)
+            case file(String)
+        }
+        public var keys: KeySource
+        public var issuer: String?
+        public var audience: String?
+        /// The claim that holds the role (`standard`, `gold` or `admin`).
+        public var roleClaim: String
+
+        public init(keys: KeySource, issuer: String? = nil, audience: String? = nil, roleClaim: String = "role") {
+            self.keys = keys
+            self.issuer = issuer
+            self.audience = audience
+            self.roleClaim = roleClaim
+        }
+    }
+
+    public enum ErasedReupload: String, Sendable, Equatable, CaseIterable {
+        /// A re-upload of erased bytes is refused with 410 `erased`.
+        case reject
+        /// Erased bytes may come back as a new image.
+        case allow
+    }
+
+    public var policy: AccessPolicy
+    public var jwt: JWT?
+    /// Where `serve` writes the first admin key when none exists (mode 0600).
+    public var adminKeyFile: String
+    /// Peers whose `X-Forwarded-For` is believed (exact addresses).
+    public var trustedProxies: Set<String>
+    /// Per caller (key or token subject; the address for anonymous callers). 0 = off.
+    public var uploadsPerMinute: Int
+    public var faceSearchesPerMinute: Int
+    public var erasedReupload: ErasedReupload
+
+    public init(policy: AccessPolicy = AccessPolicy(), jwt: JWT? = nil, adminKeyFile: String = ".data/admin.key",
+                trustedProxies: Set<String> = [], uploadsPerMinute: Int = 20, faceSearchesPerMinute: Int = 10,
+                erasedReupload: ErasedReupload = .reject) {
+        self.policy = policy
+        self.jwt = jwt
+        self.adminKeyFile = adminKeyFile
+        self.trustedProxies = trustedProxies
+        self.uploadsPerMinute = uploadsPerMinute
+        self.faceSearchesPerMinute = faceSearchesPerMinute
+        self.erasedReupload = erasedReupload
+    }
+
+    public init(from source: some ConfigSource) throws {
+        var jwt: JWT?
+        let url = source.value("AUTH_JWT_JWKS_URL"), file = source.value("AUTH_JWT_JWKS_FILE")
+        if url != nil && file != nil {
+            throw ConfigError(variable: "AUTH_JWT_JWKS_FILE", value: file ?? "", expected: "unset when AUTH_JWT_JWKS_URL is set (one key source)")
+        }
+        if let url {
+            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
+                throw ConfigError(variable: "AUTH_JWT_JWKS_URL", value: url, expected: "an http:// or https:// URL")
+            }
+            jwt = JWT(keys: .url(url))
+        } else if let file {
+            jwt = JWT(keys: .file(file))
+        }
+        if jwt != nil {
+            jwt?.issuer = source.value("AUTH_JWT_ISSUER")
+            jwt?.audience = source.value("AUTH_JWT_AUDIENCE")
+            jwt?.roleClaim = source.string("AUTH_JWT_ROLE_CLAIM", default: "role")
+        } else {
+            for name in ["AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE"] where source.value(name) != nil {
+                throw ConfigError(variable: name, value: source.value(name) ?? "", expected: "AUTH_JWT_JWKS_URL or AUTH_JWT_JWKS_FILE to be set too")
+            }
+        }
+        self.init(
+            policy: AccessPolicy(publicUploads: try source.bool("PUBLIC_UPLOADS", default: false),
+                                 publicMetrics: try source.bool("METRICS_PUBLIC", default: false)),
+            jwt: jwt,
+            adminKeyFile: source.string("ADMIN_KEY_FILE", default: ".data/admin.key"),
+            trustedProxies: Set((source.value("TRUSTED_PROXIES") ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
+            uploadsPerMinute: try source.int("RATE_LIMIT_UPLOADS_PER_MINUTE", default: 20, range: 0...1_000_000),
+            faceSearchesPerMinute: try source.int("RATE_LIMIT_FACE_SEARCHES_PER_MINUTE", default: 10, range: 0...1_000_000),
+            erasedReupload: try source.choice("ERASED_REUPLOAD", default: ErasedReupload.reject))
+    }
+}

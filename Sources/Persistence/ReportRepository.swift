@@ -1,0 +1,79 @@
+import FacepipeCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A report as the platform set it: approval state (face search only sees approved reports) and
+/// the display name of the person it accuses.
+public struct ReportRecord: Sendable, Equatable {
+    public var id: String
+    public var status: String
+    public var perpetratorName: String?
+    public var updatedAt: Date
+    public var imageCount: Int
+}
+
+/// All SQL for `reports`.
+public struct ReportRepository: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Creates or updates the report; nil fields keep their value. Returns the row and the status
+    /// it had before (nil for a new report).
+    public func upsert(_ id: String, status: String?, perpetratorName: String??, on connection: PostgresConnection) async throws
+        -> (report: ReportRecord, previousStatus: String?)
+    {
+        let previous = try await connection.query("SELECT status FROM reports WHERE id = \(id) FOR UPDATE", logger: logger)
+        var previousStatus: String?
+        for try await status in previous.decode(String.self) { previousStatus = status }
+        let setName = perpetratorName != nil
+        let name = perpetratorName ?? nil
+        try await connection.query(
+            """
+            INSERT INTO reports (id, status, perpetrator_name) VALUES (\(id), coalesce(\(status), 'pending'), \(name))
+            ON CONFLICT (id) DO UPDATE SET
+                status = coalesce(\(status), reports.status),
+                perpetrator_name = CASE WHEN \(setName) THEN EXCLUDED.perpetrator_name ELSE reports.perpetrator_name END,
+                updated_at = now()
+            """, logger: logger)
+        guard let report = try await find(id, on: connection) else { throw APIError.notFound("report \(id) not found") }
+        return (report, previousStatus)
+    }
+
+    public func find(_ id: String) async throws -> ReportRecord? {
+        try await client.withConnection { try await find(id, on: $0) }
+    }
+
+    func find(_ id: String, on connection: PostgresConnection) async throws -> ReportRecord? {
+        let rows = try await connection.query(
+            """
+            SELECT id, status, perpetrator_name, updated_at, (SELECT count(*) FROM images WHERE report_id = reports.id)
+            FROM reports WHERE id = \(id)
+            """, logger: logger)
+        for try await row in rows.decode((String, String, String?, Date, Int).self) {
+            return ReportRecord(id: row.0, status: row.1, perpetratorName: row.2, updatedAt: row.3, imageCount: row.4)
+        }
+        return nil
+    }
+
+    /// The ids of the report's images (erasure of a report erases each).
+    public func imageIDs(of id: String) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for try await imageID in try await client.query("SELECT id FROM images WHERE report_id = \(id)", logger: logger).decode(UUID.self) {
+            ids.append(imageID)
+        }
+        return ids
+    }
+
+    /// Deletes the report row (its name and state); false when there was none.
+    public func delete(_ id: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("DELETE FROM reports WHERE id = \(id) RETURNING id", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}

@@ -1,0 +1,53 @@
+import FacepipeCore
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// Writes and reads the append-only audit log. Other services call `record` for the actions
+/// that touch people's data or who may act; `list` is the admin's view.
+public struct AuditService: Sendable {
+    let repository: AuditRepository
+    let policy: AccessPolicy
+
+    public init(client: PostgresClient, policy: AccessPolicy, logger: Logger) {
+        self.repository = AuditRepository(client: client, logger: logger)
+        self.policy = policy
+    }
+
+    /// - Parameter data: a JSON-serialisable dictionary (ids, hashes, counts; never a secret).
+    public func record(_ action: AuditAction, _ context: CallContext, target: String? = nil, data: [String: Any] = [:],
+                       on connection: PostgresConnection? = nil) async throws {
+        let entry = AuditRepository.NewEntry(
+            actor: context.caller.id, role: context.caller.role.rawValue, address: context.caller.address, action: action,
+            target: target, requestID: context.requestID, data: Self.json(data))
+        if let connection {
+            try await repository.append(entry, on: connection)
+        } else {
+            try await repository.append(entry)
+        }
+    }
+
+    public struct Page: Sendable {
+        public var entries: [AuditEntry]
+        public var nextCursor: String?
+    }
+
+    public func list(_ filter: AuditRepository.Filter, cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
+        try policy.require(.readAudit, context.caller)
+        guard (1...200).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 200", code: "invalid_limit") }
+        var before: Int64?
+        if let cursor {
+            guard let id = Int64(cursor), id > 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
+            before = id
+        }
+        let rows = try await repository.list(filter, beforeID: before, limit: limit + 1)
+        let page = Array(rows.prefix(limit))
+        return Page(entries: page, nextCursor: rows.count > limit ? page.last.map { String($0.id) } : nil)
+    }
+
+    static func json(_ data: [String: Any]) -> String {
+        guard !data.isEmpty, let encoded = try? JSONSerialization.data(withJSONObject: data, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: encoded, as: UTF8.self)
+    }
+}

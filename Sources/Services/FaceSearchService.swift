@@ -1,0 +1,113 @@
+import Crypto
+import Faces
+import FacepipeCore
+import Foundation
+import Imaging
+import Ingest
+import Logging
+import Persistence
+import Pipeline
+import PostgresNIO
+import Storage
+
+/// "Has this face appeared in other reports?": one face in, the nearest faces of approved reports
+/// out. Every search is audited, whoever asks and whatever it finds. Callers below gold get the
+/// accused person's name masked and a thumbnail with every face blurred.
+public struct FaceSearchService: Sendable {
+    /// The detector and embedder the workers use (loaded once per process).
+    public struct Models: Sendable {
+        public var detector: CenterFaceDetector
+        public var embedder: any FaceEmbedder
+        public init(detector: CenterFaceDetector, embedder: any FaceEmbedder) {
+            self.detector = detector
+            self.embedder = embedder
+        }
+    }
+
+    public struct Match: Sendable {
+        public var reportID: String
+        public var imageID: UUID
+        public var faceID: UUID
+        public var similarity: Double
+        public var perpetratorName: String?
+        public var thumbnailURL: String?
+    }
+
+    let models: Models?
+    public let minSimilarity: Double
+    let faces: FaceRepository
+    let links: MediaLinks
+    let audit: AuditService
+    let policy: AccessPolicy
+
+    public init(models: Models?, minSimilarity: Double, client: PostgresClient, links: MediaLinks, audit: AuditService,
+                policy: AccessPolicy, logger: Logger) {
+        self.models = models
+        self.minSimilarity = minSimilarity
+        self.faces = FaceRepository(client: client, logger: logger)
+        self.links = links
+        self.audit = audit
+        self.policy = policy
+    }
+
+    /// Checks the caller before the query image is read (the route spools it after this).
+    public func authorize(_ context: CallContext) throws -> Models {
+        try policy.require(.searchFaces, context.caller)
+        guard let models else {
+            throw APIError.unavailable("face search is not available on this server (face models missing)", code: "face_search_unavailable")
+        }
+        return models
+    }
+
+    /// - Parameter file: the spooled query image (finished).
+    public func search(_ file: UploadSpooler, filename: String?, minSimilarity: Double?, limit: Int, _ context: CallContext) async throws
+        -> [Match]
+    {
+        let models = try authorize(context)
+        _ = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: filename, declaredMimeType: nil)
+        let bytes = try Data(contentsOf: file.url)
+        let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        var auditData: [String: Any] = ["query_sha256": sha256]
+        do {
+            let analysis: (faceCount: Int, embedding: [Float]?)
+            do {
+                analysis = try await ImagingThreads.run { try Self.analyse(bytes, models: models) }
+            } catch is ImagingError {
+                throw APIError(status: 422, code: "corrupt_image", message: "the image cannot be decoded")
+            }
+            auditData["faces_in_query"] = analysis.faceCount
+            guard analysis.faceCount > 0 else { throw APIError.badRequest("No face detected in image", code: "no_face") }
+            guard let embedding = analysis.embedding else {
+                throw APIError.badRequest("Multiple faces detected in image (\(analysis.faceCount)); crop it to one face",
+                                          code: "multiple_faces")
+            }
+            let found = try await faces.search(embedding, minSimilarity: minSimilarity ?? self.minSimilarity, limit: limit)
+            auditData["returned_image_ids"] = found.map { $0.imageID.uuidString.lowercased() }
+            try await audit.record(.faceSearch, context, data: auditData)
+            let unmasked = policy.allows(context.caller, .seeUnmasked)
+            return found.map { match in
+                Match(reportID: match.reportID, imageID: match.imageID, faceID: match.faceID,
+                      similarity: (match.similarity * 10_000).rounded() / 10_000,
+                      perpetratorName: unmasked ? match.perpetratorName : match.perpetratorName.map(NameMask.mask),
+                      thumbnailURL: (unmasked ? match.thumbnailKey : match.blurredThumbnailKey).map { links.url(forKey: $0) })
+            }
+        } catch let error as APIError {
+            auditData["refused"] = error.code
+            try await audit.record(.faceSearch, context, data: auditData)
+            throw error
+        }
+    }
+
+    /// Faces in the query image and, when there is exactly one, its embedding.
+    static func analyse(_ bytes: Data, models: Models) throws -> (faceCount: Int, embedding: [Float]?) {
+        let decoded = try DecodedImage(bytes, maxDimension: FaceEmbedding.maxDimension)
+        let found = try models.detector.detect(decoded)
+        guard found.count == 1 else { return (found.count, nil) }
+        let pixels = try decoded.rgb(maxDimension: FaceEmbedding.maxDimension)
+        let sx = Float(pixels.width) / Float(decoded.width), sy = Float(pixels.height) / Float(decoded.height)
+        let box = found[0].box
+        let vector = try models.embedder.embed(pixels, faces: [FaceBox(x: box.x * sx, y: box.y * sy, width: box.width * sx,
+                                                                        height: box.height * sy)])
+        return (1, vector.first)
+    }
+}

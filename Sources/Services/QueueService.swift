@@ -1,0 +1,42 @@
+import FacepipeCore
+import Foundation
+import Queue
+
+/// The job queue as callers see it: counts and single jobs for analysts following their
+/// uploads; cancelling is for admins (audited).
+public struct QueueService: Sendable {
+    let queue: JobQueue
+    let audit: AuditService
+    let policy: AccessPolicy
+
+    public init(queue: JobQueue, audit: AuditService, policy: AccessPolicy) {
+        self.queue = queue
+        self.audit = audit
+        self.policy = policy
+    }
+
+    public func counts(_ context: CallContext) async throws -> [QueueCount] {
+        try policy.require(.readQueue, context.caller)
+        return try await queue.counts()
+    }
+
+    public func job(_ id: Int64, _ context: CallContext) async throws -> JobRecord {
+        try policy.require(.readQueue, context.caller)
+        guard let job = try await queue.job(id) else { throw APIError.notFound("job \(id) not found") }
+        return job
+    }
+
+    public func cancel(_ id: Int64, _ context: CallContext) async throws -> JobRecord {
+        try policy.require(.cancelJobs, context.caller)
+        do {
+            _ = try await queue.cancel(id)
+        } catch QueueError.notFound {
+            throw APIError.notFound("job \(id) not found")
+        } catch QueueError.notCancellable(_, let status) {
+            throw APIError.conflict("job \(id) is \(status.rawValue); only queued jobs can be cancelled", code: "not_cancellable")
+        }
+        try await audit.record(.jobCancelled, context, target: "job:\(id)")
+        guard let job = try await queue.job(id) else { throw APIError.notFound("job \(id) not found") }
+        return job
+    }
+}

@@ -1,0 +1,67 @@
+import FacepipeCore
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// Reports as the platform sets them. The approval state decides whose faces are searchable,
+/// so only admins change it (audited); the accused person's name is masked for callers below gold.
+public struct ReportService: Sendable {
+    let client: PostgresClient
+    let reports: ReportRepository
+    let audit: AuditService
+    let policy: AccessPolicy
+    let logger: Logger
+
+    public init(client: PostgresClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
+        self.client = client
+        self.reports = ReportRepository(client: client, logger: logger)
+        self.audit = audit
+        self.policy = policy
+        self.logger = logger
+    }
+
+    public static let statuses: Set<String> = ["pending", "approved", "rejected"]
+
+    public func get(_ id: String, _ context: CallContext) async throws -> ReportRecord {
+        try policy.require(.readReports, context.caller)
+        guard let report = try await reports.find(id) else { throw APIError.notFound("report \(id) not found") }
+        return masked(report, for: context.caller)
+    }
+
+    /// - Parameter perpetratorName: "" clears the name; nil leaves it as it is.
+    public func set(_ id: String, status: String?, perpetratorName: String?, _ context: CallContext) async throws -> ReportRecord {
+        try policy.require(.setReports, context.caller)
+        try Self.checkID(id)
+        if let status, !Self.statuses.contains(status) {
+            throw APIError.badRequest("status must be pending, approved or rejected", code: "invalid_status")
+        }
+        if let name = perpetratorName, !name.isEmpty {
+            guard (1...200).contains(name.count), name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+                throw APIError.badRequest("perpetratorName must be 1–200 printable characters", code: "invalid_name")
+            }
+        }
+        return try await client.withTransaction(logger: logger) { connection in
+            let name: String?? = perpetratorName.map { name -> String? in name.isEmpty ? nil : name }
+            let (report, previous) = try await reports.upsert(id, status: status, perpetratorName: name, on: connection)
+            if report.status != previous {
+                try await audit.record(.reportStatusChanged, context, target: "report:\(id)",
+                                       data: ["from": previous ?? "none", "to": report.status], on: connection)
+            }
+            return report
+        }
+    }
+
+    func masked(_ report: ReportRecord, for caller: Caller) -> ReportRecord {
+        guard !policy.allows(caller, .seeUnmasked) else { return report }
+        var copy = report
+        copy.perpetratorName = report.perpetratorName.map(NameMask.mask)
+        return copy
+    }
+
+    public static func checkID(_ id: String) throws {
+        guard (1...200).contains(id.utf8.count), id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
+            throw APIError.badRequest("reportId must be 1–200 printable characters", code: "invalid_report_id")
+        }
+    }
+}

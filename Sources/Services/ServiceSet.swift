@@ -1,0 +1,34 @@
+import FacepipeCore
+import Logging
+import PostgresNIO
+import Queue
+import Storage
+
+/// Every service a process offers its callers, built once from the same parts, so the JSON API
+/// and the pages call the same code and cannot disagree about who may see what.
+public struct ServiceSet: Sendable {
+    public var policy: AccessPolicy
+    public var audit: AuditService
+    public var images: ImageService
+    public var reports: ReportService
+    public var duplicates: DuplicateService
+    public var queue: QueueService
+    public var keys: KeyService
+    public var erasure: ErasureService
+    public var faceSearch: FaceSearchService
+
+    public init(client: PostgresClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
+                faceModels: FaceSearchService.Models?, faceSearchMinSimilarity: Double, logger: Logger) {
+        let audit = AuditService(client: client, policy: policy, logger: logger)
+        self.policy = policy
+        self.audit = audit
+        images = ImageService(client: client, queue: queue, links: links, audit: audit, policy: policy, logger: logger)
+        reports = ReportService(client: client, audit: audit, policy: policy, logger: logger)
+        duplicates = DuplicateService(client: client, audit: audit, policy: policy, logger: logger)
+        self.queue = QueueService(queue: queue, audit: audit, policy: policy)
+        keys = KeyService(client: client, audit: audit, policy: policy, logger: logger)
+        erasure = ErasureService(client: client, queue: queue, audit: audit, policy: policy, logger: logger)
+        faceSearch = FaceSearchService(models: faceModels, minSimilarity: faceSearchMinSimilarity, client: client, links: links,
+                                       audit: audit, policy: policy, logger: logger)
+    }
+}
