@@ -2,13 +2,14 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
 	@echo "make test         set up and run the whole test suite against a real PostgreSQL"
 	@echo "make bench-queue    job queue throughput and NOTIFY latency"
 	@echo "make bench-imaging  process_image throughput on 12 MP photos, duplicate lookup at 1M hashes"
+	@echo "make bench-access   authentication overhead per request, erasure time"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
 
 setup:
@@ -23,13 +24,17 @@ run: build
 test: setup
 	@bash scripts/run-tests.sh
 
-bench: bench-queue bench-ingest bench-imaging bench-faces
+bench: bench-queue bench-ingest bench-imaging bench-faces bench-access
 
 bench-faces: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
 	.build/release/facepipe bench faces --vectors 100000 1000000
 	bash scripts/bench-faces.sh
+
+bench-access: setup
+	$(SWIFT) build -c release
+	.build/release/facepipe bench access
 
 bench-ingest: setup
 	bash scripts/fetch-test-photos.sh --bench

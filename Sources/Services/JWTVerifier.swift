@@ -19,6 +19,8 @@ public actor JWTVerifier {
     let config: AuthConfig.JWT
     let logger: Logger
     private var keys = JWTKeyCollection()
+    /// The `kid`s of the loaded set: a token naming another one triggers a fetch.
+    private var kids: Set<String> = []
     private var lastFetch: ContinuousClock.Instant?
     let refetchInterval: Duration
 
@@ -30,20 +32,27 @@ public actor JWTVerifier {
 
     /// Loads the key set now, so a bad URL or file fails at start.
     public func load() async throws {
-        let collection = JWTKeyCollection()
-        try await collection.add(jwks: try await fetchJWKS())
-        keys = collection
+        try await install(try await fetchJWKS())
         lastFetch = .now
+    }
+
+    private func install(_ set: JWKS) async throws {
+        let collection = JWTKeyCollection()
+        try await collection.add(jwks: set)
+        keys = collection
+        kids = Set(set.keys.compactMap { $0.keyIdentifier?.string })
     }
 
     /// The verified token's subject and role.
     public func verify(_ token: String) async throws -> (subject: String, role: Role) {
+        // A kid the loaded set does not hold: the provider may have rotated its keys. (jwt-kit
+        // would otherwise try its default key and report a bad signature.)
+        if let kid = Self.kid(of: token), !kids.contains(kid) {
+            guard await refresh(), kids.contains(kid) else { throw Rejection(reason: "the token's signing key is unknown") }
+        }
         let claims: TokenClaims
         do {
             claims = try await keys.verify(token, as: TokenClaims.self)
-        } catch let error as JWTError where error.errorType == .unknownKID || error.errorType == .missingKIDHeader {
-            guard try await refreshIfDue() else { throw Rejection(reason: "the token's signing key is unknown") }
-            claims = try await verifyOnce(token)
         } catch {
             throw Self.rejection(error)
         }
@@ -58,27 +67,29 @@ public actor JWTVerifier {
         return (subject, role)
     }
 
-    private func verifyOnce(_ token: String) async throws -> TokenClaims {
-        do {
-            return try await keys.verify(token, as: TokenClaims.self)
-        } catch {
-            throw Self.rejection(error)
-        }
-    }
-
-    private func refreshIfDue() async throws -> Bool {
+    /// Fetches the set again, at most once per `refetchInterval`; false when it did not (or failed).
+    private func refresh() async -> Bool {
         if let lastFetch, ContinuousClock.now - lastFetch < refetchInterval { return false }
         lastFetch = .now
         do {
-            let collection = JWTKeyCollection()
-            try await collection.add(jwks: try await fetchJWKS())
-            keys = collection
+            try await install(try await fetchJWKS())
             logger.info("reloaded the identity provider's keys (a token named an unknown kid)")
             return true
         } catch {
             logger.error("cannot reload the identity provider's keys", metadata: ["error": "\(error)"])
             return false
         }
+    }
+
+    /// The `kid` in a token's header (read before verification, only to pick the key).
+    static func kid(of token: String) -> String? {
+        guard let header = token.split(separator: ".").first else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["kid"] as? String
     }
 
     private func fetchJWKS() async throws -> JWKS {

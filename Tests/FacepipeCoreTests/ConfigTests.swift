@@ -88,3 +88,51 @@ import Testing
         }
     }
 }
+
+@Suite struct AuthConfigTests {
+    @Test func defaultsDenyAnonymousUploadsAndMetrics() throws {
+        let auth = try AppConfig(from: DictionaryConfigSource([:])).auth
+        #expect(auth.policy == AccessPolicy(publicUploads: false, publicMetrics: false))
+        #expect(auth.jwt == nil)
+        #expect(auth.uploadsPerMinute == 20 && auth.faceSearchesPerMinute == 10)
+        #expect(auth.erasedReupload == .reject)
+        #expect(auth.adminKeyFile == ".data/admin.key")
+    }
+
+    @Test func oidcSettingsAreReadTogether() throws {
+        let auth = try AuthConfig(from: DictionaryConfigSource([
+            "AUTH_JWT_JWKS_URL": "https://idp.example/jwks.json", "AUTH_JWT_ISSUER": "https://idp.example",
+            "AUTH_JWT_AUDIENCE": "facepipe", "AUTH_JWT_ROLE_CLAIM": "facepipe_role", "TRUSTED_PROXIES": "10.0.0.1, 10.0.0.2",
+        ]))
+        #expect(auth.jwt == .init(keys: .url("https://idp.example/jwks.json"), issuer: "https://idp.example", audience: "facepipe",
+                                  roleClaim: "facepipe_role"))
+        #expect(auth.trustedProxies == ["10.0.0.1", "10.0.0.2"])
+    }
+
+    @Test(arguments: [
+        (["AUTH_JWT_ISSUER": "https://idp.example"], "AUTH_JWT_ISSUER"),
+        (["AUTH_JWT_JWKS_URL": "ftp://x", ], "AUTH_JWT_JWKS_URL"),
+        (["AUTH_JWT_JWKS_URL": "https://a", "AUTH_JWT_JWKS_FILE": "/b"], "AUTH_JWT_JWKS_FILE"),
+        (["ERASED_REUPLOAD": "maybe"], "ERASED_REUPLOAD"),
+        (["PUBLIC_UPLOADS": "sometimes"], "PUBLIC_UPLOADS"),
+    ])
+    func badSettingsNameTheirVariable(_ values: [String: String], _ variable: String) {
+        #expect(throws: ConfigError.self) { try AuthConfig(from: DictionaryConfigSource(values)) }
+        do { _ = try AuthConfig(from: DictionaryConfigSource(values)) } catch {
+            #expect("\(error)".contains(variable))
+        }
+    }
+
+    @Test func theMatrixGrowsWithTheRoles() {
+        let policy = AccessPolicy()
+        for permission in Permission.allCases {
+            let needed = policy.minimumRole(for: permission)
+            for role in Role.allCases {
+                #expect(policy.allows(Caller(role: role, credential: .none), permission) == (role >= needed), "\(permission) \(role)")
+            }
+        }
+        #expect(AccessPolicy(publicUploads: true).minimumRole(for: .upload) == .anonymous)
+        #expect(policy.minimumRole(for: .viewOriginals) == .admin)
+        #expect(policy.minimumRole(for: .seeUnmasked) == .gold)
+    }
+}

@@ -34,7 +34,7 @@ struct IngestHarness: Sendable {
     static func run(
         ingest: IngestConfig = IngestConfig(), auth: AuthConfig = IngestHarness.unlimited, scanner: Bool = false,
         unreachableScanner: ScannerConfig.WhenUnavailable? = nil, faceModels: FaceSearchService.Models? = nil,
-        faceSearchMinSimilarity: Double = 0.9,
+        faceSearchMinSimilarity: Double = 0.9, jwt: JWTVerifier? = nil,
         store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
         _ body: @escaping @Sendable (AuthorizedClient, IngestHarness) async throws -> Void
     ) async throws {
@@ -59,7 +59,7 @@ struct IngestHarness: Sendable {
             }
             let dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
                                                     scanning: scanning, faceModels: faceModels,
-                                                    faceSearchMinSimilarity: faceSearchMinSimilarity)
+                                                    faceSearchMinSimilarity: faceSearchMinSimilarity, jwt: jwt)
             let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
             let harness = IngestHarness(client: client, store: store, mediaRoot: mediaRoot, spool: spool, links: dependencies.links,
                                         signer: try URLSigner(secret: secret), services: dependencies.services)

@@ -26,35 +26,11 @@ struct IngestBench: AsyncParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no images in \(dir): run `make bench-imaging` first or pass --dir") }
         let photos = try files.map { try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent($0)) }
         try await withScratchDatabase("facepipe_bench_ingest", config: config, logger: logger) { url in
-            let work = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-ingest-bench-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-            let port = Int.random(in: 20_000...29_999)  // below the ephemeral range, so no client socket holds it
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-            if !FileManager.default.isExecutableFile(atPath: server.executableURL!.path) {
-                server.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            }
-            server.arguments = ["serve", "--no-worker", "--port", String(port)]
-            server.currentDirectoryURL = work
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)"
-            environment["MEDIA_ROOT"] = work.appendingPathComponent("media").path
-            environment["RATE_LIMIT_UPLOADS_PER_MINUTE"] = "0"
-            environment["LOG_LEVEL"] = "warning"
-            environment.removeValue(forKey: "CLAMAV_SOCKET")
-            environment.removeValue(forKey: "CLAMAV_HOST")
-            server.environment = environment
-            server.standardOutput = FileHandle.nullDevice
-            try server.run()
-            defer {
-                server.terminate()
-                server.waitUntilExit()
-                try? FileManager.default.removeItem(at: work)
-            }
-            let base = "http://127.0.0.1:\(port)"
-            try await waitForHealth(base)
-            let idle = residentMemory(pid: server.processIdentifier)
-            print("ingest benchmark: \(uploads) uploads per level of \(photos.count) photos (\(format(Double(photos.map(\.count).reduce(0, +)) / Double(photos.count) / 1_048_576)) MB average), server pid \(server.processIdentifier), idle RSS \(idle.current / 1024) MB")
+            let server = try BenchServer(database: url)
+            defer { server.stop() }
+            try await server.waitUntilHealthy()
+            let idle = residentMemory(pid: server.pid)
+            print("ingest benchmark: \(uploads) uploads per level of \(photos.count) photos (\(format(Double(photos.map(\.count).reduce(0, +)) / Double(photos.count) / 1_048_576)) MB average), server pid \(server.pid), idle RSS \(idle.current / 1024) MB")
             var counter = 0
             for level in clients {
                 let start = ContinuousClock.now
@@ -71,30 +47,29 @@ struct IngestBench: AsyncParsableCommand {
                         }
                         started += 1
                         let upload = body
-                        group.addTask { try await Self.upload(upload, to: base) }
+                        group.addTask { try await Self.upload(upload, to: server) }
                     }
                     for _ in 0..<min(level, uploads) { add() }
                     while let sent = try await group.next() {
                         bytes += sent
-                        peak = max(peak, residentMemory(pid: server.processIdentifier).current)
+                        peak = max(peak, residentMemory(pid: server.pid).current)
                         if started < uploads { add() }
                     }
                 }
                 let elapsed = seconds(ContinuousClock.now - start)
-                let hwm = residentMemory(pid: server.processIdentifier).peak
+                let hwm = residentMemory(pid: server.pid).peak
                 print("\(level) client(s): \(format(Double(uploads) / elapsed)) files/s, \(format(Double(bytes) / 1_048_576 / elapsed)) MB/s; server RSS peak \(hwm / 1024) MB (+\((max(peak, hwm) - idle.current) / 1024) MB over idle)")
             }
         }
     }
 
-    static func upload(_ data: Data, to base: String) async throws -> Int {
+    static func upload(_ data: Data, to server: BenchServer) async throws -> Int {
         let boundary = "bench-\(UUID().uuidString)"
         var body = ByteBuffer()
         body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
         body.writeBytes(data)
         body.writeString("\r\n--\(boundary)--\r\n")
-        var request = HTTPClientRequest(url: base + "/upload/images")
-        request.method = .POST
+        var request = server.request("/upload/images", method: .POST)
         request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
         request.body = .bytes(body)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
@@ -103,17 +78,5 @@ struct IngestBench: AsyncParsableCommand {
             throw ValidationError("upload failed: \(response.status) \(text.prefix(200))")
         }
         return data.count
-    }
-
-    func waitForHealth(_ base: String) async throws {
-        for _ in 0..<150 {
-            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)),
-               response.status == .ok
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        throw ValidationError("the server did not become healthy")
     }
 }

@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import FacepipeCore
+import NIOHTTP1
+import Foundation
+
+/// A real `facepipe serve` child process for the HTTP benchmarks: a scratch database, a
+/// temporary working folder (media, spool, the first admin key), no virus scanner, no limits.
+/// `@unchecked Sendable`: the key is written once by `waitUntilHealthy`, before any task shares the server.
+final class BenchServer: @unchecked Sendable {
+    let process = Process()
+    let work: URL
+    let base: String
+    /// The admin key the server wrote on first start (benchmarks act as that caller).
+    private(set) var adminKey = ""
+
+    /// - Parameter worker: run jobs in the server too (`serve` instead of `serve --no-worker`).
+    init(database url: DatabaseURL, worker: Bool = false, environment extra: [String: String] = [:]) throws {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let port = Int.random(in: 20_000...29_999)  // below the ephemeral range, so no client socket holds it
+        base = "http://127.0.0.1:\(port)"
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
+            process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        process.arguments = ["serve", "--port", String(port)] + (worker ? [] : ["--no-worker"])
+        process.currentDirectoryURL = work
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)"
+        environment["MEDIA_ROOT"] = work.appendingPathComponent("media").path
+        environment["RATE_LIMIT_UPLOADS_PER_MINUTE"] = "0"
+        environment["RATE_LIMIT_FACE_SEARCHES_PER_MINUTE"] = "0"
+        environment["LOG_LEVEL"] = "warning"
+        environment.removeValue(forKey: "CLAMAV_SOCKET")
+        environment.removeValue(forKey: "CLAMAV_HOST")
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func waitUntilHealthy() async throws {
+        for _ in 0..<300 {
+            if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)),
+               response.status == .ok
+            {
+                adminKey = try String(contentsOf: work.appendingPathComponent(".data/admin.key"), encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw BenchServerError("the server did not become healthy")
+    }
+
+    /// A request to the server as its admin.
+    func request(_ path: String, method: HTTPMethod = .GET, authorized: Bool = true) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if authorized { request.headers.add(name: "Authorization", value: "Bearer \(adminKey)") }
+        return request
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: work)
+    }
+}
+
+struct BenchServerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
