@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // Domain types, validation, configuration types. No I/O.
@@ -204,6 +205,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Server-rendered pages (swift-mustache templates, one stylesheet, a little JavaScript) that
+        // call the same services as the JSON API.
+        .target(
+            name: "Web",
+            dependencies: [
+                "FacepipeCore", "Services", "Persistence", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application.
         .target(
             name: "Server",
@@ -218,6 +234,7 @@ let package = Package(
                 "Pipeline",
                 "Imaging",
                 "Services",
+                "Web",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -246,6 +263,7 @@ let package = Package(
                 "Webhooks",
                 "Faces",
                 "Services",
+                "Web",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -324,7 +342,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "App", "Server", "Queue", "TestSupport", "Observability", "Ingest", "Storage", "Scanning", "Imaging",
-                "Persistence", "Faces", "Pipeline", "Services",
+                "Persistence", "Faces", "Pipeline", "Services", "Web",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -14,8 +14,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # --- system packages -------------------------------------------------------------
 # libvips-dev: image decoding/encoding (Imaging); clamav-daemon: the virus scanner the tests run.
 # jq: the README's examples (and the quickstart test that runs them) read JSON answers with it.
+# chromium: the browser the web UI tests drive (Playwright's own browser download cannot work offline).
 APT_PACKAGES=(ca-certificates curl unzip jq python3 python3-pip python3-venv util-linux pkg-config
-              libvips-dev clamav-daemon clamdscan)
+              libvips-dev clamav-daemon clamdscan chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -65,9 +66,9 @@ if [ "$(id -u)" = 0 ]; then
     exit 1
   fi
 fi
-# --- Python tools for tests: moto_server (S3 on loopback), schemathesis (API fuzzing) --
+# --- Python tools for tests: moto_server (S3 on loopback), schemathesis (API fuzzing), Playwright + pytest (pages) --
 VENV="$DEPS/venv"
-PY_TOOLS=("moto[server]==5.2.1" "schemathesis==4.32.5")
+PY_TOOLS=("moto[server]==5.2.1" "schemathesis==4.32.5" "playwright==1.65.2" "pytest==9.0.3")
 PY_MARKER="$VENV/.installed-$(printf '%s ' "${PY_TOOLS[@]}" | sha256sum | cut -c1-12)"
 if [ ! -f "$PY_MARKER" ]; then
   say "installing ${PY_TOOLS[*]} into .deps/venv"

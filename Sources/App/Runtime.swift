@@ -12,6 +12,7 @@ import PostgresNIO
 import Queue
 import Server
 import Services
+import Web
 import ServiceLifecycle
 import Storage
 
@@ -103,8 +104,11 @@ public enum Runtime {
         return ServerDependencies(
             client: client, queue: queue, ingest: ingest, services: services,
             authenticator: CallerAuthenticator(client: client, jwt: jwt, audit: services.audit, logger: logger),
-            store: store, links: links, auth: config.auth, workerMode: workerMode, logger: logger,
-            scannerHealth: MediaRuntime.scannerHealth(scanner))
+            store: store, links: links, auth: config.auth, pages: try await Pages(),
+            webSettings: .init(secureCookies: config.media.publicBaseURL?.lowercased().hasPrefix("https://") ?? false,
+                               maxFileBytes: config.ingest.maxFileBytes, maxFilesPerRequest: config.ingest.maxFilesPerRequest,
+                               faceSearchMinSimilarity: config.faces.searchMinSimilarity, oidcEnabled: config.auth.jwt != nil),
+            workerMode: workerMode, logger: logger, scannerHealth: MediaRuntime.scannerHealth(scanner))
     }
 
     /// The face models a process shares (either may be nil: see the log for why).

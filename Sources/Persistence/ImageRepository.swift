@@ -89,6 +89,27 @@ public struct ImageRepository: Sendable {
         return records
     }
 
+    /// The perceptual hashes as stored (hex), by name; empty before processing.
+    public func hashes(of id: UUID) async throws -> [(name: String, value: String)] {
+        let rows = try await client.query(
+            "SELECT phash, dhash, ahash, pdq, pdq_quality, processed_key FROM images WHERE id = \(id)", logger: logger)
+        for try await (p, d, a, pdq, quality, _) in rows.decode((String?, String?, String?, String?, Int?, String?).self) {
+            return [("pHash", p), ("dHash", d), ("aHash", a), ("PDQ", pdq), ("PDQ quality", quality.map(String.init))]
+                .compactMap { name, value in value.map { (name, $0) } }
+        }
+        return []
+    }
+
+    /// The anonymized copy's key, if one was made.
+    public func processedKey(of id: UUID) async throws -> String? {
+        for try await key in try await client.query("SELECT processed_key FROM images WHERE id = \(id)", logger: logger)
+            .decode(String?.self)
+        {
+            return key
+        }
+        return nil
+    }
+
     public func events(for id: UUID, limit: Int = 500) async throws -> [ImageEvent] {
         let rows = try await client.query(
             "SELECT id, job_id, at, type, data::text FROM events WHERE image_id = \(id) ORDER BY id LIMIT \(limit)",

@@ -37,6 +37,16 @@ public struct KeyRepository: Sendable {
         return nil
     }
 
+    public func find(id: UUID) async throws -> APIKeyRecord? {
+        let rows = try await client.query(
+            "SELECT id, lookup, role, name, created_by, created_at, last_used_at, revoked_at FROM api_keys WHERE id = \(id)",
+            logger: logger)
+        for try await row in rows.decode((UUID, String, String, String, String?, Date, Date?, Date?).self) {
+            return Self.record(row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7)
+        }
+        return nil
+    }
+
     /// Newest first.
     public func list() async throws -> [APIKeyRecord] {
         let rows = try await client.query(

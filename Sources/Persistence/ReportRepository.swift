@@ -61,6 +61,20 @@ public struct ReportRepository: Sendable {
         return nil
     }
 
+    /// Most recently changed first.
+    public func list(limit: Int) async throws -> [ReportRecord] {
+        let rows = try await client.query(
+            """
+            SELECT id, status, perpetrator_name, updated_at, (SELECT count(*) FROM images WHERE report_id = reports.id)
+            FROM reports ORDER BY updated_at DESC, id LIMIT \(limit)
+            """, logger: logger)
+        var reports: [ReportRecord] = []
+        for try await row in rows.decode((String, String, String?, Date, Int).self) {
+            reports.append(ReportRecord(id: row.0, status: row.1, perpetratorName: row.2, updatedAt: row.3, imageCount: row.4))
+        }
+        return reports
+    }
+
     /// The ids of the report's images (erasure of a report erases each).
     public func imageIDs(of id: String) async throws -> [UUID] {
         var ids: [UUID] = []

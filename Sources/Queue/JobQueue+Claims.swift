@@ -172,4 +172,32 @@ extension JobQueue {
         }
         throw QueueError.notFound(id)
     }
+
+    /// Puts a failed or cancelled job back in the queue with fresh attempts (an operator's retry).
+    /// Refused when another job with its dedupe key is queued or running (that one does the work).
+    public func retry(_ id: Int64) async throws {
+        let rows = try await client.query(
+            """
+            WITH target AS (SELECT id, status FROM jobs WHERE id = \(id) FOR UPDATE),
+            retried AS (
+                UPDATE jobs j SET status = 'queued', attempts = 0, run_at = now(), claimed_by = NULL, claimed_at = NULL,
+                       lease_until = NULL, finished_at = NULL, updated_at = now()
+                FROM target WHERE j.id = target.id AND target.status IN ('failed', 'cancelled')
+                  AND NOT EXISTS (SELECT 1 FROM jobs other WHERE other.dedupe_key = j.dedupe_key AND other.id <> j.id
+                                  AND other.status IN ('queued', 'running'))
+                RETURNING j.id, j.image_id, j.kind
+            ), logged AS (
+                INSERT INTO events (image_id, job_id, type, data)
+                SELECT image_id, id, 'job.queued', jsonb_build_object('kind', kind, 'retry', true) FROM retried
+            ), notified AS (
+                SELECT pg_notify(\(Self.channel), 'retry') FROM retried
+            )
+            SELECT target.status, (SELECT count(*) FROM retried), (SELECT count(*) FROM notified) FROM target
+            """, logger: logger)
+        for try await (status, retried, _) in rows.decode((String, Int, Int).self) {
+            if retried > 0 { return }
+            throw QueueError.notRetryable(id, JobStatus(rawValue: status) ?? .failed)
+        }
+        throw QueueError.notFound(id)
+    }
 }

@@ -118,12 +118,14 @@ public enum QueueError: Error, CustomStringConvertible, Equatable {
     case dedupeRace(key: String)
     case notFound(Int64)
     case notCancellable(Int64, JobStatus)
+    case notRetryable(Int64, JobStatus)
 
     public var description: String {
         switch self {
         case .dedupeRace(let key): "another transaction is enqueuing a job with dedupe key \(key); try again"
         case .notFound(let id): "job \(id) not found"
         case .notCancellable(let id, let status): "job \(id) is \(status.rawValue) and cannot be cancelled"
+        case .notRetryable(let id, let status): "job \(id) is \(status.rawValue); only failed or cancelled jobs can be retried"
         }
     }
 }

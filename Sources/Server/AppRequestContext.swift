@@ -2,15 +2,19 @@ import FacepipeCore
 import Hummingbird
 import HummingbirdAuth
 import NIOCore
+import Services
+import Web
 
-/// Hummingbird's basic context plus who is calling: the peer's address and, once
-/// `CallerAuthenticationMiddleware` has run, the authenticated caller.
-public struct AppRequestContext: AuthRequestContext, RequestContext {
+/// Hummingbird's basic context plus who is calling: the peer's address, the browser session
+/// (pages) and, once `CallerAuthenticationMiddleware` has run, the authenticated caller.
+public struct AppRequestContext: AuthRequestContext, WebRequestContext, RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer (a proxy's address when behind one; see TRUSTED_PROXIES).
     public let peerAddress: String?
     /// Set by `CallerAuthenticationMiddleware` for every request (anonymous without a credential).
     public var identity: Caller?
+    /// The browser session, loaded and saved by hummingbird's `SessionMiddleware`.
+    public let sessions = SessionContext<BrowserSession>()
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

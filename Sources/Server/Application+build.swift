@@ -9,6 +9,8 @@ import PostgresNIO
 import Queue
 import Services
 import Storage
+import Web
+import HummingbirdAuth
 
 /// What the HTTP application needs from the rest of the process.
 public struct ServerDependencies: Sendable {
@@ -29,6 +31,9 @@ public struct ServerDependencies: Sendable {
     public var store: any MediaStore
     public var links: MediaLinks
     public var auth: AuthConfig
+    /// The web UI's templates and assets, and its settings.
+    public var pages: Pages
+    public var webSettings: WebController<AppRequestContext>.Settings
     /// "in-process" or "disabled": shown by /health.
     public var workerMode: String
     /// "off", "up" or "down" with a detail, for /health.
@@ -38,8 +43,11 @@ public struct ServerDependencies: Sendable {
     public var intents: UploadIntentRepository { UploadIntentRepository(client: client, logger: logger) }
 
     public init(client: PostgresClient, queue: JobQueue, ingest: IngestService, services: ServiceSet, authenticator: CallerAuthenticator,
-                store: any MediaStore, links: MediaLinks, auth: AuthConfig, workerMode: String, logger: Logger,
+                store: any MediaStore, links: MediaLinks, auth: AuthConfig, pages: Pages,
+                webSettings: WebController<AppRequestContext>.Settings, workerMode: String, logger: Logger,
                 scannerHealth: @escaping @Sendable () async -> ScannerHealth = { .init(status: "off") }) {
+        self.pages = pages
+        self.webSettings = webSettings
         self.client = client
         self.queue = queue
         self.ingest = ingest
@@ -74,6 +82,12 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
     // caller is known before the access log and every handler.
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
+    // Browser sessions live in PostgreSQL; the cookie is HttpOnly, SameSite=Strict, Secure over HTTPS.
+    router.add(middleware: SessionMiddleware(
+        storage: PostgresSessionStore(client: dependencies.client, logger: dependencies.logger),
+        configuration: .init(sessionCookieParameters: .init(name: "facepipe_session", secure: dependencies.webSettings.secureCookies,
+                                                            sameSite: .strict),
+                             keyPrefix: "", defaultSessionExpiration: .seconds(12 * 3600))))
     router.add(middleware: CallerAuthenticationMiddleware(authenticator: dependencies.authenticator, trustedProxies: auth.trustedProxies))
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: ErrorMiddleware())
@@ -86,6 +100,8 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
         on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
     MetricsController(queue: dependencies.queue, policy: dependencies.services.policy).addRoutes(to: router)
     MediaController(store: dependencies.store, links: dependencies.links).addRoutes(to: router)
+    WebController<AppRequestContext>(services: dependencies.services, authenticator: dependencies.authenticator, links: dependencies.links,
+                                     pages: dependencies.pages, settings: dependencies.webSettings).addRoutes(to: router)
     OpenAPIDocument.addRoutes(to: router)
     return router
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import Services
+import Web
 
 /// Makes every request's caller: the `Authorization: Bearer` credential (hummingbird-auth parses
 /// it) checked by `CallerAuthenticator`, the client address from `X-Forwarded-For` only when the
@@ -21,6 +22,22 @@ struct CallerAuthenticationMiddleware: AuthenticatorMiddleware {
         let header = request.headers[.authorization]
         if let header, request.headers.bearer == nil {
             throw APIError.unauthenticated("unsupported Authorization scheme \(header.split(separator: " ").first ?? ""): use Bearer")
+        }
+        // A credential in the request wins; without one, the browser session (the pages and their scripts).
+        if header == nil, let session = context.sessions.session {
+            guard let caller = try await authenticator.caller(for: session, address: address) else {
+                context.sessions.clearSession()  // its key was revoked: the session ends
+                return .anonymous(address: address)
+            }
+            // Cookies ride along on cross-site requests: a state-changing API call made with the
+            // session must prove it came from our pages (the token is in their <meta>). Page
+            // forms under /ui carry it as a field and are checked by the pages.
+            if ![.get, .head, .options].contains(request.method), !request.uri.path.hasPrefix("/ui/"),
+               !session.accepts(request.headers[.xCSRFToken])
+            {
+                throw APIError.forbidden("missing or wrong X-CSRF-Token for a request made with a browser session")
+            }
+            return caller
         }
         return try await authenticator.authenticate(bearer: request.headers.bearer?.token, address: address,
                                                     requestID: context.requestID)
@@ -47,4 +64,5 @@ struct CallerAuthenticationMiddleware: AuthenticatorMiddleware {
 extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
     static let wwwAuthenticate = HTTPField.Name("WWW-Authenticate")!
+    static let xCSRFToken = HTTPField.Name("X-CSRF-Token")!
 }

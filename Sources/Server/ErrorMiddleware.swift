@@ -9,7 +9,7 @@ extension APIError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: httpStatus) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = ErrorBody(error: .init(code: code, message: message))
+        let body = ErrorBody(error: .init(code: code, message: message, faces: faces))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let seconds = retryAfterSeconds ?? (httpStatus == 503 ? 5 : nil) { headers[.retryAfter] = String(seconds) }
         if httpStatus == 401 { headers[.wwwAuthenticate] = #"Bearer realm="facepipe""# }
@@ -24,6 +24,7 @@ struct ErrorBody: Codable {
     struct Detail: Codable {
         var code: String
         var message: String
+        var faces: [FaceBoxFraction]?
     }
     var error: Detail
 }

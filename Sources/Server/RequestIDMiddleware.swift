@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Web
 
 /// Accepts the caller's `X-Request-Id` (if it is a sane token) or makes one, puts it in the
 /// request's logger as `request_id` and echoes it in the response, so one id ties the access
@@ -32,9 +33,3 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-extension RequestContext {
-    /// The correlation id set by `RequestIDMiddleware`.
-    public var requestID: String {
-        logger[metadataKey: "request_id"]?.description ?? id
-    }
-}

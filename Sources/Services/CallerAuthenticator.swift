@@ -33,6 +33,7 @@ public struct CallerAuthenticator: Sendable {
             do {
                 let verified = try await jwt.verify(token)
                 return Caller(role: verified.role, credential: .token(subject: verified.subject), address: address)
+                    .expiring(verified.expires)
             } catch let rejection as JWTVerifier.Rejection {
                 throw Refusal(rejection.reason)
             }
@@ -40,6 +41,34 @@ public struct CallerAuthenticator: Sendable {
             await failures.note(address: address, requestID: requestID)
             throw APIError.unauthenticated(refusal.reason)
         }
+    }
+
+    /// Logs a browser in with an API key or token: the session to keep and how long it lasts
+    /// (12 hours, or until the token expires).
+    public func login(credential: String, address: String?, requestID: String?) async throws -> (session: BrowserSession, lasts: Duration) {
+        let caller = try await authenticate(bearer: credential.trimmingCharacters(in: .whitespacesAndNewlines), address: address,
+                                            requestID: requestID)
+        let twelveHours = 12 * 3600.0
+        switch caller.credential {
+        case .apiKey(let id):
+            return (BrowserSession(role: caller.role, keyID: id), .seconds(twelveHours))
+        case .token(let subject):
+            let left = min(twelveHours, caller.expiresAt?.timeIntervalSinceNow ?? twelveHours)
+            return (BrowserSession(role: caller.role, subject: subject), .seconds(max(1, left)))
+        case .none, .commandLine:
+            throw APIError.unauthenticated("paste an API key or a token to log in")
+        }
+    }
+
+    /// The caller of a browser session, or nil when it no longer stands (its key was revoked).
+    public func caller(for session: BrowserSession, address: String?) async throws -> Caller? {
+        if let keyID = session.keyID {
+            guard let id = UUID(uuidString: keyID), let key = try await keys.find(id: id), key.revokedAt == nil else { return nil }
+            // The key's role now, not at login: a changed key changes its sessions too.
+            return Caller(role: key.role, credential: .apiKey(id: keyID), address: address)
+        }
+        if let subject = session.subject { return Caller(role: session.role, credential: .token(subject: subject), address: address) }
+        return nil
     }
 
     struct Refusal: Error {
@@ -60,7 +89,7 @@ public struct CallerAuthenticator: Sendable {
     }
 
     /// Compares every byte whatever the first difference, so timing says nothing about the secret.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
         for index in a.indices { difference |= a[index] ^ b[index] }

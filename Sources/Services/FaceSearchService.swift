@@ -69,17 +69,23 @@ public struct FaceSearchService: Sendable {
         let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         var auditData: [String: Any] = ["query_sha256": sha256]
         do {
-            let analysis: (faceCount: Int, embedding: [Float]?)
+            let analysis: (faces: [FaceBoxFraction], embedding: [Float]?)
             do {
                 analysis = try await ImagingThreads.run { try Self.analyse(bytes, models: models) }
             } catch is ImagingError {
                 throw APIError(status: 422, code: "corrupt_image", message: "the image cannot be decoded")
             }
-            auditData["faces_in_query"] = analysis.faceCount
-            guard analysis.faceCount > 0 else { throw APIError.badRequest("No face detected in image", code: "no_face") }
+            auditData["faces_in_query"] = analysis.faces.count
+            guard !analysis.faces.isEmpty else {
+                var error = APIError.badRequest("No face detected in image", code: "no_face")
+                error.faces = []
+                throw error
+            }
             guard let embedding = analysis.embedding else {
-                throw APIError.badRequest("Multiple faces detected in image (\(analysis.faceCount)); crop it to one face",
-                                          code: "multiple_faces")
+                var error = APIError.badRequest("Multiple faces detected in image (\(analysis.faces.count)); crop it to one face",
+                                                code: "multiple_faces")
+                error.faces = analysis.faces
+                throw error
             }
             let found = try await faces.search(embedding, minSimilarity: minSimilarity ?? self.minSimilarity, limit: limit)
             auditData["returned_image_ids"] = found.map { $0.imageID.uuidString.lowercased() }
@@ -98,16 +104,21 @@ public struct FaceSearchService: Sendable {
         }
     }
 
-    /// Faces in the query image and, when there is exactly one, its embedding.
-    static func analyse(_ bytes: Data, models: Models) throws -> (faceCount: Int, embedding: [Float]?) {
+    /// Faces in the query image (as fractions of its size) and, when there is exactly one, its embedding.
+    static func analyse(_ bytes: Data, models: Models) throws -> (faces: [FaceBoxFraction], embedding: [Float]?) {
         let decoded = try DecodedImage(bytes, maxDimension: FaceEmbedding.maxDimension)
         let found = try models.detector.detect(decoded)
-        guard found.count == 1 else { return (found.count, nil) }
+        let (w, h) = (Double(max(1, decoded.width)), Double(max(1, decoded.height)))
+        let boxes = found.map {
+            FaceBoxFraction(x: Double($0.box.x) / w, y: Double($0.box.y) / h, width: Double($0.box.width) / w,
+                            height: Double($0.box.height) / h, score: (Double($0.score) * 1000).rounded() / 1000)
+        }
+        guard found.count == 1 else { return (boxes, nil) }
         let pixels = try decoded.rgb(maxDimension: FaceEmbedding.maxDimension)
         let sx = Float(pixels.width) / Float(decoded.width), sy = Float(pixels.height) / Float(decoded.height)
         let box = found[0].box
         let vector = try models.embedder.embed(pixels, faces: [FaceBox(x: box.x * sx, y: box.y * sy, width: box.width * sx,
                                                                         height: box.height * sy)])
-        return (1, vector.first)
+        return (boxes, vector.first)
     }
 }

@@ -65,12 +65,21 @@ public struct ImageService: Sendable {
         public var originalURL: String?
         /// The processing timeline; admins only.
         public var events: [ImageEvent]?
+        /// Face boxes in upright original-image pixels.
+        public var faces: [FaceRepository.StoredFace] = []
+        /// Perceptual hashes by name (hex).
+        public var hashes: [(name: String, value: String)] = []
+        /// The anonymized copy, when one was made.
+        public var processedURL: String?
     }
 
     public func get(_ id: UUID, _ context: CallContext) async throws -> View {
         try policy.require(.readImages, context.caller)
         guard let image = try await images.find(id) else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
         var view = View(image: image)
+        view.faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
+        view.hashes = try await images.hashes(of: id)
+        view.processedURL = try await images.processedKey(of: id).map { links.url(forKey: $0) }
         if policy.allows(context.caller, .viewOriginals) {
             view.originalURL = links.url(forKey: image.originalKey)
             try await audit.record(.originalViewed, context, target: "image:\(id.uuidString.lowercased())",
@@ -80,6 +89,20 @@ public struct ImageService: Sendable {
             view.events = try await images.events(for: id)
         }
         return view
+    }
+
+    /// Queues an anonymized copy with deface's choices (`mode` blur|solid|mosaic|none, `shape`
+    /// ellipse|box, `maskScale`); the result replaces the image's processed copy.
+    public func anonymize(_ id: UUID, mode: String, shape: String, maskScale: Double, _ context: CallContext) async throws -> Int64 {
+        try policy.require(.reprocess, context.caller)
+        guard ["blur", "solid", "mosaic", "none"].contains(mode), ["ellipse", "box"].contains(shape), (0.5...3).contains(maskScale) else {
+            throw APIError.badRequest("mode blur|solid|mosaic|none, shape ellipse|box, maskScale 0.5–3", code: "invalid_options")
+        }
+        guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
+        let payload = #"{"mode":"\#(mode)","shape":"\#(shape)","maskScale":\#(maskScale)}"#
+        let job = NewJob(kind: .anonymize, payload: payload, imageID: id, dedupeKey: "anonymize:\(id.uuidString.lowercased())",
+                         correlationID: context.requestID, requestedBy: context.caller.id)
+        return try await client.withTransaction(logger: logger) { try await queue.enqueue(job, on: $0).jobID }
     }
 
     /// Queues process_image again → (job id, whether one was queued already).

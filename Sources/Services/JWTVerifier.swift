@@ -43,8 +43,8 @@ public actor JWTVerifier {
         kids = Set(set.keys.compactMap { $0.keyIdentifier?.string })
     }
 
-    /// The verified token's subject and role.
-    public func verify(_ token: String) async throws -> (subject: String, role: Role) {
+    /// The verified token's subject, role and expiry.
+    public func verify(_ token: String) async throws -> (subject: String, role: Role, expires: Date) {
         // A kid the loaded set does not hold: the provider may have rotated its keys. (jwt-kit
         // would otherwise try its default key and report a bad signature.)
         if let kid = Self.kid(of: token), !kids.contains(kid) {
@@ -64,7 +64,7 @@ public actor JWTVerifier {
         guard let raw = claims.strings[config.roleClaim], let role = Role(rawValue: raw.lowercased()), role != .anonymous else {
             throw Rejection(reason: "the token's \(config.roleClaim) claim is not standard, gold or admin")
         }
-        return (subject, role)
+        return (subject, role, claims.expiration ?? Date())
     }
 
     /// Fetches the set again, at most once per `refetchInterval`; false when it did not (or failed).

@@ -26,8 +26,37 @@ public struct QueueService: Sendable {
         return job
     }
 
+    public func list(status: JobStatus?, kind: String?, cursor: String?, limit: Int, _ context: CallContext) async throws
+        -> (items: [JobRecord], nextCursor: String?)
+    {
+        try policy.require(.readQueue, context.caller)
+        guard (1...200).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 200", code: "invalid_limit") }
+        var before: Int64?
+        if let cursor {
+            guard let id = Int64(cursor), id > 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
+            before = id
+        }
+        let rows = try await queue.list(status: status, kind: kind, beforeID: before, limit: limit + 1)
+        let page = Array(rows.prefix(limit))
+        return (page, rows.count > limit ? page.last.map { String($0.id) } : nil)
+    }
+
+    public func retry(_ id: Int64, _ context: CallContext) async throws -> JobRecord {
+        try policy.require(.manageJobs, context.caller)
+        do {
+            try await queue.retry(id)
+        } catch QueueError.notFound {
+            throw APIError.notFound("job \(id) not found")
+        } catch QueueError.notRetryable(_, let status) {
+            throw APIError.conflict("job \(id) is \(status.rawValue); only failed or cancelled jobs can be retried", code: "not_retryable")
+        }
+        try await audit.record(.jobRetried, context, target: "job:\(id)")
+        guard let job = try await queue.job(id) else { throw APIError.notFound("job \(id) not found") }
+        return job
+    }
+
     public func cancel(_ id: Int64, _ context: CallContext) async throws -> JobRecord {
-        try policy.require(.cancelJobs, context.caller)
+        try policy.require(.manageJobs, context.caller)
         do {
             _ = try await queue.cancel(id)
         } catch QueueError.notFound {

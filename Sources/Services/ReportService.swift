@@ -29,6 +29,11 @@ public struct ReportService: Sendable {
         return masked(report, for: context.caller)
     }
 
+    public func list(limit: Int = 100, _ context: CallContext) async throws -> [ReportRecord] {
+        try policy.require(.readReports, context.caller)
+        return try await reports.list(limit: limit).map { masked($0, for: context.caller) }
+    }
+
     /// - Parameter perpetratorName: "" clears the name; nil leaves it as it is.
     public func set(_ id: String, status: String?, perpetratorName: String?, _ context: CallContext) async throws -> ReportRecord {
         try policy.require(.setReports, context.caller)

@@ -15,6 +15,7 @@ import Server
 import Services
 import Storage
 import TestSupport
+import Web
 
 /// A full application on a scratch database, a temporary media root and (optionally) the
 /// test clamd, driven through HummingbirdTesting. The client it hands to tests sends an admin
@@ -57,7 +58,7 @@ struct IngestHarness: Sendable {
                 scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: nowhere), connectTimeout: .seconds(1))),
                                  whenUnavailable: policy)
             }
-            let dependencies = try makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
+            let dependencies = try await makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
                                                     scanning: scanning, faceModels: faceModels,
                                                     faceSearchMinSimilarity: faceSearchMinSimilarity, jwt: jwt)
             let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
@@ -75,7 +76,7 @@ struct IngestHarness: Sendable {
         client: PostgresClient, store: any MediaStore, spool: URL, ingest: IngestConfig = IngestConfig(),
         auth: AuthConfig = IngestHarness.unlimited, scanning: IngestService.Scanning? = nil,
         faceModels: FaceSearchService.Models? = nil, faceSearchMinSimilarity: Double = 0.9, jwt: JWTVerifier? = nil
-    ) throws -> ServerDependencies {
+    ) async throws -> ServerDependencies {
         let logger = TestDatabase.logger
         let queue = JobQueue(client: client, logger: logger)
         let links = MediaLinks(signer: try URLSigner(secret: secret), baseURL: nil, ttlSeconds: 300, publicDerivatives: true)
@@ -86,7 +87,10 @@ struct IngestHarness: Sendable {
         var dependencies = ServerDependencies(
             client: client, queue: queue, ingest: service, services: services,
             authenticator: CallerAuthenticator(client: client, jwt: jwt, audit: services.audit, logger: logger),
-            store: store, links: links, auth: auth, workerMode: "disabled", logger: logger)
+            store: store, links: links, auth: auth, pages: try await Pages(),
+            webSettings: .init(secureCookies: false, maxFileBytes: ingest.maxFileBytes, maxFilesPerRequest: ingest.maxFilesPerRequest,
+                               faceSearchMinSimilarity: faceSearchMinSimilarity, oidcEnabled: jwt != nil),
+            workerMode: "disabled", logger: logger)
         if let scanning {
             dependencies.scannerHealth = {
                 do {

@@ -45,7 +45,7 @@ import TestSupport
                                        logger: TestDatabase.logger)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-dead-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        let dependencies = try IngestHarness.makeDependencies(
+        let dependencies = try await IngestHarness.makeDependencies(
             client: dead, store: try LocalMediaStore(root: root), spool: root.appendingPathComponent("spool"))
         let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -20,7 +20,7 @@ public struct AccessPolicy: Sendable, Equatable {
         case .readMetrics: publicMetrics ? .anonymous : .admin
         case .readImages, .readDuplicates, .readReports, .searchFaces, .readQueue: .standard
         case .seeUnmasked: .gold
-        case .viewOriginals, .readTimeline, .reprocess, .reviewDuplicates, .setReports, .cancelJobs, .manageKeys, .readAudit,
+        case .viewOriginals, .readTimeline, .reprocess, .reviewDuplicates, .setReports, .manageJobs, .manageKeys, .readAudit,
              .erase:
             .admin
         }
@@ -61,7 +61,9 @@ public struct AccessPolicy: Sendable, Equatable {
         "searchFace": .searchFaces,
         "getQueue": .readQueue,
         "getJob": .readQueue,
-        "cancelJob": .cancelJobs,
+        "cancelJob": .manageJobs,
+        "retryJob": .manageJobs,
+        "listJobs": .readQueue,
         "listKeys": .manageKeys,
         "createKey": .manageKeys,
         "revokeKey": .manageKeys,

@@ -13,6 +13,7 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     case reportErased = "report_erased"
     case imageReprocessed = "image_reprocessed"
     case jobCancelled = "job_cancelled"
+    case jobRetried = "job_retried"
     case keyCreated = "key_created"
     case keyRevoked = "key_revoked"
     /// Invalid credentials from one address, at most one entry per address per minute (with a count).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who is asking: one value for API keys, OIDC tokens and browser sessions, so every service
 /// decides access the same way whatever the credential was.
 public struct Caller: Sendable, Equatable, CustomStringConvertible {
@@ -15,6 +17,8 @@ public struct Caller: Sendable, Equatable, CustomStringConvertible {
     public var credential: Credential
     /// The client's address (after trusted proxies), for audit and per-address limits.
     public var address: String?
+    /// When the credential stops being valid (tokens), if known.
+    public var expiresAt: Date?
 
     public init(role: Role, credential: Credential, address: String? = nil) {
         self.role = role
@@ -37,6 +41,12 @@ public struct Caller: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(id) (\(role.rawValue))" }
+
+    public func expiring(_ date: Date) -> Caller {
+        var copy = self
+        copy.expiresAt = date
+        return copy
+    }
 
     /// The key a per-caller limit counts against: the credential, or the address without one.
     public var rateLimitKey: String {

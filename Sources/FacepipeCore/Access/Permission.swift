@@ -21,7 +21,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case reprocess
     case reviewDuplicates
     case setReports
-    case cancelJobs
+    /// Cancel and retry jobs.
+    case manageJobs
     case manageKeys
     case readAudit
     case erase

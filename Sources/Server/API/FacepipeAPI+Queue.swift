@@ -18,6 +18,18 @@ extension FacepipeAPI {
         .ok(.init(body: .json(Self.schema(try await services.queue.job(input.path.id, call)))))
     }
 
+    func listJobs(_ input: Operations.ListJobs.Input) async throws -> Operations.ListJobs.Output {
+        let query = input.query
+        let page = try await services.queue.list(
+            status: query.status.flatMap { JobStatus(rawValue: $0.rawValue) }, kind: query.kind, cursor: query.cursor,
+            limit: query.limit ?? 50, call)
+        return .ok(.init(body: .json(.init(items: page.items.map(Self.schema), nextCursor: page.nextCursor))))
+    }
+
+    func retryJob(_ input: Operations.RetryJob.Input) async throws -> Operations.RetryJob.Output {
+        .ok(.init(body: .json(Self.schema(try await services.queue.retry(input.path.id, call)))))
+    }
+
     func cancelJob(_ input: Operations.CancelJob.Input) async throws -> Operations.CancelJob.Output {
         .ok(.init(body: .json(Self.schema(try await services.queue.cancel(input.path.id, call)))))
     }

@@ -1,0 +1,102 @@
+import FacepipeCore
+import Foundation
+import Hummingbird
+import Persistence
+import Services
+
+/// One image: the large thumbnail with its faces outlined, facts, hashes, near-duplicates, the
+/// processing timeline (admins), and the admin's actions (reprocess, anonymize, erase).
+extension WebController {
+    func imagePage(_ request: Request, _ context: Context) async throws -> Response {
+        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else { throw APIError.notFound("no such image") }
+        let view = try await services.images.get(id, call(context))
+        let image = view.image
+        let pairs = try await services.duplicates.forImage(id, call(context))
+        let boxes = Self.boxes(view.faces, width: image.width, height: image.height)
+        var data: [String: Any] = [
+            "id": id.uuidString.lowercased(), "short": Self.short(id), "status": image.status.rawValue, "error": image.error ?? "",
+            "large": image.thumbnails["large"].map { links.url(forKey: $0) } ?? "",
+            "faceCount": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "boxes": boxes, "shown": boxes.count, "clipped": boxes.count < view.faces.count,
+            "original": view.originalURL ?? "", "ttlMinutes": max(1, links.ttlSeconds / 60), "processed": view.processedURL ?? "",
+            "report": image.reportID ?? "", "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
+            "size": ByteCountFormatter.string(fromByteCount: image.bytes, countStyle: .file),
+            "created": Self.time(image.createdAt), "createdISO": ISO8601DateFormatter().string(from: image.createdAt),
+            "processedAt": image.processedAt.map(Self.time) ?? "", "sha256": image.sha256,
+            "hashes": view.hashes.map { ["name": $0.name, "value": $0.value] },
+            "metadata": Self.metadata(image.safeMetadata),
+            "hasDuplicates": !pairs.isEmpty,
+            "duplicates": pairs.map { pair -> [String: Any] in
+                let other = pair.image1 == id ? pair.image2 : pair.image1
+                return ["other": other.uuidString.lowercased(), "otherShort": Self.short(other), "hashType": pair.hashType,
+                        "distance": pair.distance, "review": pair.status.rawValue]
+            },
+            "admin": services.policy.allows(context.caller, .reprocess),
+        ]
+        if let events = view.events {
+            data["hasEvents"] = !events.isEmpty
+            data["events"] = Self.timeline(events)
+        }
+        return render("image", data, context, nav: "gallery")
+    }
+
+    func imageAction(_ request: Request, _ context: Context) async throws -> Response {
+        let fields = try await form(request, context)
+        guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else { throw APIError.notFound("no such image") }
+        switch context.parameters.get("action") {
+        case "process":
+            _ = try await services.images.reprocess(id, call(context))
+        case "anonymize":
+            _ = try await services.images.anonymize(id, mode: fields["mode"] ?? "blur", shape: fields["shape"] ?? "ellipse",
+                                                    maskScale: fields["maskScale"].flatMap(Double.init) ?? 1.3, call(context))
+        case "erase":
+            _ = try await services.erasure.eraseImage(id, call(context))
+            return .redirect(to: "/ui/gallery", type: .normal)
+        default:
+            throw APIError.notFound("no such action")
+        }
+        return .redirect(to: "/ui/images/\(raw)", type: .normal)
+    }
+
+    /// Face boxes on the large thumbnail, in percent of it: that thumbnail is the image's centred
+    /// square, so boxes are moved and scaled into it (and clipped at its edges).
+    static func boxes(_ faces: [FaceRepository.StoredFace], width: Int?, height: Int?) -> [[String: Any]] {
+        guard let width, let height, width > 0, height > 0 else { return [] }
+        let side = Double(min(width, height))
+        let left = (Double(width) - side) / 2, top = (Double(height) - side) / 2
+        return faces.compactMap { face in
+            let x0 = max(0, (Double(face.box.x) - left) / side), y0 = max(0, (Double(face.box.y) - top) / side)
+            let x1 = min(1, (Double(face.box.x + face.box.width) - left) / side), y1 = min(1, (Double(face.box.y + face.box.height) - top) / side)
+            guard x1 > x0, y1 > y0 else { return nil }
+            func percent(_ value: Double) -> String { String(format: "%.2f", value * 100) }
+            return ["x": percent(x0), "y": percent(y0), "w": percent(x1 - x0), "h": percent(y1 - y0), "index": face.index + 1, "score": ""]
+        }
+    }
+
+    static func metadata(_ json: String) -> [[String: String]] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return [] }
+        return object.keys.sorted().map { ["key": $0, "value": "\(object[$0] ?? "")"] }
+    }
+
+    /// Events in order, with how long each job step took (from its start to its end).
+    static func timeline(_ events: [ImageEvent]) -> [[String: Any]] {
+        var started: [Int64: Date] = [:]
+        return events.map { event in
+            var took = ""
+            if let job = event.jobID {
+                if event.type == "job.started" { started[job] = event.at }
+                if event.type != "job.started", let start = started[job] {
+                    took = String(format: "%.0f ms", event.at.timeIntervalSince(start) * 1000)
+                    if ["job.done", "job.failed", "job.retry_scheduled"].contains(event.type) { started[job] = nil }
+                }
+            }
+            let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]) ?? [:]
+            let details = data.keys.sorted().filter { $0 != "request_id" }.map { "\($0): \(data[$0] ?? "")" }.joined(separator: ", ")
+            let kind = event.type.contains("fail") ? "failed" : event.type.contains("retry") ? "retry" : "ok"
+            let time = DateFormatter()
+            time.timeZone = TimeZone(identifier: "UTC")
+            time.dateFormat = "HH:mm:ss.SSS"
+            return ["iso": ISO8601DateFormatter().string(from: event.at), "time": time.string(from: event.at), "type": event.type,
+                    "job": event.jobID.map { String($0) } ?? "", "took": took, "details": details, "kind": kind]
+        }
+    }
+}

@@ -1,0 +1,245 @@
+"""The web UI in a real browser (Debian's Chromium via Playwright) against a real server.
+Tests run in file order and build on each other's data, as a user's day would."""
+import base64
+import json
+import re
+import subprocess
+import urllib.request
+
+from conftest import PHOTOS, ROOT
+
+PHONE = {"width": 390, "height": 844}
+
+
+def drop_file(page, selector, path, mime="image/jpeg"):
+    """A real drop event carrying a file, as a user dragging from their desktop produces."""
+    data = base64.b64encode(path.read_bytes()).decode()
+    transfer = page.evaluate_handle(
+        """([name, b64, mime]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: mime }));
+            return transfer;
+        }""", [path.name, data, mime])
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def test_anonymous_visitors_see_the_public_gallery_only(session_for):
+    visitor = session_for()
+    page = visitor.page
+    response = page.goto("/ui/gallery")
+    assert "Public gallery" in page.inner_text("h1")
+    headers = response.headers
+    assert "script-src 'self'" in headers["content-security-policy"] and "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert page.locator("nav a").all_inner_texts() == ["Gallery"]
+    page.goto("/ui/upload")
+    assert "/ui/login" in page.url
+    visitor.screenshot("login-desktop")
+
+
+def test_a_wrong_key_is_refused_and_a_right_one_logs_in(session_for, server):
+    user = session_for()
+    page = user.page
+    page.goto("/ui/login")
+    page.fill("#credential", "fp_" + "x" * 43)
+    page.click("button[type=submit]")
+    assert "not accepted" in page.inner_text(".error")
+    cookie = [c for c in user.context.cookies() if c["name"] == "facepipe_session"]
+    assert not cookie
+    user.login("admin")
+    cookie = [c for c in user.context.cookies() if c["name"] == "facepipe_session"][0]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert "admin" in page.inner_text(".who")
+
+
+def test_uploads_by_file_picker_and_by_drop_show_progress_then_done(session_for, server):
+    admin = session_for("admin")
+    page = admin.page
+    page.goto("/ui/upload")
+    page.fill("#reportId", "r-ui-1")
+    page.set_input_files("#files", str(PHOTOS / "obama.jpg"))
+    drop_file(page, "#drop", PHOTOS / "biden.jpg")
+    rows = page.locator("#upload-rows tr")
+    rows.nth(1).wait_for()
+    assert rows.count() == 2
+    # Real progress bars, filled when the bytes are sent; then each file's live status.
+    page.wait_for_function("() => [...document.querySelectorAll('#upload-rows progress')].every((bar) => bar.value === 1)")
+    for index in range(2):
+        rows.nth(index).locator(".status-done").wait_for(timeout=120_000)
+    assert "1 face" in rows.nth(0).inner_text() and "1 face" in rows.nth(1).inner_text()
+    admin.screenshot("upload-desktop")
+    # A refused file says why.
+    page.set_input_files("#files", {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image at all"})
+    rows.nth(2).locator("text=Refused").wait_for()
+    assert "unsupported_type" in rows.nth(2).inner_text()
+    server.wait_for_idle_queue()
+
+
+def test_the_queue_shows_the_jobs_and_refreshes_itself(session_for, server):
+    admin = session_for("admin")
+    page = admin.page
+    page.goto("/ui/queue")
+    assert page.locator("table.jobs tbody tr").count() >= 4  # process_image and embed_faces for each photo
+    assert "process_image" in page.inner_text("table.jobs") and "embed_faces" in page.inner_text("table.jobs")
+    done = int(page.inner_text(".counter.status-done .n"))
+    # A new job appears without a reload.
+    status, _ = server.api("/upload/images", "POST", body=multipart("t1.jpg", "r-ui-2"), content_type=MULTIPART)
+    assert status == 200
+    page.wait_for_function(f"() => Number(document.querySelector('.counter.status-done .n').textContent) > {done}", timeout=120_000)
+    admin.screenshot("queue-desktop")
+    server.wait_for_idle_queue()
+
+
+def test_the_gallery_shows_thumbnails_and_filters(session_for, server):
+    admin = session_for("admin")
+    page = admin.page
+    page.goto("/ui/gallery")
+    images = page.locator(".grid img")
+    assert images.count() >= 3
+    page.wait_for_function("() => [...document.querySelectorAll('.grid img')].every((img) => img.complete && img.naturalWidth > 0)")
+    admin.screenshot("gallery-desktop")
+    page.fill("input[name=reportId]", "r-ui-2")
+    with page.expect_navigation():
+        page.click(".filters button")
+    assert page.locator(".grid img").count() == 1
+    phone = session_for("standard", PHONE)
+    phone.page.goto("/ui/gallery")
+    phone.screenshot("gallery-phone")
+
+
+def test_the_detail_page_draws_faces_and_the_timeline(session_for, server):
+    admin = session_for("admin")
+    page = admin.page
+    _, listing = server.api("/images?reportId=r-ui-2")
+    image_id = listing["items"][0]["id"]
+    page.goto(f"/ui/images/{image_id}")
+    # t1.jpg: six faces; the square preview shows the four in its middle and says so.
+    assert "6 face(s) found; 4 inside this square preview" in page.inner_text("figcaption")
+    assert page.locator("svg.boxes rect").count() == 4
+    timeline = page.inner_text("table.timeline")
+    for step in ("image.uploaded", "job.started", "image.processed", "job.done"):
+        assert step in timeline
+    assert re.search(r"\d+ ms", timeline)
+    assert page.locator("figcaption a", has_text="Original").count() == 1
+    admin.screenshot("detail-desktop")
+    standard = session_for("standard")
+    standard.page.goto(f"/ui/images/{image_id}")
+    assert standard.page.locator("figcaption a", has_text="Original").count() == 0
+    assert standard.page.locator("table.timeline").count() == 0
+    assert standard.page.locator("button:has-text('Erase')").count() == 0
+    phone = session_for("admin", PHONE)
+    phone.page.goto(f"/ui/images/{image_id}")
+    phone.screenshot("detail-phone")
+
+
+def test_a_duplicate_pair_is_confirmed_with_a_key_press(session_for, server):
+    # A re-encoded copy of obama.jpg (decoded and saved again, nothing masked), as a new file.
+    copy_path = server.work / "obama-copy.jpg"
+    subprocess.run([str(ROOT / ".build/debug/facepipe"), "anonymize", str(PHOTOS / "obama.jpg"), "-o", str(copy_path),
+                    "--replacewith", "none"], check=True, capture_output=True)
+    copy = copy_path.read_bytes()
+    assert copy != (PHOTOS / "obama.jpg").read_bytes()
+    status, body = server.api("/upload/images", "POST", body=multipart("copy.jpg", "r-ui-3", copy), content_type=MULTIPART)
+    assert status == 200, body
+    server.wait_for_idle_queue()
+    _, pending = server.api("/duplicates?status=pending")
+    assert pending["items"], "no near-duplicate pair was found"
+    admin = session_for("admin")
+    page = admin.page
+    page.goto("/ui/duplicates")
+    assert page.locator(".pair img").count() == 2
+    admin.screenshot("duplicates-desktop")
+    shown = {item["id"] for item in pending["items"]
+             if (item["image1Id"], item["image2Id"]) == (pending["items"][-1]["image1Id"], pending["items"][-1]["image2Id"])}
+    with page.expect_navigation():
+        page.keyboard.press("c")
+    _, confirmed = server.api("/duplicates?status=confirmed")
+    # Every hash that linked the pair is confirmed, by this admin; the next pair (none here) loads.
+    assert {item["id"] for item in confirmed["items"]} == shown
+    assert all(item["reviewedBy"].startswith("key:") for item in confirmed["items"])
+    assert "Nothing to review" in page.inner_text("main")
+
+
+def test_face_search_masks_names_for_standard_and_not_for_gold(session_for, server):
+    admin = session_for("admin")
+    page = admin.page
+    page.goto("/ui/admin")
+    page.fill("input[name=id]", "r-ui-1")
+    page.select_option("select[name=status]", "approved")
+    page.fill("input[name=perpetratorName]", "Barack Obama")
+    with page.expect_navigation():
+        page.click("form[action='/ui/admin/reports'] button[type=submit]")
+    assert "approved" in page.inner_text("table")
+    admin.screenshot("admin-desktop")
+    for role, name in (("standard", "Baxxxk Obxxxa"), ("gold", "Barack Obama")):
+        user = session_for(role)
+        user.page.goto("/ui/search")
+        user.page.set_input_files("#search-file", str(PHOTOS / "obama2.jpg"))
+        user.page.locator("#search-results li").first.wait_for(timeout=60_000)
+        first = user.page.locator("#search-results li").first.inner_text()
+        assert name in first and "r-ui-1" in first, first
+        if role == "standard":
+            assert "/thumbnails/blurred/" in user.page.locator("#search-results img").first.get_attribute("src")
+            user.screenshot("search-desktop")
+    # Several faces: the user is told and sees them outlined.
+    user = session_for("standard", PHONE)
+    user.page.goto("/ui/search")
+    user.page.set_input_files("#search-file", str(PHOTOS / "t1.jpg"))
+    user.page.locator("text=This photo has 6 faces").wait_for(timeout=60_000)
+    assert user.page.locator("#search-boxes rect").count() == 6
+    user.screenshot("search-phone")
+    # Every search is in the audit log.
+    _, audit = server.api("/audit?action=face_search")
+    assert len(audit["items"]) >= 3
+
+
+def test_forms_without_the_csrf_token_are_refused(session_for, server):
+    admin = session_for("admin")
+    page = admin.page
+    page.goto("/ui/admin")
+    before = len(server.api("/admin/keys")[1]["items"])
+    # The session cookie alone (what a forged cross-site form would carry) is not enough.
+    response = page.request.post(server.base + "/ui/admin/keys", form={"name": "forged", "role": "admin"})
+    assert response.status == 403
+    response = page.request.post(server.base + "/reports/r-ui-1", headers={"Content-Type": "application/json"}, data='{"status":"rejected"}')
+    assert response.status in (403, 405)
+    response = page.request.put(server.base + "/reports/r-ui-1", headers={"Content-Type": "application/json"}, data='{"status":"rejected"}')
+    assert response.status == 403
+    assert len(server.api("/admin/keys")[1]["items"]) == before
+    # With the page's token the same form works, and the key is shown once.
+    page.fill("form[action='/ui/admin/keys'] input[name=name]", "made in the browser")
+    with page.expect_navigation():
+        page.click("form[action='/ui/admin/keys'] button[type=submit]")
+    assert page.inner_text("#new-key").startswith("fp_")
+    page.goto("/ui/admin")
+    assert page.locator("#new-key").count() == 0
+
+
+def test_every_page_is_free_of_script_errors(session_for, server):
+    admin = session_for("admin")
+    for path in ("/ui/gallery", "/ui/upload", "/ui/queue", "/ui/duplicates", "/ui/search", "/ui/admin"):
+        admin.page.goto(path)
+        assert admin.page.locator("main h1").count() == 1, path
+    assert not admin.console_errors, admin.console_errors
+    phone = session_for("admin", PHONE)
+    for name, path in (("upload-phone", "/ui/upload"), ("queue-phone", "/ui/queue"), ("admin-phone", "/ui/admin")):
+        phone.page.goto(path)
+        phone.screenshot(name)
+    sizes = {}
+    for path in ("/ui/gallery", "/ui/images/" + server.api("/images?limit=1")[1]["items"][0]["id"], "/ui/assets/app.css", "/ui/assets/app.js"):
+        request = urllib.request.Request(server.base + path)
+        request.add_header("Authorization", f"Bearer {server.keys['admin']}")
+        with urllib.request.urlopen(request) as response:
+            sizes[path] = len(response.read())
+    print("bytes per resource:", json.dumps(sizes))
+
+
+MULTIPART = "multipart/form-data; boundary=facepipe-ui-test"
+
+
+def multipart(name, report, data=None, mime="image/jpeg"):
+    data = data if data is not None else (PHOTOS / name).read_bytes()
+    return (f"--facepipe-ui-test\r\nContent-Disposition: form-data; name=\"reportId\"\r\n\r\n{report}\r\n"
+            f"--facepipe-ui-test\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: {mime}\r\n\r\n"
+            ).encode() + data + b"\r\n--facepipe-ui-test--\r\n"
