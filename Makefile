@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -24,13 +24,17 @@ run: build
 test: setup
 	@bash scripts/run-tests.sh
 
-bench: bench-queue bench-ingest bench-imaging bench-faces bench-access
+bench: bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages
 
 bench-faces: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
 	.build/release/facepipe bench faces --vectors 100000 1000000
 	bash scripts/bench-faces.sh
+
+bench-pages: setup
+	$(SWIFT) build -c release
+	.build/release/facepipe bench pages
 
 bench-access: setup
 	$(SWIFT) build -c release
