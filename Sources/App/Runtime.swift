@@ -87,7 +87,9 @@ public enum Runtime {
             config: config.ingest, store: store,
             scanning: scanner.map { .init(scanner: $0, whenUnavailable: config.scanner.whenUnavailable) },
             client: client, queue: queue, spoolDirectory: URL(fileURLWithPath: ".data/spool", isDirectory: true),
-            policy: policy, erasedReupload: config.auth.erasedReupload, logger: logger)
+            policy: policy, erasedReupload: config.auth.erasedReupload,
+            linkObserver: config.webhooks.isEnabled ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil,
+            logger: logger)
         var models: FaceSearchService.Models?
         if let detection = faces.detection, let embedder = faces.embedder {
             models = .init(detector: detection.detector, embedder: embedder)
@@ -183,7 +185,8 @@ public enum Runtime {
             registry.register(.anonymize, AnonymizeHandler(client: client, store: store, faces: detection, logger: logger))
         }
         if let embedder {
-            registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger))
+            registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger,
+                                                             linkMinSimilarity: config.faces.searchMinSimilarity, linkObserver: observer))
         }
         registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
         // Registered whenever a secret exists, so deliveries queued earlier still go out.

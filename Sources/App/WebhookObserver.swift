@@ -8,7 +8,8 @@ import Server
 import Storage
 import Webhooks
 
-/// Queues `image.processed` webhooks in the same transaction as the outcome they report.
+/// Queues `image.processed` and `report.linked` webhooks in the same transaction as the outcome
+/// they report.
 struct WebhookObserver: ProcessingObserver {
     let enqueuer: WebhookEnqueuer
     let links: MediaLinks
@@ -28,5 +29,9 @@ struct WebhookObserver: ProcessingObserver {
         let payload = WebhookPayload(imageId: image.id, reportId: image.reportID, status: .failed, sha256: image.sha256,
                                      processedAt: Date(), error: error)
         try await enqueuer.enqueue(payload, on: connection, correlationID: job.correlationID)
+    }
+
+    func linked(_ link: NewReportLink, correlationID: String?, on connection: PostgresConnection) async throws {
+        try await enqueuer.enqueue(ReportLinkedPayload(link), on: connection, correlationID: correlationID)
     }
 }

@@ -71,11 +71,14 @@ public struct IngestService: Sendable {
     /// Who may upload (standard and above; anyone with PUBLIC_UPLOADS).
     public let policy: AccessPolicy
     public let erasedReupload: AuthConfig.ErasedReupload
+    /// Told when an upload connects two reports (the same file in both).
+    let linkObserver: (any ReportLinkObserver)?
     let logger: Logger
 
     public init(config: IngestConfig, store: any MediaStore, scanning: Scanning?, client: PostgresClient, queue: JobQueue,
                 spoolDirectory: URL, policy: AccessPolicy = AccessPolicy(), erasedReupload: AuthConfig.ErasedReupload = .reject,
-                logger: Logger) {
+                linkObserver: (any ReportLinkObserver)? = nil, logger: Logger) {
+        self.linkObserver = linkObserver
         self.policy = policy
         self.erasedReupload = erasedReupload
         self.config = config
@@ -128,9 +131,10 @@ public struct IngestService: Sendable {
         let header = try await validate(file.url, type: type)
 
         if let existing = try await images.findBySHA256(sha256) {
+            let jobID = try await attach(existing, upload)
             try await markIntentUsed(upload.intentID, imageID: existing.id)
             return Outcome(imageID: existing.id, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: existing.mime,
-                           width: existing.width ?? header.uprightWidth, height: existing.height ?? header.uprightHeight, jobID: nil)
+                           width: existing.width ?? header.uprightWidth, height: existing.height ?? header.uprightHeight, jobID: jobID)
         }
 
         let id = UUID()
@@ -144,6 +148,10 @@ public struct IngestService: Sendable {
                 let inserted = try await images.insert(image, requestID: upload.requestID, on: connection)
                 guard case .inserted = inserted else { return (inserted, Int64?.none) }
                 try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
+                if let report = upload.reportID {
+                    _ = try await ReportLinkRepository(client: client, logger: logger).add(
+                        id, to: report, by: upload.requestedBy, requestID: upload.requestID, blurFaces: upload.blurFaces, on: connection)
+                }
                 if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
                     throw APIError.conflict("this upload URL was already used", code: "upload_used")
                 }
@@ -168,6 +176,7 @@ public struct IngestService: Sendable {
             if case .duplicate(let existing) = inserted {
                 // A concurrent upload of the same bytes won: drop our copy, answer with theirs.
                 try? await store.delete(key)
+                if let record = try await images.find(existing) { _ = try await attach(record, upload) }
                 try await markIntentUsed(upload.intentID, imageID: existing)
                 return Outcome(imageID: existing, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
                                width: header.uprightWidth, height: header.uprightHeight, jobID: nil)
@@ -177,6 +186,29 @@ public struct IngestService: Sendable {
         } catch {
             try? await store.delete(key)
             throw error
+        }
+    }
+
+    /// The same bytes again: the image joins the upload's report (on its timeline, connecting it
+    /// to the image's other reports: `report.linked`), and an upload asking for blurred faces (or
+    /// the public gallery) gets them — the image is processed again for that. Returns that job.
+    private func attach(_ image: ImageRecord, _ upload: Upload) async throws -> Int64? {
+        let links = ReportLinkRepository(client: client, logger: logger)
+        let blur = (upload.blurFaces || upload.isPublic) && !image.blurFaces
+        return try await client.withTransaction(logger: logger) { connection -> Int64? in
+            if let report = upload.reportID,
+               try await links.add(image.id, to: report, by: upload.requestedBy, requestID: upload.requestID, blurFaces: upload.blurFaces,
+                                   onTimeline: true, on: connection)
+            {
+                _ = try await links.recordSameImage(image.id, observer: linkObserver, correlationID: upload.requestID, on: connection)
+            }
+            guard blur else { return nil }
+            try await images.requireBlurredFaces(image.id, isPublic: upload.isPublic, on: connection)
+            let job = NewJob(kind: .processImage, imageID: image.id, dedupeKey: "process_image:\(image.id.uuidString.lowercased())",
+                             correlationID: upload.requestID, requestedBy: upload.requestedBy)
+            let jobID = try await queue.enqueue(job, on: connection).jobID
+            try await images.markQueued(image.id, on: connection)
+            return jobID
         }
     }
 

@@ -78,7 +78,8 @@ public struct ImageRepository: Sendable {
               AND (\(filter.hasFaces)::boolean IS NULL OR has_faces = \(filter.hasFaces))
               AND (\(filter.from)::timestamptz IS NULL OR created_at >= \(filter.from))
               AND (\(filter.to)::timestamptz IS NULL OR created_at < \(filter.to))
-              AND (\(filter.reportID)::text IS NULL OR report_id = \(filter.reportID))
+              AND (\(filter.reportID)::text IS NULL OR EXISTS (
+                    SELECT 1 FROM image_reports r WHERE r.image_id = images.id AND r.report_id = \(filter.reportID)))
               AND (NOT \(filter.publicOnly) OR (is_public AND status = 'done'))
               AND (\(cursorTime)::timestamptz IS NULL OR (created_at, id) < (\(cursorTime), \(cursorID)))
             ORDER BY created_at DESC, id DESC
@@ -123,8 +124,19 @@ public struct ImageRepository: Sendable {
 
     /// Appends a timeline entry outside any job (e.g. a rejected upload of a known image).
     public func recordEvent(imageID: UUID?, type: String, data: String = "{}") async throws {
-        try await client.query(
+        try await client.withConnection { try await recordEvent(imageID: imageID, type: type, data: data, on: $0) }
+    }
+
+    public func recordEvent(imageID: UUID?, type: String, data: String = "{}", on connection: PostgresConnection) async throws {
+        try await connection.query(
             "INSERT INTO events (image_id, type, data) VALUES (\(imageID)::uuid, \(type), \(data)::jsonb)", logger: logger)
+    }
+
+    /// From now on the image's public derivatives show no face (and, if asked, it is in the public gallery).
+    public func requireBlurredFaces(_ id: UUID, isPublic: Bool, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "UPDATE images SET blur_faces = true, is_public = is_public OR \(isPublic), updated_at = now() WHERE id = \(id)",
+            logger: logger)
     }
 
     /// Marks an image queued again (reprocessing), in the caller's transaction.
@@ -135,7 +147,8 @@ public struct ImageRepository: Sendable {
 
     static let columns = """
         id, report_id, pipeline, sha256, mime, bytes, width, height, original_key, thumbnails::text, safe_meta::text,
-        has_faces, face_count, blur_faces, status, error, created_at, processed_at, is_public
+        has_faces, face_count, blur_faces, status, error, created_at, processed_at, is_public,
+        ARRAY(SELECT report_id FROM image_reports WHERE image_id = images.id ORDER BY added_at)
         """
 
     static func record(_ row: PostgresRow) throws -> ImageRecord {
@@ -149,6 +162,6 @@ public struct ImageRepository: Sendable {
             safeMetadata: try c[10].decode(String.self), hasFaces: try c[11].decode(Bool?.self),
             faceCount: try c[12].decode(Int?.self), blurFaces: try c[13].decode(Bool.self), isPublic: try c[18].decode(Bool.self),
             status: ImageStatus(rawValue: try c[14].decode(String.self)) ?? .failed, error: try c[15].decode(String?.self),
-            createdAt: try c[16].decode(Date.self), processedAt: try c[17].decode(Date?.self))
+            createdAt: try c[16].decode(Date.self), processedAt: try c[17].decode(Date?.self), reports: try c[19].decode([String].self))
     }
 }

@@ -11,6 +11,8 @@ public struct ReportRecord: Sendable, Equatable {
     public var perpetratorName: String?
     public var updatedAt: Date
     public var imageCount: Int
+    /// Most recently added first (filled where asked for).
+    public var imageIDs: [UUID] = []
 }
 
 /// All SQL for `reports`.
@@ -52,7 +54,7 @@ public struct ReportRepository: Sendable {
     func find(_ id: String, on connection: PostgresConnection) async throws -> ReportRecord? {
         let rows = try await connection.query(
             """
-            SELECT id, status, perpetrator_name, updated_at, (SELECT count(*) FROM images WHERE report_id = reports.id)
+            SELECT id, status, perpetrator_name, updated_at, (SELECT count(*) FROM image_reports WHERE report_id = reports.id)
             FROM reports WHERE id = \(id)
             """, logger: logger)
         for try await row in rows.decode((String, String, String?, Date, Int).self) {
@@ -61,11 +63,21 @@ public struct ReportRepository: Sendable {
         return nil
     }
 
+    public func statuses(of ids: [String]) async throws -> [(String, String)] {
+        var result: [(String, String)] = []
+        for try await row in try await client.query("SELECT id, status FROM reports WHERE id = ANY(\(ids))", logger: logger)
+            .decode((String, String).self)
+        {
+            result.append(row)
+        }
+        return result
+    }
+
     /// Most recently changed first.
     public func list(limit: Int) async throws -> [ReportRecord] {
         let rows = try await client.query(
             """
-            SELECT id, status, perpetrator_name, updated_at, (SELECT count(*) FROM images WHERE report_id = reports.id)
+            SELECT id, status, perpetrator_name, updated_at, (SELECT count(*) FROM image_reports WHERE report_id = reports.id)
             FROM reports ORDER BY updated_at DESC, id LIMIT \(limit)
             """, logger: logger)
         var reports: [ReportRecord] = []
@@ -75,13 +87,16 @@ public struct ReportRepository: Sendable {
         return reports
     }
 
-    /// The ids of the report's images (erasure of a report erases each).
-    public func imageIDs(of id: String) async throws -> [UUID] {
-        var ids: [UUID] = []
-        for try await imageID in try await client.query("SELECT id FROM images WHERE report_id = \(id)", logger: logger).decode(UUID.self) {
-            ids.append(imageID)
-        }
-        return ids
+    /// The ids of the report's images, newest first, and for each how many reports it is in.
+    public func images(of id: String, limit: Int = 10_000) async throws -> [(image: UUID, reports: Int)] {
+        var images: [(UUID, Int)] = []
+        let rows = try await client.query(
+            """
+            SELECT r.image_id, (SELECT count(*) FROM image_reports o WHERE o.image_id = r.image_id)
+            FROM image_reports r WHERE r.report_id = \(id) ORDER BY r.added_at DESC LIMIT \(limit)
+            """, logger: logger)
+        for try await row in rows.decode((UUID, Int).self) { images.append(row) }
+        return images
     }
 
     /// Deletes the report row (its name and state); false when there was none.

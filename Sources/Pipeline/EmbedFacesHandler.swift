@@ -16,12 +16,18 @@ public struct EmbedFacesHandler: JobHandler {
     let store: any MediaStore
     let embedder: any FaceEmbedder
     let logger: Logger
+    /// Faces at least this similar to a face of another image link their reports.
+    let linkMinSimilarity: Double
+    let linkObserver: (any ReportLinkObserver)?
 
-    public init(client: PostgresClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger) {
+    public init(client: PostgresClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger,
+                linkMinSimilarity: Double = 0.9, linkObserver: (any ReportLinkObserver)? = nil) {
         self.client = client
         self.store = store
         self.embedder = embedder
         self.logger = logger
+        self.linkMinSimilarity = linkMinSimilarity
+        self.linkObserver = linkObserver
     }
 
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
@@ -53,7 +59,13 @@ public struct EmbedFacesHandler: JobHandler {
         }
         try await FaceRepository(client: client, logger: logger).saveEmbeddings(
             zip(faces.map(\.index), vectors).map { ($0, $1) }, imageID: id, jobID: job.id)
-        context.logger.info("faces embedded", metadata: ["image_id": "\(id)", "faces": "\(faces.count)"])
+        // The same person in another image connects the reports (one report.linked per new connection).
+        let linked = try await client.withTransaction(logger: logger) { connection in
+            try await ReportLinkRepository(client: client, logger: logger).recordFaceMatches(
+                id, minSimilarity: linkMinSimilarity, perFace: 20, observer: linkObserver, correlationID: job.correlationID,
+                on: connection)
+        }
+        context.logger.info("faces embedded", metadata: ["image_id": "\(id)", "faces": "\(faces.count)", "new_report_links": "\(linked.count)"])
     }
 }
 

@@ -56,6 +56,10 @@ public struct ProcessImageHandler: JobHandler {
                 }
                 let result = try await store(analysis, of: image, on: connection)
                 try await processing.saveResults(id, result, duplicates: duplicates, jobID: job.id, on: connection)
+                // Near-duplicates in other reports connect them (one report.linked per new connection).
+                _ = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
+                    id, others: duplicates.map(\.otherImageID), strengths: duplicates.map(\.strength), observer: observer,
+                    correlationID: job.correlationID, on: connection)
                 if image.blurFaces, self.faces != nil {
                     try await queue.enqueue(
                         NewJob(kind: .anonymize, imageID: id, dedupeKey: "anonymize:\(id.uuidString.lowercased())",
@@ -132,8 +136,9 @@ public struct ProcessImageHandler: JobHandler {
     }
 }
 
-/// Hooks for what happens when an image is finished (webhooks, notifications).
-public protocol ProcessingObserver: Sendable {
+/// Hooks for what happens when an image is finished (webhooks, notifications), including the
+/// report connections its processing finds.
+public protocol ProcessingObserver: ReportLinkObserver {
     func processed(_ image: ImageRecord, _ result: ProcessingResult, duplicates: [DuplicateMatch], job: ClaimedJob,
                    on connection: PostgresConnection) async throws
     func failed(_ image: ImageRecord, error: String, job: ClaimedJob, on connection: PostgresConnection) async throws

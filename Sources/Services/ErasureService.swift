@@ -42,11 +42,14 @@ public struct ErasureService: Sendable {
         return try await erase(id, context)
     }
 
-    /// Erases every image of the report, then the report itself (its name and state).
+    /// Erases the report (its name and state) and every image that is in no other report; an image
+    /// that other reports hold too only leaves this report.
     public func eraseReport(_ id: String, _ context: CallContext) async throws -> [Outcome] {
         try policy.require(.erase, context.caller)
         var outcomes: [Outcome] = []
-        for imageID in try await reports.imageIDs(of: id) { outcomes.append(try await erase(imageID, context)) }
+        for (imageID, reportCount) in try await reports.images(of: id) where reportCount == 1 {
+            outcomes.append(try await erase(imageID, context))
+        }
         let deleted = try await client.withTransaction(logger: logger) { connection in
             let deleted = try await reports.delete(id, on: connection)
             if deleted {

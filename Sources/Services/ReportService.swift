@@ -25,7 +25,8 @@ public struct ReportService: Sendable {
 
     public func get(_ id: String, _ context: CallContext) async throws -> ReportRecord {
         try policy.require(.readReports, context.caller)
-        guard let report = try await reports.find(id) else { throw APIError.notFound("report \(id) not found") }
+        guard var report = try await reports.find(id) else { throw APIError.notFound("report \(id) not found") }
+        report.imageIDs = try await reports.images(of: id, limit: 100).map(\.image)
         return masked(report, for: context.caller)
     }
 
@@ -55,6 +56,38 @@ public struct ReportService: Sendable {
             }
             return report
         }
+    }
+
+    /// Another report connected to this one, with everything that connects them.
+    public struct Link: Sendable {
+        public var report: String
+        public var status: String
+        /// The strongest kind of evidence, and its strength.
+        public var kind: ReportLinkKind
+        public var strength: Double
+        public var evidence: [ReportLinkRepository.Evidence]
+    }
+
+    /// Every other report connected to `id` by the same file, a near-duplicate (pairs judged
+    /// different do not count) or the same face; strongest first. Callers below admin see
+    /// connections to approved reports only (as in face search).
+    public func links(_ id: String, cursor: String?, limit: Int, _ context: CallContext) async throws -> (items: [Link], nextCursor: String?) {
+        try policy.require(.readReports, context.caller)
+        guard (1...100).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 100", code: "invalid_limit") }
+        let offset = try cursor.map { text -> Int in
+            guard let value = Int(text), value >= 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
+            return value
+        } ?? 0
+        guard try await reports.find(id) != nil else { throw APIError.notFound("report \(id) not found") }
+        let evidence = try await ReportLinkRepository(client: client, logger: logger)
+            .evidence(for: id, approvedOnly: !policy.allows(context.caller, .setReports))
+        let statuses = Dictionary(uniqueKeysWithValues: try await reports.statuses(of: Array(Set(evidence.map(\.other)))).map { ($0.0, $0.1) })
+        let links = Dictionary(grouping: evidence, by: \.other).map { other, items -> Link in
+            let best = items.min { ($0.kind, -$0.strength) < ($1.kind, -$1.strength) }!
+            return Link(report: other, status: statuses[other] ?? "pending", kind: best.kind, strength: best.strength, evidence: items)
+        }.sorted { ($0.kind, -$0.strength, $0.report) < ($1.kind, -$1.strength, $1.report) }
+        let page = Array(links.dropFirst(offset).prefix(limit))
+        return (page, offset + limit < links.count ? String(offset + limit) : nil)
     }
 
     func masked(_ report: ReportRecord, for caller: Caller) -> ReportRecord {

@@ -18,7 +18,7 @@ extension WebController {
             "large": image.thumbnails["large"].map { links.url(forKey: $0) } ?? "",
             "faceCount": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "boxes": boxes, "shown": boxes.count, "clipped": boxes.count < view.faces.count,
             "original": view.originalURL ?? "", "ttlMinutes": max(1, links.ttlSeconds / 60), "processed": view.processedURL ?? "",
-            "report": image.reportID ?? "", "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
+            "reports": image.reports, "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
             "size": ByteCountFormatter.string(fromByteCount: image.bytes, countStyle: .file),
             "created": Self.time(image.createdAt), "createdISO": ISO8601DateFormatter().string(from: image.createdAt),
             "processedAt": image.processedAt.map(Self.time) ?? "", "sha256": image.sha256,

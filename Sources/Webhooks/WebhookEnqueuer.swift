@@ -49,12 +49,26 @@ public struct WebhookEnqueuer: Sendable {
 
     /// The jobs `enqueue` would add.
     public func jobs(for payload: WebhookPayload, correlationID: String? = nil) throws -> [NewJob] {
+        try jobs(event: payload.event, body: try payload.jsonBody(), imageID: payload.imageId, subject: nil, correlationID: correlationID)
+    }
+
+    /// Queues a `report.linked` delivery: two reports were connected for the first time.
+    @discardableResult
+    public func enqueue(_ link: ReportLinkedPayload, on connection: PostgresConnection, correlationID: String? = nil)
+        async throws -> [EnqueueResult]
+    {
+        let jobs = try jobs(event: link.event, body: try link.jsonBody(), imageID: link.imageId,
+                            subject: "\(link.reports.joined(separator: "+")):\(link.kind)", correlationID: correlationID)
+        guard !jobs.isEmpty else { return [] }
+        return try await queue.enqueue(jobs, on: connection)
+    }
+
+    func jobs(event: String, body: String, imageID: UUID, subject: String?, correlationID: String?) throws -> [NewJob] {
         guard config.isEnabled else { return [] }
-        let body = try payload.jsonBody()
         return try config.urls.map { url in
             try NewJob(
-                kind: .webhook, payload: WebhookJobPayload(url: url, body: body), imageID: payload.imageId,
-                dedupeKey: Self.dedupeKey(imageID: payload.imageId, event: payload.event, url: url),
+                kind: .webhook, payload: WebhookJobPayload(url: url, body: body), imageID: imageID,
+                dedupeKey: Self.dedupeKey(imageID: imageID, event: subject.map { "\(event):\($0)" } ?? event, url: url),
                 correlationID: correlationID, maxAttempts: config.maxAttempts)
         }
     }

@@ -56,6 +56,7 @@ public struct AccessPolicy: Sendable, Equatable {
         "listDuplicates": .readDuplicates,
         "reviewDuplicate": .reviewDuplicates,
         "getReport": .readReports,
+        "getReportLinks": .readReports,
         "setReport": .setReports,
         "eraseReport": .erase,
         "searchFace": .searchFaces,

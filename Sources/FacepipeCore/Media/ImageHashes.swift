@@ -87,6 +87,12 @@ public struct DuplicateMatch: Sendable, Equatable {
         self.hashType = hashType
         self.distance = distance
     }
+
+    /// 1 − distance / bits (256 for PDQ, 64 for the others): how alike, as a report link's strength.
+    /// (`ReportLinkRepository.evidence` computes the same from stored pairs.)
+    public var strength: Double {
+        1 - Double(distance) / (hashType == .pdq ? 256 : 64)
+    }
 }
 
 /// Processing settings (thumbnails, duplicate detection).

@@ -28,11 +28,14 @@ public struct ImageRecord: Sendable, Equatable {
     public var error: String?
     public var createdAt: Date
     public var processedAt: Date?
+    /// Every report the image was uploaded to, oldest first (`reportID` is the first).
+    public var reports: [String]
 
     public init(id: UUID, reportID: String?, pipeline: String, sha256: String, mime: String, bytes: Int64, width: Int?,
                 height: Int?, originalKey: String, thumbnails: [String: String], safeMetadata: String, hasFaces: Bool?,
                 faceCount: Int?, blurFaces: Bool, isPublic: Bool = false, status: ImageStatus, error: String?, createdAt: Date,
-                processedAt: Date?) {
+                processedAt: Date?, reports: [String] = []) {
+        self.reports = reports
         self.isPublic = isPublic
         self.id = id
         self.reportID = reportID

@@ -55,7 +55,7 @@ extension FacepipeAPI {
 
     func summary(_ image: ImageRecord) -> Components.Schemas.ImageSummary {
         Components.Schemas.ImageSummary(
-            id: image.id.uuidString.lowercased(), reportId: image.reportID,
+            id: image.id.uuidString.lowercased(), reportId: image.reportID, reports: image.reports,
             status: .init(rawValue: image.status.rawValue) ?? .failed, mime: image.mime, bytes: image.bytes,
             width: image.width, height: image.height, sha256: image.sha256, hasFaces: image.hasFaces,
             faceCount: image.faceCount, blurFaces: image.blurFaces, _public: image.isPublic, createdAt: image.createdAt,

@@ -22,8 +22,30 @@ extension FacepipeAPI {
         return .accepted(.init(body: .json(.init(reportId: input.path.id, images: outcomes.map(Self.schema)))))
     }
 
+    func getReportLinks(_ input: Operations.GetReportLinks.Input) async throws -> Operations.GetReportLinks.Output {
+        let page = try await services.reports.links(input.path.id, cursor: input.query.cursor, limit: input.query.limit ?? 20, call)
+        return .ok(.init(body: .json(.init(reportId: input.path.id, items: page.items.map(Self.schema), nextCursor: page.nextCursor))))
+    }
+
+    static func schema(_ link: ReportService.Link) -> Components.Schemas.ReportLink {
+        func id(_ uuid: UUID?) -> String { uuid?.uuidString.lowercased() ?? "" }
+        let evidence = link.evidence
+        return .init(
+            reportId: link.report, status: .init(rawValue: link.status) ?? .pending, kind: .init(rawValue: link.kind.rawValue) ?? .sameFace,
+            strength: (link.strength * 10_000).rounded() / 10_000,
+            sameImages: evidence.filter { $0.kind == .sameImage }.map { .init(imageId: id($0.image)) },
+            nearDuplicates: evidence.filter { $0.kind == .nearDuplicate }.map {
+                .init(imageId: id($0.image), otherImageId: id($0.otherImage), hashType: $0.hashType ?? "", distance: $0.distance ?? 0,
+                      status: .init(rawValue: $0.reviewStatus ?? "pending") ?? .pending)
+            },
+            sharedFaces: evidence.filter { $0.kind == .sameFace }.map {
+                .init(imageId: id($0.image), otherImageId: id($0.otherImage), faceId: id($0.face), otherFaceId: id($0.otherFace),
+                      similarity: ($0.strength * 10_000).rounded() / 10_000)
+            })
+    }
+
     static func schema(_ report: ReportRecord) -> Components.Schemas.Report {
         .init(id: report.id, status: .init(rawValue: report.status) ?? .pending, perpetratorName: report.perpetratorName,
-              imageCount: report.imageCount, updatedAt: report.updatedAt)
+              imageCount: report.imageCount, imageIds: report.imageIDs.map { $0.uuidString.lowercased() }, updatedAt: report.updatedAt)
     }
 }

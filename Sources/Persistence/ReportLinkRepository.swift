@@ -1,0 +1,215 @@
+import FacepipeCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Told about each connection between two reports the first time it is seen, in the transaction
+/// that records it (to queue the `report.linked` webhook with it).
+public protocol ReportLinkObserver: Sendable {
+    func linked(_ link: NewReportLink, correlationID: String?, on connection: PostgresConnection) async throws
+}
+
+/// All SQL for the evidence that connects reports: which reports an image belongs to
+/// (`image_reports`), matching faces (`face_links`) and the connections announced so far
+/// (`report_links`), plus the read side (`GET /reports/{id}/links`).
+public struct ReportLinkRepository: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Puts the image in the report (creating the report on first sight); false if it was there.
+    /// - Parameter onTimeline: record `image.added_to_report` (a re-upload: the first upload's
+    ///   `image.uploaded` already says which report it came with).
+    public func add(_ imageID: UUID, to report: String, by caller: String?, requestID: String?, blurFaces: Bool,
+                    onTimeline: Bool = false, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query("INSERT INTO reports (id) VALUES (\(report)) ON CONFLICT (id) DO NOTHING", logger: logger)
+        let rows = try await connection.query(
+            """
+            WITH added AS (
+                INSERT INTO image_reports (image_id, report_id, added_by, request_id, blur_faces)
+                VALUES (\(imageID), \(report), \(caller), \(requestID), \(blurFaces))
+                ON CONFLICT (image_id, report_id) DO NOTHING RETURNING image_id
+            ), logged AS (
+                INSERT INTO events (image_id, type, data)
+                SELECT image_id, 'image.added_to_report', jsonb_strip_nulls(jsonb_build_object(
+                    'report', \(report)::text, 'blur_faces', \(blurFaces), 'request_id', \(requestID)::text))
+                FROM added WHERE \(onTimeline)
+            )
+            SELECT image_id FROM added
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// The reports an image belongs to, oldest link first.
+    public func reports(of imageID: UUID) async throws -> [String] {
+        var reports: [String] = []
+        for try await report in try await client.query(
+            "SELECT report_id FROM image_reports WHERE image_id = \(imageID) ORDER BY added_at", logger: logger).decode(String.self)
+        {
+            reports.append(report)
+        }
+        return reports
+    }
+
+    /// The same file in several reports: every pair of its reports is connected.
+    public func recordSameImage(_ imageID: UUID, observer: (any ReportLinkObserver)?, correlationID: String?,
+                                on connection: PostgresConnection) async throws -> [NewReportLink] {
+        try await record(
+            """
+            SELECT a.report_id, b.report_id, 'same_image', 1.0::float8
+            FROM image_reports a JOIN image_reports b ON b.image_id = a.image_id AND a.report_id < b.report_id
+            WHERE a.image_id = \(imageID)
+            """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
+    }
+
+    /// Near-duplicate pairs just found for the image: its reports × each other image's reports.
+    public func recordNearDuplicates(_ imageID: UUID, others: [UUID], strengths: [Double], observer: (any ReportLinkObserver)?,
+                                     correlationID: String?, on connection: PostgresConnection) async throws -> [NewReportLink] {
+        guard !others.isEmpty else { return [] }
+        return try await record(
+            """
+            SELECT LEAST(a.report_id, b.report_id), GREATEST(a.report_id, b.report_id), 'near_duplicate', max(d.strength)
+            FROM unnest(\(others)::uuid[], \(strengths)::float8[]) AS d(other, strength)
+            JOIN image_reports a ON a.image_id = \(imageID)
+            JOIN image_reports b ON b.image_id = d.other
+            WHERE a.report_id <> b.report_id
+            GROUP BY 1, 2
+            """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
+    }
+
+    /// Faces of this image that match faces of other images (similarity ≥ `minSimilarity`, the
+    /// nearest `perFace` each, by the HNSW index): stored as face links, and their reports connected.
+    public func recordFaceMatches(_ imageID: UUID, minSimilarity: Double, perFace: Int, observer: (any ReportLinkObserver)?,
+                                  correlationID: String?, on connection: PostgresConnection) async throws -> [NewReportLink] {
+        try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(FaceRepository.efSearch)"), logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO face_links (face1, face2, similarity)
+            SELECT LEAST(mine.id, near.id), GREATEST(mine.id, near.id), near.similarity
+            FROM face_detections mine
+            CROSS JOIN LATERAL (
+                SELECT f.id, 1 - (f.embedding <=> mine.embedding) AS similarity
+                FROM face_detections f
+                WHERE f.embedding IS NOT NULL AND f.image_id <> mine.image_id
+                ORDER BY f.embedding <=> mine.embedding
+                LIMIT \(perFace)
+            ) near
+            WHERE mine.image_id = \(imageID) AND mine.embedding IS NOT NULL AND near.similarity >= \(minSimilarity)
+            ON CONFLICT (face1, face2) DO UPDATE SET similarity = EXCLUDED.similarity
+            """, logger: logger)
+        return try await record(
+            """
+            SELECT LEAST(a.report_id, b.report_id), GREATEST(a.report_id, b.report_id), 'same_face', max(l.similarity)::float8
+            FROM face_detections mine
+            JOIN face_links l ON mine.id IN (l.face1, l.face2)
+            JOIN face_detections other ON other.id = CASE WHEN l.face1 = mine.id THEN l.face2 ELSE l.face1 END
+            JOIN image_reports a ON a.image_id = mine.image_id
+            JOIN image_reports b ON b.image_id = other.image_id
+            WHERE mine.image_id = \(imageID) AND a.report_id <> b.report_id
+            GROUP BY 1, 2
+            """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
+    }
+
+    /// Upserts the candidate connections; those inserted now (`xmax = 0`) are new: each gets a
+    /// `report.linked` event on the image's timeline and goes to the observer.
+    private func record(_ candidates: PostgresQuery, imageID: UUID, observer: (any ReportLinkObserver)?, correlationID: String?,
+                        on connection: PostgresConnection) async throws -> [NewReportLink] {
+        var query: PostgresQuery = "WITH candidates (report1, report2, kind, strength) AS ("
+        query.sql += candidates.sql
+        query.binds = candidates.binds
+        query.sql += """
+            ) INSERT INTO report_links (report1, report2, kind, strength)
+            SELECT report1, report2, kind, strength FROM candidates
+            ON CONFLICT (report1, report2, kind) DO UPDATE SET strength = GREATEST(report_links.strength, EXCLUDED.strength)
+            RETURNING report1, report2, kind, strength, (xmax = 0) AS inserted
+            """
+        var fresh: [NewReportLink] = []
+        for try await (first, second, kind, strength, inserted) in try await connection.query(query, logger: logger)
+            .decode((String, String, String, Double, Bool).self)
+        {
+            guard inserted, let kind = ReportLinkKind(rawValue: kind) else { continue }
+            fresh.append(NewReportLink(reports: (first, second), kind: kind, strength: strength, imageID: imageID))
+        }
+        for link in fresh {
+            try await connection.query(
+                """
+                INSERT INTO events (image_id, type, data) VALUES (\(imageID), 'report.linked',
+                    jsonb_build_object('reports', jsonb_build_array(\(link.reports.0), \(link.reports.1)), 'kind', \(link.kind.rawValue),
+                                       'strength', \(link.strength)))
+                """, logger: logger)
+            try await observer?.linked(link, correlationID: correlationID, on: connection)
+        }
+        return fresh
+    }
+
+    /// One piece of evidence connecting `report` to `other`.
+    public struct Evidence: Sendable, Equatable {
+        public var other: String
+        public var kind: ReportLinkKind
+        public var strength: Double
+        /// This report's image and the other report's image (the same id for `sameImage`).
+        public var image: UUID
+        public var otherImage: UUID
+        public var hashType: String?
+        public var distance: Int?
+        public var reviewStatus: String?
+        public var face: UUID?
+        public var otherFace: UUID?
+    }
+
+    /// Everything that connects `report` to other reports (pairs judged `different` do not count);
+    /// `approvedOnly` keeps other reports that are approved.
+    public func evidence(for report: String, approvedOnly: Bool) async throws -> [Evidence] {
+        let rows = try await client.query(
+            """
+            SELECT b.report_id, 'same_image', 1.0::float8, a.image_id, b.image_id, NULL::text, NULL::int, NULL::text, NULL::uuid, NULL::uuid
+            FROM image_reports a JOIN image_reports b ON b.image_id = a.image_id AND b.report_id <> a.report_id
+            WHERE a.report_id = \(report)
+            UNION ALL
+            SELECT b.report_id, 'near_duplicate',
+                   1 - d.hamming_distance::float8 / CASE WHEN d.hash_type = 'pdq' THEN 256 ELSE 64 END,
+                   a.image_id, b.image_id, d.hash_type, d.hamming_distance, d.status, NULL::uuid, NULL::uuid
+            FROM image_reports a
+            JOIN image_duplicates d ON a.image_id IN (d.image1_id, d.image2_id) AND d.status <> 'different'
+            JOIN image_reports b ON b.image_id = CASE WHEN d.image1_id = a.image_id THEN d.image2_id ELSE d.image1_id END
+            WHERE a.report_id = \(report) AND b.report_id <> a.report_id
+            UNION ALL
+            SELECT b.report_id, 'same_face', l.similarity::float8, mine.image_id, other.image_id, NULL, NULL, NULL, mine.id, other.id
+            FROM image_reports a
+            JOIN face_detections mine ON mine.image_id = a.image_id
+            JOIN face_links l ON mine.id IN (l.face1, l.face2)
+            JOIN face_detections other ON other.id = CASE WHEN l.face1 = mine.id THEN l.face2 ELSE l.face1 END
+            JOIN image_reports b ON b.image_id = other.image_id
+            WHERE a.report_id = \(report) AND b.report_id <> a.report_id
+            """, logger: logger)
+        var evidence: [Evidence] = []
+        for try await row in rows.decode((String, String, Double, UUID, UUID, String?, Int?, String?, UUID?, UUID?).self) {
+            guard let kind = ReportLinkKind(rawValue: row.1) else { continue }
+            evidence.append(Evidence(other: row.0, kind: kind, strength: row.2, image: row.3, otherImage: row.4, hashType: row.5,
+                                     distance: row.6, reviewStatus: row.7, face: row.8, otherFace: row.9))
+        }
+        guard approvedOnly else { return evidence }
+        let others = Array(Set(evidence.map(\.other)))
+        var approved = Set<String>()
+        for try await id in try await client.query(
+            "SELECT id FROM reports WHERE id = ANY(\(others)) AND status = 'approved'", logger: logger).decode(String.self)
+        {
+            approved.insert(id)
+        }
+        return evidence.filter { approved.contains($0.other) }
+    }
+
+    /// Removes the image from the report; false when it was not in it.
+    public func remove(_ imageID: UUID, from report: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "DELETE FROM image_reports WHERE image_id = \(imageID) AND report_id = \(report) RETURNING image_id", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}
