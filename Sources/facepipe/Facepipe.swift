@@ -9,7 +9,7 @@ struct Facepipe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Image-evidence and face-privacy service.",
         version: FacepipeVersion.current,
-        subcommands: [Serve.self, Worker.self, Migrate.self, KeysCommand.self, Hash.self, FacesCommand.self, AnonymizeCommand.self, Bench.self],
+        subcommands: [Serve.self, Worker.self, Migrate.self, KeysCommand.self, HealthcheckCommand.self, Hash.self, FacesCommand.self, AnonymizeCommand.self, Bench.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -1,5 +1,8 @@
 import FacepipeCore
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Logging
 import PostgresNIO
 import Queue
@@ -142,6 +145,44 @@ import TestSupport
         }
     }
 
+    /// A worker process serves /health and /metrics for probes and Prometheus; `facepipe
+    /// healthcheck` (the container's health check) reads the first.
+    @Test func aWorkerProcessServesHealthAndJobMetrics() async throws {
+        try await TestDatabase.withScratchDatabase { url, client in
+            let port = Int.random(in: 21_000...24_000)
+            let worker = try WorkerProcess.start(databaseURL: url, httpPort: port)
+            defer { worker.kill(SIGKILL) }
+            let queue = JobQueue(client: client, logger: logger)
+            let id = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
+            #expect(try await eventually { try await queue.job(id)?.status == .done })
+            let health = try await Self.get("http://127.0.0.1:\(port)/health")
+            #expect(health.status == 200)
+            #expect(health.body.contains(#""role":"worker""#) && health.body.contains(#""status":"up""#))
+            let metrics = try await Self.get("http://127.0.0.1:\(port)/metrics")
+            #expect(metrics.body.contains(#"facepipe_job_duration_seconds"#) && metrics.body.contains("diagnostic.noop"))
+            for (checkPort, expected) in [(port, Int32(0)), (port + 1, Int32(1))] {
+                let check = Process()
+                check.executableURL = try facepipeExecutable()
+                check.arguments = ["healthcheck", "--port", String(checkPort)]
+                check.currentDirectoryURL = FileManager.default.temporaryDirectory
+                check.standardOutput = FileHandle.nullDevice
+                try check.run()
+                check.waitUntilExit()
+                #expect(check.terminationStatus == expected, "healthcheck on \(checkPort)")
+            }
+        }
+    }
+
+    static func get(_ url: String) async throws -> (status: Int, body: String) {
+        for _ in 0..<100 {
+            if let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!), let http = response as? HTTPURLResponse {
+                return (http.statusCode, String(decoding: data, as: UTF8.self))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestSetupError("\(url) did not answer")
+    }
+
     /// Runs pools while `body` runs, then shuts them down gracefully.
     func run(_ pools: [WorkerPool], _ body: () async throws -> Void) async throws {
         let group = ServiceGroup(configuration: .init(services: pools.map { .init(service: $0) }, logger: logger))
@@ -200,7 +241,8 @@ struct TrackingHandler: JobHandler {
 struct WorkerProcess {
     let process: Process
 
-    static func start(databaseURL: DatabaseURL) throws -> WorkerProcess {
+    /// - Parameter httpPort: where it serves /health and /metrics (0: not at all, so parallel tests never collide).
+    static func start(databaseURL: DatabaseURL, httpPort: Int = 0) throws -> WorkerProcess {
         let process = Process()
         process.executableURL = try facepipeExecutable()
         process.arguments = ["worker"]
@@ -211,6 +253,7 @@ struct WorkerProcess {
         environment["QUEUE_LEASE_SECONDS"] = "2"
         environment["QUEUE_POLL_INTERVAL_MS"] = "100"
         environment["LOG_LEVEL"] = "warning"
+        environment["WORKER_HTTP_PORT"] = String(httpPort)
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -1,15 +1,23 @@
 public struct HTTPConfig: Sendable, Equatable {
     public var host: String
     public var port: Int
+    /// `facepipe worker` serves /health and /metrics here (loopback by default: probes and
+    /// scrapers on the same host; set WORKER_HTTP_HOST=0.0.0.0 in a pod). 0 turns it off.
+    public var workerHost: String
+    public var workerPort: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, workerHost: String = "127.0.0.1", workerPort: Int = 9090) {
         self.host = host
         self.port = port
+        self.workerHost = workerHost
+        self.workerPort = workerPort
     }
 
     public init(from source: some ConfigSource) throws {
         self.init(
             host: source.string("HTTP_HOST", default: "127.0.0.1"),
-            port: try source.int("HTTP_PORT", default: 8080, range: 0...65535))
+            port: try source.int("HTTP_PORT", default: 8080, range: 0...65535),
+            workerHost: source.string("WORKER_HTTP_HOST", default: "127.0.0.1"),
+            workerPort: try source.int("WORKER_HTTP_PORT", default: 9090, range: 0...65535))
     }
 }
