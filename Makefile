@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages scale-test fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -10,6 +10,7 @@ help:
 	@echo "make bench-queue    job queue throughput and NOTIFY latency"
 	@echo "make bench-imaging  process_image throughput on 12 MP photos, duplicate lookup at 1M hashes"
 	@echo "make bench-access   authentication overhead per request, erasure time"
+	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
 
 setup:
@@ -31,6 +32,16 @@ bench-faces: setup
 	$(SWIFT) build -c release
 	.build/release/facepipe bench faces --vectors 100000 1000000
 	bash scripts/bench-faces.sh
+
+# The split layout on this machine: one PostgreSQL, moto as the shared S3 store, one API and
+# 1, 2, 4 worker processes, a few hundred photos over HTTP, then a run that kills a worker.
+scale-test: setup
+	$(SWIFT) build -c release
+	bash scripts/test-db.sh start
+	bash scripts/test-moto.sh start
+	.build/release/facepipe bench scale --database-url "$$(bash scripts/test-db.sh url)" \
+	  --s3-endpoint "$$(bash scripts/test-moto.sh url)" --photos 300; status=$$?; \
+	  bash scripts/test-moto.sh stop; bash scripts/test-db.sh stop; exit $$status
 
 bench-pages: setup
 	$(SWIFT) build -c release

@@ -14,7 +14,8 @@ final class BenchServer: @unchecked Sendable {
     private(set) var adminKey = ""
 
     /// - Parameter worker: run jobs in the server too (`serve` instead of `serve --no-worker`).
-    init(database url: DatabaseURL, worker: Bool = false, environment extra: [String: String] = [:]) throws {
+    /// - Parameter command: another command instead (`["worker"]`: a worker process, no HTTP API).
+    init(database url: DatabaseURL, worker: Bool = false, command: [String]? = nil, environment extra: [String: String] = [:]) throws {
         work = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         let port = Int.random(in: 20_000...29_999)  // below the ephemeral range, so no client socket holds it
@@ -23,7 +24,7 @@ final class BenchServer: @unchecked Sendable {
         if !FileManager.default.isExecutableFile(atPath: process.executableURL!.path) {
             process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         }
-        process.arguments = ["serve", "--port", String(port)] + (worker ? [] : ["--no-worker"])
+        process.arguments = command ?? (["serve", "--port", String(port)] + (worker ? [] : ["--no-worker"]))
         process.currentDirectoryURL = work
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)"
