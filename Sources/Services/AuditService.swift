@@ -35,15 +35,10 @@ public struct AuditService: Sendable {
 
     public func list(_ filter: AuditRepository.Filter, cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
         try policy.require(.readAudit, context.caller)
-        guard (1...200).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 200", code: "invalid_limit") }
-        var before: Int64?
-        if let cursor {
-            guard let id = Int64(cursor), id > 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
-            before = id
-        }
-        let rows = try await repository.list(filter, beforeID: before, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        return Page(entries: page, nextCursor: rows.count > limit ? page.last.map { String($0.id) } : nil)
+        try Paging.check(limit: limit, max: 200)
+        let rows = try await repository.list(filter, beforeID: try Paging.id(cursor), limit: limit + 1)
+        let page = Paging.page(rows, limit: limit) { String($0.id) }
+        return Page(entries: page.items, nextCursor: page.next)
     }
 
     static func json(_ data: [String: Any]) -> String {

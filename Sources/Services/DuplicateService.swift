@@ -28,15 +28,10 @@ public struct DuplicateService: Sendable {
         -> (items: [DuplicatePair], nextCursor: String?)
     {
         try policy.require(.readDuplicates, context.caller)
-        guard (1...100).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 100", code: "invalid_limit") }
-        var before: Int64?
-        if let cursor {
-            guard let id = Int64(cursor), id > 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
-            before = id
-        }
-        let rows = try await duplicates.list(status: status, beforeID: before, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        return (page, rows.count > limit ? page.last.map { String($0.id) } : nil)
+        try Paging.check(limit: limit, max: 100)
+        let rows = try await duplicates.list(status: status, beforeID: try Paging.id(cursor), limit: limit + 1)
+        let page = Paging.page(rows, limit: limit) { String($0.id) }
+        return (page.items, page.next)
     }
 
     /// The reviewer recorded is the caller; a name the client sends is kept beside it in the audit entry.

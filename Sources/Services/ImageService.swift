@@ -46,16 +46,15 @@ public struct ImageService: Sendable {
     }
 
     func page(_ filter: ImageFilter, cursor: String?, limit: Int) async throws -> Page {
-        guard (1...100).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 100", code: "invalid_limit") }
+        try Paging.check(limit: limit, max: 100)
         if let from = filter.from, let to = filter.to, from > to {
             throw APIError.badRequest("from must not be after to", code: "invalid_range")
         }
         let position = try cursor.map(ImageCursor.init(encoded:))
         // One extra row tells whether another page exists.
         let rows = try await images.list(filter, after: position, limit: limit + 1)
-        let items = Array(rows.prefix(limit))
-        let next = rows.count > limit ? items.last.map { ImageCursor(createdAt: $0.createdAt, id: $0.id).encoded } : nil
-        return Page(items: items, nextCursor: next)
+        let page = Paging.page(rows, limit: limit) { ImageCursor(createdAt: $0.createdAt, id: $0.id).encoded }
+        return Page(items: page.items, nextCursor: page.next)
     }
 
     /// One image as `context`'s caller may see it.

@@ -30,15 +30,10 @@ public struct QueueService: Sendable {
         -> (items: [JobRecord], nextCursor: String?)
     {
         try policy.require(.readQueue, context.caller)
-        guard (1...200).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 200", code: "invalid_limit") }
-        var before: Int64?
-        if let cursor {
-            guard let id = Int64(cursor), id > 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
-            before = id
-        }
-        let rows = try await queue.list(status: status, kind: kind, beforeID: before, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        return (page, rows.count > limit ? page.last.map { String($0.id) } : nil)
+        try Paging.check(limit: limit, max: 200)
+        let rows = try await queue.list(status: status, kind: kind, beforeID: try Paging.id(cursor), limit: limit + 1)
+        let page = Paging.page(rows, limit: limit) { String($0.id) }
+        return (page.items, page.next)
     }
 
     public func retry(_ id: Int64, _ context: CallContext) async throws -> JobRecord {

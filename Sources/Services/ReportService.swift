@@ -73,7 +73,7 @@ public struct ReportService: Sendable {
     /// connections to approved reports only (as in face search).
     public func links(_ id: String, cursor: String?, limit: Int, _ context: CallContext) async throws -> (items: [Link], nextCursor: String?) {
         try policy.require(.readReports, context.caller)
-        guard (1...100).contains(limit) else { throw APIError.badRequest("limit must be between 1 and 100", code: "invalid_limit") }
+        try Paging.check(limit: limit, max: 100)
         let offset = try cursor.map { text -> Int in
             guard let value = Int(text), value >= 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
             return value

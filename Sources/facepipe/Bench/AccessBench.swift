@@ -58,21 +58,9 @@ struct AccessBench: AsyncParsableCommand {
         for (index, name) in names.prefix(erasures).enumerated() {
             var photo = try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent(name))
             photo.append(contentsOf: Array("bench-erase-\(index)-\(UUID().uuidString)".utf8))  // fresh bytes each run
-            let boundary = "bench-\(UUID().uuidString)"
-            var body = ByteBuffer()
-            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\(name)\"\r\n\r\n")
-            body.writeBytes(photo)
-            body.writeString("\r\n--\(boundary)--\r\n")
-            var request = server.request("/upload/images", method: .POST)
-            request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-            request.body = .bytes(body)
-            let answer = try await Self.json(request)
-            guard let id = (answer["files"] as? [[String: Any]])?.first?["id"] as? String else {
-                throw BenchServerError("upload of \(name) failed: \(answer)")
-            }
-            ids.append(id)
+            ids.append(try await IngestBench.upload(photo, filename: name, to: server))
         }
-        try await waitForIdleQueue(server)
+        try await server.waitForIdleQueue(limit: .seconds(120))
         var faces = 0, durations = Samples()
         for id in ids {
             faces += (try await Self.json(server.request("/images/\(id)")))["faceCount"] as? Int ?? 0
@@ -86,15 +74,6 @@ struct AccessBench: AsyncParsableCommand {
         }
         print("erasure of \(ids.count) images with \(faces) faces (request + erase job until every file is gone): "
               + "median \(format(durations.median)) ms, max \(format(durations.percentile(100))) ms")
-    }
-
-    func waitForIdleQueue(_ server: BenchServer) async throws {
-        for _ in 0..<1200 {
-            let counts = (try await Self.json(server.request("/queue")))["byStatus"] as? [String: Int] ?? [:]
-            if (counts["queued"] ?? 1) + (counts["running"] ?? 1) == 0 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw BenchServerError("the queue did not drain")
     }
 
     static func timed(_ request: HTTPClientRequest) async throws -> Double {

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import FacepipeCore
+import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import Foundation
 
@@ -62,6 +64,19 @@ final class BenchServer: @unchecked Sendable {
         request.method = method
         if authorized { request.headers.add(name: "Authorization", value: "Bearer \(adminKey)") }
         return request
+    }
+
+    /// Waits until no job is queued or running (everything uploaded is processed).
+    func waitForIdleQueue(limit: Duration) async throws {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let response = try await HTTPClient.shared.execute(request("/queue"), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let status = ((try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any])?["byStatus"] as? [String: Int] ?? [:]
+            if (status["queued"] ?? 1) + (status["running"] ?? 1) == 0 { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw BenchServerError("the queue did not drain within \(limit)")
     }
 
     func stop() {

@@ -63,10 +63,17 @@ struct IngestBench: AsyncParsableCommand {
         }
     }
 
+    /// One multipart upload as its admin; returns the byte count (the throughput figure's unit).
     static func upload(_ data: Data, to server: BenchServer) async throws -> Int {
+        _ = try await upload(data, filename: "photo.jpg", to: server)
+        return data.count
+    }
+
+    /// One multipart upload as its admin; returns the new image's id.
+    static func upload(_ data: Data, filename: String, to server: BenchServer) async throws -> String {
         let boundary = "bench-\(UUID().uuidString)"
         var body = ByteBuffer()
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"photo.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\(filename)\"\r\n\r\n")
         body.writeBytes(data)
         body.writeString("\r\n--\(boundary)--\r\n")
         var request = server.request("/upload/images", method: .POST)
@@ -74,9 +81,10 @@ struct IngestBench: AsyncParsableCommand {
         request.body = .bytes(body)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .ok, text.contains("\"processing\"") else {
+        let file = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["files"] as? [[String: Any]]
+        guard response.status == .ok, file?.first?["status"] as? String == "processing", let id = file?.first?["id"] as? String else {
             throw ValidationError("upload failed: \(response.status) \(text.prefix(200))")
         }
-        return data.count
+        return id
     }
 }

@@ -55,7 +55,7 @@ struct ScaleBench: AsyncParsableCommand {
                     return true
                 }
                 try await Self.upload(images, count: photos, to: api, clients: 8)
-                try await Self.drain(api, expected: photos, limit: .seconds(600))
+                try await api.waitForIdleQueue(limit: .seconds(600))
                 let elapsed = seconds(ContinuousClock.now - start)
                 _ = try await killer.value
                 let report = try await Database.withClient(url: url, poolSize: 2, logger: logger) { try await Self.check($0, logger: logger) }
@@ -92,18 +92,6 @@ struct ScaleBench: AsyncParsableCommand {
         let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
         let byKind = json?["byKind"] as? [String: [String: Int]]
         return byKind?["process_image"]?["done"] ?? 0
-    }
-
-    static func drain(_ server: BenchServer, expected: Int, limit: Duration) async throws {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            let response = try await HTTPClient.shared.execute(server.request("/queue"), timeout: .seconds(10))
-            let json = try JSONSerialization.jsonObject(with: Data(buffer: try await response.body.collect(upTo: 1 << 20))) as? [String: Any]
-            let status = json?["byStatus"] as? [String: Int] ?? [:]
-            if (status["queued"] ?? 1) + (status["running"] ?? 1) == 0 { return }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw ValidationError("the queue did not drain within \(limit)")
     }
 
     struct Report {
