@@ -146,6 +146,29 @@ import TestSupport
                 #expect((items.first?["data"] as? [String: Any])?["to"] as? String == "approved")
                 #expect((items.first?["actor"] as? String)?.hasPrefix("key:") == true)
             }
+            // Handing out a signed link to an original is recorded; a standard caller gets no link and no entry.
+            var imageID = ""
+            try await client.upload(Multipart(files: [.init(filename: "a.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
+                imageID = $0.files.first?["id"] as? String ?? ""
+            }
+            try await client.with(key: try await env.key(.standard)).execute(uri: "/images/\(imageID)", method: .get) {
+                #expect($0.json["originalUrl"] == nil)
+            }
+            #expect(try await env.scalar("SELECT count(*) FROM audit_log WHERE action = 'original_viewed'") == 0)
+            try await client.execute(uri: "/images/\(imageID)", method: .get) { #expect($0.json["originalUrl"] != nil) }
+            #expect(try await env.scalar(
+                "SELECT count(*) FROM audit_log WHERE action = 'original_viewed' AND target = 'image:\(imageID)' AND role = 'admin'") == 1)
+            // A reviewed pair is recorded.
+            try await client.upload(Multipart(files: [.init(filename: "b.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: 7))])) { _ in }
+            try await env.client.query("""
+                INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance)
+                SELECT least(a.id, b.id), greatest(a.id, b.id), 'phash', 3 FROM images a, images b WHERE a.id < b.id LIMIT 1
+                """)
+            let pair = try await env.scalar("SELECT id FROM image_duplicates LIMIT 1")
+            try await client.execute(uri: "/duplicates/\(pair)/review", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"status":"confirmed"}"#)) { #expect($0.status == .ok) }
+            #expect(try await env.scalar(
+                "SELECT count(*) FROM audit_log WHERE action = 'duplicate_reviewed' AND target = 'duplicate:\(pair)'") == 1)
             for statement in ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
                 await #expect(throws: PSQLError.self, "\(statement)") {
                     try await env.client.query(PostgresQuery(unsafeSQL: statement))
