@@ -53,6 +53,7 @@ struct PagesBench: AsyncParsableCommand {
 
     /// Rows shaped like processed images (thumbnails, hashes, some faces), spread over a year.
     static func seed(_ client: PostgresClient, count: Int, logger: Logger) async throws -> [UUID] {
+        try await client.query("INSERT INTO reports (id) SELECT 'r-' || n FROM generate_series(0, 499) AS n", logger: logger)
         try await client.query(
             """
             INSERT INTO images (id, report_id, sha256, mime, bytes, width, height, original_key, thumbnails, phash, ahash, dhash,
@@ -66,6 +67,8 @@ struct PagesBench: AsyncParsableCommand {
                    now() - (n || ' minutes')::interval * 50, now()
             FROM generate_series(1, \(count)) AS n
             """, logger: logger)
+        try await client.query(
+            "INSERT INTO image_reports (image_id, report_id, added_at) SELECT id, report_id, created_at FROM images", logger: logger)
         var ids: [UUID] = []
         for try await id in try await client.query("SELECT id FROM images ORDER BY random() LIMIT 200", logger: logger).decode(UUID.self) {
             ids.append(id)
