@@ -23,10 +23,7 @@ struct AccessBench: AsyncParsableCommand {
         let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
         let deps = URL(fileURLWithPath: ".deps").standardizedFileURL.path
         try await withScratchDatabase("facepipe_bench_access", config: config, logger: logger) { url in
-            let server = try BenchServer(database: url, worker: true, environment: [
-                "ONNXRUNTIME_LIBRARY": "\(deps)/onnxruntime/lib/libonnxruntime.so.1.31.1",
-                "FACE_DETECTOR_MODEL": "\(deps)/models/centerface.onnx", "FACE_EMBEDDER_MODELS": "\(deps)/models",
-            ])
+            let server = try BenchServer(database: url, worker: true, environment: BenchServer.faceModels)
             defer { server.stop() }
             try await server.waitUntilHealthy()
             try await authOverhead(server)

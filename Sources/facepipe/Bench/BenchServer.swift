@@ -44,6 +44,13 @@ final class BenchServer: @unchecked Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
+    /// Where set-up put the face runtime and models, as absolute paths (the server runs elsewhere).
+    static var faceModels: [String: String] {
+        let deps = URL(fileURLWithPath: ".deps").standardizedFileURL.path
+        return ["ONNXRUNTIME_LIBRARY": "\(deps)/onnxruntime/lib/libonnxruntime.so.1.31.1",
+                "FACE_DETECTOR_MODEL": "\(deps)/models/centerface.onnx", "FACE_EMBEDDER_MODELS": "\(deps)/models"]
+    }
+
     func waitUntilHealthy() async throws {
         for _ in 0..<300 {
             if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(2)),

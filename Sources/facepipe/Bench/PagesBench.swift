@@ -21,7 +21,7 @@ struct PagesBench: AsyncParsableCommand {
     func run() async throws {
         let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
         try await withScratchDatabase("facepipe_bench_pages", config: config, logger: logger) { url in
-            let server = try BenchServer(database: url)
+            let server = try BenchServer(database: url, environment: BenchServer.faceModels)
             defer { server.stop() }
             try await server.waitUntilHealthy()
             let ids = try await Database.withClient(url: url, poolSize: 2, logger: logger) { client in

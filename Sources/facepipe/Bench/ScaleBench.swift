@@ -25,7 +25,6 @@ struct ScaleBench: AsyncParsableCommand {
 
     func run() async throws {
         let (config, logger) = try await common.load(extra: ["LOG_LEVEL": "warning"])
-        let deps = URL(fileURLWithPath: ".deps").standardizedFileURL.path
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jpg") || $0.hasSuffix(".png") }.sorted()
         let images = try files.map { try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent($0)) }
         guard !images.isEmpty else { throw ValidationError("no photos in \(dir): run make setup") }
@@ -33,13 +32,11 @@ struct ScaleBench: AsyncParsableCommand {
         let runs = workers.map { (count: $0, kill: false) } + [(count: max(2, workers.max() ?? 2), kill: true)]
         for (run, (workerCount, kill)) in runs.enumerated() {
             try await withScratchDatabase("facepipe_bench_scale_\(run)", config: config, logger: logger) { url in
-                let environment = [
+                let environment = BenchServer.faceModels.merging([
                     "S3_BUCKET": "scale-\(run)-\(UUID().uuidString.prefix(8).lowercased())", "S3_ENDPOINT": s3Endpoint,
                     "S3_ACCESS_KEY": "test", "S3_SECRET_KEY": "testtest", "MEDIA_SIGNING_SECRET": String(repeating: "s", count: 40),
-                    "ONNXRUNTIME_LIBRARY": "\(deps)/onnxruntime/lib/libonnxruntime.so.1.31.1",
-                    "FACE_DETECTOR_MODEL": "\(deps)/models/centerface.onnx", "FACE_EMBEDDER_MODELS": "\(deps)/models",
                     "QUEUE_LEASE_SECONDS": "6", "QUEUE_POLL_INTERVAL_MS": "500", "WORKER_HTTP_PORT": "0",
-                ]
+                ]) { $1 }
                 let api = try BenchServer(database: url, environment: environment)
                 defer { api.stop() }
                 try await api.waitUntilHealthy()
