@@ -66,7 +66,8 @@ public struct FaceRepository: Sendable {
         public var perpetratorName: String?
     }
 
-    /// Nearest faces by cosine similarity among images whose report is approved.
+    /// Nearest faces by cosine similarity among images in an approved report (an image in several
+    /// reports answers with the first approved one it was added to).
     public func search(_ vector: [Float], minSimilarity: Double, limit: Int) async throws -> [Match] {
         try await client.withTransaction(logger: logger) { connection in
             // Keep scanning the HNSW graph until enough rows pass the approval filter (pgvector 0.8).
@@ -76,12 +77,16 @@ public struct FaceRepository: Sendable {
             let rows = try await connection.query(
                 """
                 SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name FROM (
-                    SELECT f.id, f.image_id, i.report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
+                    SELECT f.id, f.image_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
                            i.thumbnails->>'medium' AS thumb, i.thumbnails->>'blurred' AS blurred, r.perpetrator_name
                     FROM face_detections f
                     JOIN images i ON i.id = f.image_id
-                    JOIN reports r ON r.id = i.report_id
-                    WHERE f.embedding IS NOT NULL AND r.status = 'approved'
+                    JOIN LATERAL (
+                        SELECT r.id, r.perpetrator_name FROM image_reports ir JOIN reports r ON r.id = ir.report_id
+                        WHERE ir.image_id = f.image_id AND r.status = 'approved'
+                        ORDER BY ir.added_at LIMIT 1
+                    ) r ON true
+                    WHERE f.embedding IS NOT NULL
                     ORDER BY f.embedding <=> \(Self.literal(vector))::vector
                     LIMIT \(limit)
                 ) nearest

@@ -111,6 +111,15 @@ import TestSupport
             try await client.with(key: try await env.key(.standard)).execute(uri: "/reports/r1/links", method: .get) { response in
                 #expect((response.json["items"] as? [[String: Any]] ?? []).compactMap { $0["reportId"] as? String } == ["r4"])
             }
+            // Face search sees an image through any approved report: obama.jpg is in r1 and r2, both
+            // pending, so it is not found; once r2 is approved it is, as r2's.
+            let query = try await Self.embedding(of: ids["r4"]!, env.client)
+            let faces = FaceRepository(client: env.client, logger: TestDatabase.logger)
+            #expect(try await !faces.search(query, minSimilarity: 0.9, limit: 10).contains { $0.imageID.uuidString.lowercased() == ids["r1"] })
+            try await client.execute(uri: "/reports/r2", method: .put, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
+            let found = try await faces.search(query, minSimilarity: 0.9, limit: 10).first { $0.imageID.uuidString.lowercased() == ids["r1"] }
+            #expect(found?.reportID == "r2")
             // A report lists its images; erasing r2 only unlinks the image r1 holds too.
             try await client.execute(uri: "/reports/r2", method: .get) { #expect($0.json["imageIds"] as? [String] == [ids["r1"]!]) }
             try await client.execute(uri: "/reports/r2", method: .delete) { response in
@@ -119,5 +128,14 @@ import TestSupport
             }
             try await client.execute(uri: "/images/\(ids["r1"]!)", method: .get) { #expect($0.json["reports"] as? [String] == ["r1"]) }
         }
+    }
+
+    /// The stored embedding of an image's (only) face.
+    static func embedding(of image: String, _ client: PostgresClient) async throws -> [Float] {
+        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT embedding::text FROM face_detections WHERE image_id = '\(image)'"))
+        for try await text in rows.decode(String.self) {
+            return text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Float($0) }
+        }
+        throw TestSetupError("no embedding for \(image)")
     }
 }
