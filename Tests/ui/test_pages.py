@@ -68,6 +68,10 @@ def test_uploads_by_file_picker_and_by_drop_show_progress_then_done(session_for,
     for index in range(2):
         rows.nth(index).locator(".status-done").wait_for(timeout=120_000)
     assert "1 face" in rows.nth(0).inner_text() and "1 face" in rows.nth(1).inner_text()
+    # Following an upload polls its job, and reads the image (which, for an admin, hands out an
+    # audited link to the original) once at the end, not once a second.
+    _, audit = server.api("/audit?action=original_viewed")
+    assert len(audit["items"]) == 2, audit
     admin.screenshot("upload-desktop")
     # A refused file says why.
     page.set_input_files("#files", {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image at all"})

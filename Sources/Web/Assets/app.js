@@ -72,7 +72,7 @@ function setupUpload() {
           item.row.classList.add("rejected");
         } else {
           item.result.replaceChildren(el("a", { href: `/ui/images/${file.id}`, text: file.duplicate ? "already uploaded" : "processing…" }));
-          follow(file.id, item.result);
+          follow(file.id, file.jobId, item.result);
         }
         resolve();
       };
@@ -81,19 +81,22 @@ function setupUpload() {
     });
   }
 
-  // Live status until the image is done (or failed).
-  async function follow(id, cell) {
-    for (let attempt = 0; attempt < 300; attempt += 1) {
-      const response = await fetch(`/images/${id}`, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const image = await response.json();
-      if (image.status === "done" || image.status === "failed") {
-        const label = image.status === "done" ? `done${image.faceCount ? ` · ${image.faceCount} face(s)` : ""}` : `failed: ${image.error || ""}`;
-        cell.replaceChildren(el("a", { href: `/ui/images/${id}`, class: `status status-${image.status}`, text: label }));
-        return;
-      }
+  // Live status: the processing job is polled until it ends, then the image is read once (reading
+  // an image as an admin hands out a link to its original, which is audited: not once a second).
+  async function follow(id, jobId, cell) {
+    for (let attempt = 0; jobId && attempt < 600; attempt += 1) {
+      const response = await fetch(`/jobs/${jobId}`, { credentials: "same-origin" });
+      if (!response.ok) break;
+      const job = await response.json();
+      if (job.status !== "queued" && job.status !== "running") break;
       await new Promise((wait) => setTimeout(wait, 1000));
     }
+    const response = await fetch(`/images/${id}`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const image = await response.json();
+    const label = image.status === "done" ? `done${image.faceCount ? ` · ${image.faceCount} face(s)` : ""}`
+      : image.status === "failed" ? `failed: ${image.error || ""}` : image.status;
+    cell.replaceChildren(el("a", { href: `/ui/images/${id}`, class: `status status-${image.status}`, text: label }));
   }
 
   dropZone(document.getElementById("drop"), document.getElementById("files"), (files) => {
