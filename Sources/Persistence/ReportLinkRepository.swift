@@ -204,12 +204,4 @@ public struct ReportLinkRepository: Sendable {
         }
         return evidence.filter { approved.contains($0.other) }
     }
-
-    /// Removes the image from the report; false when it was not in it.
-    public func remove(_ imageID: UUID, from report: String, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            "DELETE FROM image_reports WHERE image_id = \(imageID) AND report_id = \(report) RETURNING image_id", logger: logger)
-        for try await _ in rows { return true }
-        return false
-    }
 }
