@@ -90,25 +90,17 @@ public struct ImageRepository: Sendable {
         return records
     }
 
-    /// The perceptual hashes as stored (hex), by name; empty before processing.
-    public func hashes(of id: UUID) async throws -> [(name: String, value: String)] {
+    /// What the detail view shows beyond the record, in one read: the perceptual hashes as stored
+    /// (hex, by name; empty before processing) and the anonymized copy's key, if one was made.
+    public func derived(of id: UUID) async throws -> (hashes: [(name: String, value: String)], processedKey: String?) {
         let rows = try await client.query(
             "SELECT phash, dhash, ahash, pdq, pdq_quality, processed_key FROM images WHERE id = \(id)", logger: logger)
-        for try await (p, d, a, pdq, quality, _) in rows.decode((String?, String?, String?, String?, Int?, String?).self) {
-            return [("pHash", p), ("dHash", d), ("aHash", a), ("PDQ", pdq), ("PDQ quality", quality.map(String.init))]
+        for try await (p, d, a, pdq, quality, processed) in rows.decode((String?, String?, String?, String?, Int?, String?).self) {
+            let hashes = [("pHash", p), ("dHash", d), ("aHash", a), ("PDQ", pdq), ("PDQ quality", quality.map(String.init))]
                 .compactMap { name, value in value.map { (name, $0) } }
+            return (hashes, processed)
         }
-        return []
-    }
-
-    /// The anonymized copy's key, if one was made.
-    public func processedKey(of id: UUID) async throws -> String? {
-        for try await key in try await client.query("SELECT processed_key FROM images WHERE id = \(id)", logger: logger)
-            .decode(String?.self)
-        {
-            return key
-        }
-        return nil
+        return ([], nil)
     }
 
     public func events(for id: UUID, limit: Int = 500) async throws -> [ImageEvent] {
@@ -124,11 +116,7 @@ public struct ImageRepository: Sendable {
 
     /// Appends a timeline entry outside any job (e.g. a rejected upload of a known image).
     public func recordEvent(imageID: UUID?, type: String, data: String = "{}") async throws {
-        try await client.withConnection { try await recordEvent(imageID: imageID, type: type, data: data, on: $0) }
-    }
-
-    public func recordEvent(imageID: UUID?, type: String, data: String = "{}", on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await client.query(
             "INSERT INTO events (image_id, type, data) VALUES (\(imageID)::uuid, \(type), \(data)::jsonb)", logger: logger)
     }
 

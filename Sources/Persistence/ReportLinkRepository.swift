@@ -151,6 +151,8 @@ public struct ReportLinkRepository: Sendable {
     /// One piece of evidence connecting `report` to `other`.
     public struct Evidence: Sendable, Equatable {
         public var other: String
+        /// The other report's approval state.
+        public var otherStatus: String
         public var kind: ReportLinkKind
         public var strength: Double
         /// This report's image and the other report's image (the same id for `sameImage`).
@@ -168,6 +170,7 @@ public struct ReportLinkRepository: Sendable {
     public func evidence(for report: String, approvedOnly: Bool) async throws -> [Evidence] {
         let rows = try await client.query(
             """
+            SELECT e.*, r.status FROM (
             SELECT b.report_id, 'same_image', 1.0::float8, a.image_id, b.image_id, NULL::text, NULL::int, NULL::text, NULL::uuid, NULL::uuid
             FROM image_reports a JOIN image_reports b ON b.image_id = a.image_id AND b.report_id <> a.report_id
             WHERE a.report_id = \(report)
@@ -187,21 +190,16 @@ public struct ReportLinkRepository: Sendable {
             JOIN face_detections other ON other.id = CASE WHEN l.face1 = mine.id THEN l.face2 ELSE l.face1 END
             JOIN image_reports b ON b.image_id = other.image_id
             WHERE a.report_id = \(report) AND b.report_id <> a.report_id
+            ) AS e (other, kind, strength, image, other_image, hash_type, distance, review, face, other_face)
+            JOIN reports r ON r.id = e.other
+            WHERE NOT \(approvedOnly) OR r.status = 'approved'
             """, logger: logger)
         var evidence: [Evidence] = []
-        for try await row in rows.decode((String, String, Double, UUID, UUID, String?, Int?, String?, UUID?, UUID?).self) {
+        for try await row in rows.decode((String, String, Double, UUID, UUID, String?, Int?, String?, UUID?, UUID?, String).self) {
             guard let kind = ReportLinkKind(rawValue: row.1) else { continue }
-            evidence.append(Evidence(other: row.0, kind: kind, strength: row.2, image: row.3, otherImage: row.4, hashType: row.5,
-                                     distance: row.6, reviewStatus: row.7, face: row.8, otherFace: row.9))
+            evidence.append(Evidence(other: row.0, otherStatus: row.10, kind: kind, strength: row.2, image: row.3, otherImage: row.4,
+                                     hashType: row.5, distance: row.6, reviewStatus: row.7, face: row.8, otherFace: row.9))
         }
-        guard approvedOnly else { return evidence }
-        let others = Array(Set(evidence.map(\.other)))
-        var approved = Set<String>()
-        for try await id in try await client.query(
-            "SELECT id FROM reports WHERE id = ANY(\(others)) AND status = 'approved'", logger: logger).decode(String.self)
-        {
-            approved.insert(id)
-        }
-        return evidence.filter { approved.contains($0.other) }
+        return evidence
     }
 }

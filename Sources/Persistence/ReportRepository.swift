@@ -63,16 +63,6 @@ public struct ReportRepository: Sendable {
         return nil
     }
 
-    public func statuses(of ids: [String]) async throws -> [(String, String)] {
-        var result: [(String, String)] = []
-        for try await row in try await client.query("SELECT id, status FROM reports WHERE id = ANY(\(ids))", logger: logger)
-            .decode((String, String).self)
-        {
-            result.append(row)
-        }
-        return result
-    }
-
     /// Most recently changed first.
     public func list(limit: Int) async throws -> [ReportRecord] {
         let rows = try await client.query(

@@ -77,8 +77,9 @@ public struct ImageService: Sendable {
         guard let image = try await images.find(id) else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
         var view = View(image: image)
         view.faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
-        view.hashes = try await images.hashes(of: id)
-        view.processedURL = try await images.processedKey(of: id).map { links.url(forKey: $0) }
+        let derived = try await images.derived(of: id)
+        view.hashes = derived.hashes
+        view.processedURL = derived.processedKey.map { links.url(forKey: $0) }
         if policy.allows(context.caller, .viewOriginals) {
             view.originalURL = links.url(forKey: image.originalKey)
             try await audit.record(.originalViewed, context, target: "image:\(id.uuidString.lowercased())",

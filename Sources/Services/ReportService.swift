@@ -81,10 +81,9 @@ public struct ReportService: Sendable {
         guard try await reports.find(id) != nil else { throw APIError.notFound("report \(id) not found") }
         let evidence = try await ReportLinkRepository(client: client, logger: logger)
             .evidence(for: id, approvedOnly: !policy.allows(context.caller, .setReports))
-        let statuses = Dictionary(uniqueKeysWithValues: try await reports.statuses(of: Array(Set(evidence.map(\.other)))).map { ($0.0, $0.1) })
         let links = Dictionary(grouping: evidence, by: \.other).map { other, items -> Link in
             let best = items.min { ($0.kind, -$0.strength) < ($1.kind, -$1.strength) }!
-            return Link(report: other, status: statuses[other] ?? "pending", kind: best.kind, strength: best.strength, evidence: items)
+            return Link(report: other, status: best.otherStatus, kind: best.kind, strength: best.strength, evidence: items)
         }.sorted { ($0.kind, -$0.strength, $0.report) < ($1.kind, -$1.strength, $1.report) }
         let page = Array(links.dropFirst(offset).prefix(limit))
         return (page, offset + limit < links.count ? String(offset + limit) : nil)

@@ -80,6 +80,10 @@ extension WebController {
     /// Events in order, with how long each job step took (from its start to its end).
     static func timeline(_ events: [ImageEvent]) -> [[String: Any]] {
         var started: [Int64: Date] = [:]
+        let time = DateFormatter()
+        time.timeZone = TimeZone(identifier: "UTC")
+        time.dateFormat = "HH:mm:ss.SSS"
+        let iso = ISO8601DateFormatter()
         return events.map { event in
             var took = ""
             if let job = event.jobID {
@@ -92,10 +96,7 @@ extension WebController {
             let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]) ?? [:]
             let details = data.keys.sorted().filter { $0 != "request_id" }.map { "\($0): \(data[$0] ?? "")" }.joined(separator: ", ")
             let kind = event.type.contains("fail") ? "failed" : event.type.contains("retry") ? "retry" : "ok"
-            let time = DateFormatter()
-            time.timeZone = TimeZone(identifier: "UTC")
-            time.dateFormat = "HH:mm:ss.SSS"
-            return ["iso": ISO8601DateFormatter().string(from: event.at), "time": time.string(from: event.at), "type": event.type,
+            return ["iso": iso.string(from: event.at), "time": time.string(from: event.at), "type": event.type,
                     "job": event.jobID.map { String($0) } ?? "", "took": took, "details": details, "kind": kind]
         }
     }
