@@ -103,7 +103,8 @@ public enum Runtime {
             models = .init(detector: detection.detector, embedder: embedder)
         }
         let services = ServiceSet(client: client, queue: queue, links: links, policy: policy, faceModels: models,
-                                  faceSearchMinSimilarity: config.faces.searchMinSimilarity, logger: logger)
+                                  faceSearchMinSimilarity: config.faces.searchMinSimilarity,
+                                  anonymizeDefault: config.faces.detectionEnabled ? config.faces.anonymizeDefault : nil, logger: logger)
         var jwt: JWTVerifier?
         if let jwtConfig = config.auth.jwt {
             let verifier = JWTVerifier(config: jwtConfig, logger: logger)
@@ -188,9 +189,10 @@ public enum Runtime {
         let (detection, embedder) = (faces.detection, faces.embedder)
         registry.register(.processImage, ProcessImageHandler(
             client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer,
-            faces: detection, embedFaces: embedder != nil))
+            faces: detection, embedFaces: embedder != nil, queue: queue, anonymizeDefault: config.faces.anonymizeDefault))
         if let detection {
-            registry.register(.anonymize, AnonymizeHandler(client: client, store: store, faces: detection, logger: logger))
+            registry.register(.anonymize, AnonymizeHandler(client: client, store: store, faces: detection,
+                                                           defaults: config.faces.anonymizeDefault, observer: observer, logger: logger))
         }
         if let embedder {
             registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger,

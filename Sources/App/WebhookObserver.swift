@@ -8,9 +8,9 @@ import Server
 import Storage
 import Webhooks
 
-/// Queues `image.processed` and `report.linked` webhooks in the same transaction as the outcome
-/// they report.
-struct WebhookObserver: ProcessingObserver {
+/// Queues `image.processed`, `image.anonymized` and `report.linked` webhooks in the same
+/// transaction as the outcome they report.
+struct WebhookObserver: ProcessingObserver, AnonymizationObserver {
     let enqueuer: WebhookEnqueuer
     let links: MediaLinks
 
@@ -19,7 +19,9 @@ struct WebhookObserver: ProcessingObserver {
         let thumbnails = result.thumbnails.mapValues { links.url(forKey: $0) }
         let payload = WebhookPayload(
             imageId: image.id, reportId: image.reportID, status: .done, sha256: image.sha256, width: result.width,
-            height: result.height, hasFaces: image.hasFaces, faceCount: image.faceCount, hashes: .init(result.hashes),
+            height: result.height,
+            // From the processing just finished (the row was read before it ran).
+            hasFaces: result.faces.map { !$0.isEmpty } ?? image.hasFaces, faceCount: result.faces?.count ?? image.faceCount, hashes: .init(result.hashes),
             thumbnails: .init(thumb: thumbnails["thumb"], medium: thumbnails["medium"], large: thumbnails["large"]),
             duplicates: duplicates.map(WebhookPayload.Duplicate.init), processedAt: Date())
         try await enqueuer.enqueue(payload, on: connection, correlationID: job.correlationID)
@@ -29,6 +31,13 @@ struct WebhookObserver: ProcessingObserver {
         let payload = WebhookPayload(imageId: image.id, reportId: image.reportID, status: .failed, sha256: image.sha256,
                                      processedAt: Date(), error: error)
         try await enqueuer.enqueue(payload, on: connection, correlationID: job.correlationID)
+    }
+
+    func anonymized(_ image: ImageRecord, _ variant: ProcessedVariant, job: ClaimedJob, on connection: PostgresConnection)
+        async throws {
+        guard let key = variant.mediaKey else { return }
+        try await enqueuer.enqueue(AnonymizedPayload(image: image, variant: variant, url: links.url(forKey: key)),
+                                   on: connection, correlationID: job.correlationID)
     }
 
     func linked(_ link: NewReportLink, correlationID: String?, on connection: PostgresConnection) async throws {

@@ -50,10 +50,10 @@ public final class CenterFaceDetector: Sendable {
         ])
     }
 
-    /// Faces in `image`, strongest first, in `image`'s pixel coordinates. `threshold`
-    /// overrides the configured one for this call.
-    public func detect(_ image: RGBPixels, threshold: Float? = nil) throws -> [FaceDetection] {
-        let input = try CenterFaceInput(image, detectionSize: configuration.detectionSize)
+    /// Faces in `image`, strongest first, in `image`'s pixel coordinates. `threshold` and
+    /// `detectionSize` override the configured ones for this call.
+    public func detect(_ image: RGBPixels, threshold: Float? = nil, detectionSize: Int? = nil) throws -> [FaceDetection] {
+        let input = try CenterFaceInput(image, detectionSize: detectionSize ?? configuration.detectionSize)
         let maps = try session.run(inputName: Self.inputName, input: input.tensor, outputNames: Self.outputNames)
         let decoder = CenterFaceDecoder(
             threshold: threshold ?? configuration.threshold, nmsThreshold: configuration.nmsThreshold)
@@ -75,9 +75,10 @@ public final class CenterFaceDetector: Sendable {
 
     /// Faces in a decoded upload, in its pixel coordinates (`image.width` × `image.height`).
     /// libvips shrinks it to the detection size first (never enlarges it).
-    public func detect(_ image: DecodedImage, threshold: Float? = nil) throws -> [FaceDetection] {
-        let pixels = try image.rgb(maxDimension: configuration.detectionSize)
-        return try detect(pixels, threshold: threshold).map {
+    public func detect(_ image: DecodedImage, threshold: Float? = nil, detectionSize: Int? = nil) throws -> [FaceDetection] {
+        let size = detectionSize ?? configuration.detectionSize
+        let pixels = try image.rgb(maxDimension: size)
+        return try detect(pixels, threshold: threshold, detectionSize: size).map {
             $0.scaled(x: Float(image.width) / Float(pixels.width), y: Float(image.height) / Float(pixels.height))
         }
     }

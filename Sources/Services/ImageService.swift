@@ -2,6 +2,7 @@ import FacepipeCore
 import Foundation
 import Logging
 import Persistence
+import Pipeline
 import PostgresNIO
 import Queue
 import Storage
@@ -16,9 +17,13 @@ public struct ImageService: Sendable {
     let links: MediaLinks
     let audit: AuditService
     let policy: AccessPolicy
+    /// Options an anonymize request does not name; nil when face detection is off here.
+    public let anonymizeDefault: AnonymizeSettings?
     let logger: Logger
 
-    public init(client: PostgresClient, queue: JobQueue, links: MediaLinks, audit: AuditService, policy: AccessPolicy, logger: Logger) {
+    public init(client: PostgresClient, queue: JobQueue, links: MediaLinks, audit: AuditService, policy: AccessPolicy,
+                anonymizeDefault: AnonymizeSettings?, logger: Logger) {
+        self.anonymizeDefault = anonymizeDefault
         self.client = client
         self.images = ImageRepository(client: client, logger: logger)
         self.queue = queue
@@ -31,6 +36,15 @@ public struct ImageService: Sendable {
     public struct Page: Sendable {
         public var items: [ImageRecord]
         public var nextCursor: String?
+        /// Each item's processed copies, by image id (absent: none).
+        public var variants: [UUID: [VariantView]] = [:]
+    }
+
+    /// A processed copy as callers see it: its options, status, verification and, once done, URL
+    /// (public unless `MEDIA_PUBLIC_DERIVATIVES=false`, then signed).
+    public struct VariantView: Sendable {
+        public var variant: ProcessedVariant
+        public var url: String?
     }
 
     public func list(_ filter: ImageFilter, cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
@@ -54,7 +68,18 @@ public struct ImageService: Sendable {
         // One extra row tells whether another page exists.
         let rows = try await images.list(filter, after: position, limit: limit + 1)
         let page = Paging.page(rows, limit: limit) { ImageCursor(createdAt: $0.createdAt, id: $0.id).encoded }
-        return Page(items: page.items, nextCursor: page.next)
+        var variants = try await variantViews(of: page.items.map(\.id))
+        if filter.publicOnly {
+            // The gallery shows finished copies only.
+            variants = variants.mapValues { $0.filter { $0.variant.status == .done } }.filter { !$0.value.isEmpty }
+        }
+        return Page(items: page.items, nextCursor: page.next, variants: variants)
+    }
+
+    func variantViews(of ids: [UUID]) async throws -> [UUID: [VariantView]] {
+        try await VariantRepository(client: client, logger: logger).variants(of: ids).mapValues { variants in
+            variants.map { VariantView(variant: $0, url: $0.mediaKey.map { links.url(forKey: $0) }) }
+        }
     }
 
     /// One image as `context`'s caller may see it.
@@ -68,8 +93,8 @@ public struct ImageService: Sendable {
         public var faces: [FaceRepository.StoredFace] = []
         /// Perceptual hashes by name (hex).
         public var hashes: [(name: String, value: String)] = []
-        /// The anonymized copy, when one was made.
-        public var processedURL: String?
+        /// Its processed (anonymized) copies, oldest first.
+        public var variants: [VariantView] = []
     }
 
     public func get(_ id: UUID, _ context: CallContext) async throws -> View {
@@ -77,9 +102,8 @@ public struct ImageService: Sendable {
         guard let image = try await images.find(id) else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
         var view = View(image: image)
         view.faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
-        let derived = try await images.derived(of: id)
-        view.hashes = derived.hashes
-        view.processedURL = derived.processedKey.map { links.url(forKey: $0) }
+        view.hashes = try await images.hashes(of: id)
+        view.variants = try await variantViews(of: [id])[id] ?? []
         if policy.allows(context.caller, .viewOriginals) {
             view.originalURL = links.url(forKey: image.originalKey)
             try await audit.record(.originalViewed, context, target: "image:\(id.uuidString.lowercased())",
@@ -91,22 +115,61 @@ public struct ImageService: Sendable {
         return view
     }
 
-    /// Queues an anonymized copy with deface's choices (`mode` blur|solid|mosaic|none, `shape`
-    /// ellipse|box, `maskScale`); the result replaces the image's processed copy.
-    public func anonymize(_ id: UUID, mode: String, shape: String, maskScale: Double, _ context: CallContext) async throws -> Int64 {
-        try policy.require(.reprocess, context.caller)
-        guard ["blur", "solid", "mosaic", "none"].contains(mode), ["ellipse", "box"].contains(shape), (0.5...3).contains(maskScale) else {
-            throw APIError.badRequest("mode blur|solid|mosaic|none, shape ellipse|box, maskScale 0.5–3", code: "invalid_options")
+    /// What `POST /images/{id}/process` asks for.
+    public enum ProcessRequest: Sendable, Equatable {
+        /// process_image again (thumbnails, metadata, hashes, faces).
+        case process
+        /// An anonymized copy; unnamed options come from `ANONYMIZE_DEFAULT`.
+        case anonymize(AnonymizeSettings.Overrides)
+    }
+
+    public struct ProcessOutcome: Sendable, Equatable {
+        public var pipeline: String
+        public var jobID: Int64?
+        /// The same work was queued (or, for a copy, made) before: this is that job.
+        public var duplicate: Bool
+        /// The anonymized copy asked for.
+        public var variantID: UUID?
+        public var status: ImageStatus
+    }
+
+    /// Queues `request` for an image. An anonymized copy with options asked for before returns
+    /// the first job and copy (seed 002: deduplication by SHA-256 + pipeline); a failed one is
+    /// made again.
+    public func process(_ id: UUID, _ request: ProcessRequest, _ context: CallContext) async throws -> ProcessOutcome {
+        switch request {
+        case .process:
+            let result = try await reprocess(id, context)
+            return ProcessOutcome(pipeline: "process", jobID: result.jobID, duplicate: result.duplicate, status: .queued)
+        case .anonymize(let overrides):
+            try policy.require(.reprocess, context.caller)
+            guard let defaults = anonymizeDefault else {
+                throw APIError(status: 409, code: "anonymize_unavailable",
+                               message: "face detection is off on this server (FACE_DETECTION=false), so faces cannot be anonymized")
+            }
+            let settings: AnonymizeSettings
+            do {
+                settings = try AnonymizeSettings.resolve(overrides, over: defaults)
+            } catch {
+                throw APIError.badRequest(error.description, code: "invalid_options")
+            }
+            guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
+            let outcome = try await client.withTransaction(logger: logger) { connection in
+                let outcome = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
+                    id, settings, correlationID: context.requestID, requestedBy: context.caller.id, on: connection)
+                if !outcome.duplicate {
+                    try await audit.record(.imageReprocessed, context, target: "image:\(id.uuidString.lowercased())",
+                                           data: ["pipeline": "anonymize", "options": settings.canonicalJSON], on: connection)
+                }
+                return outcome
+            }
+            return ProcessOutcome(pipeline: "anonymize", jobID: outcome.jobID, duplicate: outcome.duplicate,
+                                  variantID: outcome.variantID, status: outcome.status)
         }
-        guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
-        let payload = #"{"mode":"\#(mode)","shape":"\#(shape)","maskScale":\#(maskScale)}"#
-        let job = NewJob(kind: .anonymize, payload: payload, imageID: id, dedupeKey: "anonymize:\(id.uuidString.lowercased())",
-                         correlationID: context.requestID, requestedBy: context.caller.id)
-        return try await client.withTransaction(logger: logger) { try await queue.enqueue(job, on: $0).jobID }
     }
 
     /// Queues process_image again → (job id, whether one was queued already).
-    public func reprocess(_ id: UUID, _ context: CallContext) async throws -> (jobID: Int64, duplicate: Bool) {
+    func reprocess(_ id: UUID, _ context: CallContext) async throws -> (jobID: Int64, duplicate: Bool) {
         try policy.require(.reprocess, context.caller)
         guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
         let job = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",

@@ -18,11 +18,13 @@ public struct ServiceSet: Sendable {
     public var faceSearch: FaceSearchService
 
     public init(client: PostgresClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
-                faceModels: FaceSearchService.Models?, faceSearchMinSimilarity: Double, logger: Logger) {
+                faceModels: FaceSearchService.Models?, faceSearchMinSimilarity: Double,
+                anonymizeDefault: AnonymizeSettings? = .seed002, logger: Logger) {
         let audit = AuditService(client: client, policy: policy, logger: logger)
         self.policy = policy
         self.audit = audit
-        images = ImageService(client: client, queue: queue, links: links, audit: audit, policy: policy, logger: logger)
+        images = ImageService(client: client, queue: queue, links: links, audit: audit, policy: policy,
+                              anonymizeDefault: anonymizeDefault, logger: logger)
         reports = ReportService(client: client, audit: audit, policy: policy, logger: logger)
         duplicates = DuplicateService(client: client, audit: audit, policy: policy, logger: logger)
         self.queue = QueueService(queue: queue, audit: audit, policy: policy)

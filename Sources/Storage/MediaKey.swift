@@ -62,11 +62,15 @@ public enum MediaKeyError: Error, Sendable, Equatable {
 extension MediaKey {
     /// `originals/2026/11/{uuid}.jpg`: the month in UTC, so a key never depends on the server's zone.
     public static func original(id: UUID, ext: String, date: Date) throws(MediaKeyError) -> MediaKey {
+        try MediaKey("originals/\(month(date))/\(try file(id, ext))")
+    }
+
+    /// `2026/11`: the month in UTC.
+    private static func month(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month], from: date)
-        let month = String(format: "%04d/%02d", parts.year ?? 1970, parts.month ?? 1)
-        return try MediaKey("originals/\(month)/\(try file(id, ext))")
+        return String(format: "%04d/%02d", parts.year ?? 1970, parts.month ?? 1)
     }
 
     /// `thumbnails/{variant}/{uuid}.webp`, e.g. variant `medium`.
@@ -74,9 +78,13 @@ extension MediaKey {
         try MediaKey("thumbnails/\(variant)/\(try file(id, ext))")
     }
 
-    /// `processed/{uuid}.webp`.
-    public static func processed(id: UUID, ext: String) throws(MediaKeyError) -> MediaKey {
-        try MediaKey("processed/\(try file(id, ext))")
+    /// `processed/2026/11/{uuid}-{digest}.jpg`: one processed copy of an image per options
+    /// digest (hex, ≤ 32), the month (UTC) the copy was asked for.
+    public static func processed(id: UUID, digest: String, ext: String, date: Date) throws(MediaKeyError) -> MediaKey {
+        guard (1...32).contains(digest.count), digest.allSatisfy(\.isHexDigit) else { throw .invalidExtension }
+        let name = try file(id, ext)
+        let dot = name.firstIndex(of: ".")!
+        return try MediaKey("processed/\(month(date))/\(name[..<dot])-\(digest.lowercased())\(name[dot...])")
     }
 
     /// `tmp/{uuid}.ext`: scratch objects nothing refers to for long.

@@ -17,7 +17,8 @@ extension WebController {
             "id": id.uuidString.lowercased(), "short": Self.short(id), "status": image.status.rawValue, "error": image.error ?? "",
             "large": image.thumbnails["large"].map { links.url(forKey: $0) } ?? "",
             "faceCount": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "boxes": boxes, "shown": boxes.count, "clipped": boxes.count < view.faces.count,
-            "original": view.originalURL ?? "", "ttlMinutes": max(1, links.ttlSeconds / 60), "processed": view.processedURL ?? "",
+            "original": view.originalURL ?? "", "ttlMinutes": max(1, links.ttlSeconds / 60),
+            "variants": view.variants.map(Self.variant), "hasVariants": !view.variants.isEmpty,
             "reports": image.reports, "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
             "size": ByteCountFormatter.string(fromByteCount: image.bytes, countStyle: .file),
             "created": Self.time(image.createdAt), "createdISO": ISO8601DateFormatter().string(from: image.createdAt),
@@ -32,6 +33,14 @@ extension WebController {
             },
             "admin": services.policy.allows(context.caller, .reprocess),
         ]
+        if let defaults = services.images.anonymizeDefault {
+            data["anonymize"] = [
+                "replacements": AnonymizeSettings.Replacement.allCases.map {
+                    ["value": $0.rawValue, "selected": $0 == defaults.replacewith]
+                },
+                "boxes": defaults.boxes, "maskScale": defaults.maskScale, "threshold": defaults.threshold,
+            ] as [String: Any]
+        }
         if let events = view.events {
             data["hasEvents"] = !events.isEmpty
             data["events"] = Self.timeline(events)
@@ -44,10 +53,18 @@ extension WebController {
         guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else { throw APIError.notFound("no such image") }
         switch context.parameters.get("action") {
         case "process":
-            _ = try await services.images.reprocess(id, call(context))
+            _ = try await services.images.process(id, .process, call(context))
         case "anonymize":
-            _ = try await services.images.anonymize(id, mode: fields["mode"] ?? "blur", shape: fields["shape"] ?? "ellipse",
-                                                    maskScale: fields["maskScale"].flatMap(Double.init) ?? 1.3, call(context))
+            func number(_ name: String) throws -> Double? {
+                guard let raw = fields[name], !raw.isEmpty else { return nil }
+                guard let value = Double(raw) else { throw APIError.badRequest("\(name) must be a number", code: "invalid_options") }
+                return value
+            }
+            // An unticked checkbox is absent from the form: absent means false here.
+            let overrides = AnonymizeSettings.Overrides(
+                replacewith: fields["replacewith"], boxes: fields["boxes"] == "on", maskScale: try number("maskScale"),
+                threshold: try number("threshold"))
+            _ = try await services.images.process(id, .anonymize(overrides), call(context))
         case "erase":
             _ = try await services.erasure.eraseImage(id, call(context))
             return .redirect(to: "/ui/gallery", type: .normal)
@@ -70,6 +87,22 @@ extension WebController {
             func percent(_ value: Double) -> String { String(format: "%.2f", value * 100) }
             return ["x": percent(x0), "y": percent(y0), "w": percent(x1 - x0), "h": percent(y1 - y0), "index": face.index + 1, "score": ""]
         }
+    }
+
+    /// One anonymized copy: options in words, status, and what verification found.
+    static func variant(_ view: ImageService.VariantView) -> [String: Any] {
+        let variant = view.variant, settings = variant.settings
+        var options = "\(settings.replacewith.rawValue), \(settings.boxes ? "boxes" : "ellipses"), mask ×\(settings.maskScale), "
+            + "threshold \(settings.threshold)"
+        if let scale = settings.scale { options += ", scale \(scale)" }
+        var check = ""
+        if let verification = variant.verification {
+            check = verification.verified
+                ? "verified: no face left (\(verification.facesMasked) masked)"
+                : "\(verification.facesLeft) face(s) may be left (\(verification.facesMasked) masked)"
+        }
+        return ["url": view.url ?? "", "options": options, "status": variant.status.rawValue, "check": check,
+                "verified": variant.verification?.verified ?? false, "error": variant.error ?? ""]
     }
 
     static func metadata(_ json: String) -> [[String: String]] {

@@ -52,6 +52,17 @@ public struct WebhookEnqueuer: Sendable {
         try jobs(event: payload.event, body: try payload.jsonBody(), imageID: payload.imageId, subject: nil, correlationID: correlationID)
     }
 
+    /// Queues an `image.anonymized` delivery (one per variant: its id is the subject).
+    @discardableResult
+    public func enqueue(_ payload: AnonymizedPayload, on connection: PostgresConnection, correlationID: String? = nil)
+        async throws -> [EnqueueResult]
+    {
+        let jobs = try jobs(event: payload.event, body: try payload.jsonBody(), imageID: payload.imageId,
+                            subject: payload.variantId.uuidString.lowercased(), correlationID: correlationID)
+        guard !jobs.isEmpty else { return [] }
+        return try await queue.enqueue(jobs, on: connection)
+    }
+
     /// Queues a `report.linked` delivery: two reports were connected for the first time.
     @discardableResult
     public func enqueue(_ link: ReportLinkedPayload, on connection: PostgresConnection, correlationID: String? = nil)

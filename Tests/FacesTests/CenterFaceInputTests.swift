@@ -30,7 +30,7 @@ import Testing
         #expect(values[2 * plane + 40 * 64] == 0)        // padding rows are zero
     }
 
-    @Test func theLongSideBecomesTheDetectionSize() throws {
+    @Test func aLongSideAboveTheDetectionSizeIsShrunkASmallerOneKept() throws {
         let grey = Self.image(width: 300, height: 200) { _, _ in (90, 90, 90) }
         let shrunk = try CenterFaceInput(grey, detectionSize: 150)
         #expect(shrunk.contentWidth == 150 && shrunk.contentHeight == 100)
@@ -39,10 +39,12 @@ import Testing
         #expect(abs(shrunk.tensor.values[99 * 160 + 149] - 90) < 1e-3)
         #expect(shrunk.tensor.values[100 * 160 + 149] == 0 && shrunk.tensor.values[99 * 160 + 150] == 0)
 
-        let enlarged = try CenterFaceInput(Self.image(width: 20, height: 50) { _, _ in (1, 2, 3) }, detectionSize: 100)
-        #expect(enlarged.contentWidth == 40 && enlarged.contentHeight == 100)
-        #expect(enlarged.tensor.shape == [1, 3, 128, 64])
-        #expect(abs(enlarged.tensor.values[2 * 128 * 64 + 50 * 64 + 20] - 3) < 1e-4)
+        // A smaller image keeps its size (padded only): detection never enlarges.
+        let small = try CenterFaceInput(Self.image(width: 20, height: 50) { _, _ in (1, 2, 3) }, detectionSize: 100)
+        #expect(small.contentWidth == 20 && small.contentHeight == 50)
+        #expect(small.tensor.shape == [1, 3, 64, 32])
+        #expect(abs(small.tensor.values[2 * 64 * 32 + 49 * 32 + 19] - 3) < 1e-4)
+        #expect(small.tensor.values[2 * 64 * 32 + 49 * 32 + 20] == 0)
     }
 
     @Test func shrinkingAveragesInsteadOfSkippingPixels() throws {

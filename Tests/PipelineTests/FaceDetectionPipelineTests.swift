@@ -53,11 +53,18 @@ import TestSupport
                 let thumbnail = try DecodedImage(try await env.bytes(key))
                 #expect(try detector.detect(thumbnail, threshold: 0.5).isEmpty, "\(name) thumbnail still shows a face")
             }
+            // The copy uses the service default (seed 002: solid boxes), in the original's format.
             var processedKey: String?
-            for try await key in try await env.client.query("SELECT processed_key FROM images WHERE id = \(id)").decode(String?.self) {
+            for try await (key, status) in try await env.client.query(
+                "SELECT media_key, status FROM processed_variants WHERE image_id = \(id)").decode((String?, String).self) {
                 processedKey = key
+                #expect(status == "done")
             }
-            let processed = try DecodedImage(try await env.bytes(try #require(processedKey)), maxDimension: 4000)
+            let key = try #require(processedKey)
+            #expect(key.hasPrefix("processed/") && key.hasSuffix("-\(AnonymizeSettings.seed002.digest).jpg"))
+            let bytes = try await env.bytes(key)
+            #expect(bytes.starts(with: [0xFF, 0xD8, 0xFF]))
+            let processed = try DecodedImage(bytes, maxDimension: 4000)
             #expect(try detector.detect(processed, threshold: 0.5).isEmpty)
             var verified = false
             for try await value in try await env.client.query(

@@ -15,6 +15,7 @@ import Server
 import Services
 import Storage
 import TestSupport
+import Testing
 import Web
 
 /// A full application on a scratch database, a temporary media root and (optionally) the
@@ -118,6 +119,12 @@ struct IngestHarness: Sendable {
                 return url.path
             }
         }
+    }
+
+    /// A stored object's bytes (the test fails when it is missing).
+    func bytes(_ key: String) async throws -> Data {
+        let buffer = try #require(try await store.get(try MediaKey(key), maxBytes: 1 << 28))
+        return Data(buffer.readableBytesView)
     }
 
     func imageRows() async throws -> Int { try await scalar("SELECT count(*) FROM images") }

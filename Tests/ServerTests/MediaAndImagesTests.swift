@@ -165,7 +165,8 @@ import TestSupport
             try await client.execute(uri: "/images/not-a-uuid", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/images/\(UUID().uuidString)", method: .get) { #expect($0.status == .notFound) }
             // Reprocessing an image whose job is still queued returns that job.
-            try await client.execute(uri: "/images/\(ids[0])/process", method: .post) { response in
+            try await client.execute(uri: "/images/\(ids[0])/process", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"pipeline":"process"}"#)) { response in
                 #expect(response.status == .accepted)
                 #expect(response.json["duplicate"] as? Bool == true)
             }

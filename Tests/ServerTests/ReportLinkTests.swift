@@ -90,7 +90,8 @@ import TestSupport
             #expect(announcements.links.withLock { $0.count } == pairs - 1)  // the upload's r1–r2 came through ingest
             #expect(try await env.scalar("SELECT count(*) FROM report_links WHERE 'r5' IN (report1, report2)") == 0)
             // Processing again finds the same evidence: nothing new is announced.
-            try await client.execute(uri: "/images/\(ids["r3"]!)/process", method: .post) { #expect($0.status == .accepted) }
+            try await client.execute(uri: "/images/\(ids["r3"]!)/process", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"pipeline":"process"}"#)) { #expect($0.status == .accepted) }
             try await runJobs()
             #expect(try await env.scalar("SELECT count(*) FROM events WHERE type = 'report.linked'") == events)
 

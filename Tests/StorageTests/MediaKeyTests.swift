@@ -54,14 +54,20 @@ import Testing
             == "originals/2026/11/0f8fad5b-d9cb-469f-a165-70867728950e.jpg")
         #expect(try MediaKey.thumbnail(id: id, variant: "medium", ext: ".webp").rawValue
             == "thumbnails/medium/0f8fad5b-d9cb-469f-a165-70867728950e.webp")
-        #expect(try MediaKey.processed(id: id, ext: "webp").rawValue == "processed/0f8fad5b-d9cb-469f-a165-70867728950e.webp")
+        #expect(try MediaKey.processed(id: id, digest: "00ab12cd34ef5678", ext: "JPG", date: date).rawValue
+            == "processed/2026/11/0f8fad5b-d9cb-469f-a165-70867728950e-00ab12cd34ef5678.jpg")
         #expect(try MediaKey.temporary(id: id, ext: "bin").rawValue == "tmp/0f8fad5b-d9cb-469f-a165-70867728950e.bin")
-        #expect(try MediaKey.processed(id: id, ext: "webp").pathExtension == "webp")
+        #expect(try MediaKey.processed(id: id, digest: "ff", ext: "webp", date: date).pathExtension == "webp")
     }
 
     @Test(arguments: ["", ".", "jp/g", "../x", "toolongextension", "jp g"])
     func refusesOddExtensions(ext: String) {
-        #expect(throws: MediaKeyError.invalidExtension) { try MediaKey.processed(id: UUID(), ext: ext) }
+        #expect(throws: MediaKeyError.invalidExtension) { try MediaKey.processed(id: UUID(), digest: "ab", ext: ext, date: Date()) }
+    }
+
+    @Test(arguments: ["", "../x", "zz", String(repeating: "a", count: 33)])
+    func refusesDigestsThatAreNotShortHex(digest: String) {
+        #expect(throws: MediaKeyError.self) { try MediaKey.processed(id: UUID(), digest: digest, ext: "jpg", date: Date()) }
     }
 
     @Test func variantMustBeOneSegment() {

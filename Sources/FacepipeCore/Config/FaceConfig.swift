@@ -14,6 +14,8 @@ public struct FaceConfig: Sendable, Equatable {
     public var embedderModels: String
     /// Cosine similarity a search match needs by default (see README for the calibration).
     public var searchMinSimilarity: Double
+    /// Options of an anonymized copy a request does not name (`ANONYMIZE_DEFAULT`).
+    public var anonymizeDefault: AnonymizeSettings = .seed002
 
     public init(detectionEnabled: Bool = true, minConfidence: Double = 0.5, detectionSize: Int = 640,
                 onnxRuntimeLibrary: String = ".deps/onnxruntime/lib/libonnxruntime.so.1.31.1",
@@ -39,5 +41,6 @@ public struct FaceConfig: Sendable, Equatable {
             embeddingsEnabled: try source.bool("ENABLE_FACE_EMBEDDINGS", default: true),
             embedderModels: source.string("FACE_EMBEDDER_MODELS", default: ".deps/models"),
             searchMinSimilarity: try source.double("FACE_SEARCH_MIN_SIMILARITY", default: 0.9, range: -1...1))
+        anonymizeDefault = try AnonymizeSettings(from: source)
     }
 }

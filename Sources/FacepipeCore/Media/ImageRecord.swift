@@ -116,9 +116,12 @@ public struct ImageFilter: Sendable, Equatable {
     public var reportID: String?
     /// Only images in the public gallery.
     public var publicOnly: Bool
+    /// Only images with an anonymized copy in this state (seed 002's status, per pipeline).
+    public var anonymizeStatus: ImageStatus?
 
     public init(status: ImageStatus? = nil, hasFaces: Bool? = nil, from: Date? = nil, to: Date? = nil, reportID: String? = nil,
-                publicOnly: Bool = false) {
+                publicOnly: Bool = false, anonymizeStatus: ImageStatus? = nil) {
+        self.anonymizeStatus = anonymizeStatus
         self.publicOnly = publicOnly
         self.status = status
         self.hasFaces = hasFaces

@@ -9,9 +9,11 @@ extension FacepipeAPI {
         let query = input.query
         let filter = ImageFilter(
             status: query.status.flatMap { ImageStatus(rawValue: $0.rawValue) }, hasFaces: query.hasFaces,
-            from: query.from, to: query.to, reportID: query.reportId)
+            from: query.from, to: query.to, reportID: query.reportId,
+            anonymizeStatus: query.anonymizeStatus.flatMap { ImageStatus(rawValue: $0.rawValue) })
         let page = try await services.images.list(filter, cursor: query.cursor, limit: query.limit ?? 50, call)
-        return .ok(.init(body: .json(.init(items: page.items.map(summary), nextCursor: page.nextCursor))))
+        return .ok(.init(body: .json(.init(
+            items: page.items.map { summary($0, variants: page.variants[$0.id] ?? []) }, nextCursor: page.nextCursor))))
     }
 
     func getGallery(_ input: Operations.GetGallery.Input) async throws -> Operations.GetGallery.Output {
@@ -19,7 +21,7 @@ extension FacepipeAPI {
         return .ok(.init(body: .json(.init(
             items: page.items.map {
                 .init(id: $0.id.uuidString.lowercased(), width: $0.width, height: $0.height, createdAt: $0.createdAt,
-                      thumbnails: thumbnails($0))
+                      thumbnails: thumbnails($0), processed: (page.variants[$0.id] ?? []).map(Self.schema))
             },
             nextCursor: page.nextCursor))))
     }
@@ -33,15 +35,43 @@ extension FacepipeAPI {
         }
         let metadata = try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(view.image.safeMetadata.utf8))
         let detail = Components.Schemas.ImageDetail(
-            value1: summary(view.image),
+            value1: summary(view.image, variants: view.variants),
             value2: .init(originalUrl: view.originalURL, metadata: metadata.map { .init(additionalProperties: $0) }, events: events))
         return .ok(.init(body: .json(detail)))
     }
 
     func processImage(_ input: Operations.ProcessImage.Input) async throws -> Operations.ProcessImage.Output {
         let id = try Self.imageID(input.path.id)
-        let result = try await services.images.reprocess(id, call)
-        return .accepted(.init(body: .json(.init(imageId: id.uuidString.lowercased(), jobId: result.jobID, duplicate: result.duplicate))))
+        var body: Components.Schemas.ProcessRequest?
+        if case .json(let json) = input.body { body = json }
+        let request: ImageService.ProcessRequest
+        if body?.pipeline == .process {
+            request = .process
+        } else {
+            request = .anonymize(.init(
+                replacewith: body?.replacewith?.rawValue, boxes: body?.boxes, maskScale: body?.maskScale,
+                threshold: body?.threshold, scale: body?.scale, mosaicSize: body?.mosaicSize))
+        }
+        let outcome = try await services.images.process(id, request, call)
+        return .accepted(.init(body: .json(.init(
+            imageId: id.uuidString.lowercased(), pipeline: .init(rawValue: outcome.pipeline) ?? .anonymize, jobId: outcome.jobID,
+            duplicate: outcome.duplicate, variantId: outcome.variantID?.uuidString.lowercased(),
+            status: .init(rawValue: outcome.status.rawValue) ?? .queued))))
+    }
+
+    static func schema(_ view: ImageService.VariantView) -> Components.Schemas.ProcessedVariant {
+        let variant = view.variant, options = variant.settings.overrides
+        return .init(
+            id: variant.id.uuidString.lowercased(), pipeline: .anonymize,
+            options: .init(replacewith: .init(rawValue: variant.settings.replacewith.rawValue) ?? .blur, boxes: variant.settings.boxes,
+                           maskScale: variant.settings.maskScale, threshold: variant.settings.threshold, scale: options.scale,
+                           mosaicSize: options.mosaicSize),
+            status: .init(rawValue: variant.status.rawValue) ?? .failed, url: view.url,
+            verification: variant.verification.map {
+                .init(facesMasked: $0.facesMasked, detectionsOnOutput: $0.detectionsOnOutput, facesLeft: $0.facesLeft,
+                      verified: $0.verified)
+            },
+            error: variant.error, createdAt: variant.createdAt, finishedAt: variant.finishedAt)
     }
 
     func eraseImage(_ input: Operations.EraseImage.Input) async throws -> Operations.EraseImage.Output {
@@ -53,13 +83,14 @@ extension FacepipeAPI {
         .init(imageId: outcome.imageID.uuidString.lowercased(), jobId: outcome.jobID, completed: outcome.completed)
     }
 
-    func summary(_ image: ImageRecord) -> Components.Schemas.ImageSummary {
+    func summary(_ image: ImageRecord, variants: [ImageService.VariantView] = []) -> Components.Schemas.ImageSummary {
         Components.Schemas.ImageSummary(
             id: image.id.uuidString.lowercased(), reportId: image.reportID, reports: image.reports,
             status: .init(rawValue: image.status.rawValue) ?? .failed, mime: image.mime, bytes: image.bytes,
             width: image.width, height: image.height, sha256: image.sha256, hasFaces: image.hasFaces,
             faceCount: image.faceCount, blurFaces: image.blurFaces, _public: image.isPublic, createdAt: image.createdAt,
-            processedAt: image.processedAt, thumbnails: thumbnails(image), error: image.error)
+            processedAt: image.processedAt, thumbnails: thumbnails(image), processed: variants.isEmpty ? nil : variants.map(Self.schema),
+            error: image.error)
     }
 
     func thumbnails(_ image: ImageRecord) -> Components.Schemas.Thumbnails {

@@ -1,0 +1,43 @@
+import FacepipeCore
+import Foundation
+
+/// The body of an `image.anonymized` webhook: an anonymized copy is stored.
+///
+/// ```json
+/// {"event":"image.anonymized","imageId":"…","reportId":"r1","variantId":"…",
+///  "options":{"replacewith":"solid","boxes":true,"maskScale":1.3,"threshold":0.2},
+///  "url":"http://…/media/processed/2026/12/…-1a2b….jpg","faces":2,"detectionsOnOutput":0,
+///  "facesLeft":0,"verified":true,"anonymizedAt":"2026-01-02T03:04:05Z"}
+/// ```
+/// `url` is public unless `MEDIA_PUBLIC_DERIVATIVES=false` (then signed and short-lived).
+/// `facesLeft` counts detections on the copy outside every mask; `verified` is `facesLeft == 0`.
+public struct AnonymizedPayload: Sendable, Codable, Equatable {
+    public var event = "image.anonymized"
+    public var imageId: UUID
+    public var reportId: String?
+    public var variantId: UUID
+    public var options: AnonymizeSettings.Overrides
+    public var url: String
+    public var faces: Int
+    public var detectionsOnOutput: Int
+    public var facesLeft: Int
+    public var verified: Bool
+    public var anonymizedAt: Date
+
+    public init(image: ImageRecord, variant: ProcessedVariant, url: String, at date: Date = Date()) {
+        imageId = image.id
+        reportId = image.reportID
+        variantId = variant.id
+        options = variant.settings.overrides
+        self.url = url
+        faces = variant.verification?.facesMasked ?? 0
+        detectionsOnOutput = variant.verification?.detectionsOnOutput ?? 0
+        facesLeft = variant.verification?.facesLeft ?? 0
+        verified = variant.verification?.verified ?? false
+        anonymizedAt = date
+    }
+
+    public func jsonBody() throws -> String {
+        String(decoding: try WebhookPayload.encoder.encode(self), as: UTF8.self)
+    }
+}
