@@ -85,3 +85,21 @@ func iou(_ a: FaceBox, _ b: FaceBox) -> Float {
     let overlap = max(0, min(a.maxX, b.maxX) - max(a.x, b.x)) * max(0, min(a.maxY, b.maxY) - max(a.y, b.y))
     return overlap / (a.width * a.height + b.width * b.height - overlap)
 }
+
+/// Detection takes a small image at its own size: enlarging it to the detection size made
+/// CenterFace see faces in texture (a 480 px group photo: 12 detections for 7 faces).
+@Suite struct SmallImageDetectionTests {
+    @Test func aGroupPhotoBelowTheDetectionSizeIsNotEnlarged() throws {
+        let detector = try DetectorFixtures.detector.get()
+        // t1.jpg (six people) shrunk to 480 px wide, below the 640 px detection size.
+        let full = try DetectorFixtures.photo("t1.jpg")
+        let small = try DecodedImage(try full.encoded(as: .png).data, maxDimension: 480)
+        #expect(small.width == 480)
+        let pixels = try small.rgb(maxDimension: 480)
+        // Asking for 640 and asking for the image's own size give the same faces: nothing is enlarged.
+        let found = try detector.detect(pixels, threshold: 0.2)
+        #expect(found == (try detector.detect(pixels, threshold: 0.2, detectionSize: 480)))
+        #expect((6...7).contains(found.count), "\(found.map(\.score))")
+        #expect(try detector.detect(pixels).count == 6)
+    }
+}

@@ -99,3 +99,24 @@ import Webhooks
         #expect(key != WebhookEnqueuer.dedupeKey(imageID: id, event: "image.processed", url: "https://hooks.example.com/y"))
     }
 }
+
+@Suite struct AnonymizedPayloadTests {
+    @Test func carriesTheCopysURLOptionsAndVerification() throws {
+        let image = ImageRecord(id: UUID(), reportID: "r1", pipeline: "default", sha256: "ab", mime: "image/jpeg", bytes: 1, width: 10,
+                                height: 10, originalKey: "originals/x.jpg", thumbnails: [:], safeMetadata: "{}", hasFaces: true,
+                                faceCount: 2, blurFaces: false, status: .done, error: nil, createdAt: Date(), processedAt: Date())
+        let variant = ProcessedVariant(id: UUID(), imageID: image.id, pipeline: .anonymize, settings: .seed002, status: .done,
+                                       mediaKey: "processed/2026/12/x-1.jpg",
+                                       verification: .init(facesMasked: 2, detectionsOnOutput: 1, facesLeft: 0), error: nil,
+                                       jobID: 7, createdAt: Date(), finishedAt: Date())
+        let body = try AnonymizedPayload(image: image, variant: variant, url: "https://cdn.example/processed/2026/12/x-1.jpg").jsonBody()
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(json["event"] as? String == "image.anonymized")
+        #expect(json["url"] as? String == "https://cdn.example/processed/2026/12/x-1.jpg")
+        #expect(json["reportId"] as? String == "r1" && json["faces"] as? Int == 2 && json["facesLeft"] as? Int == 0)
+        #expect(json["verified"] as? Bool == true && json["detectionsOnOutput"] as? Int == 1)
+        let options = json["options"] as? [String: Any] ?? [:]
+        #expect(options["replacewith"] as? String == "solid" && options["boxes"] as? Bool == true && options["mosaicSize"] == nil)
+        #expect(!body.contains("\\/"))
+    }
+}
