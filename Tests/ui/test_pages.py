@@ -137,6 +137,34 @@ def test_the_detail_page_draws_faces_and_the_timeline(session_for, server):
     phone.screenshot("detail-phone")
 
 
+def test_an_admin_anonymizes_an_image_from_its_page(session_for, server):
+    admin = session_for("admin")
+    page = admin.page
+    _, listing = server.api("/images?reportId=r-ui-2")
+    image_id = listing["items"][0]["id"]
+    page.goto(f"/ui/images/{image_id}")
+    # The form starts from the service default (seed 002: solid boxes).
+    assert page.input_value("select[name=replacewith]") == "solid"
+    assert page.is_checked("input[name=boxes]")
+    page.select_option("select[name=replacewith]", "mosaic")
+    page.uncheck("input[name=boxes]")
+    with page.expect_navigation():
+        page.click("button:has-text('Anonymize')")
+    assert "mosaic, ellipses" in page.inner_text("ul.variants")
+    server.wait_for_idle_queue()
+    page.reload()
+    item = page.locator("ul.variants li", has_text="mosaic")
+    assert "done" in item.inner_text() and "verified" in item.inner_text()
+    href = item.locator("a").get_attribute("href")
+    response = page.request.get(href)
+    assert response.status == 200 and response.headers["content-type"] == "image/jpeg"
+    # Standard callers see the copies but not the form.
+    standard = session_for("standard")
+    standard.page.goto(f"/ui/images/{image_id}")
+    assert standard.page.locator("select[name=replacewith]").count() == 0
+    assert standard.page.locator("ul.variants li").count() >= 1
+
+
 def test_a_duplicate_pair_is_confirmed_with_a_key_press(session_for, server):
     # A re-encoded copy of obama.jpg (decoded and saved again, nothing masked), as a new file.
     copy_path = server.work / "obama-copy.jpg"
