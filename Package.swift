@@ -100,6 +100,7 @@ let package = Package(
             name: "Pipeline",
             dependencies: [
                 "FacepipeCore", "Imaging", "Storage", "Persistence", "Queue", "Faces",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

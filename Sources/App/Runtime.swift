@@ -104,7 +104,8 @@ public enum Runtime {
         }
         let services = ServiceSet(client: client, queue: queue, links: links, policy: policy, faceModels: models,
                                   faceSearchMinSimilarity: config.faces.searchMinSimilarity,
-                                  anonymizeDefault: config.faces.detectionEnabled ? config.faces.anonymizeDefault : nil, logger: logger)
+                                  anonymizeDefault: config.faces.detectionEnabled ? config.faces.anonymizeDefault : nil, store: store,
+                                  logger: logger)
         var jwt: JWTVerifier?
         if let jwtConfig = config.auth.jwt {
             let verifier = JWTVerifier(config: jwtConfig, logger: logger)
@@ -199,6 +200,8 @@ public enum Runtime {
                                                              linkMinSimilarity: config.faces.searchMinSimilarity, linkObserver: observer))
         }
         registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
+        registry.register(.renderDocument, RenderDocumentHandler(client: client, store: store, queue: queue, config: config.ingest,
+                                                                 logger: logger))
         // Registered whenever a secret exists, so deliveries queued earlier still go out.
         registry.registerWebhooks(config.webhooks)
         if config.queue.diagnosticJobs { registry.registerDiagnostics() }

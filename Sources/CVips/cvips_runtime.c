@@ -19,10 +19,12 @@ static void forward_log(const gchar *domain, GLogLevelFlags flags,
 }
 
 // Only these loaders may parse untrusted bytes; everything else (ImageMagick,
-// PDF, SVG, TIFF, matrix, vips, ...) is blocked.
+// SVG, matrix, vips, ...) is blocked. PDF (poppler) and TIFF serve documents
+// only: cvips_load.c never picks them for images, and documents name them.
 static const char *allowed_loaders[] = {
     "VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp",
-    "VipsForeignLoadNsgif", "VipsForeignLoadHeif", NULL,
+    "VipsForeignLoadNsgif", "VipsForeignLoadHeif", "VipsForeignLoadPdf",
+    "VipsForeignLoadTiff", NULL,
 };
 
 int cvips_start(const char *argv0, int concurrency, int cache_max_operations,

@@ -213,7 +213,7 @@ public struct IngestService: Sendable {
     }
 
     /// Returns a reason when the scan was skipped (scanner down and policy says accept).
-    private func scan(_ file: UploadSpooler, sha256: String, upload: Upload) async throws -> String? {
+    func scan(_ file: UploadSpooler, sha256: String, upload: Upload) async throws -> String? {
         guard let scanning else { return nil }
         do {
             if case .infected(let signature) = try await scanning.scanner.scan(fileAt: file.url) {

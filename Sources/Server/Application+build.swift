@@ -95,7 +95,7 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
         uploads: auth.uploadsPerMinute > 0 ? RateLimiter(requests: auth.uploadsPerMinute) : nil,
         faceSearches: auth.faceSearchesPerMinute > 0 ? RateLimiter(requests: auth.faceSearchesPerMinute) : nil))
     router.add(middleware: RequestContextStoreMiddleware())
-    router.add(middleware: OptionalJSONBodyMiddleware.processImage)
+    router.add(middleware: OptionalJSONBodyMiddleware.process)
     // Readable JSON, keys in a stable order, and URLs as written ("/media/…", not "\/media\/…").
     try FacepipeAPI(dependencies: dependencies).registerHandlers(
         on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))

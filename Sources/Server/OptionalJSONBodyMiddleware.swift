@@ -3,7 +3,7 @@ import Hummingbird
 import NIOCore
 
 /// Lets a POST without a body reach operations whose JSON body is optional (today
-/// `POST /images/{id}/process`, which seed 002's clients call bare). The OpenAPI transport hands
+/// `POST /images/{id}/process`, which seed 002's clients call bare, and its document twin). The OpenAPI transport hands
 /// the generated code an empty body rather than none, and decoding "" as JSON fails; an empty
 /// body without a Content-Type is therefore read as `{}` ("all defaults"). Any body that has
 /// bytes or a type is left alone.
@@ -22,11 +22,11 @@ struct OptionalJSONBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await next(Request(head: head, body: RequestBody(buffer: ByteBuffer(string: "{}"))), context)
     }
 
-    /// `/images/{id}/process`.
-    static var processImage: OptionalJSONBodyMiddleware {
+    /// `/images/{id}/process` and `/documents/{id}/process`.
+    static var process: OptionalJSONBodyMiddleware {
         OptionalJSONBodyMiddleware { path in
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-            return parts.count == 4 && parts[0].isEmpty && parts[1] == "images" && parts[3] == "process"
+            return parts.count == 4 && parts[0].isEmpty && (parts[1] == "images" || parts[1] == "documents") && parts[3] == "process"
         }
     }
 }

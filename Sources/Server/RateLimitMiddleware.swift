@@ -23,7 +23,7 @@ struct CallerRateLimitMiddleware: RouterMiddleware {
     static func isUpload(_ request: Request) -> Bool {
         let path = request.uri.path
         switch request.method {
-        case .post: return path == "/upload/images" || path == "/upload-init"
+        case .post: return path == "/upload/images" || path == "/upload/documents" || path == "/upload-init"
         case .put: return path.hasPrefix("/uploads/")
         default: return false
         }

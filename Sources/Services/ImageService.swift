@@ -38,6 +38,8 @@ public struct ImageService: Sendable {
         public var nextCursor: String?
         /// Each item's processed copies, by image id (absent: none).
         public var variants: [UUID: [VariantView]] = [:]
+        /// The items that are rendered pages of a document: which document, which page.
+        public var documents: [UUID: (documentID: UUID, page: Int)] = [:]
     }
 
     /// A processed copy as callers see it: its options, status, verification and, once done, URL
@@ -73,7 +75,8 @@ public struct ImageService: Sendable {
             // The gallery shows finished copies only.
             variants = variants.mapValues { $0.filter { $0.variant.status == .done } }.filter { !$0.value.isEmpty }
         }
-        return Page(items: page.items, nextCursor: page.next, variants: variants)
+        let documents = try await DocumentRepository(client: client, logger: logger).pagesOf(images: page.items.map(\.id))
+        return Page(items: page.items, nextCursor: page.next, variants: variants, documents: documents)
     }
 
     func variantViews(of ids: [UUID]) async throws -> [UUID: [VariantView]] {
@@ -95,16 +98,21 @@ public struct ImageService: Sendable {
         public var hashes: [(name: String, value: String)] = []
         /// Its processed (anonymized) copies, oldest first.
         public var variants: [VariantView] = []
+        /// Set when the image is a rendered page of a document.
+        public var document: (documentID: UUID, page: Int)?
     }
 
-    public func get(_ id: UUID, _ context: CallContext) async throws -> View {
+    /// - Parameter auditOriginal: false when a document's view shows its pages (the document's
+    ///   original link is the one audited; pages carry none).
+    public func get(_ id: UUID, _ context: CallContext, auditOriginal: Bool = true) async throws -> View {
         try policy.require(.readImages, context.caller)
         guard let image = try await images.find(id) else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
         var view = View(image: image)
         view.faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
         view.hashes = try await images.hashes(of: id)
         view.variants = try await variantViews(of: [id])[id] ?? []
-        if policy.allows(context.caller, .viewOriginals) {
+        view.document = try await DocumentRepository(client: client, logger: logger).pagesOf(images: [id])[id]
+        if auditOriginal, policy.allows(context.caller, .viewOriginals) {
             view.originalURL = links.url(forKey: image.originalKey)
             try await audit.record(.originalViewed, context, target: "image:\(id.uuidString.lowercased())",
                                    data: ["expires_in_seconds": links.ttlSeconds])

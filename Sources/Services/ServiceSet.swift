@@ -16,10 +16,11 @@ public struct ServiceSet: Sendable {
     public var keys: KeyService
     public var erasure: ErasureService
     public var faceSearch: FaceSearchService
+    public var documents: DocumentService
 
     public init(client: PostgresClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
                 faceModels: FaceSearchService.Models?, faceSearchMinSimilarity: Double,
-                anonymizeDefault: AnonymizeSettings? = .seed002, logger: Logger) {
+                anonymizeDefault: AnonymizeSettings? = .seed002, store: any MediaStore, logger: Logger) {
         let audit = AuditService(client: client, policy: policy, logger: logger)
         self.policy = policy
         self.audit = audit
@@ -30,6 +31,8 @@ public struct ServiceSet: Sendable {
         self.queue = QueueService(queue: queue, audit: audit, policy: policy)
         keys = KeyService(client: client, audit: audit, policy: policy, logger: logger)
         erasure = ErasureService(client: client, queue: queue, audit: audit, policy: policy, logger: logger)
+        documents = DocumentService(client: client, store: store, links: links, images: images, erasure: erasure, audit: audit,
+                                    policy: policy, logger: logger)
         faceSearch = FaceSearchService(models: faceModels, minSimilarity: faceSearchMinSimilarity, client: client, links: links,
                                        audit: audit, policy: policy, logger: logger)
     }

@@ -37,7 +37,7 @@ import TestSupport
         let uri = path.replacingOccurrences(of: "{id}", with: value)
         func json(_ text: String) -> (String, HTTPFields, ByteBuffer?) { (uri, [.contentType: "application/json"], ByteBuffer(string: text)) }
         switch id {
-        case "uploadImages", "searchFace":
+        case "uploadImages", "uploadDocuments", "searchFace":
             let form = Multipart(files: [.init(name: id == "searchFace" ? "image" : "files", filename: "a.jpg", contentType: "image/jpeg",
                                                data: Data([0xFF, 0xD8, 0xFF]))])
             return (uri, [.contentType: form.contentType], form.body)

@@ -84,7 +84,7 @@ struct IngestHarness: Sendable {
         let service = IngestService(config: ingest, store: store, scanning: scanning, client: client, queue: queue,
                                     spoolDirectory: spool, policy: auth.policy, erasedReupload: auth.erasedReupload, logger: logger)
         let services = ServiceSet(client: client, queue: queue, links: links, policy: auth.policy, faceModels: faceModels,
-                                  faceSearchMinSimilarity: faceSearchMinSimilarity, logger: logger)
+                                  faceSearchMinSimilarity: faceSearchMinSimilarity, store: store, logger: logger)
         var dependencies = ServerDependencies(
             client: client, queue: queue, ingest: service, services: services,
             authenticator: CallerAuthenticator(client: client, jwt: jwt, audit: services.audit, logger: logger),

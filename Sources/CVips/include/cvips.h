@@ -49,6 +49,13 @@ struct _VipsImage *cvips_load(const void *data, size_t length, int fail_on,
                               int sequential);
 struct _VipsImage *cvips_load_file(const char *path, int fail_on, int sequential);
 
+// Documents: one page of a PDF (rendered at `dpi`) or of a multi-page TIFF.
+// `page` counts from 0. The header's "n-pages" field gives the page count.
+#define CVIPS_DOCUMENT_PDF 0
+#define CVIPS_DOCUMENT_TIFF 1
+struct _VipsImage *cvips_load_document(const void *data, size_t length, int kind,
+                                       int page, double dpi, int fail_on);
+
 // ---- header and metadata fields (cvips_header.c) --------------------------
 
 typedef struct {

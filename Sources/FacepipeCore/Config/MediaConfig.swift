@@ -88,6 +88,13 @@ public struct IngestConfig: Sendable, Equatable {
     public var maxDimension: Int
     /// Pixel-count ceiling checked from the header before any decode (decompression bombs).
     public var maxPixels: Int
+    /// Pages a document may have (`DOCUMENT_MAX_PAGES`): checked from the first page's header.
+    public var documentMaxPages: Int = 50
+    /// Resolution PDF pages are rendered at (`DOCUMENT_DPI`), lowered for pages whose long side
+    /// would pass `documentMaxPageDimension` pixels.
+    public var documentDPI: Double = 150
+    /// Long side of a rendered page, in pixels (A4 at 300 dpi).
+    public var documentMaxPageDimension: Int = 3508
 
     public init(maxFileBytes: Int = 20 << 20, maxFilesPerRequest: Int = 10, minDimension: Int = 100, maxDimension: Int = 8000,
                 maxPixels: Int = 40_000_000) {
@@ -105,6 +112,8 @@ public struct IngestConfig: Sendable, Equatable {
             minDimension: try source.int("IMAGE_MIN_DIMENSION", default: 100, range: 1...10_000),
             maxDimension: try source.int("IMAGE_MAX_DIMENSION", default: 8000, range: 16...65_535),
             maxPixels: try source.int("IMAGE_MAX_PIXELS", default: 40_000_000, range: 1...1_000_000_000))
+        documentMaxPages = try source.int("DOCUMENT_MAX_PAGES", default: 50, range: 1...1000)
+        documentDPI = try source.double("DOCUMENT_DPI", default: 150, range: 36...600)
     }
 }
 

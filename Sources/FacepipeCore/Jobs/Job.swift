@@ -16,6 +16,8 @@ public struct JobKind: RawRepresentable, Hashable, Sendable, Codable, Expressibl
     public static let processImage: JobKind = "process_image"
     public static let embedFaces: JobKind = "embed_faces"
     public static let anonymize: JobKind = "anonymize"
+    /// Renders a document's pages into page images (each then goes through process_image).
+    public static let renderDocument: JobKind = "render_document"
     public static let webhook: JobKind = "webhook"
     /// Diagnostic kinds: sleep for `ms`, failing the first `fail_times` attempts.
     public static let diagnosticSleep: JobKind = "diagnostic.sleep"

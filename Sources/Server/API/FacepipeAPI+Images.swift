@@ -13,7 +13,8 @@ extension FacepipeAPI {
             anonymizeStatus: query.anonymizeStatus.flatMap { ImageStatus(rawValue: $0.rawValue) })
         let page = try await services.images.list(filter, cursor: query.cursor, limit: query.limit ?? 50, call)
         return .ok(.init(body: .json(.init(
-            items: page.items.map { summary($0, variants: page.variants[$0.id] ?? []) }, nextCursor: page.nextCursor))))
+            items: page.items.map { summary($0, variants: page.variants[$0.id] ?? [], document: page.documents[$0.id]) },
+            nextCursor: page.nextCursor))))
     }
 
     func getGallery(_ input: Operations.GetGallery.Input) async throws -> Operations.GetGallery.Output {
@@ -35,7 +36,7 @@ extension FacepipeAPI {
         }
         let metadata = try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(view.image.safeMetadata.utf8))
         let detail = Components.Schemas.ImageDetail(
-            value1: summary(view.image, variants: view.variants),
+            value1: summary(view.image, variants: view.variants, document: view.document),
             value2: .init(originalUrl: view.originalURL, metadata: metadata.map { .init(additionalProperties: $0) }, events: events))
         return .ok(.init(body: .json(detail)))
     }
@@ -44,19 +45,22 @@ extension FacepipeAPI {
         let id = try Self.imageID(input.path.id)
         var body: Components.Schemas.ProcessRequest?
         if case .json(let json) = input.body { body = json }
-        let request: ImageService.ProcessRequest
-        if body?.pipeline == .process {
-            request = .process
-        } else {
-            request = .anonymize(.init(
-                replacewith: body?.replacewith?.rawValue, boxes: body?.boxes, maskScale: body?.maskScale,
-                threshold: body?.threshold, scale: body?.scale, mosaicSize: body?.mosaicSize))
-        }
-        let outcome = try await services.images.process(id, request, call)
-        return .accepted(.init(body: .json(.init(
-            imageId: id.uuidString.lowercased(), pipeline: .init(rawValue: outcome.pipeline) ?? .anonymize, jobId: outcome.jobID,
-            duplicate: outcome.duplicate, variantId: outcome.variantID?.uuidString.lowercased(),
-            status: .init(rawValue: outcome.status.rawValue) ?? .queued))))
+        let outcome = try await services.images.process(id, Self.processRequest(body), call)
+        return .accepted(.init(body: .json(Self.schema(outcome, imageID: id))))
+    }
+
+    /// No body or no `pipeline`: an anonymized copy with the defaults.
+    static func processRequest(_ body: Components.Schemas.ProcessRequest?) -> ImageService.ProcessRequest {
+        if body?.pipeline == .process { return .process }
+        return .anonymize(.init(
+            replacewith: body?.replacewith?.rawValue, boxes: body?.boxes, maskScale: body?.maskScale,
+            threshold: body?.threshold, scale: body?.scale, mosaicSize: body?.mosaicSize))
+    }
+
+    static func schema(_ outcome: ImageService.ProcessOutcome, imageID: UUID) -> Components.Schemas.ProcessResult {
+        .init(imageId: imageID.uuidString.lowercased(), pipeline: .init(rawValue: outcome.pipeline) ?? .anonymize, jobId: outcome.jobID,
+              duplicate: outcome.duplicate, variantId: outcome.variantID?.uuidString.lowercased(),
+              status: .init(rawValue: outcome.status.rawValue) ?? .queued)
     }
 
     static func schema(_ view: ImageService.VariantView) -> Components.Schemas.ProcessedVariant {
@@ -83,14 +87,16 @@ extension FacepipeAPI {
         .init(imageId: outcome.imageID.uuidString.lowercased(), jobId: outcome.jobID, completed: outcome.completed)
     }
 
-    func summary(_ image: ImageRecord, variants: [ImageService.VariantView] = []) -> Components.Schemas.ImageSummary {
+    func summary(_ image: ImageRecord, variants: [ImageService.VariantView] = [], document: (documentID: UUID, page: Int)? = nil)
+        -> Components.Schemas.ImageSummary
+    {
         Components.Schemas.ImageSummary(
             id: image.id.uuidString.lowercased(), reportId: image.reportID, reports: image.reports,
             status: .init(rawValue: image.status.rawValue) ?? .failed, mime: image.mime, bytes: image.bytes,
             width: image.width, height: image.height, sha256: image.sha256, hasFaces: image.hasFaces,
             faceCount: image.faceCount, blurFaces: image.blurFaces, _public: image.isPublic, createdAt: image.createdAt,
             processedAt: image.processedAt, thumbnails: thumbnails(image), processed: variants.isEmpty ? nil : variants.map(Self.schema),
-            error: image.error)
+            document: document.map { .init(id: $0.documentID.uuidString.lowercased(), page: $0.page) }, error: image.error)
     }
 
     func thumbnails(_ image: ImageRecord) -> Components.Schemas.Thumbnails {

@@ -1,0 +1,141 @@
+import Crypto
+import FacepipeCore
+import Foundation
+import Imaging
+import Logging
+import Persistence
+import PostgresNIO
+import Queue
+import Storage
+
+/// The `render_document` job (payload `{"document":"<uuid>"}`): each page of a PDF or TIFF is
+/// rendered into a lossless, metadata-free PNG (PDF at `DOCUMENT_DPI`, lowered for large pages)
+/// and becomes an image of its own — in the document's reports, processed by process_image
+/// (thumbnails, four hashes, faces, embeddings) and anonymizable like any photo. A page whose
+/// pixels were seen before (the same page in another document) is that image, and joins this
+/// document's reports: a re-used page links reports as a re-used photo does. A JPEG or PNG scan
+/// is its own single page. Idempotent: pages already recorded are skipped on a re-run.
+public struct RenderDocumentHandler: JobHandler {
+    struct Payload: Codable { var document: UUID }
+
+    let client: PostgresClient
+    let store: any MediaStore
+    let queue: JobQueue
+    let config: IngestConfig
+    let logger: Logger
+
+    public init(client: PostgresClient, store: any MediaStore, queue: JobQueue, config: IngestConfig, logger: Logger) {
+        self.client = client
+        self.store = store
+        self.queue = queue
+        self.config = config
+        self.logger = logger
+    }
+
+    public func handle(_ job: ClaimedJob, context: JobContext) async throws {
+        let documents = DocumentRepository(client: client, logger: logger)
+        guard let payload = try? job.decodePayload(Payload.self), let document = try await documents.find(payload.document) else {
+            throw PermanentJobError("the document no longer exists")
+        }
+        do {
+            try await documents.markStatus(document.id, .processing)
+            guard let buffer = try await store.get(try MediaKey(document.originalKey), maxBytes: 1 << 30) else {
+                throw PermanentJobError("original \(document.originalKey) is missing from the media store")
+            }
+            let bytes = Data(buffer.readableBytesView)
+            let done = Set(try await documents.pages(of: document.id).map(\.page))
+            for page in 1...document.pageCount where !done.contains(page) {
+                let rendered = try await render(bytes, mime: document.mime, page: page)
+                try await record(rendered, page: page, of: document, job: job)
+            }
+            try await documents.markStatus(document.id, .done)
+            context.logger.info("document rendered", metadata: ["document_id": "\(document.id)", "pages": "\(document.pageCount)"])
+        } catch {
+            if error is PermanentJobError || job.attempt >= job.maxAttempts {
+                try? await documents.markStatus(document.id, .failed, error: String(describing: error))
+            }
+            throw error
+        }
+    }
+
+    struct RenderedPage {
+        var data: Data
+        var mime: String
+        var ext: String
+        var width: Int
+        var height: Int
+        var dpi: Double?
+    }
+
+    func render(_ bytes: Data, mime: String, page: Int) async throws -> RenderedPage {
+        let config = self.config
+        let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
+        do {
+            return try await ImagingThreads.run {
+                switch mime {
+                case "application/pdf", "image/tiff":
+                    let kind: DocumentPages.Kind = mime == "application/pdf" ? .pdf : .tiff
+                    var dpi: Double?
+                    if kind == .pdf {
+                        let size = try DocumentPages.probe(bytes, kind: kind, maxPages: config.documentMaxPages)[page - 1]
+                        dpi = try DocumentPages.renderDPI(for: size, dpi: config.documentDPI, maxDimension: config.documentMaxPageDimension)
+                    }
+                    let png = try DocumentPages.render(bytes, kind: kind, page: page - 1, dpi: dpi ?? 72, limits: limits)
+                    let header = try ImageProbe.probe(png.data)
+                    return RenderedPage(data: png.data, mime: "image/png", ext: "png", width: header.width, height: header.height, dpi: dpi)
+                default:
+                    // A single-page scan is its own page: the same bytes as an image upload of it.
+                    let header = try ImageValidator.validate(bytes, limits: limits)
+                    let ext = mime == "image/png" ? "png" : "jpg"
+                    return RenderedPage(data: bytes, mime: mime, ext: ext, width: header.uprightWidth, height: header.uprightHeight, dpi: nil)
+                }
+            }
+        } catch let error as DocumentError {
+            throw PermanentJobError("cannot render page \(page): \(error)")
+        } catch let error as ImagingError {
+            throw PermanentJobError("cannot render page \(page): \(error)")
+        }
+    }
+
+    /// Stores the page as an image (or finds the image with the same bytes), puts it in every
+    /// report of the document and queues its processing, in one transaction.
+    func record(_ page: RenderedPage, page number: Int, of document: DocumentRecord, job: ClaimedJob) async throws {
+        let documents = DocumentRepository(client: client, logger: logger)
+        let images = ImageRepository(client: client, logger: logger)
+        let links = ReportLinkRepository(client: client, logger: logger)
+        let sha256 = SHA256.hash(data: page.data).map { String(format: "%02x", $0) }.joined()
+        let existing = try await images.findBySHA256(sha256)
+        let id = existing?.id ?? UUID()
+        let key = try MediaKey.original(id: id, ext: page.ext, date: Date())
+        if existing == nil { _ = try await store.put(key, data: page.data, contentType: page.mime) }
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                var imageID = id
+                if existing == nil {
+                    let image = NewImage(id: id, reportID: document.reports.first, sha256: sha256, mime: page.mime,
+                                         bytes: Int64(page.data.count), width: page.width, height: page.height,
+                                         originalKey: key.rawValue, blurFaces: false)
+                    switch try await images.insert(image, requestID: job.correlationID, on: connection) {
+                    case .inserted:
+                        try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
+                        let process = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
+                                             correlationID: job.correlationID, requestedBy: job.requestedBy)
+                        _ = try await queue.enqueue(process, on: connection)
+                    case .duplicate(let other):
+                        imageID = other
+                    }
+                }
+                for report in document.reports {
+                    if try await links.add(imageID, to: report, by: document.requestedBy, requestID: job.correlationID,
+                                           blurFaces: false, onTimeline: existing != nil, on: connection) {
+                        _ = try await links.recordSameImage(imageID, observer: nil, correlationID: job.correlationID, on: connection)
+                    }
+                }
+                try await documents.recordPage(document.id, page: number, imageID: imageID, dpi: page.dpi, on: connection)
+            }
+        } catch {
+            if existing == nil { try? await store.delete(key) }
+            throw error
+        }
+    }
+}
