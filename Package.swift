@@ -274,6 +274,8 @@ let package = Package(
             name: "facepipe",
             dependencies: [
                 "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence", "Faces", "Services",
+                // SamplePDF for `bench documents`.
+                "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

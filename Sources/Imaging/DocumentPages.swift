@@ -34,6 +34,11 @@ public enum DocumentPages {
         return sizes
     }
 
+    /// One page's size (0-based), from its header only.
+    public static func pageSize(_ bytes: Data, kind: Kind, page: Int) throws -> PageSize {
+        size(try load(bytes, kind: kind, page: page, dpi: 72))
+    }
+
     /// The resolution a PDF page is rendered at: `dpi`, lowered so the long side fits
     /// `maxDimension` pixels. Pages so large that this falls below 9 dpi (a media box over
     /// 2.7 m at the default limits) are refused: their text would be unreadable anyway.

@@ -107,25 +107,31 @@ public struct AnonymizeHandler: JobHandler {
         }
         let bytes = Data(buffer.readableBytesView)
         let detector = faces.detector
-        let format = EncodeFormat.preserving(mime: image.mime, quality: 90)
-        let options = AnonymizationOptions(settings)
         do {
-            return try await ImagingThreads.run {
-                let decoded = try DecodedImage(bytes, maxDimension: 1 << 16, limits: .unlimited)
-                let found = try Self.detect(decoded, detector, settings)
-                let output = try Anonymizer.anonymize(decoded, faces: found, options: options, as: format)
-                let check = try DecodedImage(output.data, maxDimension: 1 << 16, limits: .unlimited)
-                let onOutput = try Self.detect(check, detector, settings)
-                // `none` hides nothing: every detection on the copy is a face left.
-                let left = AnonymizationCheck.facesLeft(
-                    masked: settings.replacewith == .none ? [] : found, found: onOutput, maskScale: settings.maskScale, imageWidth: check.width,
-                    imageHeight: check.height)
-                return ((output, format), .init(facesMasked: found.count, detectionsOnOutput: onOutput.count, facesLeft: left))
-            }
+            return try await ImagingThreads.run { try Self.run(bytes, mime: image.mime, detector: detector, settings: settings) }
         } catch let error as ImagingError {
             // Ingest validated the original, so a decode failure now will not go away on retry.
             throw PermanentJobError("cannot anonymize image: \(error)")
         }
+    }
+
+    /// The job's work without I/O (also what `facepipe bench anonymize` measures): one
+    /// full-resolution decode, detection, masks, encoding, and detection again on the output.
+    /// Blocking: call it on `ImagingThreads`.
+    public static func run(_ bytes: Data, mime: String, detector: CenterFaceDetector, settings: AnonymizeSettings) throws
+        -> (output: (image: EncodedImage, format: EncodeFormat), verification: ProcessedVariant.Verification)
+    {
+        let format = EncodeFormat.preserving(mime: mime, quality: 90)
+        let decoded = try DecodedImage(bytes, maxDimension: 1 << 16, limits: .unlimited)
+        let found = try detect(decoded, detector, settings)
+        let output = try Anonymizer.anonymize(decoded, faces: found, options: AnonymizationOptions(settings), as: format)
+        let check = try DecodedImage(output.data, maxDimension: 1 << 16, limits: .unlimited)
+        let onOutput = try detect(check, detector, settings)
+        // `none` hides nothing: every detection on the copy is a face left.
+        let left = AnonymizationCheck.facesLeft(
+            masked: settings.replacewith == .none ? [] : found, found: onOutput, maskScale: settings.maskScale,
+            imageWidth: check.width, imageHeight: check.height)
+        return ((output, format), .init(facesMasked: found.count, detectionsOnOutput: onOutput.count, facesLeft: left))
     }
 
     static func detect(_ image: DecodedImage, _ detector: CenterFaceDetector, _ settings: AnonymizeSettings) throws

@@ -58,42 +58,46 @@ public struct RenderDocumentHandler: JobHandler {
         }
     }
 
-    struct RenderedPage {
-        var data: Data
-        var mime: String
-        var ext: String
-        var width: Int
-        var height: Int
-        var dpi: Double?
+    public struct RenderedPage: Sendable {
+        public var data: Data
+        public var mime: String
+        public var ext: String
+        public var width: Int
+        public var height: Int
+        public var dpi: Double?
     }
 
     func render(_ bytes: Data, mime: String, page: Int) async throws -> RenderedPage {
         let config = self.config
-        let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
         do {
-            return try await ImagingThreads.run {
-                switch mime {
-                case "application/pdf", "image/tiff":
-                    let kind: DocumentPages.Kind = mime == "application/pdf" ? .pdf : .tiff
-                    var dpi: Double?
-                    if kind == .pdf {
-                        let size = try DocumentPages.probe(bytes, kind: kind, maxPages: config.documentMaxPages)[page - 1]
-                        dpi = try DocumentPages.renderDPI(for: size, dpi: config.documentDPI, maxDimension: config.documentMaxPageDimension)
-                    }
-                    let png = try DocumentPages.render(bytes, kind: kind, page: page - 1, dpi: dpi ?? 72, limits: limits)
-                    let header = try ImageProbe.probe(png.data)
-                    return RenderedPage(data: png.data, mime: "image/png", ext: "png", width: header.width, height: header.height, dpi: dpi)
-                default:
-                    // A single-page scan is its own page: the same bytes as an image upload of it.
-                    let header = try ImageValidator.validate(bytes, limits: limits)
-                    let ext = mime == "image/png" ? "png" : "jpg"
-                    return RenderedPage(data: bytes, mime: mime, ext: ext, width: header.uprightWidth, height: header.uprightHeight, dpi: nil)
-                }
-            }
+            return try await ImagingThreads.run { try Self.renderPage(bytes, mime: mime, page: page, config: config) }
         } catch let error as DocumentError {
             throw PermanentJobError("cannot render page \(page): \(error)")
         } catch let error as ImagingError {
             throw PermanentJobError("cannot render page \(page): \(error)")
+        }
+    }
+
+    /// Page `page` (from 1) as the image stored for it, without I/O (also what `facepipe bench
+    /// documents` measures). Blocking: call it on `ImagingThreads`.
+    public static func renderPage(_ bytes: Data, mime: String, page: Int, config: IngestConfig) throws -> RenderedPage {
+        let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
+        switch mime {
+        case "application/pdf", "image/tiff":
+            let kind: DocumentPages.Kind = mime == "application/pdf" ? .pdf : .tiff
+            var dpi: Double?
+            if kind == .pdf {
+                let size = try DocumentPages.pageSize(bytes, kind: kind, page: page - 1)
+                dpi = try DocumentPages.renderDPI(for: size, dpi: config.documentDPI, maxDimension: config.documentMaxPageDimension)
+            }
+            let png = try DocumentPages.render(bytes, kind: kind, page: page - 1, dpi: dpi ?? 72, limits: limits)
+            let header = try ImageProbe.probe(png.data)
+            return RenderedPage(data: png.data, mime: "image/png", ext: "png", width: header.width, height: header.height, dpi: dpi)
+        default:
+            // A single-page scan is its own page: the same bytes as an image upload of it.
+            let header = try ImageValidator.validate(bytes, limits: limits)
+            let ext = mime == "image/png" ? "png" : "jpg"
+            return RenderedPage(data: bytes, mime: mime, ext: ext, width: header.uprightWidth, height: header.uprightHeight, dpi: nil)
         }
     }
 
