@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages scale-test fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents scale-test fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -10,6 +10,8 @@ help:
 	@echo "make bench-queue    job queue throughput and NOTIFY latency"
 	@echo "make bench-imaging  process_image throughput on 12 MP photos, duplicate lookup at 1M hashes"
 	@echo "make bench-access   authentication overhead per request, erasure time"
+	@echo "make bench-anonymize  the anonymize job per replacewith on 12 MP photos"
+	@echo "make bench-documents  pages/s for a 20-page PDF"
 	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
 
@@ -25,7 +27,7 @@ run: build
 test: setup
 	@bash scripts/run-tests.sh
 
-bench: bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages
+bench: bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents
 
 bench-faces: setup
 	bash scripts/fetch-test-photos.sh --bench
@@ -46,6 +48,15 @@ scale-test: setup
 bench-pages: setup
 	$(SWIFT) build -c release
 	.build/release/facepipe bench pages
+
+bench-anonymize: setup
+	bash scripts/fetch-test-photos.sh --bench
+	$(SWIFT) build -c release
+	.build/release/facepipe bench anonymize
+
+bench-documents: setup
+	$(SWIFT) build -c release
+	.build/release/facepipe bench documents
 
 bench-access: setup
 	$(SWIFT) build -c release
