@@ -345,7 +345,7 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "App", "Server", "Queue", "TestSupport", "Observability", "Ingest", "Storage", "Scanning", "Imaging",
-                "Persistence", "Faces", "Pipeline", "Services", "Web",
+                "Persistence", "Faces", "Pipeline", "Services", "Web", "EmbeddedPostgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

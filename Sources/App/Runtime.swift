@@ -65,9 +65,12 @@ public enum Runtime {
                     faceModels: (faces.detection != nil, faces.embedder != nil), concurrency: config.queue.concurrency, logger: logger))))
             }
             if case .serve = role {
-                let dependencies = try await makeServerDependencies(
+                var dependencies = try await makeServerDependencies(
                     config: config, client: client, queue: queue, store: store, links: links, faces: faces,
                     workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
+                let availability = DatabaseAvailability(client: client, logger: logger)
+                dependencies.availability = availability
+                services.append(.init(service: availability))
                 let banner = StartupBanner(config: config, port: config.http.port, runsWorker: runsWorker, adminKeyFile: adminKeyFile)
                 services.append(.init(service: try buildApplication(http: config.http, dependencies: dependencies) { port in
                     var banner = banner

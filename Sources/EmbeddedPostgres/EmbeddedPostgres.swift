@@ -11,25 +11,35 @@ import Glibc
 ///
 /// `start` initialises the cluster on first use and starts `postgres` as a child process
 /// (as an unprivileged user when we are root: PostgreSQL refuses to run as root). The
-/// returned value is a `Service`: it supervises the child and stops it on shutdown. If the
-/// cluster is already served by another live facepipe process, it attaches instead.
+/// returned value is a `Service`: it supervises the child — restarting it with backoff when it
+/// exits on its own (a crash, an operator's `pg_ctl stop`), so the API answers 503 for a few
+/// seconds instead of the whole process ending — and stops it on shutdown. If the cluster is
+/// already served by another live facepipe process, it attaches instead.
 public final class EmbeddedPostgres: Service, @unchecked Sendable {
     public let config: EmbeddedPostgresConfig
     private let logger: Logger
-    private let process: Process?
-    private let exits: AsyncStream<Int32>
+    private let owner: Bool
     private let lock = NSLock()
+    // Guarded by `lock`: the current child and the stream of its exit status.
+    private var process: Process?
+    private var exits: AsyncStream<Int32>
     private var stopping = false
+    /// Restarts so far (for logs and tests).
+    public private(set) var restarts = 0
 
     private init(config: EmbeddedPostgresConfig, logger: Logger, process: Process?, exits: AsyncStream<Int32>) {
         self.config = config
         self.logger = logger
         self.process = process
+        self.owner = process != nil
         self.exits = exits
     }
 
     /// True when this process started the server (false when it attached to a running one).
-    public var isOwner: Bool { process != nil }
+    public var isOwner: Bool { owner }
+
+    /// The child's process id (nil when attached to another process's server).
+    public var pid: Int32? { lock.withLock { process?.processIdentifier } }
 
     public static func start(_ config: EmbeddedPostgresConfig, logger: Logger) async throws -> EmbeddedPostgres {
         let layout = try Layout(config)
@@ -49,13 +59,7 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
             }
         }
 
-        let (exits, continuation) = AsyncStream<Int32>.makeStream()
-        let process = try layout.makeServerProcess(port: config.port, runAs: runAs)
-        process.terminationHandler = { finished in
-            continuation.yield(finished.terminationStatus)
-            continuation.finish()
-        }
-        try process.run()
+        let (process, exits) = try launch(layout, port: config.port, runAs: runAs)
         logger.info("started embedded PostgreSQL", metadata: [
             "pid": "\(process.processIdentifier)", "port": "\(config.port)", "data": "\(layout.data.path)",
         ])
@@ -69,28 +73,72 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
         return server
     }
 
-    /// Supervises the child until shutdown; an unexpected exit fails the service group.
+    private static func launch(_ layout: Layout, port: Int, runAs: RunAs) throws -> (Process, AsyncStream<Int32>) {
+        let (exits, continuation) = AsyncStream<Int32>.makeStream()
+        let process = try layout.makeServerProcess(port: port, runAs: runAs)
+        process.terminationHandler = { finished in
+            continuation.yield(finished.terminationStatus)
+            continuation.finish()
+        }
+        try process.run()
+        return (process, exits)
+    }
+
+    /// Supervises the child until shutdown. When it exits on its own it is started again after
+    /// 1, 2, 4 … 30 s (reset once a start succeeds); every exit and restart is logged with the
+    /// tail of PostgreSQL's own log. Clients reconnect by themselves meanwhile.
     public func run() async throws {
-        guard process != nil else {
+        guard owner else {
             try? await gracefulShutdown()
             return
         }
-        var status: Int32?
-        await withGracefulShutdownHandler {
-            for await code in exits { status = code }
+        try await withGracefulShutdownHandler {
+            var delay = 1
+            while true {
+                let exits = lock.withLock { self.exits }
+                var status: Int32 = -1
+                for await code in exits { status = code }
+                if lock.withLock({ stopping }) { break }
+                let layout = try Layout(config)
+                logger.error("embedded PostgreSQL exited unexpectedly; restarting it", metadata: [
+                    "status": "\(status)", "restart_in_seconds": "\(delay)", "log_tail": "\(layout.logTail(lines: 5))",
+                ])
+                while !lock.withLock({ stopping }) {
+                    try? await Task.sleep(for: .seconds(delay))
+                    if lock.withLock({ stopping }) { break }
+                    do {
+                        let runAs = try RunAs.current(user: config.systemUser)
+                        let (process, exits) = try Self.launch(layout, port: config.port, runAs: runAs)
+                        lock.withLock {
+                            self.process = process
+                            self.exits = exits
+                            restarts += 1
+                        }
+                        try await layout.waitUntilReady(port: config.port, process: process)
+                        logger.notice("embedded PostgreSQL is back", metadata: ["pid": "\(process.processIdentifier)", "restarts": "\(restarts)"])
+                        delay = 1
+                        break
+                    } catch {
+                        delay = min(30, delay * 2)
+                        logger.error("embedded PostgreSQL did not restart; trying again", metadata: [
+                            "error": "\(error)", "restart_in_seconds": "\(delay)",
+                        ])
+                    }
+                }
+                if lock.withLock({ stopping }) { break }
+            }
         } onGracefulShutdown: {
             self.requestStop()
         }
-        let expected = lock.withLock { stopping }
-        if !expected {
-            throw EmbeddedPostgresError.exited(status: status ?? -1, log: (try? Layout(config).logTail()) ?? "")
+        if let process = lock.withLock({ self.process }) {
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         }
         logger.info("embedded PostgreSQL stopped")
     }
 
     /// Fast shutdown (SIGINT: disconnect clients, checkpoint); immediate (SIGQUIT) after 30 s.
     public func stop() async {
-        guard let process else { return }
+        guard let process = lock.withLock({ self.process }) else { return }
         requestStop()
         let deadline = ContinuousClock.now + .seconds(30)
         while process.isRunning && ContinuousClock.now < deadline {
@@ -100,9 +148,11 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
     }
 
     private func requestStop() {
-        guard let process else { return }
-        lock.withLock { stopping = true }
-        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        let process = lock.withLock { () -> Process? in
+            stopping = true
+            return self.process
+        }
+        if let process, process.isRunning { kill(process.processIdentifier, SIGINT) }
     }
 
     private static func stopOrphan(pid: pid_t) async throws {
@@ -113,7 +163,7 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
         if kill(pid, 0) == 0 { kill(pid, SIGQUIT) }
     }
 
-    static func parentPID(of pid: pid_t) -> pid_t? {
+    public static func parentPID(of pid: pid_t) -> pid_t? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")")
         else { return nil }

@@ -39,6 +39,8 @@ public struct ServerDependencies: Sendable {
     /// "off", "up" or "down" with a detail, for /health.
     public var scannerHealth: @Sendable () async -> ScannerHealth
     public var logger: Logger
+    /// Set by `facepipe serve`: requests get 503 at once while the database is down.
+    public var availability: DatabaseAvailability?
 
     public var intents: UploadIntentRepository { UploadIntentRepository(client: client, logger: logger) }
 
@@ -82,6 +84,7 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
     // caller is known before the access log and every handler.
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: DatabaseOutageMiddleware(availability: dependencies.availability))
     // Browser sessions live in PostgreSQL; the cookie is HttpOnly, SameSite=Strict, Secure over HTTPS.
     router.add(middleware: SessionMiddleware(
         storage: PostgresSessionStore(client: dependencies.client, logger: dependencies.logger),

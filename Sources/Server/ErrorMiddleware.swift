@@ -44,6 +44,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Self.apiError(from: error, context: context)
         } catch let error as PSQLError where Self.inputError(error) != nil {
             throw Self.inputError(error)!
+        } catch where DatabaseOutage.matches(error) {
+            context.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError.databaseUnavailable
         } catch let error as HTTPError {
             throw APIError(status: Int(error.status.code), code: Self.code(for: error.status),
                            message: error.body ?? error.status.reasonPhrase)
@@ -61,6 +64,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if let api = error.underlyingError as? APIError { return api }
         if let api = (error.underlyingError as? PostgresTransactionError)?.closureError as? APIError { return api }
         if let database = error.underlyingError as? PSQLError, let api = Self.inputError(database) { return api }
+        if DatabaseOutage.matches(error.underlyingError) { return .databaseUnavailable }
         let status = Int(error.httpStatus.code)
         if (400..<500).contains(status) || error.operationInput == nil {
             let code = (400..<500).contains(status) ? status : 400

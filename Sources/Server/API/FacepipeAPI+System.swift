@@ -1,6 +1,7 @@
 import FacepipeCore
 import Foundation
 import Persistence
+import Synchronization
 
 extension FacepipeAPI {
     /// Liveness plus a database round trip and the scanner's state. 503 when the database is
@@ -25,14 +26,27 @@ extension FacepipeAPI {
 
 struct TimeoutError: Error {}
 
+/// `body`'s result, or `TimeoutError` after `limit` — without waiting for `body` to notice its
+/// cancellation: a query to a database that stopped answering never returns until it answers
+/// again, and a task group would wait for it.
 func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimeoutError()
+    let resumed = Mutex(false)
+    let claim: @Sendable () -> Bool = { resumed.withLock { done in defer { done = true }; return !done } }
+    return try await withCheckedThrowingContinuation { continuation in
+        let work = Task {
+            do {
+                let value = try await body()
+                if claim() { continuation.resume(returning: value) }
+            } catch {
+                if claim() { continuation.resume(throwing: error) }
+            }
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+        Task {
+            try? await Task.sleep(for: limit)
+            if claim() {
+                work.cancel()
+                continuation.resume(throwing: TimeoutError())
+            }
+        }
     }
 }

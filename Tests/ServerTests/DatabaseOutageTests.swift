@@ -1,0 +1,158 @@
+import EmbeddedPostgres
+import FacepipeCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Persistence
+import PostgresNIO
+import Server
+import Storage
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// PostgreSQL stopped under a running API, as an operator would (`pg_ctl stop -m fast` sends the
+/// postmaster SIGINT): the supervisor starts it again, the API answers 503 meanwhile (never 500,
+/// never a hang), and what was stored before is all there after.
+@Suite(.serialized) struct DatabaseOutageTests {
+    @Test func theEmbeddedClusterIsRestartedAndTheAPIAnswers503Meanwhile() async throws {
+        let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .appendingPathComponent(".data/test-outage-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let config = EmbeddedPostgresConfig(binDirectory: EmbeddedPostgresTestPaths.binDirectory, dataDirectory: data.path,
+                                            port: Int.random(in: 55_000...59_000))
+        let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
+        let supervisor = Task { try await server.run() }
+        defer { supervisor.cancel() }
+        do {
+            try await Self.exercise(server, config)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    static func exercise(_ server: EmbeddedPostgres, _ config: EmbeddedPostgresConfig) async throws {
+        let logger = TestDatabase.logger
+        try await Database.withClient(url: config.url.with(database: "postgres"), poolSize: 2, logger: logger) {
+            try await Database.createDatabaseIfMissing("facepipe", using: $0, logger: logger)
+        }
+        let url = config.url.with(database: "facepipe")
+        try await Database.withClient(url: url, poolSize: 2, logger: logger) { try await Migrator().migrate($0, logger: logger) }
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-outage-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        try FileManager.default.createDirectory(at: base.appendingPathComponent("media"), withIntermediateDirectories: true)
+        try await Database.withClient(url: url, poolSize: 8, logger: logger) { client in
+            let store = try LocalMediaStore(root: base.appendingPathComponent("media"))
+            var dependencies = try await IngestHarness.makeDependencies(client: client, store: store, spool: base.appendingPathComponent("spool"))
+            let availability = DatabaseAvailability(client: client, interval: .milliseconds(250), logger: logger)
+            dependencies.availability = availability
+            let monitor = Task { try await availability.run() }
+            defer { monitor.cancel() }
+            let key = try await dependencies.services.keys.create(role: .admin, name: "outage", .commandLine(user: "test")).secret
+            let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
+            try await app.test(.router) { base in
+                let client = AuthorizedClient(base: base, key: key)
+                var ids: [String] = []
+                for seed in 1...3 {
+                    try await client.upload(Multipart(files: [.init(filename: "p\(seed).jpg", contentType: "image/jpeg",
+                                                                     data: try TestImages.jpeg(seed: UInt64(seed)))])) {
+                        #expect($0.status == .ok)
+                        ids += $0.files.compactMap { $0["id"] as? String }
+                    }
+                }
+                // 1. Stop the cluster as `pg_ctl stop -m fast` does: the supervisor starts it again.
+                // Requests meanwhile wait for it or get 503, depending on the moment: never 500, never long.
+                let first = try #require(server.pid)
+                kill(first, SIGINT)
+                let stopped = ContinuousClock.now
+                var statuses: [Int] = [], slowest: Duration = .zero
+                var recovered: Duration?
+                while ContinuousClock.now - stopped < .seconds(30) {
+                    let start = ContinuousClock.now
+                    try await client.execute(uri: "/images", method: .get) { response in
+                        statuses.append(Int(response.status.code))
+                        if response.status == .serviceUnavailable {
+                            #expect(response.errorCode == "database_unavailable")
+                            #expect(response.headers[.retryAfter] != nil)
+                        }
+                    }
+                    slowest = max(slowest, ContinuousClock.now - start)
+                    if server.restarts == 1, statuses.last == 200, ContinuousClock.now - stopped > .seconds(1) {
+                        recovered = ContinuousClock.now - stopped
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(Set(statuses).isSubset(of: [200, 503]), "\(statuses)")
+                #expect(slowest < .seconds(5), "a request waited \(slowest)")
+                let recovery = try #require(recovered, "not back within 30 s: \(statuses)")
+                print("database restart: back after \(recovery); \(statuses.filter { $0 == 503 }.count) of \(statuses.count) answers 503, slowest \(slowest)")
+                #expect(server.pid != first)
+
+                // 2. A database that stops answering (every PostgreSQL process paused): once the
+                // monitor notices, requests get 503 at once instead of waiting on the pool.
+                let settle = ContinuousClock.now
+                while (!availability.isUp || availability.elapsed < .seconds(1)) && ContinuousClock.now - settle < .seconds(10) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(availability.isUp)
+                let paused = Self.cluster(of: try #require(server.pid))
+                for pid in paused { kill(pid, SIGSTOP) }
+                // Whatever happens below, the cluster runs again (a paused one would hang the suite).
+                defer { for pid in paused { kill(pid, SIGCONT) } }
+                let pausedAt = ContinuousClock.now
+                while availability.isUp && ContinuousClock.now - pausedAt < .seconds(10) { try await Task.sleep(for: .milliseconds(50)) }
+                let noticed = ContinuousClock.now - pausedAt
+                try #require(!availability.isUp, "the monitor did not notice a paused database within 10 s")
+                for _ in 0..<3 {
+                    let start = ContinuousClock.now
+                    try await client.execute(uri: "/images", method: .get) { response in
+                        #expect(response.status == .serviceUnavailable && response.errorCode == "database_unavailable")
+                    }
+                    #expect(ContinuousClock.now - start < .milliseconds(500))
+                }
+                for pid in paused { kill(pid, SIGCONT) }
+                let resumedAt = ContinuousClock.now
+                var back: Duration?
+                while ContinuousClock.now - resumedAt < .seconds(20) {
+                    var status = 0
+                    try await client.execute(uri: "/images", method: .get) { status = Int($0.status.code) }
+                    if status == 200 { back = ContinuousClock.now - resumedAt; break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let resumed = try #require(back, "not serving again 20 s after the database came back")
+                print("database paused: noticed after \(noticed), serving again \(resumed) after it resumed")
+                // Everything acknowledged before is there, with its file.
+                try await client.execute(uri: "/images", method: .get) { response in
+                    let listed = (response.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                    #expect(Set(listed) == Set(ids))
+                }
+                try await client.upload(Multipart(files: [.init(filename: "after.jpg", contentType: "image/jpeg",
+                                                                 data: try TestImages.jpeg(seed: 9))])) { #expect($0.status == .ok) }
+            }
+        }
+    }
+}
+
+extension DatabaseOutageTests {
+    /// The postmaster and every process it started (backends, checkpointer, …).
+    static func cluster(of postmaster: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let children = entries.compactMap(Int32.init).filter { EmbeddedPostgres.parentPID(of: $0) == postmaster }
+        return [postmaster] + children
+    }
+}
+
+enum EmbeddedPostgresTestPaths {
+    static var binDirectory: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".deps/postgres/bin").path
+    }
+}
