@@ -197,6 +197,7 @@ let package = Package(
             name: "Services",
             dependencies: [
                 "FacepipeCore", "Persistence", "Queue", "Storage", "Ingest", "Pipeline", "Faces", "Imaging",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),

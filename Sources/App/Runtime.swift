@@ -48,6 +48,12 @@ public enum Runtime {
             try VipsRuntime.start(logger: logger)
             let store = try await MediaRuntime.makeStore(config.media, logger: logger)
             let runsWorker = role == .worker || role == .serve(withWorker: true)
+            if let local = store as? LocalMediaStore {
+                // Files a crash left without their row, stale .part and spool files: at start and periodically.
+                services.append(.init(service: MediaSweep(
+                    store: local, client: client, spool: URL(fileURLWithPath: ".data/spool", isDirectory: true),
+                    intervalMinutes: config.media.sweepIntervalMinutes, logger: logger)))
+            }
             // Loaded once per process and shared by the worker and face search.
             let faces = FaceModels.load(config.faces, logger: logger)
             let links = try MediaRuntime.makeLinks(config.media, logger: logger)

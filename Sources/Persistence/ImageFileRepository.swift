@@ -31,6 +31,21 @@ public struct ImageFileRepository: Sendable {
         return files
     }
 
+    /// The keys nothing refers to: in no image's registry and no document's original. What a
+    /// crash between writing a file and committing its row leaves behind.
+    public func unreferenced(_ keys: [String]) async throws -> [String] {
+        guard !keys.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            SELECT k FROM unnest(\(keys)::text[]) AS t(k)
+            WHERE NOT EXISTS (SELECT 1 FROM image_files f WHERE f.key = t.k)
+              AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.original_key = t.k)
+            """, logger: logger)
+        var result: [String] = []
+        for try await key in rows.decode(String.self) { result.append(key) }
+        return result
+    }
+
     /// Forgets keys whose files are gone.
     public func forget(_ imageID: UUID, keys: [String]) async throws {
         try await client.query("DELETE FROM image_files WHERE image_id = \(imageID) AND key = ANY(\(keys))", logger: logger)

@@ -121,6 +121,30 @@ public struct LocalMediaStore: MediaStore {
         }
     }
 
+    /// Keys of the files under `prefixes` (e.g. `originals`) last written before `date`, for the
+    /// reconciliation sweep. Symlinks and anything that is not a regular file are skipped.
+    public func keys(under prefixes: [String], modifiedBefore date: Date) async throws -> [MediaKey] {
+        let root = rootPath
+        return try await blocking {
+            var keys: [MediaKey] = []
+            for prefix in prefixes {
+                let base = URL(fileURLWithPath: "\(root)/\(prefix)", isDirectory: true)
+                guard let walker = FileManager.default.enumerator(
+                    at: base, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey, .contentModificationDateKey])
+                else { continue }
+                for case let url as URL in walker {
+                    let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey, .contentModificationDateKey])
+                    guard values?.isRegularFile == true, values?.isSymbolicLink != true,
+                          let modified = values?.contentModificationDate, modified < date else { continue }
+                    let path = url.standardizedFileURL.path
+                    guard path.hasPrefix(root + "/"), let key = try? MediaKey(String(path.dropFirst(root.count + 1))) else { continue }
+                    keys.append(key)
+                }
+            }
+            return keys
+        }
+    }
+
     // MARK: Reading
 
     /// The canonical path of `path` if it exists, nil if it does not; throws if it resolves

@@ -16,6 +16,10 @@ public struct MediaConfig: Sendable, Equatable {
     /// Base URL used in links the API returns (e.g. https://evidence.example.com).
     public var publicBaseURL: String?
 
+    /// Minutes between reconciliation sweeps of the local store (`MEDIA_SWEEP_INTERVAL_MINUTES`;
+    /// 0 = only at start). See `MediaSweep`.
+    public var sweepIntervalMinutes: Int = 60
+
     public init(backend: Backend = .local(root: ".data/media"), signingSecret: String? = nil, urlTTLSeconds: Int = 300,
                 publicDerivatives: Bool = true, publicBaseURL: String? = nil) {
         self.backend = backend
@@ -41,6 +45,7 @@ public struct MediaConfig: Sendable, Equatable {
             urlTTLSeconds: try source.int("MEDIA_URL_TTL_SECONDS", default: 300, range: 10...604_800),
             publicDerivatives: try source.bool("MEDIA_PUBLIC_DERIVATIVES", default: true),
             publicBaseURL: source.value("PUBLIC_BASE_URL"))
+        sweepIntervalMinutes = try source.int("MEDIA_SWEEP_INTERVAL_MINUTES", default: 60, range: 0...10_080)
     }
 }
 
