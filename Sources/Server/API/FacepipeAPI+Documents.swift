@@ -25,7 +25,7 @@ extension FacepipeAPI {
                     }
                     let spooler = try ingest.makeSpooler(for: call.caller)
                     for try await chunk in file.payload.body { try spooler.append(chunk) }
-                    files.append((file.filename, spooler))
+                    files.append((FileName.clean(file.filename), spooler))
                 case .reportId(let field):
                     reportID = try await Self.text(field.payload.body, field: "reportId")
                 case .undocumented(let raw):

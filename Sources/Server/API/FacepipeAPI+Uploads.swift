@@ -63,7 +63,8 @@ extension FacepipeAPI {
                     }
                     let spooler = try ingest.makeSpooler(for: call.caller)
                     for try await chunk in file.payload.body { try spooler.append(chunk) }
-                    form.files.append((file.filename, spooler))
+                    // Names are data: cleaned here, once, for every later use (see FileName).
+                    form.files.append((FileName.clean(file.filename), spooler))
                 case .reportId(let field):
                     form.reportID = try await Self.text(field.payload.body, field: "reportId")
                 case .blurFaces(let field):
@@ -86,7 +87,10 @@ extension FacepipeAPI {
     func initUpload(_ input: Operations.InitUpload.Input) async throws -> Operations.InitUpload.Output {
         try dependencies.ingest.authorize(call.caller)
         guard case .json(let request) = input.body else { throw APIError.badRequest("expected a JSON body") }
-        let type = try Self.announcedType(filename: request.filename, contentType: request.contentType)
+        guard let filename = FileName.clean(request.filename) else {
+            throw APIError.badRequest("filename has no readable name in it (only a path or control characters)", code: "invalid_filename")
+        }
+        let type = try Self.announcedType(filename: filename, contentType: request.contentType)
         if let size = request.size, size > dependencies.ingest.config.maxFileBytes {
             throw APIError(status: 413, code: "file_too_large",
                            message: "file exceeds the \(dependencies.ingest.config.maxFileBytes >> 20) MB limit")
@@ -95,7 +99,7 @@ extension FacepipeAPI {
         let id = UUID()
         let expires = Date().addingTimeInterval(Double(dependencies.links.ttlSeconds))
         try await dependencies.ingest.announce(UploadIntent(
-            id: id, filename: request.filename, contentType: type.mimeType, declaredBytes: request.size,
+            id: id, filename: filename, contentType: type.mimeType, declaredBytes: request.size,
             reportID: request.reportId, blurFaces: request.blurFaces ?? false, isPublic: request._public ?? false, expiresAt: expires),
             by: call.caller)
         let url = try dependencies.links.signedUploadURL(id: id, expires: expires)
@@ -151,7 +155,14 @@ extension FacepipeAPI {
         } catch let error as APIError {
             throw error
         } catch {
-            throw APIError.badRequest("malformed request body: \(String(describing: error).prefix(200))", code: "malformed_body")
+            let detail = String(describing: error).prefix(200)
+            if detail.contains("header") {
+                // Typically a raw line break inside `filename="…"`, which ends the part's header early.
+                throw APIError.badRequest(
+                    "malformed multipart part header (\(detail)); a file name may not contain a raw line break: percent-encode it",
+                    code: "malformed_body")
+            }
+            throw APIError.badRequest("malformed request body: \(detail)", code: "malformed_body")
         }
     }
 
