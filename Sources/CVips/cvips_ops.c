@@ -187,3 +187,24 @@ int cvips_touch(struct _VipsImage *in) {
 void *cvips_pixels(struct _VipsImage *in, size_t *length) {
     return vips_image_write_to_memory(in, length);
 }
+
+struct _VipsImage *cvips_flip_horizontal(struct _VipsImage *in) {
+    VipsImage *out = NULL;
+    return vips_flip(in, &out, VIPS_DIRECTION_HORIZONTAL, NULL) == 0 ? out : NULL;
+}
+
+// Rotates by any angle around the centre; the canvas grows to hold the result and the new
+// corners are black (what a re-poster's rotate tool gives before cropping).
+struct _VipsImage *cvips_rotate(struct _VipsImage *in, double degrees) {
+    VipsImage *out = NULL;
+    return vips_rotate(in, &out, degrees, NULL) == 0 ? out : NULL;
+}
+
+// a × pixel + b, back to 8 bits (clipped).
+struct _VipsImage *cvips_linear_uchar(struct _VipsImage *in, double a, double b) {
+    VipsImage *scaled = NULL, *out = NULL;
+    if (vips_linear1(in, &scaled, a, b, NULL) != 0) return NULL;
+    int result = vips_cast(scaled, &out, VIPS_FORMAT_UCHAR, NULL);
+    g_object_unref(scaled);
+    return result == 0 ? out : NULL;
+}

@@ -162,4 +162,8 @@ public final class LumaPlane: Sendable {
     }
 
     public func pixels() throws -> GrayPixels { try GrayPixels(image) }
+
+    /// Left and right swapped: the hash input of a mirrored copy, for finding re-posts that
+    /// flipped a photo (every hash here changes completely under a mirror).
+    public func mirrored() throws -> LumaPlane { LumaPlane(try image.mirrored().inMemory()) }
 }

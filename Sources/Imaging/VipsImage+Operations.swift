@@ -65,6 +65,18 @@ extension VipsImage {
     }
 
     /// A new header over the same pixels, private to the caller.
+    func mirrored() throws -> VipsImage {
+        try Vips.image(ImagingError.operationFailed) { cvips_flip_horizontal(pointer) }
+    }
+
+    func rotated(degrees: Double) throws -> VipsImage {
+        try Vips.image(ImagingError.operationFailed) { cvips_rotate(pointer, degrees) }
+    }
+
+    func linear(_ a: Double, _ b: Double) throws -> VipsImage {
+        try Vips.image(ImagingError.operationFailed) { cvips_linear_uchar(pointer, a, b) }
+    }
+
     func copy() throws -> VipsImage {
         try Vips.image(ImagingError.operationFailed) { cvips_copy(pointer) }
     }

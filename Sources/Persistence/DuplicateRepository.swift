@@ -12,6 +12,8 @@ public struct DuplicatePair: Sendable, Equatable {
     public var image2: UUID
     public var hashType: String
     public var distance: Int
+    /// One image is a flipped copy of the other (found through the mirror image's hash).
+    public var mirrored: Bool
     public var status: DuplicateStatus
     public var reviewedBy: String?
     public var reviewedAt: Date?
@@ -27,7 +29,7 @@ public struct DuplicateRepository: Sendable {
         self.logger = logger
     }
 
-    static let columns = "id, image1_id, image2_id, hash_type, hamming_distance, status, reviewed_by, reviewed_at, created_at"
+    static let columns = "id, image1_id, image2_id, hash_type, hamming_distance, mirrored, status, reviewed_by, reviewed_at, created_at"
 
     public func forImage(_ id: UUID) async throws -> [DuplicatePair] {
         try await pairs(try await client.query(
@@ -59,10 +61,10 @@ public struct DuplicateRepository: Sendable {
 
     private func pairs(_ rows: PostgresRowSequence) async throws -> [DuplicatePair] {
         var result: [DuplicatePair] = []
-        for try await (id, a, b, type, distance, status, reviewer, reviewedAt, created) in rows.decode(
-            (Int64, UUID, UUID, String, Int, String, String?, Date?, Date).self)
+        for try await (id, a, b, type, distance, mirrored, status, reviewer, reviewedAt, created) in rows.decode(
+            (Int64, UUID, UUID, String, Int, Bool, String, String?, Date?, Date).self)
         {
-            result.append(DuplicatePair(id: id, image1: a, image2: b, hashType: type, distance: distance,
+            result.append(DuplicatePair(id: id, image1: a, image2: b, hashType: type, distance: distance, mirrored: mirrored,
                                         status: DuplicateStatus(rawValue: status) ?? .pending, reviewedBy: reviewer,
                                         reviewedAt: reviewedAt, createdAt: created))
         }

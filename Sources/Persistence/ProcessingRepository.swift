@@ -81,14 +81,15 @@ public struct ProcessingRepository: Sendable {
             let others = duplicates.map(\.otherImageID)
             let types = duplicates.map(\.hashType.rawValue)
             let distances = duplicates.map(\.distance)
+            let mirrored = duplicates.map(\.mirrored)
             try await connection.query(
                 """
-                INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance)
-                SELECT LEAST(\(id), other), GREATEST(\(id), other), type, distance
-                FROM unnest(\(others)::uuid[], \(types)::text[], \(distances)::int8[]) AS t(other, type, distance)
+                INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance, mirrored)
+                SELECT LEAST(\(id), other), GREATEST(\(id), other), type, distance, flipped
+                FROM unnest(\(others)::uuid[], \(types)::text[], \(distances)::int8[], \(mirrored)::bool[]) AS t(other, type, distance, flipped)
                 WHERE other <> \(id)
                 ON CONFLICT (image1_id, image2_id, hash_type)
-                DO UPDATE SET hamming_distance = EXCLUDED.hamming_distance
+                DO UPDATE SET hamming_distance = EXCLUDED.hamming_distance, mirrored = EXCLUDED.mirrored
                 """, logger: logger)
         }
         let summary = """

@@ -42,8 +42,24 @@ public actor DuplicateIndex {
         pdq.remove(id: id)
     }
 
-    /// Every other image within the threshold of any hash type.
-    public func matches(for hashes: ImageHashes, excluding id: UUID) -> [DuplicateMatch] {
+    /// Every other image within the threshold of any hash type; with `mirrored` (the hashes of
+    /// the image flipped left ↔ right) also flipped copies, marked as such. One match per
+    /// (image, hash type): the closer of the two.
+    public func matches(for hashes: ImageHashes, mirrored: ImageHashes? = nil, excluding id: UUID) -> [DuplicateMatch] {
+        var best: [String: DuplicateMatch] = [:]
+        for (query, isMirror) in [(hashes, false)] + (mirrored.map { [($0, true)] } ?? []) {
+            for match in direct(query, excluding: id) {
+                var match = match
+                match.mirrored = isMirror
+                let key = "\(match.otherImageID)-\(match.hashType.rawValue)"
+                if let known = best[key], known.distance <= match.distance { continue }
+                best[key] = match
+            }
+        }
+        return best.values.sorted { ($0.distance, $0.otherImageID.uuidString) < ($1.distance, $1.otherImageID.uuidString) }
+    }
+
+    private func direct(_ hashes: ImageHashes, excluding id: UUID) -> [DuplicateMatch] {
         var found: [DuplicateMatch] = []
         let values: [(HashType, UInt64)] = [(.phash, hashes.phash), (.dhash, hashes.dhash), (.ahash, hashes.ahash)]
         for (type, value) in values {

@@ -21,6 +21,9 @@ public struct ImageAnalysis: Sendable {
     public var header: ImageHeader
     public var thumbnails: [Thumbnail]
     public var hashes: ImageHashes
+    /// The hashes of the image mirrored (left ↔ right): a lookup key only, never stored, so a
+    /// flipped re-post finds the original (and the original a flipped copy uploaded before it).
+    public var mirroredHashes: ImageHashes?
     /// nil when no detector was given.
     var faces: [FaceAnalysis.Face]?
     /// Each face with its stored crop (what the embed job reads).
@@ -64,7 +67,9 @@ public struct ImageAnalysis: Sendable {
                 : try blurredThumbnail(of: decoded, faces: found.map(\.face.anonymizerFace), quality: thumbnailQuality)
             if let blurred { thumbnails.append(Thumbnail(name: Self.blurredThumbnailName, image: blurred)) }
         }
-        var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try hashes(of: decoded))
+        let both = try hashesWithMirror(of: decoded)
+        var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: both.hashes)
+        analysis.mirroredHashes = both.mirrored
         analysis.faces = found
         return analysis
     }
@@ -109,7 +114,25 @@ public struct ImageAnalysis: Sendable {
     public static func hashes(of decoded: DecodedImage) throws -> ImageHashes {
         // Every hash starts from the same ≤ 512 px luma, whatever size the caller decoded at,
         // so `facepipe hash` (which decodes at 512) and process_image agree.
+        try hashes(of: try decoded.lumaPlane().shrunk(maxDimension: 512))
+    }
+
+    /// The hashes process_image stores and the mirrored lookup key, computed the way it does
+    /// (decoded at `decodeSize`), without the thumbnails: for benchmarks and tools.
+    public static func hashesAsProcessed(_ bytes: Data, limits: ImageLimits = .unlimited) throws
+        -> (hashes: ImageHashes, mirrored: ImageHashes)
+    {
+        let header = try ImageProbe.probe(bytes)
+        return try hashesWithMirror(of: try DecodedImage(bytes, maxDimension: decodeSize(header), limits: limits))
+    }
+
+    /// The image's hashes and its mirror image's, from one luma plane.
+    public static func hashesWithMirror(of decoded: DecodedImage) throws -> (hashes: ImageHashes, mirrored: ImageHashes) {
         let plane = try decoded.lumaPlane().shrunk(maxDimension: 512)
+        return (try hashes(of: plane), try hashes(of: try plane.mirrored()))
+    }
+
+    static func hashes(of plane: LumaPlane) throws -> ImageHashes {
         let a = try PerceptualHash.aHash(plane.resized(width: 8, height: 8).pixels)
         let d = try PerceptualHash.dHash(plane.resized(width: 9, height: 8).pixels)
         let p = try PerceptualHash.pHash(plane.resized(width: 32, height: 32).pixels)

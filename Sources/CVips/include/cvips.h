@@ -98,6 +98,12 @@ struct _VipsImage *cvips_thumbnail_image(struct _VipsImage *in, int width,
 struct _VipsImage *cvips_extract(struct _VipsImage *in, int left, int top, int width, int height);
 /// A new image header sharing the pixels: safe to edit metadata on.
 struct _VipsImage *cvips_copy(struct _VipsImage *in);
+// Mirror image (left ↔ right).
+struct _VipsImage *cvips_flip_horizontal(struct _VipsImage *in);
+// Rotation by any angle, canvas enlarged, new corners black.
+struct _VipsImage *cvips_rotate(struct _VipsImage *in, double degrees);
+// a × pixel + b, cast back to 8 bits.
+struct _VipsImage *cvips_linear_uchar(struct _VipsImage *in, double a, double b);
 /// Renders the whole pipeline into memory.
 struct _VipsImage *cvips_copy_memory(struct _VipsImage *in);
 /// sRGB, 8 bits per sample (CMYK, grey, 16-bit and float inputs converted).

@@ -81,11 +81,14 @@ public struct DuplicateMatch: Sendable, Equatable {
     public var otherImageID: UUID
     public var hashType: HashType
     public var distance: Int
+    /// Found by the mirror image's hash: one of the two is a flipped copy of the other.
+    public var mirrored: Bool
 
-    public init(otherImageID: UUID, hashType: HashType, distance: Int) {
+    public init(otherImageID: UUID, hashType: HashType, distance: Int, mirrored: Bool = false) {
         self.otherImageID = otherImageID
         self.hashType = hashType
         self.distance = distance
+        self.mirrored = mirrored
     }
 
     /// 1 − distance / bits (256 for PDQ, 64 for the others): how alike, as a report link's strength.

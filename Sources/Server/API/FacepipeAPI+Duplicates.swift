@@ -23,7 +23,7 @@ extension FacepipeAPI {
 
     static func schema(_ pair: DuplicatePair) -> Components.Schemas.Duplicate {
         .init(id: pair.id, image1Id: pair.image1.uuidString.lowercased(), image2Id: pair.image2.uuidString.lowercased(),
-              hashType: .init(rawValue: pair.hashType) ?? .phash, distance: pair.distance,
+              hashType: .init(rawValue: pair.hashType) ?? .phash, mirrored: pair.mirrored, distance: pair.distance,
               status: .init(rawValue: pair.status.rawValue) ?? .pending, reviewedBy: pair.reviewedBy, reviewedAt: pair.reviewedAt,
               createdAt: pair.createdAt)
     }
