@@ -30,6 +30,8 @@ import TestSupport
             let bright = try await env.upload(
                 try RGBPixels(width: pixels.width, height: pixels.height, pixels: pixels.pixels.map { UInt8(min(255, Int($0) + 15)) })
                     .encoded(as: .jpeg(quality: 90)).data, filename: "bright.jpg")
+            // A re-poster's flip: every hash changes completely; the mirror image's hash finds it.
+            let flipped = try await env.upload(try ImageTransform.mirror.apply(to: decoded).data, filename: "flipped.jpg")
             let others = [try await env.upload(try Self.photo("biden.jpg"), filename: "biden.jpg"),
                           try await env.upload(try Self.photo("chelsea.png"), filename: "chelsea.png")]
             try await env.processAll()
@@ -41,6 +43,9 @@ import TestSupport
             for (label, copy) in [("q60", q60), ("half size", half), ("brightened", bright)] {
                 #expect(types(copy).contains("pdq") && types(copy).contains("phash"), "\(name) \(label): \(types(copy))")
             }
+            let flips = pairs.filter { $0.image1 == flipped || $0.image2 == flipped }
+            #expect(Set(flips.map(\.hashType)).isSuperset(of: ["pdq", "phash"]) && flips.allSatisfy(\.mirrored), "\(name) mirrored: \(flips)")
+            #expect(pairs.filter { $0.image1 == q60 || $0.image2 == q60 }.allSatisfy { !$0.mirrored })
             for other in others { #expect(types(other).isEmpty, "\(name) linked to an unrelated photo: \(types(other))") }
         }
     }
