@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents scale-test fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates chaos scale-test fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -12,6 +12,8 @@ help:
 	@echo "make bench-access   authentication overhead per request, erasure time"
 	@echo "make bench-anonymize  the anonymize job per replacewith on 12 MP photos"
 	@echo "make bench-documents  pages/s for a 20-page PDF"
+	@echo "make bench-duplicates near-duplicate recall per re-posting transform, false pairs"
+	@echo "make chaos          200 uploads while workers are killed 100 times: nothing lost or doubled"
 	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
 
@@ -57,6 +59,17 @@ bench-anonymize: setup
 bench-documents: setup
 	$(SWIFT) build -c release
 	.build/release/facepipe bench documents
+
+bench-duplicates: setup
+	bash scripts/fetch-test-photos.sh --bench
+	$(SWIFT) build -c release
+	.build/release/facepipe bench duplicates
+
+chaos: setup
+	$(SWIFT) build -c release
+	bash scripts/test-db.sh start
+	.build/release/facepipe bench chaos --database-url "$$(bash scripts/test-db.sh url)" --photos 200 --kills 100; \
+	  status=$$?; bash scripts/test-db.sh stop; exit $$status
 
 bench-access: setup
 	$(SWIFT) build -c release

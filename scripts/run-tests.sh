@@ -29,3 +29,5 @@ bash scripts/check-deploy.sh
 .deps/venv/bin/python -m pytest -q -p no:cacheprovider Tests/ui
 # The API contract, fuzzed against a live server: no 5xx, every response as openapi.yaml says.
 bash scripts/fuzz-api.sh "${FUZZ_MAX_EXAMPLES:-25}"
+# Workers killed with SIGKILL while photos are uploaded (short run; `make chaos` is the long one).
+.build/debug/facepipe bench chaos --database-url "$FACEPIPE_TEST_DATABASE_URL" --photos 24 --kills 5
