@@ -44,6 +44,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Self.apiError(from: error, context: context)
         } catch let error as PSQLError where Self.inputError(error) != nil {
             throw Self.inputError(error)!
+        } catch where StorageOutage.answer(for: error) != nil {
+            context.logger.warning("media store unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            throw StorageOutage.answer(for: error)!
         } catch where DatabaseOutage.matches(error) {
             context.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError.databaseUnavailable
@@ -65,6 +68,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         if let api = (error.underlyingError as? PostgresTransactionError)?.closureError as? APIError { return api }
         if let database = error.underlyingError as? PSQLError, let api = Self.inputError(database) { return api }
         if DatabaseOutage.matches(error.underlyingError) { return .databaseUnavailable }
+        if let storage = StorageOutage.answer(for: error.underlyingError) { return storage }
         let status = Int(error.httpStatus.code)
         if (400..<500).contains(status) || error.operationInput == nil {
             let code = (400..<500).contains(status) ? status : 400

@@ -21,9 +21,15 @@ public struct S3MediaStore: MediaStore {
     private let authority: String
     private let basePath: String
 
+    /// The client stores use unless given one: a connection that cannot be made within 3 s fails
+    /// the request (an unreachable endpoint is a quick 503 for the caller, not minutes of retries;
+    /// `HTTPClient.shared` keeps retrying the connection until its own connect timeout).
+    public static let defaultClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(3))))
+
     /// `timeout` bounds a whole request, upload included.
     public init(
-        config: S3Config, httpClient: HTTPClient = .shared, timeout: TimeAmount = .minutes(5),
+        config: S3Config, httpClient: HTTPClient = S3MediaStore.defaultClient, timeout: TimeAmount = .minutes(5),
         logger: Logger = Logger(label: "facepipe.storage.s3")
     ) throws {
         guard let scheme = config.endpoint.scheme?.lowercased(), ["http", "https"].contains(scheme),
