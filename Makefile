@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates chaos scale-test fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-load chaos scale-test fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench-documents  pages/s for a 20-page PDF"
 	@echo "make bench-duplicates near-duplicate recall per re-posting transform, false pairs"
 	@echo "make chaos          200 uploads while workers are killed 100 times: nothing lost or doubled"
+	@echo "make bench-load     200 concurrent uploaders for 5 minutes, then the same mixed with reads"
 	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
 
@@ -64,6 +65,13 @@ bench-duplicates: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
 	.build/release/facepipe bench duplicates
+
+bench-load: setup
+	$(SWIFT) build -c release
+	bash scripts/test-db.sh start
+	.build/release/facepipe bench load --database-url "$$(bash scripts/test-db.sh url)" --clients 200 --seconds 300 && \
+	.build/release/facepipe bench load --database-url "$$(bash scripts/test-db.sh url)" --clients 200 --seconds 300 --mixed; \
+	  status=$$?; bash scripts/test-db.sh stop; exit $$status
 
 chaos: setup
 	$(SWIFT) build -c release

@@ -31,3 +31,5 @@ bash scripts/check-deploy.sh
 bash scripts/fuzz-api.sh "${FUZZ_MAX_EXAMPLES:-25}"
 # Workers killed with SIGKILL while photos are uploaded (short run; `make chaos` is the long one).
 .build/debug/facepipe bench chaos --database-url "$FACEPIPE_TEST_DATABASE_URL" --photos 24 --kills 5
+# Concurrent uploaders and readers against one server (short run; `make bench-load` is the long one).
+.build/debug/facepipe bench load --database-url "$FACEPIPE_TEST_DATABASE_URL" --clients 20 --seconds 10 --mixed
