@@ -74,7 +74,7 @@ public enum Runtime {
                 var dependencies = try await makeServerDependencies(
                     config: config, client: client, queue: queue, store: store, links: links, faces: faces,
                     workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
-                let availability = DatabaseAvailability(client: client, logger: logger)
+                let availability = DatabaseAvailability(url: database.url, logger: logger)
                 dependencies.availability = availability
                 services.append(.init(service: availability))
                 let banner = StartupBanner(config: config, port: config.http.port, runsWorker: runsWorker, adminKeyFile: adminKeyFile)

@@ -51,7 +51,7 @@ import Glibc
         try await Database.withClient(url: url, poolSize: 8, logger: logger) { client in
             let store = try LocalMediaStore(root: base.appendingPathComponent("media"))
             var dependencies = try await IngestHarness.makeDependencies(client: client, store: store, spool: base.appendingPathComponent("spool"))
-            let availability = DatabaseAvailability(client: client, interval: .milliseconds(250), logger: logger)
+            let availability = DatabaseAvailability(url: url, interval: .milliseconds(250), logger: logger)
             dependencies.availability = availability
             let monitor = Task { try await availability.run() }
             defer { monitor.cancel() }
