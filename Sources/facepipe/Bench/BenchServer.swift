@@ -76,9 +76,21 @@ final class BenchServer: @unchecked Sendable {
     /// Waits until no job is queued or running (everything uploaded is processed).
     func waitForIdleQueue(limit: Duration) async throws {
         let deadline = ContinuousClock.now + limit
+        var transient = 0
         while ContinuousClock.now < deadline {
-            let response = try await HTTPClient.shared.execute(request("/queue"), timeout: .seconds(10))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            let body: ByteBuffer
+            do {
+                let response = try await HTTPClient.shared.execute(request("/queue"), timeout: .seconds(10))
+                body = try await response.body.collect(upTo: 1 << 20)
+                transient = 0
+            } catch {
+                // A kept-alive connection the server closed, a busy moment: retry a few times,
+                // but a server that is gone is an error.
+                transient += 1
+                guard process.isRunning, transient < 20 else { throw error }
+                try await Task.sleep(for: .milliseconds(500))
+                continue
+            }
             let status = ((try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any])?["byStatus"] as? [String: Int] ?? [:]
             if (status["queued"] ?? 1) + (status["running"] ?? 1) == 0 { return }
             try await Task.sleep(for: .milliseconds(250))
