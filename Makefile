@@ -69,8 +69,8 @@ bench-duplicates: setup
 bench-load: setup
 	$(SWIFT) build -c release
 	bash scripts/test-db.sh start
-	.build/release/facepipe bench load --database-url "$$(bash scripts/test-db.sh url)" --clients 200 --seconds 300 && \
-	.build/release/facepipe bench load --database-url "$$(bash scripts/test-db.sh url)" --clients 200 --seconds 300 --mixed; \
+	.build/release/facepipe bench load --database-url "$$(bash scripts/test-db.sh url)" --clients 200 --seconds 300 --no-drain && \
+	.build/release/facepipe bench load --database-url "$$(bash scripts/test-db.sh url)" --clients 200 --seconds 300 --mixed --no-drain; \
 	  status=$$?; bash scripts/test-db.sh stop; exit $$status
 
 chaos: setup
