@@ -55,12 +55,7 @@ import TestSupport
                                                            logger: TestDatabase.logger))
             handlers.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))
             let registry = handlers
-            @Sendable func runJobs() async throws {
-                while let job = try await queue.claim(worker: "t", kinds: registry.kinds, limit: 1, leaseSeconds: 60).first {
-                    try await registry.handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
-                    try await queue.complete([job.id], worker: "t")
-                }
-            }
+            @Sendable func runJobs() async throws { try await registry.runAll(on: queue) }
             try await runJobs()
             // A public upload implies blurFaces, which already asked for the default copy (boxes + solid).
             #expect(copies.made.withLock { $0.count } == 1)
@@ -186,11 +181,9 @@ import TestSupport
             try await client.execute(uri: "/images/\(id)/process", method: .post, headers: Self.json,
                                      body: ByteBuffer(string: #"{"replacewith":"none","threshold":0.5}"#)) { #expect($0.status == .accepted) }
             let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
-            let handler = AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger)
-            while let job = try await queue.claim(worker: "t", kinds: [JobKind.anonymize.rawValue], limit: 1, leaseSeconds: 60).first {
-                try await handler.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
-                try await queue.complete([job.id], worker: "t")
-            }
+            var handlers = JobHandlerRegistry()
+            handlers.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
+            try await handlers.runAll(on: queue)
             try await client.execute(uri: "/images/\(id)", method: .get) {
                 let check = (($0.json["processed"] as? [[String: Any]])?.first?["verification"] as? [String: Any]) ?? [:]
                 #expect(check["facesMasked"] as? Int == 6, "\(check)")

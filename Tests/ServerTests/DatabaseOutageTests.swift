@@ -108,15 +108,16 @@ import Glibc
                 // Whatever happens below, the cluster runs again (a paused one would hang the suite).
                 defer { for pid in paused { kill(pid, SIGCONT) } }
                 let pausedAt = ContinuousClock.now
-                while availability.isUp && ContinuousClock.now - pausedAt < .seconds(10) { try await Task.sleep(for: .milliseconds(50)) }
+                while availability.isUp && ContinuousClock.now - pausedAt < .seconds(20) { try await Task.sleep(for: .milliseconds(50)) }
                 let noticed = ContinuousClock.now - pausedAt
-                try #require(!availability.isUp, "the monitor did not notice a paused database within 10 s")
+                try #require(!availability.isUp, "the monitor did not notice a paused database within 20 s")
                 for _ in 0..<3 {
                     let start = ContinuousClock.now
                     try await client.execute(uri: "/images", method: .get) { response in
                         #expect(response.status == .serviceUnavailable && response.errorCode == "database_unavailable")
                     }
-                    #expect(ContinuousClock.now - start < .milliseconds(500))
+                    // At once (no pool wait, which lasts up to a minute); generous for a busy CI machine.
+                    #expect(ContinuousClock.now - start < .seconds(3))
                 }
                 for pid in paused { kill(pid, SIGCONT) }
                 let resumedAt = ContinuousClock.now

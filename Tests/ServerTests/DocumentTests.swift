@@ -34,12 +34,7 @@ import TestSupport
         handlers.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
         handlers.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))
         let registry = handlers
-        return {
-            while let job = try await queue.claim(worker: "t", kinds: registry.kinds, limit: 1, leaseSeconds: 60).first {
-                try await registry.handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
-                try await queue.complete([job.id], worker: "t")
-            }
-        }
+        return { try await registry.runAll(on: queue) }
     }
 
     static func statement(_ detection: ImageAnalysis.FaceDetection) throws -> Data {

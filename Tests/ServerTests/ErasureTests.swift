@@ -36,13 +36,7 @@ import TestSupport
             handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger))
             handlers.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))
             let registry = handlers
-            @Sendable func runJobs() async throws {
-                let handlers = registry
-                while let job = try await queue.claim(worker: "t", kinds: handlers.kinds, limit: 1, leaseSeconds: 60).first {
-                    try await handlers.handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
-                    try await queue.complete([job.id], worker: "t")
-                }
-            }
+            @Sendable func runJobs() async throws { try await registry.runAll(on: queue) }
             try await runJobs()
             let id = ids[0]
             func count(_ sql: String) async throws -> Int { try await env.scalar(sql.replacingOccurrences(of: "$ID", with: id)) }

@@ -47,10 +47,7 @@ import TestSupport
                 client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
                 config: ProcessingConfig(), logger: TestDatabase.logger, faces: detection, embedFaces: true))
             handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger))
-            while let job = try await queue.claim(worker: "t", kinds: handlers.kinds, limit: 1, leaseSeconds: 60).first {
-                try await handlers.handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
-                try await queue.complete([job.id], worker: "t")
-            }
+            try await handlers.runAll(on: queue)
             #expect(try await env.scalar("SELECT count(*) FROM face_detections WHERE embedding IS NOT NULL") == 3)
             for report in ["r-obama", "r-biden"] {
                 try await client.execute(uri: "/reports/\(report)", method: .put, headers: [.contentType: "application/json"],

@@ -231,3 +231,15 @@ extension TestResponse {
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
     var files: [[String: Any]] { json["files"] as? [[String: Any]] ?? [] }
 }
+
+extension JobHandlerRegistry {
+    /// Runs queued jobs of the registered kinds (but `except`) one at a time until none is left,
+    /// as a worker would: what the tests use instead of a worker pool.
+    func runAll(on queue: JobQueue, except: Set<String> = []) async throws {
+        let kinds = self.kinds.filter { !except.contains($0) }
+        while let job = try await queue.claim(worker: "t", kinds: kinds, limit: 1, leaseSeconds: 60).first {
+            try await handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
+            try await queue.complete([job.id], worker: "t")
+        }
+    }
+}

@@ -61,12 +61,7 @@ import TestSupport
             handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger,
                                                              linkMinSimilarity: 0.9, linkObserver: announcements))
             let registry = handlers
-            @Sendable func runJobs() async throws {
-                while let job = try await queue.claim(worker: "t", kinds: registry.kinds, limit: 1, leaseSeconds: 60).first {
-                    try await registry.handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
-                    try await queue.complete([job.id], worker: "t")
-                }
-            }
+            @Sendable func runJobs() async throws { try await registry.runAll(on: queue) }
             try await runJobs()
 
             var links: [String: [String: Any]] = [:]

@@ -35,27 +35,15 @@ extension FacepipeAPI {
         }
         guard !files.isEmpty else { throw APIError.badRequest("no files: send them in the multipart field `files`", code: "no_files") }
         if let reportID { try ReportService.checkID(reportID) }
-        typealias Item = Components.Schemas.DocumentUploadResult.FilesPayloadPayload
-        var results: [Item] = []
-        var firstError: APIError?
-        for file in files {
-            let upload = IngestService.Upload(filename: file.name, declaredType: nil, reportID: reportID, blurFaces: false,
+        let results = try await Self.eachFile(files) { name, spooler in
+            let upload = IngestService.Upload(filename: name, declaredType: nil, reportID: reportID, blurFaces: false,
                                               requestID: requestID, requestedBy: call.caller.id)
-            do {
-                let outcome = try await ingest.ingestDocument(file.spooler, upload)
-                results.append(.init(id: outcome.documentID.uuidString.lowercased(), filename: file.name, status: .processing,
-                                     duplicate: outcome.duplicate, sha256: outcome.sha256, bytes: outcome.bytes, mime: outcome.mime,
-                                     pages: outcome.pages, jobId: outcome.jobID))
-            } catch let error as APIError where error.httpStatus < 500 || error.httpStatus == 503 {
-                firstError = firstError ?? error
-                results.append(.init(filename: file.name, status: .rejected,
-                                     error: .init(code: error.code, message: error.message, status: error.httpStatus)))
-            }
-        }
-        if let firstError, !results.contains(where: { $0.status != .rejected }) {
-            throw files.count == 1 ? firstError : APIError(
-                status: firstError.httpStatus, code: firstError.code,
-                message: "every file was rejected; first: \(firstError.message)", retryAfterSeconds: firstError.retryAfterSeconds)
+            let outcome = try await ingest.ingestDocument(spooler, upload)
+            return Components.Schemas.DocumentUploadResult.FilesPayloadPayload(
+                id: outcome.documentID.uuidString.lowercased(), filename: name, status: .processing, duplicate: outcome.duplicate,
+                sha256: outcome.sha256, bytes: outcome.bytes, mime: outcome.mime, pages: outcome.pages, jobId: outcome.jobID)
+        } rejected: { name, error in
+            .init(filename: name, status: .rejected, error: .init(code: error.code, message: error.message, status: error.httpStatus))
         }
         return .ok(.init(body: .json(.init(files: results))))
     }

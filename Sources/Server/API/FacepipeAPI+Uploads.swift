@@ -20,25 +20,42 @@ extension FacepipeAPI {
         guard !files.isEmpty else { throw APIError.badRequest("no files: send them in the multipart field `files`", code: "no_files") }
         if let reportID { try ReportService.checkID(reportID) }
 
-        var results: [Components.Schemas.UploadedFile] = []
-        var firstError: APIError?
-        for file in files {
-            let upload = IngestService.Upload(filename: file.name, declaredType: nil, reportID: reportID, blurFaces: blurFaces,
+        let results = try await Self.eachFile(files) { name, spooler in
+            let upload = IngestService.Upload(filename: name, declaredType: nil, reportID: reportID, blurFaces: blurFaces,
                                               isPublic: form.isPublic, requestID: requestID, requestedBy: call.caller.id)
+            return Self.schema(try await ingest.ingest(spooler, upload), filename: name)
+        } rejected: { name, error in
+            Components.Schemas.UploadedFile(filename: name, status: .rejected,
+                                            error: .init(code: error.code, message: error.message, status: error.httpStatus))
+        }
+        return .ok(.init(body: .json(.init(files: results))))
+    }
+
+    /// Ingests each spooled file on its own and answers per file: a file refused with a 4xx (or
+    /// a 503) is listed as rejected while the others go through; when every file is refused, the
+    /// request fails with the first refusal. Shared by the image and document uploads.
+    static func eachFile<Item>(
+        _ files: [(name: String?, spooler: UploadSpooler)], ingest: (String?, UploadSpooler) async throws -> Item,
+        rejected: (String?, APIError) -> Item
+    ) async throws -> [Item] {
+        var results: [Item] = []
+        var firstError: APIError?
+        var accepted = 0
+        for file in files {
             do {
-                results.append(Self.schema(try await ingest.ingest(file.spooler, upload), filename: file.name))
+                results.append(try await ingest(file.name, file.spooler))
+                accepted += 1
             } catch let error as APIError where error.httpStatus < 500 || error.httpStatus == 503 {
                 firstError = firstError ?? error
-                results.append(.init(filename: file.name, status: .rejected,
-                                     error: .init(code: error.code, message: error.message, status: error.httpStatus)))
+                results.append(rejected(file.name, error))
             }
         }
-        if let firstError, !results.contains(where: { $0.status != .rejected }) {
+        if let firstError, accepted == 0 {
             throw files.count == 1 ? firstError : APIError(
                 status: firstError.httpStatus, code: firstError.code,
                 message: "every file was rejected; first: \(firstError.message)", retryAfterSeconds: firstError.retryAfterSeconds)
         }
-        return .ok(.init(body: .json(.init(files: results))))
+        return results
     }
 
     struct UploadForm {

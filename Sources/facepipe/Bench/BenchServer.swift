@@ -73,6 +73,19 @@ final class BenchServer: @unchecked Sendable {
         return request
     }
 
+    /// A multipart POST with one file in `field`, as its admin.
+    func multipart(_ path: String, field: String, filename: String, data: Data) -> HTTPClientRequest {
+        let boundary = "bench-\(UUID().uuidString)"
+        var body = ByteBuffer()
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\n\r\n")
+        body.writeBytes(data)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        var request = request(path, method: .POST)
+        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+        request.body = .bytes(body)
+        return request
+    }
+
     /// Waits until no job is queued or running (everything uploaded is processed).
     func waitForIdleQueue(limit: Duration) async throws {
         let deadline = ContinuousClock.now + limit

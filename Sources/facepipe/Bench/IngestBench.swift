@@ -71,14 +71,7 @@ struct IngestBench: AsyncParsableCommand {
 
     /// One multipart upload as its admin; returns the new image's id.
     static func upload(_ data: Data, filename: String, to server: BenchServer) async throws -> String {
-        let boundary = "bench-\(UUID().uuidString)"
-        var body = ByteBuffer()
-        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\(filename)\"\r\n\r\n")
-        body.writeBytes(data)
-        body.writeString("\r\n--\(boundary)--\r\n")
-        var request = server.request("/upload/images", method: .POST)
-        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-        request.body = .bytes(body)
+        let request = server.multipart("/upload/images", field: "files", filename: filename, data: data)
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
         let file = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["files"] as? [[String: Any]]

@@ -126,14 +126,7 @@ struct LoadBench: AsyncParsableCommand {
     static func upload(_ photo: Data, tag: String, server: BenchServer, http: HTTPClient, recorder: Recorder) async throws {
         var body = photo
         body.append(contentsOf: Array("load-\(tag)-\(UUID().uuidString)".utf8))  // a new SHA-256, the same pixels
-        let boundary = "load-\(UUID().uuidString)"
-        var buffer = ByteBuffer()
-        buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"p.jpg\"\r\n\r\n")
-        buffer.writeBytes(body)
-        buffer.writeString("\r\n--\(boundary)--\r\n")
-        var request = server.request("/upload/images", method: .POST)
-        request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-        request.body = .bytes(buffer)
+        let request = server.multipart("/upload/images", field: "files", filename: "p.jpg", data: body)
         let start = ContinuousClock.now
         do {
             let response = try await http.execute(request, timeout: .seconds(120))
@@ -155,15 +148,7 @@ struct LoadBench: AsyncParsableCommand {
         var request: HTTPClientRequest
         switch round % 3 {
         case 0 where known != nil: request = server.request("/images/\(known!)")
-        case 1:
-            let boundary = "search-\(UUID().uuidString)"
-            var buffer = ByteBuffer()
-            buffer.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.jpg\"\r\n\r\n")
-            buffer.writeBytes(photos[client % photos.count])
-            buffer.writeString("\r\n--\(boundary)--\r\n")
-            request = server.request("/search/face", method: .POST)
-            request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-            request.body = .bytes(buffer)
+        case 1: request = server.multipart("/search/face", field: "image", filename: "q.jpg", data: photos[client % photos.count])
         default: request = server.request("/gallery")
         }
         let start = ContinuousClock.now
