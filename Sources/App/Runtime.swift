@@ -70,13 +70,16 @@ public enum Runtime {
                     host: config.http.workerHost, port: config.http.workerPort, client: client, queue: queue,
                     faceModels: (faces.detection != nil, faces.embedder != nil), concurrency: config.queue.concurrency, logger: logger))))
             }
+            // Watches the database on a connection of its own: the API answers 503 at once while it
+            // is down, and a pool that gave up during a long outage is replaced once it is back
+            // (in workers too, so jobs resume within seconds rather than a minute).
+            let availability = DatabaseAvailability(url: database.url, requests: client, logger: logger)
+            services.append(.init(service: availability))
             if case .serve = role {
                 var dependencies = try await makeServerDependencies(
                     config: config, client: client, queue: queue, store: store, links: links, faces: faces,
                     workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
-                let availability = DatabaseAvailability(url: database.url, logger: logger)
                 dependencies.availability = availability
-                services.append(.init(service: availability))
                 let banner = StartupBanner(config: config, port: config.http.port, runsWorker: runsWorker, adminKeyFile: adminKeyFile)
                 services.append(.init(service: try buildApplication(http: config.http, dependencies: dependencies) { port in
                     var banner = banner
@@ -95,7 +98,7 @@ public enum Runtime {
 
     /// Services, authentication, scanner and ingest for the HTTP application.
     public static func makeServerDependencies(
-        config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
+        config: AppConfig, client: DatabaseClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
         workerMode: String, logger: Logger
     ) async throws -> ServerDependencies {
         let scanner = MediaRuntime.makeScanner(config.scanner, logger: logger)
@@ -189,7 +192,7 @@ public enum Runtime {
 
     /// The job kinds this build can run.
     public static func makeHandlers(
-        _ config: AppConfig, client: PostgresClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
+        _ config: AppConfig, client: DatabaseClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
         logger: Logger
     ) -> JobHandlerRegistry {
         var registry = JobHandlerRegistry()

@@ -63,7 +63,7 @@ public struct IngestService: Sendable {
     public let config: IngestConfig
     public let store: any MediaStore
     public let scanning: Scanning?
-    public let client: PostgresClient
+    public let client: DatabaseClient
     public let images: ImageRepository
     public let intents: UploadIntentRepository
     public let queue: JobQueue
@@ -75,7 +75,7 @@ public struct IngestService: Sendable {
     let linkObserver: (any ReportLinkObserver)?
     let logger: Logger
 
-    public init(config: IngestConfig, store: any MediaStore, scanning: Scanning?, client: PostgresClient, queue: JobQueue,
+    public init(config: IngestConfig, store: any MediaStore, scanning: Scanning?, client: DatabaseClient, queue: JobQueue,
                 spoolDirectory: URL, policy: AccessPolicy = AccessPolicy(), erasedReupload: AuthConfig.ErasedReupload = .reject,
                 linkObserver: (any ReportLinkObserver)? = nil, logger: Logger) {
         self.linkObserver = linkObserver

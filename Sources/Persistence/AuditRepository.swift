@@ -6,10 +6,10 @@ import PostgresNIO
 /// All SQL for `audit_log`: insert and read, nothing else (the table refuses UPDATE, DELETE and
 /// TRUNCATE by trigger).
 public struct AuditRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

@@ -21,10 +21,10 @@ public struct DuplicatePair: Sendable, Equatable {
 }
 
 public struct DuplicateRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

@@ -7,10 +7,10 @@ import PostgresNIO
 /// duplicate pairs, timeline, queued jobs and undelivered webhooks cascade from `images`), a
 /// tombstone stays, and the `erase_image` job deletes the files listed in `image_files`.
 public struct ErasureRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

@@ -5,10 +5,10 @@ import PostgresNIO
 
 /// Face rows: boxes for embedding, embeddings, and nearest-neighbour search with pgvector.
 public struct FaceRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

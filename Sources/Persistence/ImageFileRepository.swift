@@ -6,10 +6,10 @@ import PostgresNIO
 /// The registry of every file stored for an image (`image_files`). Writers record a key in the
 /// transaction that makes the file part of the image; erasure reads this table and nothing else.
 public struct ImageFileRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

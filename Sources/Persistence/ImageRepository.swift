@@ -5,10 +5,10 @@ import PostgresNIO
 
 /// All SQL for the `images` table, its `reports` and its timeline (`events`).
 public struct ImageRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

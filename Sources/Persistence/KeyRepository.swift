@@ -5,10 +5,10 @@ import PostgresNIO
 
 /// All SQL for `api_keys`. Secrets never reach this type: only their SHA-256.
 public struct KeyRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

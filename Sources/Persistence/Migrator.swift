@@ -29,7 +29,7 @@ public struct Migrator: Sendable {
 
     /// Applies what is missing; returns the versions applied by this call.
     @discardableResult
-    public func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+    public func migrate(_ client: DatabaseClient, logger: Logger) async throws -> [Int] {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await connection.query(

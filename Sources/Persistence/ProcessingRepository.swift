@@ -28,10 +28,10 @@ public struct ProcessingResult: Sendable {
 /// SQL for processing outcomes: image results, hash loading for the duplicate index, and the
 /// near-duplicate pairs.
 public struct ProcessingRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

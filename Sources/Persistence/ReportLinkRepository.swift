@@ -13,10 +13,10 @@ public protocol ReportLinkObserver: Sendable {
 /// (`image_reports`), matching faces (`face_links`) and the connections announced so far
 /// (`report_links`), plus the read side (`GET /reports/{id}/links`).
 public struct ReportLinkRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

@@ -17,10 +17,10 @@ public struct ReportRecord: Sendable, Equatable {
 
 /// All SQL for `reports`.
 public struct ReportRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

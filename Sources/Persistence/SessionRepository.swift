@@ -5,10 +5,10 @@ import PostgresNIO
 
 /// All SQL for `sessions`: opaque JSON values by key, with an expiry.
 public struct SessionRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

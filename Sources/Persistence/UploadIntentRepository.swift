@@ -33,10 +33,10 @@ public struct UploadIntent: Sendable, Equatable {
 }
 
 public struct UploadIntentRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

@@ -6,10 +6,10 @@ import PostgresNIO
 /// All SQL for `processed_variants`: asking for a copy (deduplicated by image + pipeline +
 /// options digest), its seed-002 status, its result and timeline entries.
 public struct VariantRepository: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.client = client
         self.logger = logger
     }

@@ -20,7 +20,7 @@ public struct AnonymizeHandler: JobHandler {
         var variant: UUID?
     }
 
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: any MediaStore
     let faces: ImageAnalysis.FaceDetection
     /// The options a job without a variant uses (jobs queued before variants existed).
@@ -28,7 +28,7 @@ public struct AnonymizeHandler: JobHandler {
     let observer: (any AnonymizationObserver)?
     let logger: Logger
 
-    public init(client: PostgresClient, store: any MediaStore, faces: ImageAnalysis.FaceDetection,
+    public init(client: DatabaseClient, store: any MediaStore, faces: ImageAnalysis.FaceDetection,
                 defaults: AnonymizeSettings = .seed002, observer: (any AnonymizationObserver)? = nil, logger: Logger) {
         self.client = client
         self.store = store

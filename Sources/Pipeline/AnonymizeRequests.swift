@@ -12,7 +12,7 @@ public struct AnonymizeRequests: Sendable {
     let queue: JobQueue
     let variants: VariantRepository
 
-    public init(queue: JobQueue, client: PostgresClient, logger: Logger) {
+    public init(queue: JobQueue, client: DatabaseClient, logger: Logger) {
         self.queue = queue
         self.variants = VariantRepository(client: client, logger: logger)
     }

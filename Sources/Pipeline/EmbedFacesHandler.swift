@@ -12,7 +12,7 @@ import Storage
 /// The `embed_faces` job: an L2-normalised embedding for every detected face of an image, stored
 /// in `face_detections.embedding` (pgvector, HNSW cosine index). Idempotent: it overwrites.
 public struct EmbedFacesHandler: JobHandler {
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: any MediaStore
     let embedder: any FaceEmbedder
     let logger: Logger
@@ -20,7 +20,7 @@ public struct EmbedFacesHandler: JobHandler {
     let linkMinSimilarity: Double
     let linkObserver: (any ReportLinkObserver)?
 
-    public init(client: PostgresClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger,
+    public init(client: DatabaseClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger,
                 linkMinSimilarity: Double = 0.9, linkObserver: (any ReportLinkObserver)? = nil) {
         self.client = client
         self.store = store

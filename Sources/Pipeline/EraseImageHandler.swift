@@ -15,11 +15,11 @@ public struct EraseImageHandler: JobHandler {
         var imageId: UUID
     }
 
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: any MediaStore
     let logger: Logger
 
-    public init(client: PostgresClient, store: any MediaStore, logger: Logger) {
+    public init(client: DatabaseClient, store: any MediaStore, logger: Logger) {
         self.client = client
         self.store = store
         self.logger = logger

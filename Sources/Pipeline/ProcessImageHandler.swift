@@ -12,7 +12,7 @@ import Storage
 /// then the image is `done` (or `failed` once retries are used up). Idempotent: a re-run
 /// overwrites the same thumbnail keys and upserts the same pairs.
 public struct ProcessImageHandler: JobHandler {
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: any MediaStore
     let index: DuplicateIndex
     let config: ProcessingConfig
@@ -28,7 +28,7 @@ public struct ProcessImageHandler: JobHandler {
     /// - Parameter observer: told about each final outcome inside the transaction that records
     ///   it (e.g. to enqueue webhooks atomically with the result).
     /// - Parameter faces: face detection for every image; nil leaves faces unknown.
-    public init(client: PostgresClient, store: any MediaStore, index: DuplicateIndex, config: ProcessingConfig, logger: Logger,
+    public init(client: DatabaseClient, store: any MediaStore, index: DuplicateIndex, config: ProcessingConfig, logger: Logger,
                 observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetection? = nil, embedFaces: Bool = false,
                 queue: JobQueue? = nil, anonymizeDefault: AnonymizeSettings = .seed002) {
         self.queue = queue

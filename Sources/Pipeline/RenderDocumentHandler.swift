@@ -18,13 +18,13 @@ import Storage
 public struct RenderDocumentHandler: JobHandler {
     struct Payload: Codable { var document: UUID }
 
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: any MediaStore
     let queue: JobQueue
     let config: IngestConfig
     let logger: Logger
 
-    public init(client: PostgresClient, store: any MediaStore, queue: JobQueue, config: IngestConfig, logger: Logger) {
+    public init(client: DatabaseClient, store: any MediaStore, queue: JobQueue, config: IngestConfig, logger: Logger) {
         self.client = client
         self.store = store
         self.queue = queue

@@ -1,6 +1,7 @@
 import FacepipeCore
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// The PostgreSQL job queue. All SQL for the `jobs` table lives here.
@@ -11,11 +12,11 @@ import PostgresNIO
 public struct JobQueue: Sendable {
     public static let channel = "jobs_channel"
 
-    public let client: PostgresClient
+    public let client: DatabaseClient
     public let defaultMaxAttempts: Int
     let logger: Logger
 
-    public init(client: PostgresClient, defaultMaxAttempts: Int = 5, logger: Logger) {
+    public init(client: DatabaseClient, defaultMaxAttempts: Int = 5, logger: Logger) {
         self.client = client
         self.defaultMaxAttempts = defaultMaxAttempts
         self.logger = logger

@@ -15,6 +15,10 @@ enum QueueMetrics {
     static func failures(kind: JobKind) -> Counter {
         Counter(label: "facepipe_job_failures_total", dimensions: [("kind", kind.rawValue)])
     }
+    /// Attempts ended by their kind's processing timeout.
+    static func timeouts(kind: JobKind) -> Counter {
+        Counter(label: "facepipe_job_timeouts_total", dimensions: [("kind", kind.rawValue)])
+    }
     static let leasesReaped = Counter(label: "facepipe_job_leases_expired_total")
     static let inFlight = Meter(label: "facepipe_worker_jobs_in_flight")
 }

@@ -100,7 +100,18 @@ public final class WorkerPool: Service {
             guard let handler = handlers.handler(for: job.kind) else {
                 throw PermanentJobError("no handler for job kind \(job.kind)")
             }
-            try await handler.handle(job, context: JobContext(logger: jobLogger, workerID: workerID))
+            let context = JobContext(logger: jobLogger, workerID: workerID)
+            // A hung decode or inference must not hold the slot for good: past the kind's
+            // timeout the attempt is cancelled (native calls on ImagingThreads are abandoned,
+            // not waited for) and the job goes back to the queue like any failed attempt. If
+            // the abandoned work ever ends, its writes are harmless: handlers are idempotent
+            // and only the lease holder may complete the job.
+            do {
+                try await withTimeout(config.timeout(for: job.kind)) { try await handler.handle(job, context: context) }
+            } catch let timeout as TimeoutError {
+                QueueMetrics.timeouts(kind: job.kind).increment()
+                throw JobTimedOut(kind: job.kind, limit: timeout.limit)
+            }
             let held = try await finish { try await self.completions.complete(job.id) }
             if !held { jobLogger.warning("job finished after its lease was lost; another worker owns it now") }
             QueueMetrics.duration(kind: job.kind).recordInterval(since: start)
@@ -193,6 +204,18 @@ public final class WorkerPool: Service {
             }
             guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
         }
+    }
+}
+
+/// An attempt ended by its kind's processing timeout.
+struct JobTimedOut: Error, CustomStringConvertible {
+    let kind: JobKind
+    let limit: Duration
+    var description: String {
+        let setting = QueueConfig.imageKinds.contains(kind) ? "IMAGE_PROCESSING_TIMEOUT" : "JOB_TIMEOUT"
+        let milliseconds = limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000
+        let shown = milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+        return "\(kind) timed out after \(shown) (\(setting)); the work was abandoned"
     }
 }
 

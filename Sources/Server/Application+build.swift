@@ -23,7 +23,7 @@ public struct ServerDependencies: Sendable {
         }
     }
 
-    public var client: PostgresClient
+    public var client: DatabaseClient
     public var queue: JobQueue
     public var ingest: IngestService
     public var services: ServiceSet
@@ -44,7 +44,7 @@ public struct ServerDependencies: Sendable {
 
     public var intents: UploadIntentRepository { UploadIntentRepository(client: client, logger: logger) }
 
-    public init(client: PostgresClient, queue: JobQueue, ingest: IngestService, services: ServiceSet, authenticator: CallerAuthenticator,
+    public init(client: DatabaseClient, queue: JobQueue, ingest: IngestService, services: ServiceSet, authenticator: CallerAuthenticator,
                 store: any MediaStore, links: MediaLinks, auth: AuthConfig, pages: Pages,
                 webSettings: WebController<AppRequestContext>.Settings, workerMode: String, logger: Logger,
                 scannerHealth: @escaping @Sendable () async -> ScannerHealth = { .init(status: "off") }) {

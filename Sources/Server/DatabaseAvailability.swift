@@ -8,51 +8,75 @@ import Synchronization
 
 /// Whether PostgreSQL answers, from a ping every second, so requests can be told "503, retry
 /// shortly" at once while it is down instead of waiting on the connection pool (which queues
-/// them for up to a minute before giving up). Logs each change of state with how long the
+/// them until it connects again or gives up). Logs each change of state with how long the
 /// outage lasted.
 ///
-/// The pings use a connection of their own, not the requests' pool: a pool busy with load must
-/// not look like a database that is down (it did: 20 busy clients turned into 449 answers of
-/// 503). Two pings in a row must fail (2 s timeout each) before the state turns to down.
+/// The pings use a connection of their own, outside any pool, made again straight away after a
+/// failure. A busy pool must not look like a database that is down (it did once: 20 busy
+/// clients turned into 449 answers of 503), and a pool's growing backoff between attempts
+/// must not hide that the database is back. Two pings in a row must fail (2 s timeout each)
+/// before the state turns to down.
+///
+/// When the database answers again after an outage, the requests' pool gets one ping; if it
+/// cannot answer within a second (it is backing off between attempts, or has given up) it is
+/// replaced, so the API and workers resume within about a second rather than up to a minute.
+/// A pool whose circuit breaker opened without an outage seen here is replaced the same way.
 public final class DatabaseAvailability: Service, Sendable {
-    let client: PostgresClient
+    let url: DatabaseURL
+    /// The requests' pool, replaced when it has given up although the database answers.
+    let requests: DatabaseClient?
     let logger: Logger
     let interval: Duration
     private let state = Mutex<(up: Bool, since: ContinuousClock.Instant, failures: Int)>((true, .now, 0))
+    private let connection = Mutex<PostgresConnection?>(nil)
 
-    public init(url: DatabaseURL, interval: Duration = .seconds(1), logger: Logger) {
-        self.client = Database.makeClient(url: url, poolSize: 1, logger: logger)
+    public init(url: DatabaseURL, requests: DatabaseClient? = nil, interval: Duration = .seconds(1), logger: Logger) {
+        self.url = url
+        self.requests = requests
         self.interval = interval
         self.logger = logger
     }
 
-    /// True until a ping fails (and again from the first ping that succeeds).
+    /// True until two pings in a row fail (and again from the first ping that succeeds).
     public var isUp: Bool { state.withLock { $0.up } }
 
     /// How long the current state has lasted.
     public var elapsed: Duration { state.withLock { ContinuousClock.now - $0.since } }
 
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.client.run() }
-            await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    await self.check()
-                    try? await Task.sleep(for: self.interval)
-                }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.check()
+                try? await Task.sleep(for: self.interval)
             }
-            group.cancelAll()
+        }
+        // PostgresNIO insists that a connection is closed before it is released.
+        try? await connection.withLock({ current in defer { current = nil }; return current })?.close()
+    }
+
+    /// One round trip on the monitor's connection, connecting first if there is none.
+    private func ping() async -> Bool {
+        do {
+            _ = try await withTimeout(.seconds(2)) { [self] in
+                let open: PostgresConnection
+                if let existing = connection.withLock({ $0 }), !existing.isClosed {
+                    open = existing
+                } else {
+                    open = try await Database.connect(url: url, timeout: .seconds(2), logger: logger)
+                    connection.withLock { $0 = open }
+                }
+                return try await Database.ping(open, logger: logger)
+            }
+            return true
+        } catch {
+            // Start afresh next time: a connection that timed out may be stuck for good.
+            try? await connection.withLock({ current in defer { current = nil }; return current })?.close()
+            return false
         }
     }
 
     func check() async {
-        let answered: Bool
-        do {
-            _ = try await withTimeout(.seconds(2)) { [client] in try await Database.ping(client) }
-            answered = true
-        } catch {
-            answered = false
-        }
+        let answered = await ping()
         let change = state.withLock { current -> (up: Bool, lasted: Duration)? in
             current.failures = answered ? 0 : current.failures + 1
             let up = answered || (current.up && current.failures < 2)
@@ -61,6 +85,7 @@ public final class DatabaseAvailability: Service, Sendable {
             current = (up, .now, current.failures)
             return (up, lasted)
         }
+        if answered { await requests?.replacePoolIfStuck(afterOutage: change?.up == true) }
         guard let (up, lasted) = change else { return }
         if up {
             logger.notice("database is reachable again; serving requests", metadata: ["outage_seconds": "\(lasted.seconds)"])

@@ -10,7 +10,7 @@ import Queue
 /// models loaded) for probes, and `/metrics` (job durations, outcomes, queue depth) for
 /// Prometheus. No JSON API: workers take no requests.
 public func buildWorkerApplication(
-    host: String, port: Int, client: PostgresClient, queue: JobQueue, faceModels: (detector: Bool, embedder: Bool), concurrency: Int,
+    host: String, port: Int, client: DatabaseClient, queue: JobQueue, faceModels: (detector: Bool, embedder: Bool), concurrency: Int,
     logger: Logger
 ) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)

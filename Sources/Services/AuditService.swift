@@ -10,7 +10,7 @@ public struct AuditService: Sendable {
     let repository: AuditRepository
     let policy: AccessPolicy
 
-    public init(client: PostgresClient, policy: AccessPolicy, logger: Logger) {
+    public init(client: DatabaseClient, policy: AccessPolicy, logger: Logger) {
         self.repository = AuditRepository(client: client, logger: logger)
         self.policy = policy
     }

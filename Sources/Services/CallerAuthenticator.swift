@@ -16,7 +16,7 @@ public struct CallerAuthenticator: Sendable {
     let keyUse = KeyUse()
     let logger: Logger
 
-    public init(client: PostgresClient, jwt: JWTVerifier?, audit: AuditService, logger: Logger) {
+    public init(client: DatabaseClient, jwt: JWTVerifier?, audit: AuditService, logger: Logger) {
         self.keys = KeyRepository(client: client, logger: logger)
         self.jwt = jwt
         self.failures = FailedLoginLog(audit: audit, logger: logger)

@@ -12,14 +12,14 @@ public struct DocumentService: Sendable {
     let documents: DocumentRepository
     let images: ImageService
     let erasure: ErasureService
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: any MediaStore
     let links: MediaLinks
     let audit: AuditService
     let policy: AccessPolicy
     let logger: Logger
 
-    public init(client: PostgresClient, store: any MediaStore, links: MediaLinks, images: ImageService, erasure: ErasureService,
+    public init(client: DatabaseClient, store: any MediaStore, links: MediaLinks, images: ImageService, erasure: ErasureService,
                 audit: AuditService, policy: AccessPolicy, logger: Logger) {
         self.documents = DocumentRepository(client: client, logger: logger)
         self.client = client

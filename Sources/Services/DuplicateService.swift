@@ -11,7 +11,7 @@ public struct DuplicateService: Sendable {
     let audit: AuditService
     let policy: AccessPolicy
 
-    public init(client: PostgresClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
+    public init(client: DatabaseClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
         self.duplicates = DuplicateRepository(client: client, logger: logger)
         self.images = ImageRepository(client: client, logger: logger)
         self.audit = audit

@@ -11,7 +11,7 @@ import Queue
 /// every file `image_files` lists. The job survives crashes and restarts like any job; erasing
 /// twice is harmless.
 public struct ErasureService: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let erasures: ErasureRepository
     let reports: ReportRepository
     let queue: JobQueue
@@ -19,7 +19,7 @@ public struct ErasureService: Sendable {
     let policy: AccessPolicy
     let logger: Logger
 
-    public init(client: PostgresClient, queue: JobQueue, audit: AuditService, policy: AccessPolicy, logger: Logger) {
+    public init(client: DatabaseClient, queue: JobQueue, audit: AuditService, policy: AccessPolicy, logger: Logger) {
         self.client = client
         self.erasures = ErasureRepository(client: client, logger: logger)
         self.reports = ReportRepository(client: client, logger: logger)

@@ -40,7 +40,7 @@ public struct FaceSearchService: Sendable {
     let audit: AuditService
     let policy: AccessPolicy
 
-    public init(models: Models?, minSimilarity: Double, client: PostgresClient, links: MediaLinks, audit: AuditService,
+    public init(models: Models?, minSimilarity: Double, client: DatabaseClient, links: MediaLinks, audit: AuditService,
                 policy: AccessPolicy, logger: Logger) {
         self.models = models
         self.minSimilarity = minSimilarity

@@ -11,7 +11,7 @@ import Storage
 /// callers read metadata and thumbnails; the signed link to an original (which may carry GPS)
 /// and the processing timeline are for admins; anonymous callers see the public gallery only.
 public struct ImageService: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let images: ImageRepository
     let queue: JobQueue
     let links: MediaLinks
@@ -21,7 +21,7 @@ public struct ImageService: Sendable {
     public let anonymizeDefault: AnonymizeSettings?
     let logger: Logger
 
-    public init(client: PostgresClient, queue: JobQueue, links: MediaLinks, audit: AuditService, policy: AccessPolicy,
+    public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, audit: AuditService, policy: AccessPolicy,
                 anonymizeDefault: AnonymizeSettings?, logger: Logger) {
         self.anonymizeDefault = anonymizeDefault
         self.client = client

@@ -13,7 +13,7 @@ public struct KeyService: Sendable {
     let audit: AuditService
     let policy: AccessPolicy
 
-    public init(client: PostgresClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
+    public init(client: DatabaseClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
         self.repository = KeyRepository(client: client, logger: logger)
         self.audit = audit
         self.policy = policy

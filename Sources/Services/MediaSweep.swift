@@ -29,7 +29,7 @@ public struct MediaSweep: Service {
     let grace: Duration
     let logger: Logger
 
-    public init(store: LocalMediaStore, client: PostgresClient, spool: URL, intervalMinutes: Int, grace: Duration = .seconds(900),
+    public init(store: LocalMediaStore, client: DatabaseClient, spool: URL, intervalMinutes: Int, grace: Duration = .seconds(900),
                 logger: Logger) {
         self.store = store
         self.files = ImageFileRepository(client: client, logger: logger)

@@ -7,13 +7,13 @@ import PostgresNIO
 /// Reports as the platform sets them. The approval state decides whose faces are searchable,
 /// so only admins change it (audited); the accused person's name is masked for callers below gold.
 public struct ReportService: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let reports: ReportRepository
     let audit: AuditService
     let policy: AccessPolicy
     let logger: Logger
 
-    public init(client: PostgresClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
+    public init(client: DatabaseClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
         self.client = client
         self.reports = ReportRepository(client: client, logger: logger)
         self.audit = audit

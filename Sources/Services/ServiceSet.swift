@@ -1,5 +1,6 @@
 import FacepipeCore
 import Logging
+import Persistence
 import PostgresNIO
 import Queue
 import Storage
@@ -18,7 +19,7 @@ public struct ServiceSet: Sendable {
     public var faceSearch: FaceSearchService
     public var documents: DocumentService
 
-    public init(client: PostgresClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
+    public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
                 faceModels: FaceSearchService.Models?, faceSearchMinSimilarity: Double,
                 anonymizeDefault: AnonymizeSettings? = .seed002, store: any MediaStore, logger: Logger) {
         let audit = AuditService(client: client, policy: policy, logger: logger)

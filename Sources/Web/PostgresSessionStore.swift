@@ -9,7 +9,7 @@ import PostgresNIO
 public struct PostgresSessionStore: PersistDriver {
     let repository: SessionRepository
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabaseClient, logger: Logger) {
         self.repository = SessionRepository(client: client, logger: logger)
     }
 

@@ -14,7 +14,7 @@ import TestSupport
 /// Ingests images into a scratch database and a temporary media root, then runs the
 /// process_image jobs through the real handler.
 struct PipelineHarness {
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: LocalMediaStore
     let mediaRoot: URL
     let ingest: IngestService

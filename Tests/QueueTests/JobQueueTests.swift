@@ -1,6 +1,7 @@
 import FacepipeCore
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Queue
 import Testing
@@ -186,7 +187,7 @@ import TestSupport
     }
 }
 
-func eventTypes(_ client: PostgresClient, job: Int64) async throws -> [String] {
+func eventTypes(_ client: DatabaseClient, job: Int64) async throws -> [String] {
     var types: [String] = []
     for try await type in try await client.query("SELECT type FROM events WHERE job_id = \(job) ORDER BY id").decode(String.self) {
         types.append(type)
@@ -194,7 +195,7 @@ func eventTypes(_ client: PostgresClient, job: Int64) async throws -> [String] {
     return types
 }
 
-func count(_ client: PostgresClient, _ sql: String) async throws -> Int {
+func count(_ client: DatabaseClient, _ sql: String) async throws -> Int {
     for try await value in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(Int.self) { return value }
     return 0
 }

@@ -4,6 +4,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Logging
+import Persistence
 import PostgresNIO
 import Queue
 import ServiceLifecycle
@@ -96,6 +97,34 @@ import TestSupport
             #expect(job.errorLog.count == 3)
             #expect(job.errorLog.last?.error == "diagnostic failure on attempt 3")
             #expect(try await eventTypes(client, job: id).last == "job.failed")
+        }
+    }
+
+    /// A hung attempt (a blocking call that never looks at cancellation, like a stuck native
+    /// decode) is ended by its kind's timeout: the job is retried or failed with a clear error,
+    /// and the slot is free for the next job while the hung call is still blocked.
+    @Test func aHungAttemptIsEndedByTheTimeoutAndFreesTheSlot() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let queue = JobQueue(client: client, logger: logger)
+            let threads = AbandonableThreadPool(name: "t", size: 1)
+            var handlers = JobHandlerRegistry()
+            handlers.registerDiagnostics()
+            handlers.register("t.hang", HangingHandler(threads: threads, seconds: 60))
+            let config = QueueConfig(concurrency: 1, pollIntervalMilliseconds: 50, backoff: Backoff(baseMilliseconds: 10, maxMilliseconds: 20),
+                                     jobTimeout: .milliseconds(400))
+            let pool = WorkerPool(queue: queue, handlers: handlers, config: config, logger: logger)
+            let hung = try await queue.enqueue(NewJob(kind: "t.hang", maxAttempts: 2)).jobID
+            try await run([pool]) {
+                #expect(try await eventually(timeout: .seconds(20)) { try await queue.job(hung)?.status == .failed })
+                let next = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
+                #expect(try await eventually(timeout: .seconds(20)) { try await queue.job(next)?.status == .done })
+                // Both hung calls are still blocked (60 s each), yet the only slot ran the next job.
+                #expect(threads.abandonedRunning == 2)
+            }
+            let job = try #require(try await queue.job(hung))
+            #expect(job.attempts == 2)
+            #expect(job.errorLog.map(\.error) == Array(repeating: "t.hang timed out after 400 ms (JOB_TIMEOUT); the work was abandoned", count: 2))
+            #expect(threads.abandonedTotal == 2)
         }
     }
 
@@ -199,7 +228,7 @@ import TestSupport
         }
     }
 
-    func retryDelays(_ client: PostgresClient, job: Int64) async throws -> [Double] {
+    func retryDelays(_ client: DatabaseClient, job: Int64) async throws -> [Double] {
         var delays: [Double] = []
         let rows = try await client.query("""
             SELECT extract(epoch FROM (data->>'retry_at')::timestamptz - at)::float8
@@ -234,6 +263,15 @@ struct TrackingHandler: JobHandler {
         await tracker.start(job.id, worker: context.workerID)
         try await Task.sleep(for: .milliseconds(Int.random(in: 1...10)))
         await tracker.end(job.id)
+    }
+}
+
+/// Blocks a thread of `threads` for `seconds` without ever looking at cancellation.
+struct HangingHandler: JobHandler {
+    let threads: AbandonableThreadPool
+    let seconds: Double
+    func handle(_ job: ClaimedJob, context: JobContext) async throws {
+        try await threads.run { usleep(UInt32(seconds * 1_000_000)) }
     }
 }
 

@@ -23,7 +23,7 @@ import Web
 /// key unless a request carries its own `Authorization` (use `env.key(.standard)` for others,
 /// `AuthorizedClient.anonymous` for none).
 struct IngestHarness: Sendable {
-    let client: PostgresClient
+    let client: DatabaseClient
     let store: any MediaStore
     let mediaRoot: URL
     let spool: URL
@@ -74,7 +74,7 @@ struct IngestHarness: Sendable {
     static let unlimited = AuthConfig(uploadsPerMinute: 0, faceSearchesPerMinute: 0)
 
     static func makeDependencies(
-        client: PostgresClient, store: any MediaStore, spool: URL, ingest: IngestConfig = IngestConfig(),
+        client: DatabaseClient, store: any MediaStore, spool: URL, ingest: IngestConfig = IngestConfig(),
         auth: AuthConfig = IngestHarness.unlimited, scanning: IngestService.Scanning? = nil,
         faceModels: FaceSearchService.Models? = nil, faceSearchMinSimilarity: Double = 0.9, jwt: JWTVerifier? = nil
     ) async throws -> ServerDependencies {

@@ -2,6 +2,7 @@ import FacepipeCore
 import Foundation
 import HTTPTypes
 import NIOCore
+import Persistence
 import PostgresNIO
 import Queue
 import Testing
@@ -112,7 +113,7 @@ import TestSupport
         }
     }
 
-    static func originalKey(_ id: String, _ client: PostgresClient) async throws -> String? {
+    static func originalKey(_ id: String, _ client: DatabaseClient) async throws -> String? {
         for try await key in try await client.query("SELECT original_key FROM images WHERE id = \(UUID(uuidString: id)!)").decode(String.self) {
             return key
         }

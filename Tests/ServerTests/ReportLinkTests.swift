@@ -127,7 +127,7 @@ import TestSupport
     }
 
     /// The stored embedding of an image's (only) face.
-    static func embedding(of image: String, _ client: PostgresClient) async throws -> [Float] {
+    static func embedding(of image: String, _ client: DatabaseClient) async throws -> [Float] {
         let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT embedding::text FROM face_detections WHERE image_id = '\(image)'"))
         for try await text in rows.decode(String.self) {
             return text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Float($0) }

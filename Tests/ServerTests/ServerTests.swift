@@ -17,7 +17,7 @@ import TestSupport
 @Suite struct ServerTests {
     init() { Observability.bootstrapMetrics() }
 
-    func withApp(_ body: @escaping @Sendable (any TestClientProtocol, JobQueue, PostgresClient) async throws -> Void) async throws {
+    func withApp(_ body: @escaping @Sendable (any TestClientProtocol, JobQueue, DatabaseClient) async throws -> Void) async throws {
         try await IngestHarness.run { client, env in
             try await body(client, JobQueue(client: env.client, logger: TestDatabase.logger), env.client)
         }

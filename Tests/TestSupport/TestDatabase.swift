@@ -23,7 +23,7 @@ public enum TestDatabase {
 
     /// Runs `body` against a fresh, migrated database.
     public static func withScratchDatabase<T: Sendable>(
-        poolSize: Int = 10, _ body: @Sendable (DatabaseURL, PostgresClient) async throws -> T
+        poolSize: Int = 10, _ body: @Sendable (DatabaseURL, DatabaseClient) async throws -> T
     ) async throws -> T {
         let server = try serverURL()
         let name = "facepipe_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()

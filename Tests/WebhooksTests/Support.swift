@@ -109,7 +109,7 @@ let fastQueue = QueueConfig(concurrency: 1, pollIntervalMilliseconds: 50, backof
 let testSecret = "test-webhook-secret-0123456789abcdef"
 
 /// An `images` row for jobs to point at (jobs.image_id references images).
-func insertImage(_ client: PostgresClient, id: UUID = UUID()) async throws -> UUID {
+func insertImage(_ client: DatabaseClient, id: UUID = UUID()) async throws -> UUID {
     let repository = ImageRepository(client: client, logger: TestDatabase.logger)
     let sha = WebhookTestData.hex(UUID()) + WebhookTestData.hex(UUID())
     let image = NewImage(id: id, reportID: "report-1", sha256: sha, mime: "image/png", bytes: 1234, width: 640, height: 480,

@@ -1,6 +1,7 @@
 import FacepipeCore
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Queue
 import Testing
@@ -114,7 +115,7 @@ import Webhooks
     }
 
     /// Enqueues `payload` in a transaction of its own.
-    func enqueue(_ enqueuer: WebhookEnqueuer, _ payload: WebhookPayload, client: PostgresClient,
+    func enqueue(_ enqueuer: WebhookEnqueuer, _ payload: WebhookPayload, client: DatabaseClient,
                  correlationID: String? = nil) async throws -> [EnqueueResult] {
         try await client.withTransaction(logger: logger) { connection in
             try await enqueuer.enqueue(payload, on: connection, correlationID: correlationID)
@@ -264,13 +265,13 @@ import Webhooks
         }
     }
 
-    func jobCount(_ client: PostgresClient) async throws -> Int {
+    func jobCount(_ client: DatabaseClient) async throws -> Int {
         let rows = try await client.query("SELECT count(*)::int8 FROM jobs WHERE kind = 'webhook'")
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
     }
 
-    func storedPayloads(_ client: PostgresClient) async throws -> [WebhookJobPayload] {
+    func storedPayloads(_ client: DatabaseClient) async throws -> [WebhookJobPayload] {
         let rows = try await client.query("SELECT payload::text FROM jobs WHERE kind = 'webhook' ORDER BY id")
         var result: [WebhookJobPayload] = []
         for try await text in rows.decode(String.self) {

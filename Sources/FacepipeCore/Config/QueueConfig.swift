@@ -10,10 +10,17 @@ public struct QueueConfig: Sendable, Equatable {
     public var backoff: Backoff
     /// Registers the `diagnostic.*` job kinds (used by tests and benchmarks).
     public var diagnosticJobs: Bool
+    /// How long one attempt of an image job (process_image, embed_faces, anonymize,
+    /// render_document) may run before it is ended and retried (`IMAGE_PROCESSING_TIMEOUT`).
+    public var imageProcessingTimeout: Duration
+    /// The same for every other kind (`JOB_TIMEOUT`); webhooks and erasure have their own,
+    /// shorter network timeouts inside.
+    public var jobTimeout: Duration
 
     public init(
         concurrency: Int = 2, pollIntervalMilliseconds: Int = 1000, leaseSeconds: Int = 60,
-        maxAttempts: Int = 5, backoff: Backoff = Backoff(), diagnosticJobs: Bool = false
+        maxAttempts: Int = 5, backoff: Backoff = Backoff(), diagnosticJobs: Bool = false,
+        imageProcessingTimeout: Duration = .seconds(60), jobTimeout: Duration = .seconds(600)
     ) {
         self.concurrency = concurrency
         self.pollIntervalMilliseconds = pollIntervalMilliseconds
@@ -21,6 +28,16 @@ public struct QueueConfig: Sendable, Equatable {
         self.maxAttempts = maxAttempts
         self.backoff = backoff
         self.diagnosticJobs = diagnosticJobs
+        self.imageProcessingTimeout = imageProcessingTimeout
+        self.jobTimeout = jobTimeout
+    }
+
+    /// The kinds whose work is decoding, inference or encoding of images.
+    public static let imageKinds: Set<JobKind> = [.processImage, .embedFaces, .anonymize, .renderDocument]
+
+    /// How long one attempt of `kind` may run.
+    public func timeout(for kind: JobKind) -> Duration {
+        Self.imageKinds.contains(kind) ? imageProcessingTimeout : jobTimeout
     }
 
     public init(from source: some ConfigSource) throws {
@@ -32,7 +49,9 @@ public struct QueueConfig: Sendable, Equatable {
             backoff: Backoff(
                 baseMilliseconds: try source.int("QUEUE_BACKOFF_BASE_MS", default: 1000, range: 1...3_600_000),
                 maxMilliseconds: try source.int("QUEUE_BACKOFF_MAX_MS", default: 300_000, range: 1...86_400_000)),
-            diagnosticJobs: try source.bool("QUEUE_DIAGNOSTIC_JOBS", default: false))
+            diagnosticJobs: try source.bool("QUEUE_DIAGNOSTIC_JOBS", default: false),
+            imageProcessingTimeout: .seconds(try source.int("IMAGE_PROCESSING_TIMEOUT", default: 60, range: 1...86_400)),
+            jobTimeout: .seconds(try source.int("JOB_TIMEOUT", default: 600, range: 1...86_400)))
     }
 }
 

@@ -23,30 +23,3 @@ extension FacepipeAPI {
         return database.status == .up ? .ok(.init(body: .json(health))) : .serviceUnavailable(.init(body: .json(health)))
     }
 }
-
-struct TimeoutError: Error {}
-
-/// `body`'s result, or `TimeoutError` after `limit` — without waiting for `body` to notice its
-/// cancellation: a query to a database that stopped answering never returns until it answers
-/// again, and a task group would wait for it.
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    let resumed = Mutex(false)
-    let claim: @Sendable () -> Bool = { resumed.withLock { done in defer { done = true }; return !done } }
-    return try await withCheckedThrowingContinuation { continuation in
-        let work = Task {
-            do {
-                let value = try await body()
-                if claim() { continuation.resume(returning: value) }
-            } catch {
-                if claim() { continuation.resume(throwing: error) }
-            }
-        }
-        Task {
-            try? await Task.sleep(for: limit)
-            if claim() {
-                work.cancel()
-                continuation.resume(throwing: TimeoutError())
-            }
-        }
-    }
-}

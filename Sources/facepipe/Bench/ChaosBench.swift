@@ -78,7 +78,7 @@ struct ChaosBench: AsyncParsableCommand {
         var orphans = 0, duplicateFaces = 0, stuck = 0
     }
 
-    static func check(_ client: PostgresClient, media: URL, logger: Logger) async throws -> Report {
+    static func check(_ client: DatabaseClient, media: URL, logger: Logger) async throws -> Report {
         var report = Report(scale: try await ScaleBench.check(client, logger: logger))
         func int(_ sql: String) async throws -> Int {
             for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) { return value }

@@ -66,7 +66,7 @@ extension FacesBench {
 
     /// Loads `count` synthetic faces into one approved report and returns the definition of
     /// the HNSW index the migrations made (dropped for the load: building once is faster).
-    func fill(_ client: PostgresClient, count: Int) async throws -> String {
+    func fill(_ client: DatabaseClient, count: Int) async throws -> String {
         var definition = ""
         for try await text in try await client.query(
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'face_detections_embedding'").decode(String.self)
@@ -129,7 +129,7 @@ extension FacesBench {
 
     /// The true top 10 by cosine distance, with their similarity (index scans off: a sequential
     /// scan and a sort).
-    func exactNearest(_ client: PostgresClient, _ query: [Float], logger: Logger) async throws -> [UUID: Double] {
+    func exactNearest(_ client: DatabaseClient, _ query: [Float], logger: Logger) async throws -> [UUID: Double] {
         let literal = "[" + query.map { String($0) }.joined(separator: ",") + "]"
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SET LOCAL enable_indexscan = off", logger: logger)

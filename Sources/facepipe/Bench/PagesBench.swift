@@ -52,7 +52,7 @@ struct PagesBench: AsyncParsableCommand {
     }
 
     /// Rows shaped like processed images (thumbnails, hashes, some faces), spread over a year.
-    static func seed(_ client: PostgresClient, count: Int, logger: Logger) async throws -> [UUID] {
+    static func seed(_ client: DatabaseClient, count: Int, logger: Logger) async throws -> [UUID] {
         try await client.query("INSERT INTO reports (id) SELECT 'r-' || n FROM generate_series(0, 499) AS n", logger: logger)
         try await client.query(
             """

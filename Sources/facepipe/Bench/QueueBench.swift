@@ -33,7 +33,7 @@ struct QueueBench: AsyncParsableCommand {
         }
     }
 
-    private func measure(client: PostgresClient, logger: Logger) async throws {
+    private func measure(client: DatabaseClient, logger: Logger) async throws {
         let queue = JobQueue(client: client, logger: logger)
         print("queue benchmark: \(jobs) jobs/run, batch \(batch), \(workers) claimers, \(runs) runs, \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
@@ -67,7 +67,7 @@ struct QueueBench: AsyncParsableCommand {
     }
 
     /// Enqueues `jobs` in batches, then `workers` claimers drain them concurrently.
-    private func throughput(queue: JobQueue, client: PostgresClient, jobs: Int, batch: Int) async throws -> Rates {
+    private func throughput(queue: JobQueue, client: DatabaseClient, jobs: Int, batch: Int) async throws -> Rates {
         try await client.query("TRUNCATE jobs, events")
         let kind: JobKind = "bench.noop"
         let start = ContinuousClock.now
@@ -101,7 +101,7 @@ struct QueueBench: AsyncParsableCommand {
     }
 
     /// Jobs/s through a real WorkerPool (claim, run a no-op handler, complete) once enqueued.
-    private func poolThroughput(queue: JobQueue, client: PostgresClient, logger: Logger) async throws -> Double {
+    private func poolThroughput(queue: JobQueue, client: DatabaseClient, logger: Logger) async throws -> Double {
         try await client.query("TRUNCATE jobs, events")
         var remaining = jobs
         while remaining > 0 {

@@ -97,7 +97,7 @@ struct ScaleBench: AsyncParsableCommand {
     }
 
     /// What the database says after the run.
-    static func check(_ client: PostgresClient, logger: Logger) async throws -> Report {
+    static func check(_ client: DatabaseClient, logger: Logger) async throws -> Report {
         var report = Report()
         func int(_ sql: String) async throws -> Int {
             for try await value in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) { return value }

@@ -1,0 +1,119 @@
+import FacepipeCore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The process's connection pool: PostgresNIO's `PostgresClient`, behind a handle that can put
+/// a fresh pool in place of one that has given up.
+///
+/// Why: after 15 s of failed connection attempts PostgresNIO's pool opens its circuit breaker
+/// and fails every request at once, and it tries to connect again only after a backoff that
+/// grows to a minute (100 ms · 1.25ⁿ). Measured with the embedded cluster stopped for 120 s:
+/// the first query after the database was back still failed ("circuit breaker tripped"), and
+/// the API would have answered 503 for up to a minute more. The backoff cannot be configured,
+/// so `DatabaseAvailability`, which pings on a connection of its own, calls
+/// `replacePoolIfStuck(afterOutage:)` while the database answers, and the new pool connects
+/// at once. A pool that is merely busy is never replaced.
+public final class DatabaseClient: Service, Sendable {
+    private let makePool: @Sendable () -> PostgresClient
+    private let logger: Logger
+    private let current: Mutex<Generation>
+    private let generations: AsyncStream<Generation>
+    private let started: AsyncStream<Generation>.Continuation
+    private let replacementCount = Atomic<Int>(0)
+
+    /// One pool and the signal that ends it.
+    struct Generation: Sendable {
+        let pool: PostgresClient
+        let retired: AsyncStream<Void>
+        let retire: AsyncStream<Void>.Continuation
+
+        init(_ pool: PostgresClient) {
+            self.pool = pool
+            (retired, retire) = AsyncStream<Void>.makeStream()
+        }
+    }
+
+    init(logger: Logger, makePool: @escaping @Sendable () -> PostgresClient) {
+        self.makePool = makePool
+        self.logger = logger
+        let first = Generation(makePool())
+        current = Mutex(first)
+        (generations, started) = AsyncStream<Generation>.makeStream()
+        started.yield(first)
+    }
+
+    /// Pools put in place of one that had given up, since start.
+    public var replacements: Int { replacementCount.load(ordering: .relaxed) }
+
+    private var pool: PostgresClient { current.withLock { $0.pool } }
+
+    /// Runs the pool (and any pool that replaces it) until cancelled or shut down gracefully.
+    public func run() async {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for await generation in self.generations {
+                    group.addTask {
+                        await withDiscardingTaskGroup { lifetime in
+                            lifetime.addTask { await generation.pool.run() }
+                            for await _ in generation.retired {}
+                            lifetime.cancelAll()
+                        }
+                    }
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Replaces the pool if it cannot serve although the database answers. Call it only when
+    /// the database is known to answer. Right after an outage (`afterOutage`), a pool that does
+    /// not answer a ping within a second is backing off between connection attempts or has
+    /// given up: its connections died with the server anyway, so it is replaced. Otherwise only
+    /// a pool whose circuit breaker is open is replaced; a busy pool is left alone.
+    public func replacePoolIfStuck(afterOutage: Bool) async {
+        do {
+            _ = try await withTimeout(.seconds(afterOutage ? 1 : 2)) { [pool] in try await pool.query("SELECT 1") }
+        } catch where afterOutage || String(reflecting: error).contains("CircuitBreakerTripped") {
+            replacePool()
+        } catch {
+            // Busy, or a blip that the pool rides out by itself.
+        }
+    }
+
+    func replacePool() {
+        let fresh = Generation(makePool())
+        let old = current.withLock { generation in
+            defer { generation = fresh }
+            return generation
+        }
+        started.yield(fresh)
+        old.retire.finish()
+        let count = replacementCount.add(1, ordering: .relaxed).newValue
+        logger.warning("database connection pool had given up although the database answers; replaced it",
+                       metadata: ["replacements": "\(count)"])
+    }
+
+    // MARK: PostgresClient's calls, on the current pool
+
+    @discardableResult
+    public func query(_ query: PostgresQuery, logger: Logger? = nil, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+        try await pool.query(query, logger: logger, file: file, line: line)
+    }
+
+    public func withConnection<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ closure: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await pool.withConnection(isolation: isolation, closure)
+    }
+
+    public func withTransaction<Result>(
+        logger: Logger, file: String = #file, line: Int = #line,
+        isolation: isolated (any Actor)? = #isolation,
+        _ closure: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await pool.withTransaction(logger: logger, file: file, line: line, isolation: isolation, closure)
+    }
+}

@@ -1,0 +1,71 @@
+import FacepipeCore
+import Foundation
+import Synchronization
+import Testing
+
+/// The imaging threads' pool: calls run on its threads, and a call whose caller gives up is
+/// abandoned without holding up the pool (a blocking `usleep` stands in for a hung decode: like
+/// native code, it never looks at Swift cancellation).
+@Suite struct AbandonableThreadPoolTests {
+    @Test func callsReturnTheirValuesAndErrors() async throws {
+        let pool = AbandonableThreadPool(name: "t", size: 2)
+        let values = try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<20 { group.addTask { try await pool.run { n * n } } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(values.sorted() == (0..<20).map { $0 * $0 })
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await pool.run { throw Refused() } }
+        #expect(pool.abandonedTotal == 0)
+    }
+
+    @Test func aHungCallIsAbandonedAndItsThreadReplaced() async throws {
+        let pool = AbandonableThreadPool(name: "t", size: 1)
+        let hung = Task { try await pool.run { usleep(5_000_000); return "late" } }
+        try await Task.sleep(for: .milliseconds(200))
+        let cancelled = ContinuousClock.now
+        hung.cancel()
+        await #expect(throws: CancellationError.self) { try await hung.value }
+        #expect(ContinuousClock.now - cancelled < .seconds(2), "the caller was answered at once, not after the 5 s call")
+        #expect(pool.abandonedRunning == 1)
+        #expect(pool.liveThreads == 1)
+        // The only thread is stuck in usleep, yet the next call runs now on its replacement.
+        let start = ContinuousClock.now
+        #expect(try await pool.run { 42 } == 42)
+        #expect(ContinuousClock.now - start < .seconds(2))
+        // When the abandoned call returns, its thread ends instead of joining the pool again.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while pool.abandonedRunning > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(pool.abandonedRunning == 0)
+        #expect(pool.liveThreads == 1)
+        #expect(pool.abandonedTotal == 1)
+    }
+
+    @Test func aCallAbandonedBeforeItStartsNeverRuns() async throws {
+        let pool = AbandonableThreadPool(name: "t", size: 1)
+        let ran = Mutex(false)
+        let blocker = Task { try await pool.run { usleep(500_000) } }
+        try await Task.sleep(for: .milliseconds(100))
+        let queued = Task { try await pool.run { ran.withLock { $0 = true } } }
+        try await Task.sleep(for: .milliseconds(100))
+        queued.cancel()
+        await #expect(throws: CancellationError.self) { try await queued.value }
+        try await blocker.value
+        try await pool.run {}
+        #expect(!ran.withLock { $0 })
+        #expect(pool.abandonedTotal == 0, "nothing was running, so no thread was written off")
+    }
+
+    @Test func writtenOffThreadsAreBounded() async throws {
+        let pool = AbandonableThreadPool(name: "t", size: 1, maxAbandoned: 2)
+        for _ in 0..<3 {
+            let hung = Task { try await pool.run { usleep(8_000_000) } }
+            try await Task.sleep(for: .milliseconds(150))
+            hung.cancel()
+            _ = await hung.result
+        }
+        // Two replacements were started; the third abandonment left the pool without a thread.
+        #expect(pool.abandonedRunning == 3)
+        #expect(pool.liveThreads == 0)
+    }
+}
