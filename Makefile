@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-load chaos scale-test fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-load chaos scale-test fuzz fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -16,6 +16,7 @@ help:
 	@echo "make chaos          200 uploads while workers are killed 100 times: nothing lost or doubled"
 	@echo "make bench-load     200 concurrent uploaders for 5 minutes, then the same mixed with reads"
 	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
+	@echo "make fuzz           libFuzzer on hashing, upload names/options, WebP stripping, upload validation (10 min each)"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
 
 setup:
@@ -92,6 +93,10 @@ bench-imaging: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
 	.build/release/facepipe bench imaging
+
+fuzz: setup
+	$(SWIFT) package resolve
+	bash scripts/fuzz.sh $${FUZZ_SECONDS:-600}
 
 fuzz-api: setup
 	$(SWIFT) build

@@ -21,6 +21,9 @@ export FACEPIPE_TEST_S3_ENDPOINT="$(bash scripts/test-moto.sh url)"
 export FACEPIPE_TEST_S3_AUTH_ENDPOINT="$(TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh url)"
 swift build --build-tests
 swift test --skip-build "$@"
+# Coverage-guided fuzzing (libFuzzer) of hashing, upload names/options, the WebP stripper and the
+# whole upload validation path: 20 s per target here; `make fuzz` runs 10 minutes per target.
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 # The README's first steps on a fresh working folder, as the user running this (root in CI).
 bash scripts/quickstart-test.sh
 # The container, compose and Kubernetes files, checked offline.

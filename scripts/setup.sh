@@ -18,11 +18,12 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- system packages -------------------------------------------------------------
-# libvips-dev: image decoding/encoding (Imaging); clamav-daemon: the virus scanner the tests run.
+# libvips-dev: image decoding/encoding (Imaging); libvips-tools: the `vips` command that makes the
+# fuzzers' seed images; clamav-daemon: the virus scanner the tests run.
 # jq: the README's examples (and the quickstart test that runs them) read JSON answers with it.
 # chromium: the browser the web UI tests drive (Playwright's own browser download cannot work offline).
 APT_PACKAGES=(ca-certificates curl unzip jq python3 python3-pip python3-venv util-linux pkg-config
-              libvips-dev clamav-daemon clamdscan chromium)
+              libvips-dev libvips-tools clamav-daemon clamdscan chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

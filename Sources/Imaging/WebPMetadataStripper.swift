@@ -6,12 +6,12 @@ import Foundation
 /// metadata field removed from the image, writes a fresh EXIF chunk of its own
 /// (orientation, resolution, EXIF version). This drops such chunks from the
 /// RIFF container and clears their VP8X flags; the image data is untouched.
-enum WebPMetadataStripper {
+public enum WebPMetadataStripper {
     static let metadataChunks: Set<String> = ["EXIF", "XMP ", "ICCP"]
     /// VP8X flag bits: ICC profile 0x20, EXIF 0x08, XMP 0x04.
     static let metadataFlags: UInt8 = 0x20 | 0x08 | 0x04
 
-    static func strip(_ webp: Data) throws -> Data {
+    public static func strip(_ webp: Data) throws -> Data {
         let bytes = [UInt8](webp)
         guard bytes.count >= 12, fourCC(bytes, 0) == "RIFF", fourCC(bytes, 8) == "WEBP" else {
             throw ImagingError.operationFailed("libvips wrote a WebP without a RIFF header")

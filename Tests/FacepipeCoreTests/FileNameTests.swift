@@ -15,4 +15,20 @@ import Testing
         }
         #expect(FileName.clean("x\u{200B}y.png") == "xy.png")
     }
+
+    /// Found by `scripts/fuzz.sh` (FuzzUploadRequest): a name of 100 undecodable bytes and two
+    /// control characters was cut to 255 bytes right after a control-turned-space, so the
+    /// cleaned name ended in a space and cleaning it again changed it.
+    @Test func cleaningACutNameTwiceChangesNothing() throws {
+        let hex = "051cffffffffffffffffffffffffffffffffffffffffffffffffff828282ffffffffffffff6dffff828282ffffffffffffffffffffffff828282ffffffffffffffffffffffff82828282828282828282ffffffffffffff03828282828282828282ffffffff"
+        let bytes = stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
+        }
+        let raw = String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        let cleaned = try #require(FileName.clean(raw))
+        #expect(cleaned.utf8.count <= FileName.maxBytes)
+        #expect(!cleaned.hasSuffix(" ") && !cleaned.hasPrefix(" "))
+        #expect(FileName.clean(cleaned) == cleaned)
+    }
 }

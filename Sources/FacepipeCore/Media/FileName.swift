@@ -52,6 +52,8 @@ public enum FileName {
         var stem = dot.map { String(name[..<$0]) } ?? name
         if keepExtension.isEmpty { stem = name }
         while stem.utf8.count + keepExtension.utf8.count > maxBytes { stem.removeLast() }
+        // The cut may land after a space: trim it, or the name would change if cleaned again.
+        while stem.hasSuffix(" ") { stem.removeLast() }
         return stem + keepExtension
     }
 }

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with libFuzzer (Swift's -sanitize=fuzzer,address) of the code that
+# reads untrusted input: the image hashes, an upload's name/type/options, the WebP metadata
+# stripper, and an upload's whole validation path (sniff → type check → probe → limits →
+# strict decode → metadata-free re-encode and thumbnail).
+#
+# Usage: scripts/fuzz.sh [seconds-per-target] [target ...]   (default 20 s, every target)
+# `make test` runs 20 s per target; `make fuzz` runs 10 minutes per target.
+#
+# The targets are built with swiftc directly (not SwiftPM): a separate SwiftPM build path
+# would resolve and compile every package again (5 minutes before the first run); this builds
+# the four modules involved in about a minute. libvips is Debian's uninstrumented build:
+# coverage guides through the Swift code and the C wrappers, AddressSanitizer watches every
+# buffer that crosses between them.
+#
+# Seeds: small files from ../shared/testdata/formats when present, plus images made here with
+# the `vips` command, plus a few names and option bodies. The corpus grows in .build/fuzz/corpus
+# (kept between runs). A crash stops the run with exit 1 and leaves the input in
+# .build/fuzz/crashes/<target>/: turn it into a regression test (Tests/*/FuzzRegressionTests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET="${1:-20}"
+shift || true
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzHashes FuzzUploadRequest FuzzWebPStrip FuzzImageUpload)
+
+OUT=.build/fuzz
+BUILD="$OUT/build"
+mkdir -p "$BUILD"
+[ -d .build/checkouts/swift-log ] || swift package resolve >/dev/null
+SAN=(-sanitize=fuzzer,address -Onone -g)
+VIPS_CFLAGS=$(pkg-config --cflags vips)
+XCC=()
+for flag in $VIPS_CFLAGS; do XCC+=(-Xcc "$flag"); done
+
+# Rebuild a module (or relink a target) only when one of its inputs is newer.
+stale() { local lib=$1; shift; [ ! -f "$lib" ] || [ -n "$(find "$@" -type f -newer "$lib" | head -1)" ]; }
+build_swift_module() {
+  local name=$1; shift
+  local sources=("$@")
+  if stale "$BUILD/lib$name.a" "${sources[@]}"; then
+    echo "fuzz: compiling $name"
+    swiftc -module-name "$name" -package-name "fuzz-$name" -parse-as-library "${SAN[@]}" -I "$BUILD" -I Sources/CLibvips -I "$BUILD/cvips" "${XCC[@]}" \
+      -emit-module -emit-module-path "$BUILD/$name.swiftmodule" -emit-library -static -o "$BUILD/lib$name.a" "${sources[@]}"
+  fi
+}
+needs_imaging=0
+for t in "${TARGETS[@]}"; do case $t in FuzzWebPStrip|FuzzImageUpload) needs_imaging=1 ;; esac; done
+
+build_swift_module FacepipeCore $(find Sources/FacepipeCore -name '*.swift')
+if [ $needs_imaging = 1 ]; then
+  build_swift_module Logging $(find .build/checkouts/swift-log/Sources/Logging -name '*.swift')
+  if stale "$BUILD/libCVips.a" Sources/CVips; then
+    echo "fuzz: compiling CVips"
+    mkdir -p "$BUILD/cvips"
+    cp Sources/CVips/include/cvips.h "$BUILD/cvips/"
+    printf 'module CVips {\n    header "cvips.h"\n    export *\n}\n' > "$BUILD/cvips/module.modulemap"
+    objects=()
+    for c in Sources/CVips/*.c; do
+      o="$BUILD/cvips/$(basename "$c" .c).o"
+      clang -c -O1 -g -fsanitize=address,fuzzer-no-link $VIPS_CFLAGS -I Sources/CVips/include "$c" -o "$o"
+      objects+=("$o")
+    done
+    rm -f "$BUILD/libCVips.a" && ar rcs "$BUILD/libCVips.a" "${objects[@]}"
+  fi
+  build_swift_module Imaging $(find Sources/Imaging -name '*.swift')
+fi
+
+for t in "${TARGETS[@]}"; do
+  if stale "$OUT/$t" "Fuzz/$t" "$BUILD"; then
+    echo "fuzz: linking $t"
+    libs=("$BUILD/libFacepipeCore.a")
+    case $t in FuzzWebPStrip|FuzzImageUpload) libs=("$BUILD/libImaging.a" "$BUILD/libCVips.a" "$BUILD/libLogging.a" "${libs[@]}" $(pkg-config --libs vips)) ;; esac
+    swiftc -parse-as-library "${SAN[@]}" -I "$BUILD" -I Sources/CLibvips -I "$BUILD/cvips" "${XCC[@]}" \
+      "Fuzz/$t/$t.swift" "${libs[@]}" -o "$OUT/$t" 2> >(grep -v "Cannot export local symbol" >&2)
+  fi
+done
+
+# Seeds.
+SEEDS="$OUT/seeds"
+if [ ! -d "$SEEDS" ]; then
+  mkdir -p "$SEEDS/images" "$SEEDS/webp" "$SEEDS/requests" "$SEEDS/hashes"
+  if [ -d ../shared/testdata/formats ]; then
+    find ../shared/testdata/formats -type f -size -64k -size +0 -exec cp {} "$SEEDS/images/" \;
+  fi
+  vips black "$SEEDS/images/black.png" 24 16 --bands 3
+  vips copy "$SEEDS/images/black.png" "$SEEDS/images/made.jpg[Q=50]"
+  vips copy "$SEEDS/images/black.png" "$SEEDS/images/made.webp[Q=50]"
+  vips copy "$SEEDS/images/black.png" "$SEEDS/images/made.gif" 2>/dev/null || true
+  vips copy "$SEEDS/images/black.png" "$SEEDS/images/made-alpha.png" 2>/dev/null || true
+  for f in "$SEEDS"/images/*; do case $f in *.webp) cp "$f" "$SEEDS/webp/" ;; esac; done
+  # A WebP carrying EXIF and XMP (libvips keeps them when told not to strip).
+  if [ -f ../shared/testdata/formats/exif_gps/pillow_exif_gps.jpg ]; then
+    vips copy ../shared/testdata/formats/exif_gps/pillow_exif_gps.jpg "$SEEDS/webp/exif.webp[Q=30]" 2>/dev/null || true
+  fi
+  printf '../../etc/passwd.jpg\0image/jpeg' > "$SEEDS/requests/traversal"
+  printf 'invoice\xe2\x80\xaegpj.exe.jpg\0text/html' > "$SEEDS/requests/bidi"
+  printf 'a\r\nb.png\0image/png; charset=x' > "$SEEDS/requests/crlf"
+  printf '{"replacewith":"mosaic","boxes":true,"maskScale":1.5,"threshold":0.3,"scale":"640x480","mosaicSize":12}' > "$SEEDS/requests/options"
+  printf '{"replacewith":"blur"}' > "$SEEDS/requests/options-short"
+  head -c 1100 /dev/urandom > "$SEEDS/hashes/random"
+fi
+seed_dir() { case $1 in FuzzHashes) echo hashes ;; FuzzUploadRequest) echo requests ;; FuzzWebPStrip) echo webp ;; FuzzImageUpload) echo images ;; esac; }
+
+status=0
+printf '\n%-18s %12s %10s %8s %8s\n' target executions "exec/s" corpus crashes
+for t in "${TARGETS[@]}"; do
+  corpus="$OUT/corpus/$t"; crashes="$OUT/crashes/$t"; log="$OUT/$t.log"
+  mkdir -p "$corpus" "$crashes"
+  set +e
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$OUT/$t" "$corpus" "$SEEDS/$(seed_dir "$t")" \
+    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
+    -artifact_prefix="$crashes/" > "$log" 2>&1
+  rc=$?
+  set -e
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  found=$(find "$crashes" -type f | wc -l)
+  printf '%-18s %12s %10s %8s %8s\n' "$t" "$runs" "$rate" "$(find "$corpus" -type f | wc -l)" "$found"
+  if [ $rc -ne 0 ] || [ "$found" -gt 0 ]; then
+    status=1
+    echo "fuzz: $t found a crash (exit $rc); input in $crashes, log $log:" >&2
+    grep -E "ERROR|Fatal error|Precondition failed|SUMMARY" "$log" | head -5 >&2
+  fi
+done
+exit $status
