@@ -128,6 +128,7 @@ public struct IngestService: Sendable {
         let checked = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: upload.filename,
                                                 declaredMimeType: upload.declaredType)
         let type = checked.type
+        try refusePolyglot(file.url)
         let header = try await validate(file.url, type: type)
 
         if let existing = try await images.findBySHA256(sha256) {
@@ -186,6 +187,15 @@ public struct IngestService: Sendable {
         } catch {
             try? await store.delete(key)
             throw error
+        }
+    }
+
+    /// 415 `polyglot` for an image carrying a ZIP archive or runnable markup (`PolyglotScan`).
+    private func refusePolyglot(_ url: URL) throws {
+        let bytes = try Data(contentsOf: url, options: .alwaysMapped)
+        if let found = bytes.withUnsafeBytes(PolyglotScan.find) {
+            throw APIError(status: 415, code: "polyglot",
+                           message: "the file carries \(found) besides the image; upload the image on its own")
         }
     }
 
