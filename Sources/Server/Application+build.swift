@@ -71,7 +71,7 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     Application(
         router: try buildRouter(dependencies: dependencies),
-        server: .http1(configuration: .init(idleTimeout: .seconds(60))),
+        server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(http.idleTimeout / .nanoseconds(1))))),
         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "facepipe"),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? http.port) },
         logger: dependencies.logger)

@@ -44,6 +44,11 @@ struct MediaController {
             .cacheControl: links.isPublic(key.rawValue) ? "public, max-age=31536000, immutable" : "private, no-store",
             .init("X-Content-Type-Options")!: "nosniff",
         ]
+        if !links.isPublic(key.rawValue) {
+            // An original is evidence to download, never a page to render: even a file that
+            // slipped past every check cannot run in the browser of whoever opens the link.
+            headers[.contentDisposition] = "attachment; filename=\"\(key.rawValue.split(separator: "/").last ?? "original")\""
+        }
         if let match = request.headers[.ifNoneMatch], match == object.info.etag || match == "*" {
             return Response(status: .notModified, headers: headers)
         }

@@ -114,7 +114,28 @@ import TestSupport
                 #expect(Data(response.body.readableBytesView) == jpeg)
                 #expect(response.headers[.contentType] == "image/jpeg")
                 #expect(response.headers[.cacheControl] == "private, no-store")
+                #expect(response.headers[.contentDisposition] == "attachment; filename=\"\(id.lowercased()).jpg\"")
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
                 etag = response.headers[.eTag] ?? ""
+            }
+            // Signed URLs: the same URL works until it expires (like any presigned link); any
+            // change to the key, the expiry or the signature is refused, and another image's
+            // key under this signature does not open.
+            let query = String(originalURL.drop { $0 != "?" })
+            let path = String(originalURL.prefix { $0 != "?" })
+            try await client.execute(uri: originalURL, method: .get) { #expect($0.status == .ok) }
+            let expires = query.split(separator: "&").first { $0.hasPrefix("?expires=") || $0.hasPrefix("expires=") }
+                .map { String($0.split(separator: "=")[1]) } ?? ""
+            for tampered in [
+                path.replacingOccurrences(of: ".jpg", with: ".png") + query,
+                path + query.replacingOccurrences(of: "expires=\(expires)", with: "expires=\((Int(expires) ?? 0) + 3600)"),
+                path + query.replacingOccurrences(of: "signature=", with: "signature=A"),
+                path.replacingOccurrences(of: "originals/", with: "thumbnails/") + query,
+            ] {
+                try await client.execute(uri: tampered, method: .get) { response in
+                    #expect([403, 404].contains(response.status.code), "\(tampered): \(response.status)")
+                    #expect(response.body.readableBytes < 200, "no image bytes for \(tampered)")
+                }
             }
             try await client.execute(uri: originalURL, method: .get, headers: [.range: "bytes=10-19"]) { response in
                 #expect(response.status == .partialContent)
