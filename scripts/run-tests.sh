@@ -21,6 +21,8 @@ export FACEPIPE_TEST_S3_ENDPOINT="$(bash scripts/test-moto.sh url)"
 export FACEPIPE_TEST_S3_AUTH_ENDPOINT="$(TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh url)"
 swift build --build-tests
 swift test --skip-build "$@"
+# PostgreSQL stopped, paused and restarted under a running API, on a quiet machine (see the suite).
+FACEPIPE_OUTAGE_TESTS=1 swift test --skip-build --filter DatabaseOutageTests
 # Coverage-guided fuzzing (libFuzzer) of hashing, upload names/options, the WebP stripper and the
 # whole upload validation path: 20 s per target here; `make fuzz` runs 10 minutes per target.
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
