@@ -44,10 +44,12 @@ import Testing
     @Test func aCallAbandonedBeforeItStartsNeverRuns() async throws {
         let pool = AbandonableThreadPool(name: "t", size: 1)
         let ran = Mutex(false)
-        let blocker = Task { try await pool.run { usleep(500_000) } }
+        // The blocker holds the only thread for 3 s: long enough, even on a busy machine, for the
+        // queued call to be cancelled while it still waits.
+        let blocker = Task { try await pool.run { usleep(3_000_000) } }
         try await Task.sleep(for: .milliseconds(100))
         let queued = Task { try await pool.run { ran.withLock { $0 = true } } }
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(50))
         queued.cancel()
         await #expect(throws: CancellationError.self) { try await queued.value }
         try await blocker.value

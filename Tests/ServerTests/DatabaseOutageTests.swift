@@ -109,6 +109,7 @@ struct DatabaseOutageTests {
         defer { try? FileManager.default.removeItem(at: base) }
         try FileManager.default.createDirectory(at: base.appendingPathComponent("media"), withIntermediateDirectories: true)
         try await Database.withClient(url: url, poolSize: 8, logger: logger) { client in
+            let database = client
             let store = try LocalMediaStore(root: base.appendingPathComponent("media"))
             var dependencies = try await IngestHarness.makeDependencies(client: client, store: store, spool: base.appendingPathComponent("spool"))
             let availability = DatabaseAvailability(url: url, requests: client, interval: .milliseconds(250), logger: logger)
@@ -132,6 +133,20 @@ struct DatabaseOutageTests {
                 let first = try #require(server.pid)
                 kill(first, SIGINT)
                 let stopped = ContinuousClock.now
+                // If this phase is still running after 40 s (a request that never got an answer,
+                // the open defect above), print what the monitor, the pool and PostgreSQL's own
+                // sessions look like, for whoever picks it up.
+                let watchdog = Task {
+                    try await Task.sleep(for: .seconds(40))
+                    print("OUTAGE-DIAG isUp=\(availability.isUp) replacements=\(database.replacements) restarts=\(server.restarts)")
+                    let connection = try await Database.connect(url: url, timeout: .seconds(5), logger: logger)
+                    let rows = try await connection.query("SELECT pid, coalesce(state,''), coalesce(wait_event_type,''), coalesce(wait_event,''), left(query, 120) FROM pg_stat_activity WHERE datname = 'facepipe'", logger: logger)
+                    for try await (pid, state, type, event, query) in rows.decode((Int32, String, String, String, String).self) {
+                        print("OUTAGE-DIAG pid=\(pid) state=\(state) wait=\(type)/\(event) query=\(query)")
+                    }
+                    try await connection.close()
+                }
+                defer { watchdog.cancel() }
                 var statuses: [Int] = [], slowest: Duration = .zero
                 var recovered: Duration?
                 while ContinuousClock.now - stopped < .seconds(30) {
