@@ -5,7 +5,12 @@
 # strict decode → metadata-free re-encode and thumbnail).
 #
 # Usage: scripts/fuzz.sh [seconds-per-target] [target ...]   (default 20 s, every target)
-# `make test` runs 20 s per target; `make fuzz` runs 10 minutes per target.
+#        scripts/fuzz.sh --repeatable [target ...]
+# `make fuzz` runs 10 minutes per target, with a random seed, growing .build/fuzz/corpus: that
+# is the search. `make test` runs --repeatable: seed 1, a fixed number of inputs per target
+# (about 20 s each) from the seeds alone, so a run that passes here passes in CI too (a test
+# suite must not fail on what a random search happened to find that day). Every crash either
+# mode finds becomes a regression test.
 #
 # The targets are built with swiftc directly (not SwiftPM): a separate SwiftPM build path
 # would resolve and compile every package again (5 minutes before the first run); this builds
@@ -13,13 +18,14 @@
 # coverage guides through the Swift code and the C wrappers, AddressSanitizer watches every
 # buffer that crosses between them.
 #
-# Seeds: small files from ../shared/testdata/formats when present, plus images made here with
-# the `vips` command, plus a few names and option bodies. The corpus grows in .build/fuzz/corpus
+# Seeds: images made here with the `vips` command, a few names and option bodies, and (in the
+# search only) small files from ../shared/testdata/formats when present. The corpus grows in .build/fuzz/corpus
 # (kept between runs). A crash stops the run with exit 1 and leaves the input in
 # .build/fuzz/crashes/<target>/: turn it into a regression test (Tests/*/FuzzRegressionTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_PER_TARGET="${1:-20}"
+REPEATABLE=0
+if [ "${1:-}" = "--repeatable" ]; then REPEATABLE=1; SECONDS_PER_TARGET=0; else SECONDS_PER_TARGET="${1:-20}"; fi
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzHashes FuzzUploadRequest FuzzWebPStrip FuzzImageUpload)
@@ -79,9 +85,9 @@ done
 # Seeds.
 SEEDS="$OUT/seeds"
 if [ ! -d "$SEEDS" ]; then
-  mkdir -p "$SEEDS/images" "$SEEDS/webp" "$SEEDS/requests" "$SEEDS/hashes"
+  mkdir -p "$SEEDS/images" "$SEEDS/shared" "$SEEDS/webp" "$SEEDS/requests" "$SEEDS/hashes"
   if [ -d ../shared/testdata/formats ]; then
-    find ../shared/testdata/formats -type f -size -64k -size +0 -exec cp {} "$SEEDS/images/" \;
+    find ../shared/testdata/formats -type f -size -64k -size +0 -exec cp {} "$SEEDS/shared/" \;
   fi
   vips black "$SEEDS/images/black.png" 24 16 --bands 3
   vips copy "$SEEDS/images/black.png" "$SEEDS/images/made.jpg[Q=50]"
@@ -98,18 +104,30 @@ if [ ! -d "$SEEDS" ]; then
   printf 'a\r\nb.png\0image/png; charset=x' > "$SEEDS/requests/crlf"
   printf '{"replacewith":"mosaic","boxes":true,"maskScale":1.5,"threshold":0.3,"scale":"640x480","mosaicSize":12}' > "$SEEDS/requests/options"
   printf '{"replacewith":"blur"}' > "$SEEDS/requests/options-short"
-  head -c 1100 /dev/urandom > "$SEEDS/hashes/random"
+  printf 'facepipe-hash-seed\n%.0s' $(seq 1 58) > "$SEEDS/hashes/text"  # 1,102 bytes
 fi
+# Inputs per target in --repeatable mode: about 20 s each on a 2-core machine.
+runs_for() { case $1 in FuzzHashes) echo 10000 ;; FuzzUploadRequest) echo 80000 ;; FuzzWebPStrip) echo 400000 ;; FuzzImageUpload) echo 15000 ;; esac; }
 seed_dir() { case $1 in FuzzHashes) echo hashes ;; FuzzUploadRequest) echo requests ;; FuzzWebPStrip) echo webp ;; FuzzImageUpload) echo images ;; esac; }
 
 status=0
 printf '\n%-18s %12s %10s %8s %8s\n' target executions "exec/s" corpus crashes
 for t in "${TARGETS[@]}"; do
   corpus="$OUT/corpus/$t"; crashes="$OUT/crashes/$t"; log="$OUT/$t.log"
+  if [ $REPEATABLE = 1 ]; then
+    corpus="$OUT/repeatable-corpus/$t"; rm -rf "$corpus"
+    limit=(-seed=1 -runs="$(runs_for "$t")")
+  else
+    limit=(-max_total_time="$SECONDS_PER_TARGET")
+  fi
   mkdir -p "$corpus" "$crashes"
   set +e
-  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$OUT/$t" "$corpus" "$SEEDS/$(seed_dir "$t")" \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
+  seeds=("$SEEDS/$(seed_dir "$t")")
+  # The shared test files (when present) only in the search: a repeatable run must start
+  # from the same seeds on every machine.
+  if [ $REPEATABLE = 0 ] && [ "$t" = FuzzImageUpload ]; then seeds+=("$SEEDS/shared"); fi
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$OUT/$t" "$corpus" "${seeds[@]}" \
+    "${limit[@]}" -max_len=65536 -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
     -artifact_prefix="$crashes/" > "$log" 2>&1
   rc=$?
   set -e

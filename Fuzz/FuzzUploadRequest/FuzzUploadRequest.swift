@@ -12,7 +12,8 @@ public func fuzzUploadRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
     let parts = text.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
     let name = parts[0], declared = parts.count > 1 ? parts[1] : nil
     if let cleaned = FileName.clean(name) {
-        precondition(!cleaned.contains("/") && !cleaned.contains("\\") && cleaned != "." && cleaned != "..", "path left in \(cleaned)")
+        precondition(!cleaned.unicodeScalars.contains { $0 == "/" || $0 == "\\" } && cleaned != "." && cleaned != "..",
+                     "path left in \(cleaned)")
         precondition(!cleaned.unicodeScalars.contains { $0.properties.generalCategory == .control }, "control character left")
         precondition(cleaned.utf8.count <= 255, "name longer than 255 bytes")
         precondition(FileName.clean(cleaned) == cleaned, "cleaning is not idempotent")

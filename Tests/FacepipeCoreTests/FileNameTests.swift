@@ -31,4 +31,19 @@ import Testing
         #expect(!cleaned.hasSuffix(" ") && !cleaned.hasPrefix(" "))
         #expect(FileName.clean(cleaned) == cleaned)
     }
+
+    /// Found by `make test`'s fuzzing run in CI (FuzzUploadRequest): "/" followed by a zero-width
+    /// joiner is one Character, so the split on Characters kept it and removing the joiner
+    /// left a bare "/" in the cleaned name.
+    @Test func aSlashJoinedToAnInvisibleCharacterIsStillASeparator() throws {
+        let hex = "2fe2808dae76786565e2808d63652c616a2e65786565e2808dae766fffff63652c"
+        let bytes = stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
+            let start = hex.index(hex.startIndex, offsetBy: offset)
+            return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
+        }
+        let cleaned = try #require(FileName.clean(String(decoding: bytes, as: UTF8.self)))
+        #expect(!cleaned.unicodeScalars.contains { $0 == "/" || $0 == "\\" }, "\(cleaned)")
+        #expect(FileName.clean("../\u{200D}../etc/passwd.jpg") == "passwd.jpg")
+        #expect(FileName.clean("a/\u{0301}b.png") == "\u{0301}b.png", "a combining mark after the separator stays with the name")
+    }
 }

@@ -77,7 +77,11 @@ import TestSupport
     @Test func startsServesAndStops() async throws {
         let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .appendingPathComponent(".data/test-embedded-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: data) }
+        defer {
+            // The cluster and its log (PostgreSQL's log lives beside the data folder).
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(atPath: data.path + ".log")
+        }
         let config = EmbeddedPostgresConfig(binDirectory: Self.binDirectory, dataDirectory: data.path,
                                             port: Int.random(in: 55_000...59_000))
         let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)

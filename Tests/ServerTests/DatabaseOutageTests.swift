@@ -32,7 +32,11 @@ struct DatabaseOutageTests {
     @Test func theEmbeddedClusterIsRestartedAndTheAPIAnswers503Meanwhile() async throws {
         let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .appendingPathComponent(".data/test-outage-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: data) }
+        defer {
+            // The cluster and its log (PostgreSQL's log lives beside the data folder).
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(atPath: data.path + ".log")
+        }
         let config = EmbeddedPostgresConfig(binDirectory: EmbeddedPostgresTestPaths.binDirectory, dataDirectory: data.path,
                                             port: Int.random(in: 55_000...59_000))
         let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
@@ -54,7 +58,11 @@ struct DatabaseOutageTests {
     @Test func aPoolStuckAfterALongOutageIsReplaced() async throws {
         let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .appendingPathComponent(".data/test-outage-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: data) }
+        defer {
+            // The cluster and its log (PostgreSQL's log lives beside the data folder).
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(atPath: data.path + ".log")
+        }
         let config = EmbeddedPostgresConfig(binDirectory: EmbeddedPostgresTestPaths.binDirectory, dataDirectory: data.path,
                                             port: Int.random(in: 55_000...59_000))
         let logger = TestDatabase.logger

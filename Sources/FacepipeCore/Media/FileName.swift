@@ -14,7 +14,12 @@ public enum FileName {
     /// The cleaned name, or nil when nothing readable is left (`../`, only controls).
     public static func clean(_ raw: String?) -> String? {
         guard let raw else { return nil }
-        let last = raw.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        // Split on scalars, not characters: "/" followed by a zero-width joiner or a combining
+        // mark is one Character, so a split on Characters would keep it (and removing the
+        // joiner below would leave a bare "/").
+        let rawScalars = raw.unicodeScalars
+        let start = rawScalars.lastIndex { $0 == "/" || $0 == "\\" }.map { rawScalars.index(after: $0) } ?? rawScalars.startIndex
+        let last = String(rawScalars[start...])
         var scalars = String.UnicodeScalarView()
         var previousSpace = true  // drops leading spaces
         for scalar in last.unicodeScalars {
