@@ -69,21 +69,10 @@ import TestSupport
 /// The embedded cluster: initdb on first start, a real server, a clean stop, and a clear
 /// error when the binaries are missing. Uses the binaries `make setup` unpacked.
 @Suite struct EmbeddedPostgresTests {
-    static var binDirectory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".deps/postgres/bin").path
-    }
-
     @Test func startsServesAndStops() async throws {
-        let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            .appendingPathComponent(".data/test-embedded-\(UUID().uuidString.prefix(8))")
-        defer {
-            // The cluster and its log (PostgreSQL's log lives beside the data folder).
-            try? FileManager.default.removeItem(at: data)
-            try? FileManager.default.removeItem(atPath: data.path + ".log")
-        }
-        let config = EmbeddedPostgresConfig(binDirectory: Self.binDirectory, dataDirectory: data.path,
-                                            port: Int.random(in: 55_000...59_000))
+        let cluster = ScratchCluster(prefix: "test-embedded")
+        defer { cluster.remove() }
+        let config = cluster.config
         let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
         #expect(server.isOwner)
         do {
@@ -99,7 +88,7 @@ import TestSupport
             throw error
         }
         await server.stop()
-        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path))
+        #expect(!FileManager.default.fileExists(atPath: cluster.data.appendingPathComponent("postmaster.pid").path))
     }
 
     @Test func missingBinariesGiveAClearError() async throws {
@@ -157,7 +146,7 @@ import TestSupport
     func startingUnderAClosedFolderAsRootSaysWhatToDo() async throws {
         let scratch = try Self.scratch(mode: 0o700)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let config = EmbeddedPostgresConfig(binDirectory: EmbeddedPostgresTests.binDirectory, dataDirectory: scratch + "/.data/postgres",
+        let config = EmbeddedPostgresConfig(binDirectory: ScratchCluster.binDirectory, dataDirectory: scratch + "/.data/postgres",
                                             port: Int.random(in: 55_000...59_000))
         await #expect {
             _ = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)

@@ -30,15 +30,9 @@ import Glibc
                              "run by make test on its own; set FACEPIPE_OUTAGE_TESTS=1"))
 struct DatabaseOutageTests {
     @Test func theEmbeddedClusterIsRestartedAndTheAPIAnswers503Meanwhile() async throws {
-        let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            .appendingPathComponent(".data/test-outage-\(UUID().uuidString.prefix(8))")
-        defer {
-            // The cluster and its log (PostgreSQL's log lives beside the data folder).
-            try? FileManager.default.removeItem(at: data)
-            try? FileManager.default.removeItem(atPath: data.path + ".log")
-        }
-        let config = EmbeddedPostgresConfig(binDirectory: EmbeddedPostgresTestPaths.binDirectory, dataDirectory: data.path,
-                                            port: Int.random(in: 55_000...59_000))
+        let cluster = ScratchCluster(prefix: "test-outage")
+        defer { cluster.remove() }
+        let config = cluster.config
         let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
         let supervisor = Task { try await server.run() }
         defer { supervisor.cancel() }
@@ -56,15 +50,9 @@ struct DatabaseOutageTests {
     /// its own it takes tens of seconds to notice the database is back (a query asked after 20 s
     /// waited 47 s). The availability monitor replaces it once the database answers.
     @Test func aPoolStuckAfterALongOutageIsReplaced() async throws {
-        let data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            .appendingPathComponent(".data/test-outage-\(UUID().uuidString.prefix(8))")
-        defer {
-            // The cluster and its log (PostgreSQL's log lives beside the data folder).
-            try? FileManager.default.removeItem(at: data)
-            try? FileManager.default.removeItem(atPath: data.path + ".log")
-        }
-        let config = EmbeddedPostgresConfig(binDirectory: EmbeddedPostgresTestPaths.binDirectory, dataDirectory: data.path,
-                                            port: Int.random(in: 55_000...59_000))
+        let cluster = ScratchCluster(prefix: "test-outage")
+        defer { cluster.remove() }
+        let config = cluster.config
         let logger = TestDatabase.logger
         let first = try await EmbeddedPostgres.start(config, logger: logger)
         let url = config.url.with(database: "postgres")
@@ -233,12 +221,5 @@ extension DatabaseOutageTests {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         let children = entries.compactMap(Int32.init).filter { EmbeddedPostgres.parentPID(of: $0) == postmaster }
         return [postmaster] + children
-    }
-}
-
-enum EmbeddedPostgresTestPaths {
-    static var binDirectory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".deps/postgres/bin").path
     }
 }
