@@ -106,11 +106,12 @@ public final class WorkerPool: Service {
             // not waited for) and the job goes back to the queue like any failed attempt. If
             // the abandoned work ever ends, its writes are harmless: handlers are idempotent
             // and only the lease holder may complete the job.
+            let timeout = config.timeout(for: job.kind)
             do {
-                try await withTimeout(config.timeout(for: job.kind)) { try await handler.handle(job, context: context) }
-            } catch let timeout as TimeoutError {
+                try await withTimeout(timeout.limit) { try await handler.handle(job, context: context) }
+            } catch is TimeoutError {
                 QueueMetrics.timeouts(kind: job.kind).increment()
-                throw JobTimedOut(kind: job.kind, limit: timeout.limit)
+                throw JobTimedOut(kind: job.kind, limit: timeout.limit, setting: timeout.setting)
             }
             let held = try await finish { try await self.completions.complete(job.id) }
             if !held { jobLogger.warning("job finished after its lease was lost; another worker owns it now") }
@@ -211,8 +212,8 @@ public final class WorkerPool: Service {
 struct JobTimedOut: Error, CustomStringConvertible {
     let kind: JobKind
     let limit: Duration
+    let setting: String
     var description: String {
-        let setting = QueueConfig.imageKinds.contains(kind) ? "IMAGE_PROCESSING_TIMEOUT" : "JOB_TIMEOUT"
         let milliseconds = limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000
         let shown = milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
         return "\(kind) timed out after \(shown) (\(setting)); the work was abandoned"

@@ -70,19 +70,18 @@ struct BadInputCorpus {
     /// or a third of the compressed pixel data of the others overwritten with 0xFF.
     static func corrupt(_ kind: Kind, _ image: Data) throws -> Data {
         var bytes = [UInt8](image)
-        if kind == .jpeg {
-            let table = try offset(of: [0xFF, 0xC4], in: bytes)
-            for index in table + 5..<table + 21 { bytes[index] = 0xFF }
-            return Data(bytes)
-        }
-        let start: Int
+        let count = bytes.count
+        func aThirdOfTheData(from start: Int) -> Range<Int> { start..<min(count - 4, start + count / 3) }
+        let damaged: Range<Int>
         switch kind {
-        case .jpeg: start = 0
-        case .png: start = try offset(of: Array("IDAT".utf8), in: bytes) + 10  // inside the zlib stream
-        case .webp: start = 40  // inside the VP8 frame, after its header
-        case .gif: start = gifDescriptor + 14  // inside the LZW data
+        case .jpeg:
+            let table = try offset(of: [0xFF, 0xC4], in: bytes)
+            damaged = table + 5..<table + 21  // its 16 code counts
+        case .png: damaged = aThirdOfTheData(from: try offset(of: Array("IDAT".utf8), in: bytes) + 10)  // inside the zlib stream
+        case .webp: damaged = aThirdOfTheData(from: 40)  // inside the VP8 frame, after its header
+        case .gif: damaged = aThirdOfTheData(from: gifDescriptor + 14)  // inside the LZW data
         }
-        for index in start..<min(bytes.count - 4, start + bytes.count / 3) { bytes[index] = 0xFF }
+        for index in damaged { bytes[index] = 0xFF }
         return Data(bytes)
     }
 

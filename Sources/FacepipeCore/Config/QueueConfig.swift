@@ -35,9 +35,10 @@ public struct QueueConfig: Sendable, Equatable {
     /// The kinds whose work is decoding, inference or encoding of images.
     public static let imageKinds: Set<JobKind> = [.processImage, .embedFaces, .anonymize, .renderDocument]
 
-    /// How long one attempt of `kind` may run.
-    public func timeout(for kind: JobKind) -> Duration {
-        Self.imageKinds.contains(kind) ? imageProcessingTimeout : jobTimeout
+    /// How long one attempt of `kind` may run, and the setting that says so (named in the
+    /// error of an attempt that ran out).
+    public func timeout(for kind: JobKind) -> (limit: Duration, setting: String) {
+        Self.imageKinds.contains(kind) ? (imageProcessingTimeout, "IMAGE_PROCESSING_TIMEOUT") : (jobTimeout, "JOB_TIMEOUT")
     }
 
     public init(from source: some ConfigSource) throws {
