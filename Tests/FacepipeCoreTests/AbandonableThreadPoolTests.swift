@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 /// The imaging threads' pool: calls run on its threads, and a call whose caller gives up is
-/// abandoned without holding up the pool (a blocking `usleep` stands in for a hung decode: like
+/// abandoned without holding up the pool (a blocked thread stands in for a hung decode: like
 /// native code, it never looks at Swift cancellation).
 @Suite struct AbandonableThreadPoolTests {
     @Test func callsReturnTheirValuesAndErrors() async throws {
@@ -21,19 +21,21 @@ import Testing
 
     @Test func aHungCallIsAbandonedAndItsThreadReplaced() async throws {
         let pool = AbandonableThreadPool(name: "t", size: 1)
-        let hung = Task { try await pool.run { usleep(5_000_000); return "late" } }
-        try await Task.sleep(for: .milliseconds(200))
+        let gate = Gate()
+        let hung = Task { try await pool.run { gate.block(); return "late" } }
+        try await gate.waitUntilBlocked(1)  // running on the pool's thread, not still queued
         let cancelled = ContinuousClock.now
         hung.cancel()
         await #expect(throws: CancellationError.self) { try await hung.value }
-        #expect(ContinuousClock.now - cancelled < .seconds(2), "the caller was answered at once, not after the 5 s call")
+        #expect(ContinuousClock.now - cancelled < .seconds(2), "the caller was answered at once, not when the call ends")
         #expect(pool.abandonedRunning == 1)
         #expect(pool.liveThreads == 1)
-        // The only thread is stuck in usleep, yet the next call runs now on its replacement.
+        // The only thread is stuck, yet the next call runs now on its replacement.
         let start = ContinuousClock.now
         #expect(try await pool.run { 42 } == 42)
         #expect(ContinuousClock.now - start < .seconds(2))
         // When the abandoned call returns, its thread ends instead of joining the pool again.
+        gate.open()
         let deadline = ContinuousClock.now + .seconds(10)
         while pool.abandonedRunning > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(pool.abandonedRunning == 0)
@@ -60,14 +62,40 @@ import Testing
 
     @Test func writtenOffThreadsAreBounded() async throws {
         let pool = AbandonableThreadPool(name: "t", size: 1, maxAbandoned: 2)
-        for _ in 0..<3 {
-            let hung = Task { try await pool.run { usleep(8_000_000) } }
-            try await Task.sleep(for: .milliseconds(150))
+        let gate = Gate()
+        defer { gate.open() }
+        for round in 1...3 {
+            let hung = Task { try await pool.run { gate.block() } }
+            try await gate.waitUntilBlocked(round)
             hung.cancel()
             _ = await hung.result
         }
         // Two replacements were started; the third abandonment left the pool without a thread.
         #expect(pool.abandonedRunning == 3)
         #expect(pool.liveThreads == 0)
+    }
+}
+
+/// Stands in for a hung native call: `block()` holds its thread (never looking at Swift
+/// cancellation) until `open()`, and the test can wait until a call is really running.
+final class Gate: Sendable {
+    private let released = DispatchSemaphore(value: 0)
+    private let blocked = Mutex(0)
+    private let isOpen = Mutex(false)
+
+    func block() {
+        blocked.withLock { $0 += 1 }
+        guard !isOpen.withLock({ $0 }) else { return }
+        released.wait()
+        released.signal()  // let the next blocked call through too
+    }
+
+    func open() {
+        isOpen.withLock { $0 = true }
+        released.signal()
+    }
+
+    func waitUntilBlocked(_ count: Int) async throws {
+        while blocked.withLock({ $0 }) < count { try await Task.sleep(for: .milliseconds(10)) }
     }
 }
