@@ -115,7 +115,7 @@ public enum Runtime {
             models = .init(detector: detection.detector, embedder: embedder)
         }
         let services = ServiceSet(client: client, queue: queue, links: links, policy: policy, faceModels: models,
-                                  faceSearchMinSimilarity: config.faces.searchMinSimilarity,
+                                  faceMatching: config.faces.matching,
                                   anonymizeDefault: config.faces.detectionEnabled ? config.faces.anonymizeDefault : nil, store: store,
                                   logger: logger)
         var jwt: JWTVerifier?
@@ -209,7 +209,7 @@ public enum Runtime {
         }
         if let embedder {
             registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger,
-                                                             linkMinSimilarity: config.faces.searchMinSimilarity, linkObserver: observer))
+                                                             matching: config.faces.matching, linkObserver: observer))
         }
         registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
         registry.register(.renderDocument, RenderDocumentHandler(client: client, store: store, queue: queue, config: config.ingest,

@@ -29,6 +29,9 @@ public struct ErasureRepository: Sendable {
     public func begin(_ imageID: UUID, by actor: String, on connection: PostgresConnection) async throws -> Tombstone? {
         // Names clients gave their files are personal data too.
         try await connection.query("DELETE FROM upload_intents WHERE image_id = \(imageID)", logger: logger)
+        // Its faces go with the row; a person known only from this image goes with them.
+        let identities = IdentityRepository(client: client, logger: logger)
+        let people = try await identities.identities(ofImage: imageID, on: connection)
         let rows = try await connection.query(
             """
             WITH gone AS (DELETE FROM images WHERE id = \(imageID) RETURNING id, sha256)
@@ -37,10 +40,12 @@ public struct ErasureRepository: Sendable {
             ON CONFLICT (image_id) DO NOTHING
             RETURNING image_id, sha256, requested_by, requested_at, completed_at
             """, logger: logger)
+        var tombstone: Tombstone?
         for try await row in rows.decode((UUID, String, String, Date, Date?).self) {
-            return Tombstone(imageID: row.0, sha256: row.1, requestedBy: row.2, requestedAt: row.3, completedAt: row.4)
+            tombstone = Tombstone(imageID: row.0, sha256: row.1, requestedBy: row.2, requestedAt: row.3, completedAt: row.4)
         }
-        return nil
+        try await identities.prune(people, on: connection)
+        return tombstone
     }
 
     public func find(_ imageID: UUID) async throws -> Tombstone? {

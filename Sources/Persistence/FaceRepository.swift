@@ -15,25 +15,30 @@ public struct FaceRepository: Sendable {
 
     /// A stored detection, as the embed job needs it.
     public struct StoredFace: Sendable {
+        public var id: UUID
         public var index: Int
         /// In upright original-image pixels.
         public var box: (x: Float, y: Float, width: Float, height: Float)
         public var cropKey: String?
         /// [x, y, width, height] of the face inside the crop (rows written before migration 4 have none).
         public var cropFace: [Double]?
+        /// The person it was grouped with (`IdentityRepository`), once embedded.
+        public var identityID: UUID?
     }
 
     public func faces(of imageID: UUID) async throws -> [StoredFace] {
         let rows = try await client.query(
             """
-            SELECT face_index, (bbox->>'x')::float8, (bbox->>'y')::float8, (bbox->>'width')::float8, (bbox->>'height')::float8,
-                   crop_key, ARRAY(SELECT jsonb_array_elements_text(crop_face)::float8)
+            SELECT id, face_index, (bbox->>'x')::float8, (bbox->>'y')::float8, (bbox->>'width')::float8, (bbox->>'height')::float8,
+                   crop_key, ARRAY(SELECT jsonb_array_elements_text(crop_face)::float8), identity_id
             FROM face_detections WHERE image_id = \(imageID) ORDER BY face_index
             """, logger: logger)
         var result: [StoredFace] = []
-        for try await (index, x, y, w, h, cropKey, cropFace) in rows.decode((Int, Double, Double, Double, Double, String?, [Double]).self) {
-            result.append(StoredFace(index: index, box: (Float(x), Float(y), Float(w), Float(h)), cropKey: cropKey,
-                                     cropFace: cropFace.count == 4 ? cropFace : nil))
+        for try await (id, index, x, y, w, h, cropKey, cropFace, identity) in rows.decode(
+            (UUID, Int, Double, Double, Double, Double, String?, [Double], UUID?).self)
+        {
+            result.append(StoredFace(id: id, index: index, box: (Float(x), Float(y), Float(w), Float(h)), cropKey: cropKey,
+                                     cropFace: cropFace.count == 4 ? cropFace : nil, identityID: identity))
         }
         return result
     }
@@ -64,20 +69,18 @@ public struct FaceRepository: Sendable {
         /// The same thumbnail with every face blurred (for callers who may not see faces).
         public var blurredThumbnailKey: String?
         public var perpetratorName: String?
+        public var identityID: UUID?
     }
 
     /// Nearest faces by cosine similarity among images in an approved report (an image in several
     /// reports answers with the first approved one it was added to).
     public func search(_ vector: [Float], minSimilarity: Double, limit: Int) async throws -> [Match] {
         try await client.withTransaction(logger: logger) { connection in
-            // Keep scanning the HNSW graph until enough rows pass the approval filter (pgvector 0.8).
-            try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
-            // A far wider candidate list than pgvector's default 40: recall matters more than milliseconds here.
-            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(Self.efSearch)"), logger: logger)
+            try await Self.prepareSearch(on: connection, logger: logger)
             let rows = try await connection.query(
                 """
-                SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name FROM (
-                    SELECT f.id, f.image_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
+                SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name, identity_id FROM (
+                    SELECT f.id, f.image_id, f.identity_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
                            i.thumbnails->>'medium' AS thumb, i.thumbnails->>'blurred' AS blurred, r.perpetrator_name
                     FROM face_detections f
                     JOIN images i ON i.id = f.image_id
@@ -94,11 +97,11 @@ public struct FaceRepository: Sendable {
                 ORDER BY similarity DESC
                 """, logger: logger)
             var matches: [Match] = []
-            for try await (face, image, report, similarity, thumb, blurred, name) in rows.decode(
-                (UUID, UUID, String, Double, String?, String?, String?).self)
+            for try await (face, image, report, similarity, thumb, blurred, name, identity) in rows.decode(
+                (UUID, UUID, String, Double, String?, String?, String?, UUID?).self)
             {
                 matches.append(Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb,
-                                     blurredThumbnailKey: blurred, perpetratorName: name))
+                                     blurredThumbnailKey: blurred, perpetratorName: name, identityID: identity))
             }
             return matches
         }
@@ -109,6 +112,14 @@ public struct FaceRepository: Sendable {
     /// 400 finds all of them and 0.95 of the top 10 in ~19 ms. Through this query
     /// (`facepipe bench faces`): recall@10 0.94, p50 23 ms.
     public static let efSearch = 400
+
+    /// Settings every nearest-face query runs with, for the rest of the caller's transaction.
+    static func prepareSearch(on connection: PostgresConnection, logger: Logger) async throws {
+        // Keep scanning the HNSW graph until enough rows pass the query's filters (pgvector 0.8).
+        try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
+        // A far wider candidate list than pgvector's default 40: recall matters more than milliseconds here.
+        try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(efSearch)"), logger: logger)
+    }
 
     /// pgvector's text form: `[x,y,…]`.
     static func literal(_ vector: [Float]) -> String {

@@ -102,7 +102,12 @@ public struct ProcessingRepository: Sendable {
 
     /// The image's detections, replaced as a whole (a re-run must not leave stale faces).
     func replaceFaces(_ id: UUID, _ faces: [DetectedFace], on connection: PostgresConnection) async throws {
+        // Identities are set again when the new faces are embedded (admins' pins survive in
+        // identity_pins); one left empty by the replacement goes.
+        let identities = IdentityRepository(client: client, logger: logger)
+        let people = try await identities.identities(ofImage: id, on: connection)
         try await connection.query("DELETE FROM face_detections WHERE image_id = \(id)", logger: logger)
+        try await identities.prune(people, on: connection)
         for face in faces {
             let box = #"{"x":\#(face.x),"y":\#(face.y),"width":\#(face.width),"height":\#(face.height)}"#
             let landmarks = String(decoding: try JSONEncoder().encode(face.landmarks), as: UTF8.self)

@@ -86,8 +86,7 @@ public struct ReportLinkRepository: Sendable {
     /// nearest `perFace` each, by the HNSW index): stored as face links, and their reports connected.
     public func recordFaceMatches(_ imageID: UUID, minSimilarity: Double, perFace: Int, observer: (any ReportLinkObserver)?,
                                   correlationID: String?, on connection: PostgresConnection) async throws -> [NewReportLink] {
-        try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(FaceRepository.efSearch)"), logger: logger)
+        try await FaceRepository.prepareSearch(on: connection, logger: logger)
         try await connection.query(
             """
             INSERT INTO face_links (face1, face2, similarity)

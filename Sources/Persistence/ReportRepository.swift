@@ -13,6 +13,8 @@ public struct ReportRecord: Sendable, Equatable {
     public var imageCount: Int
     /// Most recently added first (filled where asked for).
     public var imageIDs: [UUID] = []
+    /// The people whose faces are in its images (`IdentityRepository.identities(inReport:)`).
+    public var identityIDs: [UUID] = []
 }
 
 /// All SQL for `reports`.

@@ -16,17 +16,18 @@ public struct EmbedFacesHandler: JobHandler {
     let store: any MediaStore
     let embedder: any FaceEmbedder
     let logger: Logger
-    /// Faces at least this similar to a face of another image link their reports.
-    let linkMinSimilarity: Double
+    /// Faces at least `possible`-similar to a face of another image link their reports and
+    /// join its identity.
+    let matching: FaceMatchThresholds
     let linkObserver: (any ReportLinkObserver)?
 
     public init(client: DatabaseClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger,
-                linkMinSimilarity: Double = 0.9, linkObserver: (any ReportLinkObserver)? = nil) {
+                matching: FaceMatchThresholds = FaceMatchThresholds(), linkObserver: (any ReportLinkObserver)? = nil) {
         self.client = client
         self.store = store
         self.embedder = embedder
         self.logger = logger
-        self.linkMinSimilarity = linkMinSimilarity
+        self.matching = matching
         self.linkObserver = linkObserver
     }
 
@@ -62,10 +63,21 @@ public struct EmbedFacesHandler: JobHandler {
         // The same person in another image connects the reports (one report.linked per new connection).
         let linked = try await client.withTransaction(logger: logger) { connection in
             try await ReportLinkRepository(client: client, logger: logger).recordFaceMatches(
-                id, minSimilarity: linkMinSimilarity, perFace: 20, observer: linkObserver, correlationID: job.correlationID,
+                id, minSimilarity: matching.possible, perFace: 20, observer: linkObserver, correlationID: job.correlationID,
                 on: connection)
         }
-        context.logger.info("faces embedded", metadata: ["image_id": "\(id)", "faces": "\(faces.count)", "new_report_links": "\(linked.count)"])
+        // Group the faces into identities (after the embeddings are committed, so a concurrent
+        // job embedding the same person sees them once it holds the identities' lock).
+        let assigned = try await client.withTransaction(logger: logger) { connection in
+            let identities = IdentityRepository(client: client, logger: logger)
+            let assigned = try await identities.assign(id, thresholds: matching, on: connection)
+            try await identities.recordOnTimeline(id, assigned, jobID: job.id, on: connection)
+            return assigned
+        }
+        context.logger.info("faces embedded", metadata: [
+            "image_id": "\(id)", "faces": "\(faces.count)", "new_report_links": "\(linked.count)",
+            "new_identities": "\(assigned.filter(\.created).count)", "merged_identities": "\(assigned.map(\.merged.count).reduce(0, +))",
+        ])
     }
 }
 

@@ -29,21 +29,25 @@ public struct FaceSearchService: Sendable {
         public var imageID: UUID
         public var faceID: UUID
         public var similarity: Double
+        /// Nil when the caller asked for matches below `possible`.
+        public var strength: FaceMatchStrength?
+        public var identityID: UUID?
         public var perpetratorName: String?
         public var thumbnailURL: String?
     }
 
     let models: Models?
-    public let minSimilarity: Double
+    public let matching: FaceMatchThresholds
+    public var minSimilarity: Double { matching.possible }
     let faces: FaceRepository
     let links: MediaLinks
     let audit: AuditService
     let policy: AccessPolicy
 
-    public init(models: Models?, minSimilarity: Double, client: DatabaseClient, links: MediaLinks, audit: AuditService,
+    public init(models: Models?, matching: FaceMatchThresholds, client: DatabaseClient, links: MediaLinks, audit: AuditService,
                 policy: AccessPolicy, logger: Logger) {
         self.models = models
-        self.minSimilarity = minSimilarity
+        self.matching = matching
         self.faces = FaceRepository(client: client, logger: logger)
         self.links = links
         self.audit = audit
@@ -93,7 +97,8 @@ public struct FaceSearchService: Sendable {
             let unmasked = policy.allows(context.caller, .seeUnmasked)
             return found.map { match in
                 Match(reportID: match.reportID, imageID: match.imageID, faceID: match.faceID,
-                      similarity: (match.similarity * 10_000).rounded() / 10_000,
+                      similarity: (match.similarity * 10_000).rounded() / 10_000, strength: matching.strength(of: match.similarity),
+                      identityID: match.identityID,
                       perpetratorName: unmasked ? match.perpetratorName : match.perpetratorName.map(NameMask.mask),
                       thumbnailURL: (unmasked ? match.thumbnailKey : match.blurredThumbnailKey).map { links.url(forKey: $0) })
             }

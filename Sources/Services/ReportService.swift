@@ -27,6 +27,7 @@ public struct ReportService: Sendable {
         try policy.require(.readReports, context.caller)
         guard var report = try await reports.find(id) else { throw APIError.notFound("report \(id) not found") }
         report.imageIDs = try await reports.images(of: id, limit: 100).map(\.image)
+        report.identityIDs = try await IdentityRepository(client: client, logger: logger).identities(inReport: id)
         return masked(report, for: context.caller)
     }
 

@@ -18,9 +18,10 @@ public struct ServiceSet: Sendable {
     public var erasure: ErasureService
     public var faceSearch: FaceSearchService
     public var documents: DocumentService
+    public var identities: IdentityService
 
     public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
-                faceModels: FaceSearchService.Models?, faceSearchMinSimilarity: Double,
+                faceModels: FaceSearchService.Models?, faceMatching: FaceMatchThresholds,
                 anonymizeDefault: AnonymizeSettings? = .seed002, store: any MediaStore, logger: Logger) {
         let audit = AuditService(client: client, policy: policy, logger: logger)
         self.policy = policy
@@ -34,7 +35,8 @@ public struct ServiceSet: Sendable {
         erasure = ErasureService(client: client, queue: queue, audit: audit, policy: policy, logger: logger)
         documents = DocumentService(client: client, store: store, links: links, images: images, erasure: erasure, audit: audit,
                                     policy: policy, logger: logger)
-        faceSearch = FaceSearchService(models: faceModels, minSimilarity: faceSearchMinSimilarity, client: client, links: links,
+        identities = IdentityService(client: client, audit: audit, policy: policy, logger: logger)
+        faceSearch = FaceSearchService(models: faceModels, matching: faceMatching, client: client, links: links,
                                        audit: audit, policy: policy, logger: logger)
     }
 }

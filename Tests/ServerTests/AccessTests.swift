@@ -45,6 +45,8 @@ import TestSupport
         case "putUpload": return (uri + "?expires=1&signature=x", [.contentType: "application/octet-stream"], ByteBuffer(string: "x"))
         case "reviewDuplicate": return json(#"{"status":"confirmed"}"#)
         case "setReport": return json(#"{"status":"approved"}"#)
+        case "splitIdentity": return json(#"{"faceIds":["00000000-0000-4000-8000-000000000002"]}"#)
+        case "mergeIdentity": return json(#"{"identityId":"00000000-0000-4000-8000-000000000002"}"#)
         case "createKey": return json(#"{"role":"standard","name":"walk"}"#)
         default: return (uri, [:], nil)
         }

@@ -36,7 +36,7 @@ struct IngestHarness: Sendable {
     static func run(
         ingest: IngestConfig = IngestConfig(), auth: AuthConfig = IngestHarness.unlimited, scanner: Bool = false,
         unreachableScanner: ScannerConfig.WhenUnavailable? = nil, faceModels: FaceSearchService.Models? = nil,
-        faceSearchMinSimilarity: Double = 0.9, jwt: JWTVerifier? = nil,
+        faceSearchMinSimilarity: Double = FaceMatchThresholds.defaultPossible, jwt: JWTVerifier? = nil,
         store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
         _ body: @escaping @Sendable (AuthorizedClient, IngestHarness) async throws -> Void
     ) async throws {
@@ -76,7 +76,7 @@ struct IngestHarness: Sendable {
     static func makeDependencies(
         client: DatabaseClient, store: any MediaStore, spool: URL, ingest: IngestConfig = IngestConfig(),
         auth: AuthConfig = IngestHarness.unlimited, scanning: IngestService.Scanning? = nil,
-        faceModels: FaceSearchService.Models? = nil, faceSearchMinSimilarity: Double = 0.9, jwt: JWTVerifier? = nil
+        faceModels: FaceSearchService.Models? = nil, faceSearchMinSimilarity: Double = FaceMatchThresholds.defaultPossible, jwt: JWTVerifier? = nil
     ) async throws -> ServerDependencies {
         let logger = TestDatabase.logger
         let queue = JobQueue(client: client, logger: logger)
@@ -84,7 +84,7 @@ struct IngestHarness: Sendable {
         let service = IngestService(config: ingest, store: store, scanning: scanning, client: client, queue: queue,
                                     spoolDirectory: spool, policy: auth.policy, erasedReupload: auth.erasedReupload, logger: logger)
         let services = ServiceSet(client: client, queue: queue, links: links, policy: auth.policy, faceModels: faceModels,
-                                  faceSearchMinSimilarity: faceSearchMinSimilarity, store: store, logger: logger)
+                                  faceMatching: FaceMatchThresholds(possible: faceSearchMinSimilarity), store: store, logger: logger)
         var dependencies = ServerDependencies(
             client: client, queue: queue, ingest: service, services: services,
             authenticator: CallerAuthenticator(client: client, jwt: jwt, audit: services.audit, logger: logger),

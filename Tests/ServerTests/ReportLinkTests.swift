@@ -59,7 +59,7 @@ import TestSupport
                 client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
                 logger: TestDatabase.logger, observer: announcements, faces: detection, embedFaces: true))
             handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger,
-                                                             linkMinSimilarity: 0.9, linkObserver: announcements))
+                                                             linkObserver: announcements))
             let registry = handlers
             @Sendable func runJobs() async throws { try await registry.runAll(on: queue) }
             try await runJobs()

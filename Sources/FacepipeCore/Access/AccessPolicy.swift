@@ -20,7 +20,7 @@ public struct AccessPolicy: Sendable, Equatable {
         case .readMetrics: publicMetrics ? .anonymous : .admin
         case .readImages, .readDuplicates, .readReports, .searchFaces, .readQueue: .standard
         case .seeUnmasked: .gold
-        case .viewOriginals, .readTimeline, .reprocess, .reviewDuplicates, .setReports, .manageJobs, .manageKeys, .readAudit,
+        case .viewOriginals, .readTimeline, .reprocess, .reviewDuplicates, .correctIdentities, .setReports, .manageJobs, .manageKeys, .readAudit,
              .erase:
             .admin
         }
@@ -64,6 +64,9 @@ public struct AccessPolicy: Sendable, Equatable {
         "setReport": .setReports,
         "eraseReport": .erase,
         "searchFace": .searchFaces,
+        "getIdentity": .searchFaces,
+        "splitIdentity": .correctIdentities,
+        "mergeIdentity": .correctIdentities,
         "getQueue": .readQueue,
         "getJob": .readQueue,
         "cancelJob": .manageJobs,

@@ -3,12 +3,15 @@ import Foundation
 /// What the audit log records: actions on people's data and on who may act. The processing
 /// timeline (`events`) is separate and goes with its image on erasure; these entries stay.
 public enum AuditAction: String, Sendable, Codable, CaseIterable {
-    /// Any face search, by anyone: the query image's SHA-256 and the image ids returned.
+    /// Any face search, by anyone: the query image's SHA-256 (or the identity searched by) and
+    /// the image ids returned.
     case faceSearch = "face_search"
     /// A signed URL to an original was handed out.
     case originalViewed = "original_viewed"
     case reportStatusChanged = "report_status_changed"
     case duplicateReviewed = "duplicate_reviewed"
+    /// An admin split faces off an identity or merged two.
+    case identityCorrected = "identity_corrected"
     case imageErased = "image_erased"
     case reportErased = "report_erased"
     case imageReprocessed = "image_reprocessed"

@@ -20,6 +20,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case readTimeline
     case reprocess
     case reviewDuplicates
+    /// Split faces off an identity, merge two identities.
+    case correctIdentities
     case setReports
     /// Cancel and retry jobs.
     case manageJobs

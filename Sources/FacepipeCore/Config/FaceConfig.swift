@@ -12,18 +12,21 @@ public struct FaceConfig: Sendable, Equatable {
     public var embeddingsEnabled: Bool
     /// Folder with dlib's 5-point predictor and ResNet model.
     public var embedderModels: String
-    /// Cosine similarity a search match needs by default (see README for the calibration).
-    public var searchMinSimilarity: Double
+    /// Cosine similarities that count as a possible and a strong match (search default, report
+    /// links, identities); see `FaceMatchThresholds` for the calibration.
+    public var matching: FaceMatchThresholds
+    /// A search match's default minimum: `matching.possible`.
+    public var searchMinSimilarity: Double { matching.possible }
     /// Options of an anonymized copy a request does not name (`ANONYMIZE_DEFAULT`).
     public var anonymizeDefault: AnonymizeSettings = .seed002
 
     public init(detectionEnabled: Bool = true, minConfidence: Double = 0.5, detectionSize: Int = 640,
                 onnxRuntimeLibrary: String = ".deps/onnxruntime/lib/libonnxruntime.so.1.31.1",
                 detectorModel: String = ".deps/models/centerface.onnx", embeddingsEnabled: Bool = true,
-                embedderModels: String = ".deps/models", searchMinSimilarity: Double = 0.9) {
+                embedderModels: String = ".deps/models", matching: FaceMatchThresholds = FaceMatchThresholds()) {
         self.embeddingsEnabled = embeddingsEnabled
         self.embedderModels = embedderModels
-        self.searchMinSimilarity = searchMinSimilarity
+        self.matching = matching
         self.detectionEnabled = detectionEnabled
         self.minConfidence = minConfidence
         self.detectionSize = detectionSize
@@ -40,7 +43,9 @@ public struct FaceConfig: Sendable, Equatable {
             detectorModel: source.string("FACE_DETECTOR_MODEL", default: ".deps/models/centerface.onnx"),
             embeddingsEnabled: try source.bool("ENABLE_FACE_EMBEDDINGS", default: true),
             embedderModels: source.string("FACE_EMBEDDER_MODELS", default: ".deps/models"),
-            searchMinSimilarity: try source.double("FACE_SEARCH_MIN_SIMILARITY", default: 0.9, range: -1...1))
+            matching: FaceMatchThresholds(
+                possible: try source.double("FACE_SEARCH_MIN_SIMILARITY", default: FaceMatchThresholds.defaultPossible, range: -1...1),
+                strong: try source.double("FACE_STRONG_SIMILARITY", default: FaceMatchThresholds.defaultStrong, range: -1...1)))
         anonymizeDefault = try AnonymizeSettings(from: source)
     }
 }

@@ -42,7 +42,8 @@ extension FacepipeAPI {
         return .ok(.init(body: .json(.init(
             matches: matches.map {
                 .init(reportId: $0.reportID, imageId: $0.imageID.uuidString.lowercased(), faceId: $0.faceID.uuidString.lowercased(),
-                      similarity: $0.similarity, perpetratorName: $0.perpetratorName, thumbnail: $0.thumbnailURL)
+                      similarity: $0.similarity, strength: $0.strength.flatMap { .init(rawValue: $0.rawValue) },
+                      identityId: $0.identityID?.uuidString.lowercased(), perpetratorName: $0.perpetratorName, thumbnail: $0.thumbnailURL)
             },
             query: .init(faceDetected: true, faceCount: 1)))))
     }

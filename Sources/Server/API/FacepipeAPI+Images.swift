@@ -37,7 +37,13 @@ extension FacepipeAPI {
         let metadata = try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(view.image.safeMetadata.utf8))
         let detail = Components.Schemas.ImageDetail(
             value1: summary(view.image, variants: view.variants, document: view.document),
-            value2: .init(originalUrl: view.originalURL, metadata: metadata.map { .init(additionalProperties: $0) }, events: events))
+            value2: .init(
+                originalUrl: view.originalURL,
+                faces: view.faces.map {
+                    .init(id: $0.id.uuidString.lowercased(), index: $0.index, x: Double($0.box.x), y: Double($0.box.y),
+                          width: Double($0.box.width), height: Double($0.box.height), identityId: $0.identityID?.uuidString.lowercased())
+                },
+                metadata: metadata.map { .init(additionalProperties: $0) }, events: events))
         return .ok(.init(body: .json(detail)))
     }
 
@@ -108,8 +114,5 @@ extension FacepipeAPI {
             blurred: image.thumbnails["blurred"].map { links.url(forKey: $0) })
     }
 
-    static func imageID(_ raw: String) throws -> UUID {
-        guard let id = UUID(uuidString: raw) else { throw APIError.badRequest("image id must be a UUID", code: "invalid_id") }
-        return id
-    }
+    static func imageID(_ raw: String) throws -> UUID { try uuid(raw, what: "image id") }
 }

@@ -46,6 +46,7 @@ extension FacepipeAPI {
 
     static func schema(_ report: ReportRecord) -> Components.Schemas.Report {
         .init(id: report.id, status: .init(rawValue: report.status) ?? .pending, perpetratorName: report.perpetratorName,
-              imageCount: report.imageCount, imageIds: report.imageIDs.map { $0.uuidString.lowercased() }, updatedAt: report.updatedAt)
+              imageCount: report.imageCount, imageIds: report.imageIDs.map { $0.uuidString.lowercased() },
+              identityIds: report.identityIDs.map { $0.uuidString.lowercased() }, updatedAt: report.updatedAt)
     }
 }
