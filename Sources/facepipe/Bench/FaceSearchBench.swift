@@ -30,6 +30,11 @@ extension FacesBench {
                 _ = try await Migrator().migrate(client, logger: logger)
                 let loadStart = ContinuousClock.now
                 let index = try await fill(client, count: count)
+                // Each bench image holds one person's photos: one identity each, set before the
+                // index is built (updating 1M indexed rows afterwards would rebuild it row by row).
+                try await client.query("INSERT INTO identities (id) SELECT id FROM images")
+                try await client.query("UPDATE face_detections SET identity_id = image_id")
+                try await client.query("INSERT INTO image_reports (image_id, report_id) SELECT id, 'bench' FROM images")
                 let loaded = seconds(ContinuousClock.now - loadStart)
                 let buildStart = ContinuousClock.now
                 try await client.query("SET maintenance_work_mem = '2GB'")
@@ -60,8 +65,39 @@ extension FacesBench {
                 print("face search, \(count) \(distribution.rawValue) vectors (load \(format(loaded)) s, HNSW build \(format(built)) s):")
                 print("  exact scan (baseline): top-10 p50 \(format(exactMs.median, 2)) ms, p95 \(format(exactMs.percentile(95), 2)) ms")
                 print("  facepipe search (HNSW, ef_search \(FaceRepository.efSearch)): top-10 p50 \(format(searchMs.median, 2)) ms, p95 \(format(searchMs.percentile(95), 2)) ms, recall@10 \(format(recall / Double(queryVectors.count), 3)) vs exact; \(matchesFound) of \(matchesTotal) exact matches ≥ \(threshold) found")
+                try await linkingBenchmark(client, queries: Array(queryVectors.prefix(50)), matching: config.faces.matching, logger: logger)
             }
         }
+    }
+
+    /// What report links and identities add to an embed_faces job, per new image of one face:
+    /// the embedding saved alone (the baseline) against the same plus `recordFaceMatches` and
+    /// `IdentityRepository.assign`, in the same database, alternating.
+    func linkingBenchmark(_ client: DatabaseClient, queries: [[Float]], matching: FaceMatchThresholds, logger: Logger) async throws {
+        var saveMs = Samples(), linkMs = Samples()
+        let links = ReportLinkRepository(client: client, logger: logger), identities = IdentityRepository(client: client, logger: logger)
+        var joined = 0
+        for (number, query) in queries.enumerated() {
+            let image = UUID()
+            let hex = image.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try await client.query(
+                "INSERT INTO images (id, sha256, mime, bytes, original_key, status) VALUES (\(image), \(hex + hex), 'image/jpeg', 0, 'bench', 'done')")
+            try await client.query("INSERT INTO reports (id) VALUES (\("bench-new-\(number)")) ON CONFLICT DO NOTHING")
+            try await client.query("INSERT INTO image_reports (image_id, report_id) VALUES (\(image), \("bench-new-\(number)"))")
+            try await client.query("INSERT INTO face_detections (image_id, face_index, bbox, confidence) VALUES (\(image), 0, '{}', 1)")
+            var start = ContinuousClock.now
+            try await FaceRepository(client: client, logger: logger).saveEmbeddings([(0, query)], imageID: image, jobID: 0)
+            saveMs.add(seconds(ContinuousClock.now - start) * 1000)
+            start = ContinuousClock.now
+            let assigned = try await client.withTransaction(logger: logger) { connection in
+                _ = try await links.recordFaceMatches(image, minSimilarity: matching.possible, perFace: 20, observer: nil, correlationID: nil,
+                                                      on: connection)
+                return try await identities.assign(image, thresholds: matching, on: connection)
+            }
+            linkMs.add(seconds(ContinuousClock.now - start) * 1000)
+            joined += assigned.filter { !$0.created }.count
+        }
+        print("  embed_faces database work per new one-face image: saving the embedding p50 \(format(saveMs.median, 2)) ms, p95 \(format(saveMs.percentile(95), 2)) ms; report links + identity p50 \(format(linkMs.median, 2)) ms, p95 \(format(linkMs.percentile(95), 2)) ms (\(joined) of \(queries.count) joined an existing identity)")
     }
 
     /// Loads `count` synthetic faces into one approved report and returns the definition of
