@@ -52,6 +52,7 @@ if [ "$RUNTIME_ONLY" = true ]; then
   # The binary's own needs: face runtime and models (ONNX Runtime, CenterFace, dlib + OpenBLAS).
   bash scripts/fetch-models.sh
   bash scripts/fetch-dlib-models.sh
+  bash scripts/fetch-attribute-models.sh
   say "ready (runtime only)"
   exit 0
 fi
@@ -101,5 +102,6 @@ bash scripts/fetch-test-photos.sh
 # --- Face models: ONNX Runtime + CenterFace (rewritten once), dlib + its models ----
 bash scripts/fetch-models.sh
 bash scripts/fetch-dlib-models.sh
+bash scripts/fetch-attribute-models.sh
 
 say "ready"

@@ -139,10 +139,14 @@ public enum Runtime {
     public struct FaceModels: Sendable {
         public var detection: ImageAnalysis.FaceDetection?
         public var embedder: (any FaceEmbedder)?
+        /// Age and gender (`FACE_ATTRIBUTES`, off by default).
+        public var attributes: FaceAttributeEstimator?
 
         static func load(_ config: FaceConfig, logger: Logger) -> FaceModels {
             let detection = makeFaceDetection(config, logger: logger)
-            return FaceModels(detection: detection, embedder: detection == nil ? nil : makeEmbedder(config, logger: logger))
+            let embedder = detection == nil ? nil : makeEmbedder(config, logger: logger)
+            return FaceModels(detection: detection, embedder: embedder,
+                              attributes: makeAttributeEstimator(config, aligner: embedder as? DlibFaceEmbedder, logger: logger))
         }
     }
 
@@ -161,6 +165,23 @@ public enum Runtime {
             return ImageAnalysis.FaceDetection(detector: detector, minConfidence: config.minConfidence)
         } catch {
             logger.error("face detection unavailable; images are processed without it", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The age and gender networks, or nil (off, or unusable: the log says why and faces are
+    /// embedded without them).
+    static func makeAttributeEstimator(_ config: FaceConfig, aligner: DlibFaceEmbedder?, logger: Logger) -> FaceAttributeEstimator? {
+        guard config.attributesEnabled else { return nil }
+        guard let aligner else {
+            logger.error("FACE_ATTRIBUTES needs face embeddings (their aligner cuts the chips); estimating nothing")
+            return nil
+        }
+        do {
+            return try FaceAttributeEstimator(runtime: ONNXRuntime(libraryPath: config.onnxRuntimeLibrary),
+                                              modelDirectory: config.embedderModels, aligner: aligner)
+        } catch {
+            logger.error("face attributes unavailable (run scripts/fetch-attribute-models.sh)", metadata: ["error": "\(error)"])
             return nil
         }
     }
@@ -209,7 +230,8 @@ public enum Runtime {
         }
         if let embedder {
             registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger,
-                                                             matching: config.faces.matching, linkObserver: observer))
+                                                             matching: config.faces.matching, linkObserver: observer,
+                                                             attributes: faces.attributes))
         }
         registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
         registry.register(.renderDocument, RenderDocumentHandler(client: client, store: store, queue: queue, config: config.ingest,

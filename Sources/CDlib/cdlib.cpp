@@ -194,6 +194,48 @@ extern "C" int32_t cdlib_embed_batch(cdlib_embedder *embedder, const uint8_t *rg
     });
 }
 
+extern "C" int32_t cdlib_face_chips(cdlib_embedder *embedder, const uint8_t *rgb, int32_t width,
+                                    int32_t height, int32_t stride, float x, float y, float w, float h,
+                                    const int32_t *sizes, int32_t count, double padding, uint8_t *chips,
+                                    char *error, size_t error_size) {
+    return guarded(error, error_size, [&]() -> int32_t {
+        if (!embedder || !sizes || !chips || count < 0 || !(padding >= 0 && padding <= 2)) {
+            set_error(error, error_size, "invalid arguments: NULL embedder, sizes or output, or padding outside 0...2");
+            return -1;
+        }
+        if (!valid_image(rgb, width, height, stride, error, error_size)) return -1;
+        if (!std::isfinite(x) || !std::isfinite(y) || !(w >= 1) || !(h >= 1) || !std::isfinite(w) || !std::isfinite(h)) {
+            set_error(error, error_size, "invalid face box: need finite x, y and width, height >= 1");
+            return -1;
+        }
+        const rgb_view img{rgb, height, width, stride};
+        const long left = std::lround(x), top = std::lround(y);
+        const dlib::rectangle box(left, top, left + std::max(1L, std::lround(w)) - 1, top + std::max(1L, std::lround(h)) - 1);
+        const dlib::full_object_detection shape = embedder->predictor(img, box);
+        if (shape.num_parts() != 5) {
+            set_error(error, error_size, "shape predictor is not the 5-point model");
+            return -1;
+        }
+        size_t offset = 0;
+        for (int32_t i = 0; i < count; i++) {
+            if (sizes[i] < 8 || sizes[i] > 1024) {
+                set_error(error, error_size, "chip size must be 8...1024");
+                return -1;
+            }
+            dlib::matrix<dlib::rgb_pixel> chip;
+            dlib::extract_image_chip(img, dlib::get_face_chip_details(shape, unsigned(sizes[i]), padding), chip);
+            for (long r = 0; r < chip.nr(); r++) {
+                for (long c = 0; c < chip.nc(); c++) {
+                    chips[offset++] = chip(r, c).red;
+                    chips[offset++] = chip(r, c).green;
+                    chips[offset++] = chip(r, c).blue;
+                }
+            }
+        }
+        return 0;
+    });
+}
+
 extern "C" int32_t cdlib_embed(cdlib_embedder *embedder, const uint8_t *rgb, int32_t width,
                                int32_t height, int32_t stride, float x, float y, float w, float h,
                                float *descriptor, float *landmarks, char *error, size_t error_size) {

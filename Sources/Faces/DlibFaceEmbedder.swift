@@ -32,7 +32,7 @@ public final class DlibFaceEmbedder: FaceEmbedder, @unchecked Sendable {
     public let dimension = Int(CDLIB_DESCRIPTOR_DIM)
     public let shapePredictorPath: String
     public let resnetPath: String
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
 
     /// Loads both models from `modelDirectory` (default `.deps/models`).
     public convenience init(modelDirectory: String = DlibFaceEmbedder.defaultModelDirectory) throws {
@@ -99,6 +99,31 @@ public final class DlibFaceEmbedder: FaceEmbedder, @unchecked Sendable {
                 landmarks: (0..<5).map { p in
                     FacePoint(x: points[landmarkBase + 2 * p], y: points[landmarkBase + 2 * p + 1])
                 })
+        }
+    }
+}
+
+extension DlibFaceEmbedder {
+    /// Aligned chips of one face, one per size (RGB, `size`×`size`): the 5-point shape, then
+    /// dlib's `get_face_chip_details(shape, size, padding)`, each cut from the image itself.
+    public func chips(_ image: RGBPixels, face: FaceBox, sizes: [Int], padding: Double) throws -> [RGBPixels] {
+        guard !sizes.isEmpty else { return [] }
+        let sides = sizes.map(Int32.init)
+        var bytes = [UInt8](repeating: 0, count: sizes.reduce(0) { $0 + $1 * $1 * 3 })
+        let failure = try DlibCall.withImage(image) { pixels, width, height, stride in
+            DlibCall.error { error, size in
+                cdlib_face_chips(handle, pixels, width, height, stride, face.x, face.y, face.width, face.height,
+                                 sides, Int32(sides.count), padding, &bytes, error, size)
+            }
+        }
+        if let failure {
+            throw failure.hasPrefix("invalid") || failure.hasPrefix("chip") ? EmbedderError.invalidArgument(failure)
+                : EmbedderError.embeddingFailed(failure)
+        }
+        var offset = 0
+        return sizes.map { side in
+            defer { offset += side * side * 3 }
+            return RGBPixels(width: side, height: side, pixels: Array(bytes[offset..<offset + side * side * 3]))
         }
     }
 }

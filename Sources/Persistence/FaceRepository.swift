@@ -24,31 +24,44 @@ public struct FaceRepository: Sendable {
         public var cropFace: [Double]?
         /// The person it was grouped with (`IdentityRepository`), once embedded.
         public var identityID: UUID?
+        /// With `FACE_ATTRIBUTES` on; admin-only in answers.
+        public var attributes: FaceAttributes?
     }
 
     public func faces(of imageID: UUID) async throws -> [StoredFace] {
         let rows = try await client.query(
             """
             SELECT id, face_index, (bbox->>'x')::float8, (bbox->>'y')::float8, (bbox->>'width')::float8, (bbox->>'height')::float8,
-                   crop_key, ARRAY(SELECT jsonb_array_elements_text(crop_face)::float8), identity_id
+                   crop_key, ARRAY(SELECT jsonb_array_elements_text(crop_face)::float8), identity_id,
+                   estimated_age::float8, estimated_gender, gender_confidence::float8
             FROM face_detections WHERE image_id = \(imageID) ORDER BY face_index
             """, logger: logger)
         var result: [StoredFace] = []
-        for try await (id, index, x, y, w, h, cropKey, cropFace, identity) in rows.decode(
-            (UUID, Int, Double, Double, Double, Double, String?, [Double], UUID?).self)
+        for try await (id, index, x, y, w, h, cropKey, cropFace, identity, age, gender, confidence) in rows.decode(
+            (UUID, Int, Double, Double, Double, Double, String?, [Double], UUID?, Double?, String?, Double?).self)
         {
+            var attributes: FaceAttributes?
+            if let age, let gender = gender.flatMap(FaceAttributes.Gender.init(rawValue:)), let confidence {
+                attributes = FaceAttributes(age: age, gender: gender, genderConfidence: confidence)
+            }
             result.append(StoredFace(id: id, index: index, box: (Float(x), Float(y), Float(w), Float(h)), cropKey: cropKey,
-                                     cropFace: cropFace.count == 4 ? cropFace : nil, identityID: identity))
+                                     cropFace: cropFace.count == 4 ? cropFace : nil, identityID: identity, attributes: attributes))
         }
         return result
     }
 
-    public func saveEmbeddings(_ embeddings: [(Int, [Float])], imageID: UUID, jobID: Int64) async throws {
+    /// - Parameter attributes: by face index; a face without one gets NULL (the feature is off).
+    public func saveEmbeddings(_ embeddings: [(Int, [Float])], attributes: [Int: FaceAttributes] = [:], imageID: UUID, jobID: Int64)
+        async throws
+    {
         try await client.withTransaction(logger: logger) { connection in
             for (index, vector) in embeddings {
+                let estimate = attributes[index]
                 try await connection.query(
                     """
-                    UPDATE face_detections SET embedding = \(Self.literal(vector))::vector
+                    UPDATE face_detections SET embedding = \(Self.literal(vector))::vector,
+                        estimated_age = \(estimate.map { Float($0.age) }), estimated_gender = \(estimate?.gender.rawValue),
+                        gender_confidence = \(estimate.map { Float($0.genderConfidence) })
                     WHERE image_id = \(imageID) AND face_index = \(index)
                     """, logger: logger)
             }

@@ -20,9 +20,13 @@ public struct EmbedFacesHandler: JobHandler {
     /// join its identity.
     let matching: FaceMatchThresholds
     let linkObserver: (any ReportLinkObserver)?
+    /// Age and gender per face (`FACE_ATTRIBUTES`); nil when off.
+    let attributes: FaceAttributeEstimator?
 
     public init(client: DatabaseClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger,
-                matching: FaceMatchThresholds = FaceMatchThresholds(), linkObserver: (any ReportLinkObserver)? = nil) {
+                matching: FaceMatchThresholds = FaceMatchThresholds(), linkObserver: (any ReportLinkObserver)? = nil,
+                attributes: FaceAttributeEstimator? = nil) {
+        self.attributes = attributes
         self.client = client
         self.store = store
         self.embedder = embedder
@@ -37,8 +41,8 @@ public struct EmbedFacesHandler: JobHandler {
         }
         let faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
         guard !faces.isEmpty else { return }
-        let embedder = self.embedder
-        let vectors: [[Float]]
+        let embedder = self.embedder, estimator = self.attributes
+        let analysed: [FaceEmbedding.Analysis]
         if faces.allSatisfy({ $0.cropKey != nil && $0.cropFace != nil }) {
             // The private crops process_image stored: a few KB each instead of the original.
             var crops: [(Data, [Double])] = []
@@ -49,17 +53,21 @@ public struct EmbedFacesHandler: JobHandler {
                 crops.append((Data(buffer.readableBytesView), box))
             }
             let inputs = crops
-            vectors = try await ImagingThreads.run { try inputs.map { try FaceEmbedding.embed(crop: $0.0, faceInCrop: $0.1, embedder: embedder) } }
+            analysed = try await ImagingThreads.run {
+                try inputs.map { try FaceEmbedding.analyse(crop: $0.0, faceInCrop: $0.1, embedder: embedder, attributes: estimator) }
+            }
         } else {
             guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
                 throw PermanentJobError("original \(image.originalKey) is missing from the media store")
             }
             let bytes = Data(buffer.readableBytesView)
             let boxes = faces.map { FaceBox(x: $0.box.x, y: $0.box.y, width: $0.box.width, height: $0.box.height) }
-            vectors = try await ImagingThreads.run { try FaceEmbedding.embed(bytes, faces: boxes, embedder: embedder) }
+            analysed = try await ImagingThreads.run { try FaceEmbedding.analyse(bytes, faces: boxes, embedder: embedder, attributes: estimator) }
         }
+        var estimates: [Int: FaceAttributes] = [:]
+        for (face, analysis) in zip(faces, analysed) { estimates[face.index] = analysis.attributes }
         try await FaceRepository(client: client, logger: logger).saveEmbeddings(
-            zip(faces.map(\.index), vectors).map { ($0, $1) }, imageID: id, jobID: job.id)
+            zip(faces.map(\.index), analysed).map { ($0, $1.vector) }, attributes: estimates, imageID: id, jobID: job.id)
         // The same person in another image connects the reports (one report.linked per new connection).
         let linked = try await client.withTransaction(logger: logger) { connection in
             try await ReportLinkRepository(client: client, logger: logger).recordFaceMatches(
@@ -95,9 +103,22 @@ public enum FaceEmbedding {
         return max(1, min(long, maxDimension, max(needed, 640)))
     }
 
+    /// A face's embedding and, when an estimator is given, its estimated age and gender (from
+    /// the same decoded pixels).
+    public struct Analysis: Sendable {
+        public var vector: [Float]
+        public var attributes: FaceAttributes?
+    }
+
     /// One face from its stored crop; `faceInCrop` is `DetectedFace.cropFace`: [x, y, width,
     /// height] in crop pixels.
     public static func embed(crop: Data, faceInCrop box: [Double], embedder: any FaceEmbedder) throws -> [Float] {
+        try analyse(crop: crop, faceInCrop: box, embedder: embedder, attributes: nil).vector
+    }
+
+    public static func analyse(crop: Data, faceInCrop box: [Double], embedder: any FaceEmbedder, attributes: FaceAttributeEstimator?)
+        throws -> Analysis
+    {
         guard box.count == 4 else { throw ImagingError.invalidArgument("face box in crop \(box)") }
         let face = FaceBox(x: Float(box[0]), y: Float(box[1]), width: Float(box[2]), height: Float(box[3]))
         let decoded = try DecodedImage(crop, maxDimension: 1024, limits: .unlimited)
@@ -105,16 +126,24 @@ public enum FaceEmbedding {
         guard let vector = try embedder.embed(pixels, faces: [face]).first else {
             throw ImagingError.operationFailed("the embedder returned no vector")
         }
-        return vector
+        return Analysis(vector: vector, attributes: try attributes?.estimate(pixels, faces: [face]).first)
     }
 
     public static func embed(_ bytes: Data, faces: [FaceBox], embedder: any FaceEmbedder) throws -> [[Float]] {
+        try analyse(bytes, faces: faces, embedder: embedder, attributes: nil).map(\.vector)
+    }
+
+    public static func analyse(_ bytes: Data, faces: [FaceBox], embedder: any FaceEmbedder, attributes: FaceAttributeEstimator?)
+        throws -> [Analysis]
+    {
         let header = try ImageProbe.probe(bytes)
         let size = decodeSize(header, faces: faces)
         let decoded = try DecodedImage(bytes, maxDimension: size, limits: .unlimited)
         let pixels = try decoded.rgb(maxDimension: size)
         let scaleX = Float(pixels.width) / Float(header.uprightWidth), scaleY = Float(pixels.height) / Float(header.uprightHeight)
         let boxes = faces.map { FaceBox(x: $0.x * scaleX, y: $0.y * scaleY, width: $0.width * scaleX, height: $0.height * scaleY) }
-        return try embedder.embed(pixels, faces: boxes)
+        let vectors = try embedder.embed(pixels, faces: boxes)
+        let estimates = try attributes?.estimate(pixels, faces: boxes)
+        return vectors.enumerated().map { Analysis(vector: $1, attributes: estimates?[$0]) }
     }
 }

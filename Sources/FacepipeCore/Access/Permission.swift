@@ -20,6 +20,8 @@ public enum Permission: String, Sendable, CaseIterable {
     case readTimeline
     case reprocess
     case reviewDuplicates
+    /// A face's estimated age and gender.
+    case readFaceAttributes
     /// Split faces off an identity, merge two identities.
     case correctIdentities
     case setReports

@@ -10,8 +10,10 @@ public struct FaceConfig: Sendable, Equatable {
     public var detectorModel: String
     /// Embeds detected faces (`embed_faces` jobs) for face search.
     public var embeddingsEnabled: Bool
-    /// Folder with dlib's 5-point predictor and ResNet model.
+    /// Folder with dlib's 5-point predictor and ResNet model (and the age and gender networks).
     public var embedderModels: String
+    /// Estimated age and gender per face (`FACE_ATTRIBUTES`): off by default; admin-only in answers.
+    public var attributesEnabled = false
     /// Cosine similarities that count as a possible and a strong match (search default, report
     /// links, identities); see `FaceMatchThresholds` for the calibration.
     public var matching: FaceMatchThresholds
@@ -47,5 +49,6 @@ public struct FaceConfig: Sendable, Equatable {
                 possible: try source.double("FACE_SEARCH_MIN_SIMILARITY", default: FaceMatchThresholds.defaultPossible, range: -1...1),
                 strong: try source.double("FACE_STRONG_SIMILARITY", default: FaceMatchThresholds.defaultStrong, range: -1...1)))
         anonymizeDefault = try AnonymizeSettings(from: source)
+        attributesEnabled = try source.bool("FACE_ATTRIBUTES", default: false)
     }
 }

@@ -41,7 +41,10 @@ extension FacepipeAPI {
                 originalUrl: view.originalURL,
                 faces: view.faces.map {
                     .init(id: $0.id.uuidString.lowercased(), index: $0.index, x: Double($0.box.x), y: Double($0.box.y),
-                          width: Double($0.box.width), height: Double($0.box.height), identityId: $0.identityID?.uuidString.lowercased())
+                          width: Double($0.box.width), height: Double($0.box.height), identityId: $0.identityID?.uuidString.lowercased(),
+                          estimatedAge: $0.attributes.map { ($0.age * 10).rounded() / 10 },
+                          estimatedGender: $0.attributes.flatMap { .init(rawValue: $0.gender.rawValue) },
+                          genderConfidence: $0.attributes.map { ($0.genderConfidence * 1000).rounded() / 1000 })
                 },
                 metadata: metadata.map { .init(additionalProperties: $0) }, events: events))
         return .ok(.init(body: .json(detail)))
