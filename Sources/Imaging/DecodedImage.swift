@@ -166,4 +166,24 @@ public final class LumaPlane: Sendable {
     /// Left and right swapped: the hash input of a mirrored copy, for finding re-posts that
     /// flipped a photo (every hash here changes completely under a mirror).
     public func mirrored() throws -> LumaPlane { LumaPlane(try image.mirrored().inMemory()) }
+
+    /// Turned by `degrees` on a canvas grown to hold it, the corners black: what a re-post
+    /// tool's "rotate" makes of this image.
+    public func rotated(degrees: Double) throws -> LumaPlane { LumaPlane(try image.rotated(degrees: degrees).inMemory()) }
+
+    /// The inverse of `rotated(degrees:)` (of some original): turned back, and only the
+    /// centre region the original covered kept. Its size follows from this canvas: a W × H
+    /// image turned by θ fills W cos θ + H sin θ by W sin θ + H cos θ. When the plane was not
+    /// turned by about `degrees` this is just a slightly turned crop of it (a lookup key
+    /// that finds nothing).
+    public func straightened(degrees: Double) throws -> LumaPlane {
+        let angle = abs(degrees) * .pi / 180, c = cos(angle), s = sin(angle), det = c * c - s * s
+        let w = Double(width), h = Double(height)
+        let originalWidth = Int(((c * w - s * h) / det).rounded(.down)), originalHeight = Int(((c * h - s * w) / det).rounded(.down))
+        guard det > 0.5, originalWidth >= 16, originalHeight >= 16 else { return self }
+        let back = try image.rotated(degrees: -degrees)
+        let (bw, bh) = (Int(back.header.width), Int(back.header.height))
+        let (cw, ch) = (min(originalWidth, bw), min(originalHeight, bh))
+        return LumaPlane(try back.extract(left: (bw - cw) / 2, top: (bh - ch) / 2, width: cw, height: ch).inMemory())
+    }
 }

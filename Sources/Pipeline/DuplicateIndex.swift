@@ -42,13 +42,14 @@ public actor DuplicateIndex {
         pdq.remove(id: id)
     }
 
-    /// Every other image within the threshold of any hash type; with `mirrored` (the hashes of
-    /// the image flipped left ↔ right) also flipped copies, marked as such. One match per
-    /// (image, hash type): the closer of the two.
-    public func matches(for hashes: ImageHashes, mirrored: ImageHashes? = nil, excluding id: UUID) -> [DuplicateMatch] {
+    /// Every other image within the threshold of any hash type, by the image's own hashes and
+    /// by each lookup key (a copy found through the mirrored key is marked as such). One match
+    /// per (image, hash type): the closest.
+    public func matches(for hashes: ImageHashes, keys: [LookupKey] = [], excluding id: UUID) -> [DuplicateMatch] {
         var best: [String: DuplicateMatch] = [:]
-        for (query, isMirror) in [(hashes, false)] + (mirrored.map { [($0, true)] } ?? []) {
-            for match in direct(query, excluding: id) {
+        let queries = [(hashes, Set(HashType.allCases), false)] + keys.map { ($0.hashes, $0.types, $0.transform == .mirrored) }
+        for (query, types, isMirror) in queries {
+            for match in direct(query, types: types, excluding: id) {
                 var match = match
                 match.mirrored = isMirror
                 let key = "\(match.otherImageID)-\(match.hashType.rawValue)"
@@ -59,15 +60,15 @@ public actor DuplicateIndex {
         return best.values.sorted { ($0.distance, $0.otherImageID.uuidString) < ($1.distance, $1.otherImageID.uuidString) }
     }
 
-    private func direct(_ hashes: ImageHashes, excluding id: UUID) -> [DuplicateMatch] {
+    private func direct(_ hashes: ImageHashes, types: Set<HashType>, excluding id: UUID) -> [DuplicateMatch] {
         var found: [DuplicateMatch] = []
         let values: [(HashType, UInt64)] = [(.phash, hashes.phash), (.dhash, hashes.dhash), (.ahash, hashes.ahash)]
-        for (type, value) in values {
+        for (type, value) in values where types.contains(type) {
             for match in indexes[type]?.query(value, maxDistance: thresholds.limit(for: type)) ?? [] where match.id != id {
                 found.append(DuplicateMatch(otherImageID: match.id, hashType: type, distance: match.distance))
             }
         }
-        for match in pdq.query(hashes.pdq, maxDistance: thresholds.pdq) where match.id != id {
+        for match in pdq.query(hashes.pdq, maxDistance: thresholds.pdq) where match.id != id && types.contains(.pdq) {
             found.append(DuplicateMatch(otherImageID: match.id, hashType: .pdq, distance: match.distance))
         }
         return found

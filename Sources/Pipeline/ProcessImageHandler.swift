@@ -53,7 +53,7 @@ public struct ProcessImageHandler: JobHandler {
             try await processing.markProcessing(id, jobID: job.id)
             let analysis = try await analyse(image)
             try await index.refresh(from: processing, erasures: ErasureRepository(client: client, logger: logger))
-            let duplicates = await index.matches(for: analysis.hashes, mirrored: analysis.mirroredHashes, excluding: id)
+            let duplicates = await index.matches(for: analysis.hashes, keys: analysis.lookupKeys, excluding: id)
             let queue = self.queue ?? JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger)
             try await client.withTransaction(logger: logger) { connection in
                 // Holding the row while files are written: an erasure waits for this transaction,

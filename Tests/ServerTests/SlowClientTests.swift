@@ -57,7 +57,12 @@ import Glibc
                     }
                     try await Task.sleep(for: .milliseconds(200))
                 }
-                #expect(closedAt.count == slow.count, "\(slow.count - closedAt.count) trickling connections still open after 10 s")
+                // One last look whatever the time: on a saturated machine one ordinary request can
+                // outlast both loops, and what matters is that the server closed them.
+                for (index, connection) in slow.enumerated() where closedAt[index] == nil && connection.isClosedByPeer() {
+                    closedAt[index] = ContinuousClock.now - start
+                }
+                #expect(closedAt.count == slow.count, "\(slow.count - closedAt.count) trickling connections still open after \(ContinuousClock.now - start)")
                 let latest = closedAt.values.max() ?? .zero
                 let sorted = latencies.sorted()
                 let p95 = sorted[min(sorted.count - 1, sorted.count * 95 / 100)]
@@ -98,8 +103,10 @@ final class RawConnection: @unchecked Sendable {
         return false  // the server answered something (it should not, to unfinished headers)
     }
 
-    /// The first line of the answer (blocking until it arrives or the peer closes).
+    /// The first line of the answer (blocking until it arrives, the peer closes, or 30 s pass).
     func statusLine() -> String {
+        var limit = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
         while bytes.count < 200, recv(descriptor, &byte, 1, 0) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }

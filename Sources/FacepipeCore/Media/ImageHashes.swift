@@ -76,6 +76,33 @@ public struct DuplicateThresholds: Sendable, Equatable {
     }
 }
 
+/// The hashes of a transformed copy of an image, used only to look up others (never stored):
+/// re-posts that flip or slightly turn a photo change every hash, so process_image also looks
+/// for the copy it would be.
+public struct LookupKey: Sendable, Equatable {
+    public enum Transform: Sendable, Equatable {
+        /// Left ↔ right.
+        case mirrored
+        /// Turned on a grown canvas: finds a turned copy stored before this image.
+        case turned(degrees: Double)
+        /// Turned back and cropped to the original's region: finds the original of a turned copy.
+        case straightened(degrees: Double)
+    }
+
+    public var hashes: ImageHashes
+    public var transform: Transform
+    /// The hash types this key is looked up by (the others in `hashes` are not computed).
+    /// Turned keys use pHash and PDQ only: the black corners a turn adds make unrelated photos'
+    /// aHashes meet (bench duplicates found biden ~ obama at aHash distance 8 that way).
+    public var types: Set<HashType>
+
+    public init(hashes: ImageHashes, transform: Transform, types: Set<HashType> = Set(HashType.allCases)) {
+        self.hashes = hashes
+        self.transform = transform
+        self.types = types
+    }
+}
+
 /// A near-duplicate found for an image.
 public struct DuplicateMatch: Sendable, Equatable {
     public var otherImageID: UUID

@@ -34,7 +34,7 @@ struct DuplicatesBench: AsyncParsableCommand {
         // Usable photos only, and one of each picture (the shared set has the same photo in
         // several orientations and formats: those are true duplicates, not unrelated pairs).
         let index = DuplicateIndex(thresholds: DuplicateThresholds())
-        var photos: [(name: String, id: UUID, decoded: DecodedImage, hashes: ImageHashes)] = []
+        var photos: [(name: String, id: UUID, decoded: DecodedImage, hashes: ImageHashes, keys: [LookupKey])] = []
         var skipped = 0, same = 0
         for source in sources {
             guard let header = try? ImageProbe.probe(source.bytes), min(header.uprightWidth, header.uprightHeight) >= 64,
@@ -43,31 +43,47 @@ struct DuplicatesBench: AsyncParsableCommand {
                 skipped += 1
                 continue
             }
-            if await !index.matches(for: both.hashes, mirrored: both.mirrored, excluding: UUID()).isEmpty {
+            if await !index.matches(for: both.hashes, keys: both.keys, excluding: UUID()).isEmpty {
                 same += 1
                 continue
             }
             let id = UUID()
             await index.insert(id, both.hashes)
-            photos.append((source.name, id, decoded, both.hashes))
+            photos.append((source.name, id, decoded, both.hashes, both.keys))
         }
         let pairs = photos.count * (photos.count - 1) / 2
         print("duplicates benchmark: \(photos.count) photos (\(same) dropped as copies of another, \(skipped) unusable), \(pairs) unrelated pairs")
         // False pairs: each photo against all the others (the index already holds them all).
         var falsePairs = Set<[UUID]>()
         for photo in photos {
-            for match in await index.matches(for: photo.hashes, excluding: photo.id) {
-                falsePairs.insert([photo.id, match.otherImageID].sorted { $0.uuidString < $1.uuidString })
+            for match in await index.matches(for: photo.hashes, keys: photo.keys, excluding: photo.id) {
+                if falsePairs.insert([photo.id, match.otherImageID].sorted { $0.uuidString < $1.uuidString }).inserted {
+                    let other = photos.first { $0.id == match.otherImageID }?.name ?? "?"
+                    print("  false pair: \(photo.name) ~ \(other) by \(match.hashType.rawValue) at \(match.distance)\(match.mirrored ? " (mirrored)" : "")")
+                }
             }
         }
         print("  false pairs among unrelated photos: \(falsePairs.count) of \(pairs)")
+        // What the lookup keys cost: hashing as process_image does against the stored hashes
+        // alone, on the same photos, alternating.
+        var plainMs = Samples(), keyedMs = Samples()
+        for photo in photos {
+            let bytes = try photo.decoded.encoded(as: .jpeg(quality: 90)).data
+            var start = ContinuousClock.now
+            _ = try ImageAnalysis.hashes(of: bytes)
+            plainMs.add(seconds(ContinuousClock.now - start) * 1000)
+            start = ContinuousClock.now
+            _ = try ImageAnalysis.hashesAsProcessed(bytes)
+            keyedMs.add(seconds(ContinuousClock.now - start) * 1000)
+        }
+        print("  hashing per photo (decode included): stored hashes only p50 \(format(plainMs.median)) ms, p95 \(format(plainMs.percentile(95))) ms; with the \(photos.first?.keys.count ?? 0) lookup keys p50 \(format(keyedMs.median)) ms, p95 \(format(keyedMs.percentile(95))) ms")
         for transform in Self.transforms {
             var found = 0, wrong = 0
             var distances: [Int] = []
             for photo in photos {
                 let copy = try transform.apply(to: photo.decoded)
                 let both = try ImageAnalysis.hashesAsProcessed(copy.data)
-                let matches = await index.matches(for: both.hashes, mirrored: both.mirrored, excluding: UUID())
+                let matches = await index.matches(for: both.hashes, keys: both.keys, excluding: UUID())
                 if let hit = matches.filter({ $0.otherImageID == photo.id }).min(by: { $0.distance < $1.distance }) {
                     found += 1
                     if hit.hashType == .phash { distances.append(hit.distance) }
