@@ -29,14 +29,7 @@ import TestSupport
                 form.fields = [("reportId", "r1")]
                 try await client.upload(form) { ids[name] = $0.files.first?["id"] as? String }
             }
-            let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
-            var handlers = JobHandlerRegistry()
-            handlers.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
-                config: ProcessingConfig(), logger: TestDatabase.logger, faces: detection, embedFaces: true))
-            handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder,
-                                                             logger: TestDatabase.logger, attributes: estimator))
-            try await handlers.runAll(on: queue)
+            try await env.faceWorker(detection, embedder, attributes: estimator)()
             let standard = client.with(key: try await env.key(.standard))
             for (name, gender) in [("obama.jpg", "male"), ("astronaut.png", "female")] {
                 try await client.execute(uri: "/images/\(ids[name]!)", method: .get) { response in
@@ -52,14 +45,9 @@ import TestSupport
             }
             #expect(try await env.scalar("SELECT count(*) FROM face_detections WHERE estimated_gender IS NOT NULL") == 3)
             // Embedded again without the estimator (FACE_ATTRIBUTES turned off): the estimates go.
-            var plain = JobHandlerRegistry()
-            plain.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
-                config: ProcessingConfig(), logger: TestDatabase.logger, faces: detection, embedFaces: true))
-            plain.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger))
             try await client.execute(uri: "/images/\(ids["biden.jpg"]!)/process", method: .post, headers: [.contentType: "application/json"],
                                      body: ByteBuffer(string: #"{"pipeline":"process"}"#)) { #expect($0.status == .accepted) }
-            try await plain.runAll(on: queue)
+            try await env.faceWorker(detection, embedder)()
             #expect(try await env.scalar("SELECT count(*) FROM face_detections WHERE estimated_gender IS NOT NULL") == 2)
         }
     }

@@ -41,13 +41,7 @@ import TestSupport
                 try await client.upload(form) { ids[name] = $0.files.first?["id"] as? String }
             }
             // Run the worker's jobs: process (detect faces), then embed.
-            let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
-            var handlers = JobHandlerRegistry()
-            handlers.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
-                config: ProcessingConfig(), logger: TestDatabase.logger, faces: detection, embedFaces: true))
-            handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger))
-            try await handlers.runAll(on: queue)
+            try await env.faceWorker(detection, embedder)()
             #expect(try await env.scalar("SELECT count(*) FROM face_detections WHERE embedding IS NOT NULL") == 3)
             for report in ["r-obama", "r-biden"] {
                 try await client.execute(uri: "/reports/\(report)", method: .put, headers: [.contentType: "application/json"],

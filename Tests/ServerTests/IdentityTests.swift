@@ -26,14 +26,7 @@ import TestSupport
                 form.fields = [("reportId", report)]
                 try await client.upload(form) { ids[name] = $0.files.first?["id"] as? String }
             }
-            let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
-            var handlers = JobHandlerRegistry()
-            handlers.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
-                config: ProcessingConfig(), logger: TestDatabase.logger, faces: detection, embedFaces: true))
-            handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger))
-            let registry = handlers
-            @Sendable func runJobs() async throws { try await registry.runAll(on: queue) }
+            let runJobs = env.faceWorker(detection, embedder)
             try await runJobs()
 
             @Sendable func identities(_ image: String) async throws -> [String] {

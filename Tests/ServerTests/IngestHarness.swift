@@ -3,11 +3,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Faces
 import Imaging
 import Ingest
 import Logging
 import NIOCore
 import Persistence
+import Pipeline
 import PostgresNIO
 import Queue
 import Scanning
@@ -241,5 +243,25 @@ extension JobHandlerRegistry {
             try await handler(for: job.kind)!.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "t"))
             try await queue.complete([job.id], worker: "t")
         }
+    }
+}
+
+extension IngestHarness {
+    /// What a worker with face models runs, for the tests: process_image with detection, then
+    /// embed_faces (links, identities, attributes when an estimator is given), one job at a time.
+    func faceWorker(_ detection: ImageAnalysis.FaceDetection, _ embedder: any FaceEmbedder, attributes: FaceAttributeEstimator? = nil,
+                    observer: (any ProcessingObserver)? = nil, extra: (inout JobHandlerRegistry) -> Void = { _ in })
+        -> @Sendable () async throws -> Void
+    {
+        let queue = JobQueue(client: client, logger: TestDatabase.logger)
+        var handlers = JobHandlerRegistry()
+        handlers.register(.processImage, ProcessImageHandler(
+            client: client, store: store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+            logger: TestDatabase.logger, observer: observer, faces: detection, embedFaces: true))
+        handlers.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: TestDatabase.logger,
+                                                         linkObserver: observer, attributes: attributes))
+        extra(&handlers)
+        let registry = handlers
+        return { try await registry.runAll(on: queue) }
     }
 }

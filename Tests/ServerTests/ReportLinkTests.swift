@@ -53,15 +53,7 @@ import TestSupport
                 #expect(events.contains("image.added_to_report") && events.contains("report.linked"))
             }
             let announcements = Announcements()
-            let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
-            var handlers = JobHandlerRegistry()
-            handlers.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
-                logger: TestDatabase.logger, observer: announcements, faces: detection, embedFaces: true))
-            handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger,
-                                                             linkObserver: announcements))
-            let registry = handlers
-            @Sendable func runJobs() async throws { try await registry.runAll(on: queue) }
+            let runJobs = env.faceWorker(detection, embedder, observer: announcements)
             try await runJobs()
 
             var links: [String: [String: Any]] = [:]
