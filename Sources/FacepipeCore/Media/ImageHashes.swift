@@ -92,8 +92,9 @@ public struct LookupKey: Sendable, Equatable {
     public var hashes: ImageHashes
     public var transform: Transform
     /// The hash types this key is looked up by (the others in `hashes` are not computed).
-    /// Turned keys use pHash and PDQ only: the black corners a turn adds make unrelated photos'
-    /// aHashes meet (bench duplicates found biden ~ obama at aHash distance 8 that way).
+    /// Turned keys use pHash only: the black corners a turn adds make unrelated photos' aHashes
+    /// meet (bench duplicates found biden ~ obama at aHash distance 8 that way), and PDQ found
+    /// no copy pHash missed, at a third of the keys' cost.
     public var types: Set<HashType>
 
     public init(hashes: ImageHashes, transform: Transform, types: Set<HashType> = Set(HashType.allCases)) {
