@@ -32,9 +32,10 @@ public struct FaceRepository: Sendable {
         let rows = try await client.query(
             """
             SELECT id, face_index, (bbox->>'x')::float8, (bbox->>'y')::float8, (bbox->>'width')::float8, (bbox->>'height')::float8,
-                   crop_key, ARRAY(SELECT jsonb_array_elements_text(crop_face)::float8), identity_id,
+                   crop_key, ARRAY(SELECT jsonb_array_elements_text(crop_face)::float8),
+                   (SELECT identity_id FROM face_identities fi WHERE fi.face_id = f.id),
                    estimated_age::float8, estimated_gender, gender_confidence::float8
-            FROM face_detections WHERE image_id = \(imageID) ORDER BY face_index
+            FROM face_detections f WHERE image_id = \(imageID) ORDER BY face_index
             """, logger: logger)
         var result: [StoredFace] = []
         for try await (id, index, x, y, w, h, cropKey, cropFace, identity, age, gender, confidence) in rows.decode(
@@ -93,7 +94,7 @@ public struct FaceRepository: Sendable {
             let rows = try await connection.query(
                 """
                 SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name, identity_id FROM (
-                    SELECT f.id, f.image_id, f.identity_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
+                    SELECT f.id, f.image_id, (SELECT identity_id FROM face_identities fi WHERE fi.face_id = f.id) AS identity_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
                            i.thumbnails->>'medium' AS thumb, i.thumbnails->>'blurred' AS blurred, r.perpetrator_name
                     FROM face_detections f
                     JOIN images i ON i.id = f.image_id

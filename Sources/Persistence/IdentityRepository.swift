@@ -43,6 +43,21 @@ public struct IdentityRepository: Sendable {
         try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
         try await FaceRepository.prepareSearch(on: connection, logger: logger)
         var faces: [(id: UUID, pin: UUID?)] = []
+        // A rerun (a retried embed job) starts afresh: these faces' earlier identities no longer
+        // vote for them. A face that then finds no group keeps its earlier identity if nobody
+        // else is in it (so a rerun changes nothing); one left empty goes at the end.
+        var previous: [UUID: UUID] = [:]
+        for try await (face, identity) in try await connection.query(
+            """
+            SELECT fi.face_id, fi.identity_id FROM face_identities fi JOIN face_detections f ON f.id = fi.face_id
+            WHERE f.image_id = \(imageID)
+            """, logger: logger).decode((UUID, UUID).self)
+        {
+            previous[face] = identity
+        }
+        let earlier = Array(Set(previous.values))
+        try await connection.query(
+            "DELETE FROM face_identities WHERE face_id IN (SELECT id FROM face_detections WHERE image_id = \(imageID))", logger: logger)
         for try await (id, pin) in try await connection.query(
             """
             SELECT f.id, p.identity_id FROM face_detections f
@@ -71,6 +86,8 @@ public struct IdentityRepository: Sendable {
                         assignment.merged.append(other.identity)
                     }
                 }
+            } else if let own = previous[face.id], !taken.contains(own), try await isEmpty(own, on: connection) {
+                assignment = Assignment(faceID: face.id, identityID: own, created: false, merged: [])
             } else {
                 let id = try await connection.query("INSERT INTO identities DEFAULT VALUES RETURNING id", logger: logger)
                     .decode(UUID.self).all().first!
@@ -80,6 +97,7 @@ public struct IdentityRepository: Sendable {
             taken.insert(assignment.identityID)
             result.append(assignment)
         }
+        try await prune(earlier, on: connection)
         return result
     }
 
@@ -96,18 +114,19 @@ public struct IdentityRepository: Sendable {
         var votes: [Vote] = []
         for try await (identity, count, best, size) in try await connection.query(
             """
-            SELECT near.identity_id, count(*)::int, max(near.similarity)::float8,
-                   (SELECT count(*) FROM face_detections s WHERE s.identity_id = near.identity_id)::int
+            SELECT fi.identity_id, count(*)::int, max(near.similarity)::float8,
+                   (SELECT count(*) FROM face_identities s WHERE s.identity_id = fi.identity_id)::int
             FROM face_detections mine
             CROSS JOIN LATERAL (
-                SELECT f.identity_id, 1 - (f.embedding <=> mine.embedding) AS similarity
+                SELECT f.id, 1 - (f.embedding <=> mine.embedding) AS similarity
                 FROM face_detections f
                 WHERE f.embedding IS NOT NULL AND f.image_id <> \(imageID)
                 ORDER BY f.embedding <=> mine.embedding
                 LIMIT \(Self.neighbours)
             ) near
-            WHERE mine.id = \(faceID) AND near.similarity >= \(minSimilarity) AND near.identity_id IS NOT NULL
-            GROUP BY near.identity_id
+            JOIN face_identities fi ON fi.face_id = near.id
+            WHERE mine.id = \(faceID) AND near.similarity >= \(minSimilarity)
+            GROUP BY fi.identity_id
             ORDER BY 2 DESC, 3 DESC
             """, logger: logger).decode((UUID, Int, Double, Int).self)
         {
@@ -116,9 +135,18 @@ public struct IdentityRepository: Sendable {
         return votes
     }
 
+    private func isEmpty(_ identity: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(
+            "SELECT NOT EXISTS (SELECT 1 FROM face_identities WHERE identity_id = \(identity))", logger: logger)
+            .decode(Bool.self).all().first ?? false
+    }
+
     private func setIdentity(_ identity: UUID, of face: UUID, on connection: PostgresConnection) async throws {
         try await connection.query(
-            "UPDATE face_detections SET identity_id = \(identity) WHERE id = \(face) AND identity_id IS DISTINCT FROM \(identity)",
+            """
+            INSERT INTO face_identities (face_id, identity_id) VALUES (\(face), \(identity))
+            ON CONFLICT (face_id) DO UPDATE SET identity_id = EXCLUDED.identity_id
+            """,
             logger: logger)
     }
 
@@ -136,7 +164,8 @@ public struct IdentityRepository: Sendable {
                 """
                 SELECT EXISTS (SELECT 1 FROM identity_separations
                                WHERE identity1 = LEAST(\(source), \(target)) AND identity2 = GREATEST(\(source), \(target)))
-                    OR EXISTS (SELECT 1 FROM face_detections a JOIN face_detections b ON b.image_id = a.image_id
+                    OR EXISTS (SELECT 1 FROM face_identities a JOIN face_detections fa ON fa.id = a.face_id
+                               JOIN face_detections fb ON fb.image_id = fa.image_id JOIN face_identities b ON b.face_id = fb.id
                                WHERE a.identity_id = \(source) AND b.identity_id = \(target))
                 """, logger: logger).decode(Bool.self).all().first ?? true
             if blocked { return false }
@@ -147,7 +176,7 @@ public struct IdentityRepository: Sendable {
                 WHERE identity1 = LEAST(\(source), \(target)) AND identity2 = GREATEST(\(source), \(target))
                 """, logger: logger)
         }
-        try await connection.query("UPDATE face_detections SET identity_id = \(target) WHERE identity_id = \(source)", logger: logger)
+        try await connection.query("UPDATE face_identities SET identity_id = \(target) WHERE identity_id = \(source)", logger: logger)
         try await connection.query("UPDATE identity_pins SET identity_id = \(target) WHERE identity_id = \(source)", logger: logger)
         // The source's separations become the target's (an admin's "not the same person" stands).
         try await connection.query(
@@ -170,12 +199,12 @@ public struct IdentityRepository: Sendable {
     public func split(_ faces: [UUID], from identity: UUID, by actor: String?, on connection: PostgresConnection) async throws -> UUID? {
         try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
         let inside = try await connection.query(
-            "SELECT count(*)::int FROM face_detections WHERE identity_id = \(identity) AND id = ANY(\(faces)::uuid[])",
+            "SELECT count(*)::int FROM face_identities WHERE identity_id = \(identity) AND face_id = ANY(\(faces)::uuid[])",
             logger: logger).decode(Int.self).all().first ?? 0
         guard inside == Set(faces).count else { return nil }
         let new = try await connection.query("INSERT INTO identities DEFAULT VALUES RETURNING id", logger: logger)
             .decode(UUID.self).all().first!
-        try await connection.query("UPDATE face_detections SET identity_id = \(new) WHERE id = ANY(\(faces)::uuid[])", logger: logger)
+        try await connection.query("UPDATE face_identities SET identity_id = \(new) WHERE face_id = ANY(\(faces)::uuid[])", logger: logger)
         try await connection.query(
             """
             INSERT INTO identity_separations (identity1, identity2, separated_by)
@@ -191,7 +220,8 @@ public struct IdentityRepository: Sendable {
         try await connection.query(
             """
             INSERT INTO identity_pins (image_id, face_index, identity_id, pinned_by)
-            SELECT image_id, face_index, identity_id, \(actor) FROM face_detections WHERE identity_id = \(identity)
+            SELECT f.image_id, f.face_index, fi.identity_id, \(actor)
+            FROM face_identities fi JOIN face_detections f ON f.id = fi.face_id WHERE fi.identity_id = \(identity)
             ON CONFLICT (image_id, face_index) DO UPDATE SET identity_id = EXCLUDED.identity_id, pinned_by = EXCLUDED.pinned_by,
                 pinned_at = now()
             """, logger: logger)
@@ -200,7 +230,10 @@ public struct IdentityRepository: Sendable {
     /// Identities of these faces' rows (read before the rows are replaced or deleted).
     public func identities(ofImage imageID: UUID, on connection: PostgresConnection) async throws -> [UUID] {
         try await connection.query(
-            "SELECT DISTINCT identity_id FROM face_detections WHERE image_id = \(imageID) AND identity_id IS NOT NULL",
+            """
+            SELECT DISTINCT fi.identity_id FROM face_identities fi JOIN face_detections f ON f.id = fi.face_id
+            WHERE f.image_id = \(imageID)
+            """,
             logger: logger).decode(UUID.self).all()
     }
 
@@ -211,7 +244,7 @@ public struct IdentityRepository: Sendable {
         try await connection.query(
             """
             DELETE FROM identities i WHERE i.id = ANY(\(ids)::uuid[])
-              AND NOT EXISTS (SELECT 1 FROM face_detections f WHERE f.identity_id = i.id)
+              AND NOT EXISTS (SELECT 1 FROM face_identities f WHERE f.identity_id = i.id)
               AND NOT EXISTS (SELECT 1 FROM identity_pins p WHERE p.identity_id = i.id)
             """, logger: logger)
     }
@@ -226,6 +259,9 @@ public struct IdentityRepository: Sendable {
         public var pinned: Bool
         /// Its image is in at least one approved report (what callers below admin may see).
         public var approved: Bool
+        /// The image's medium thumbnail, and the same with every face blurred.
+        public var thumbnailKey: String?
+        public var blurredThumbnailKey: String?
     }
 
     public struct Record: Sendable {
@@ -245,26 +281,29 @@ public struct IdentityRepository: Sendable {
             "SELECT created_at, updated_at FROM identities WHERE id = \(id)", logger: logger).decode((Date, Date).self).all().first
         else { return nil }
         var record = Record(id: id, createdAt: created, updatedAt: updated, faces: [], reports: [], separatedFrom: [])
-        for try await (face, image, index, pinned, approved) in try await client.query(
+        for try await (face, image, index, pinned, approved, thumb, blurred) in try await client.query(
             """
             SELECT f.id, f.image_id, f.face_index, p.identity_id IS NOT NULL,
                    EXISTS (SELECT 1 FROM image_reports ir JOIN reports r ON r.id = ir.report_id
-                           WHERE ir.image_id = f.image_id AND r.status = 'approved')
+                           WHERE ir.image_id = f.image_id AND r.status = 'approved'),
+                   i.thumbnails->>'medium', i.thumbnails->>'blurred'
             FROM face_detections f JOIN images i ON i.id = f.image_id
-            LEFT JOIN identity_pins p ON p.image_id = f.image_id AND p.face_index = f.face_index AND p.identity_id = f.identity_id
-            WHERE f.identity_id = \(id)
+            JOIN face_identities fi ON fi.face_id = f.id
+            LEFT JOIN identity_pins p ON p.image_id = f.image_id AND p.face_index = f.face_index AND p.identity_id = fi.identity_id
+            WHERE fi.identity_id = \(id)
             ORDER BY i.created_at, f.face_index LIMIT \(limit)
-            """, logger: logger).decode((UUID, UUID, Int, Bool, Bool).self)
+            """, logger: logger).decode((UUID, UUID, Int, Bool, Bool, String?, String?).self)
         {
-            record.faces.append(Face(id: face, imageID: image, index: index, pinned: pinned, approved: approved))
+            record.faces.append(Face(id: face, imageID: image, index: index, pinned: pinned, approved: approved,
+                                     thumbnailKey: thumb, blurredThumbnailKey: blurred))
         }
         for try await (report, status) in try await client.query(
             """
-            SELECT r.id, r.status FROM reports r JOIN LATERAL (
-                SELECT min(ir.added_at) AS first FROM face_detections f JOIN image_reports ir ON ir.image_id = f.image_id
-                WHERE f.identity_id = \(id) AND ir.report_id = r.id
-            ) seen ON seen.first IS NOT NULL
-            ORDER BY seen.first
+            SELECT r.id, r.status
+            FROM face_identities fi JOIN face_detections f ON f.id = fi.face_id
+            JOIN image_reports ir ON ir.image_id = f.image_id JOIN reports r ON r.id = ir.report_id
+            WHERE fi.identity_id = \(id)
+            GROUP BY r.id, r.status ORDER BY min(ir.added_at), r.id
             """, logger: logger).decode((String, String).self)
         {
             record.reports.append((report, status))
@@ -281,9 +320,10 @@ public struct IdentityRepository: Sendable {
     public func identities(inReport report: String) async throws -> [UUID] {
         try await client.query(
             """
-            SELECT f.identity_id FROM image_reports ir JOIN face_detections f ON f.image_id = ir.image_id
-            WHERE ir.report_id = \(report) AND f.identity_id IS NOT NULL
-            GROUP BY f.identity_id ORDER BY count(*) DESC, f.identity_id LIMIT 100
+            SELECT fi.identity_id FROM image_reports ir JOIN face_detections f ON f.image_id = ir.image_id
+            JOIN face_identities fi ON fi.face_id = f.id
+            WHERE ir.report_id = \(report)
+            GROUP BY fi.identity_id ORDER BY count(*) DESC, fi.identity_id LIMIT 100
             """, logger: logger).decode(UUID.self).all()
     }
 }

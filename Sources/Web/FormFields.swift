@@ -3,11 +3,16 @@ import Foundation
 import Hummingbird
 
 /// The fields of an `application/x-www-form-urlencoded` body (every page form), read with a
-/// size bound. Later duplicates of a name replace earlier ones.
+/// size bound. Later duplicates of a name replace earlier ones in `subscript`; `all` keeps them
+/// all (ticked checkboxes sharing a name).
 struct FormFields: Sendable {
     private(set) var values: [String: String] = [:]
+    private var every: [String: [String]] = [:]
 
     subscript(_ name: String) -> String? { values[name] }
+
+    /// Every value given for `name`, in order.
+    func all(_ name: String) -> [String] { every[name] ?? [] }
 
     static func read(_ request: Request, context: some RequestContext) async throws -> FormFields {
         let body = try await request.body.collect(upTo: 64 << 10)
@@ -21,7 +26,9 @@ struct FormFields: Sendable {
                 String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             }
             guard let name = parts.first else { continue }
-            values[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            values[decode(name)] = value
+            every[decode(name), default: []].append(value)
         }
     }
 

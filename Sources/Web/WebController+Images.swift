@@ -32,6 +32,10 @@ extension WebController {
                         "distance": pair.distance, "review": pair.status.rawValue]
             },
             "admin": services.policy.allows(context.caller, .reprocess),
+            "people": view.faces.compactMap { face -> [String: Any]? in
+                guard let identity = face.identityID else { return nil }
+                return ["face": face.index + 1, "identity": identity.uuidString.lowercased(), "short": Self.short(identity)]
+            },
         ]
         if let defaults = services.images.anonymizeDefault {
             data["anonymize"] = [

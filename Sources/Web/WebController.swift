@@ -54,6 +54,8 @@ public struct WebController<Context: WebRequestContext>: Sendable {
         ui.post("jobs/:id/:action") { request, context in try await page(request, context) { try await jobAction(request, context) } }
         ui.get("images/:id") { request, context in try await page(request, context) { try await imagePage(request, context) } }
         ui.post("images/:id/:action") { request, context in try await page(request, context) { try await imageAction(request, context) } }
+        ui.get("identities/:id") { request, context in try await page(request, context) { try await identityPage(request, context) } }
+        ui.post("identities/:id/:action") { request, context in try await page(request, context) { try await identityAction(request, context) } }
         ui.get("duplicates") { request, context in try await page(request, context) { try await duplicatesPage(request, context) } }
         ui.post("duplicates/review") { request, context in try await page(request, context) { try await review(request, context) } }
         ui.get("search") { request, context in try await page(request, context) { try searchPage(context) } }

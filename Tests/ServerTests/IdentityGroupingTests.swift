@@ -25,7 +25,10 @@ import TestSupport
         let thresholds = FaceMatchThresholds(possible: 0.92, strong: 0.94)
 
         @discardableResult
-        func image(_ faces: [[Float]]) async throws -> [UUID] {
+        func image(_ faces: [[Float]]) async throws -> [UUID] { try await stored(faces).identities }
+
+        /// A new image with these faces, assigned; its id and its faces' identities.
+        func stored(_ faces: [[Float]]) async throws -> (image: UUID, identities: [UUID]) {
             let id = UUID()
             let hex = id.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             try await client.query(
@@ -41,9 +44,13 @@ import TestSupport
                     VALUES (\(id), \(index), '{}', 1, \(literal)::vector)
                     """)
             }
+            return (id, try await assign(id))
+        }
+
+        func assign(_ image: UUID) async throws -> [UUID] {
             let repository = IdentityRepository(client: client, logger: TestDatabase.logger)
             return try await client.withTransaction(logger: TestDatabase.logger) { connection in
-                try await repository.assign(id, thresholds: thresholds, on: connection)
+                try await repository.assign(image, thresholds: thresholds, on: connection)
             }.map(\.identityID)
         }
 
@@ -73,6 +80,21 @@ import TestSupport
         }
     }
 
+    /// A retried embed job assigns the image again: the same identities, nothing new, nothing left empty.
+    @Test func assigningAnImageAgainChangesNothing() async throws {
+        try await Self.withWorld { world in
+            let first = try await world.image([Self.vector([1, 0])])
+            let second = try await world.stored([Self.vector([0.95, 0])])
+            #expect(second.identities == first)
+            #expect(try await world.assign(second.image) == first)
+            #expect(try await world.assign(second.image) == first)
+            // A face alone in its identity keeps it too.
+            let lone = try await world.stored([Self.vector([0, 1])])
+            #expect(try await world.assign(lone.image) == lone.identities)
+            #expect(try await world.count("SELECT count(*) FROM identities") == 2)
+        }
+    }
+
     @Test func facesOfOneImageNeverShareAnIdentity() async throws {
         try await Self.withWorld { world in
             let first = try await world.image([Self.vector([1, 0])])
@@ -98,7 +120,7 @@ import TestSupport
             try await world.client.query("DELETE FROM identity_separations")
             #expect(try await world.image([Self.vector([0.96, 0.2543, 0.117])]) == [a])
             #expect(try await world.count("SELECT count(*) FROM identities") == 1)
-            #expect(try await world.count("SELECT count(DISTINCT identity_id) FROM face_detections") == 1)
+            #expect(try await world.count("SELECT count(DISTINCT identity_id) FROM face_identities") == 1)
         }
     }
 }

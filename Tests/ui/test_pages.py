@@ -226,6 +226,48 @@ def test_face_search_masks_names_for_standard_and_not_for_gold(session_for, serv
     assert len(audit["items"]) >= 3
 
 
+def test_a_person_page_groups_faces_and_an_admin_corrects_it(session_for, server):
+    # The re-encoded copy of obama.jpg (r-ui-3, above): the same person as obama.jpg (r-ui-1).
+    _, listing = server.api("/images?reportId=r-ui-3")
+    image_id = listing["items"][0]["id"]
+    _, image = server.api(f"/images/{image_id}")
+    person = image["faces"][0]["identityId"]
+    admin = session_for("admin")
+    page = admin.page
+    page.goto(f"/ui/images/{image_id}")
+    with page.expect_navigation():
+        page.click("a.person")
+    assert page.url.endswith(f"/ui/identities/{person}")
+    faces = page.locator(".people li")
+    count = faces.count()
+    assert count >= 2, "obama.jpg and its re-encoded copy (r-ui-3) are one person"
+    main = page.inner_text("main")
+    assert "r-ui-1" in main and "r-ui-3" in main
+    admin.screenshot("person-desktop")
+    # Below admin: approved reports only (r-ui-1 was approved above), no corrections.
+    standard = session_for("standard")
+    standard.page.goto(f"/ui/identities/{person}")
+    seen = standard.page.inner_text("main")
+    assert "r-ui-1" in seen and "r-ui-3" not in seen
+    assert standard.page.locator("#split-form, #merge-form").count() == 0
+    # The admin splits the copy's face off: a new person, pinned there...
+    page.locator(f".people li:has(a[href='/ui/images/{image_id}']) input[type=checkbox]").check()
+    with page.expect_navigation():
+        page.click("#split-form button[type=submit]")
+    split = page.url.rsplit("/", 1)[1]
+    assert split != person and page.locator(".people li").count() == 1
+    assert "pinned" in page.inner_text(".people")
+    # ...then merges it back from the first person's page.
+    page.goto(f"/ui/identities/{person}")
+    assert page.locator(".people li").count() == count - 1
+    page.fill("#merge-form input[name=identity]", split)
+    with page.expect_navigation():
+        page.click("#merge-form button[type=submit]")
+    assert page.locator(".people li").count() == count
+    _, audit = server.api("/audit?action=identity_corrected")
+    assert len(audit["items"]) == 2
+
+
 def test_forms_without_the_csrf_token_are_refused(session_for, server):
     admin = session_for("admin")
     page = admin.page

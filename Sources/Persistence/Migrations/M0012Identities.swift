@@ -1,6 +1,8 @@
 /// Face identities: the faces believed to be one person, grouped as they are embedded.
 /// - `identities`: one row per person (no name: the platform's reports say who is who).
-/// - `face_detections.identity_id`: the identity a face belongs to (set by embed_faces).
+/// - `face_identities`: the identity each face belongs to (set by embed_faces). A table of its
+///   own, not a column of `face_detections`: changing an indexed column there rewrites the row,
+///   and each rewrite adds an entry to the faces' HNSW index; a merge moves many faces at once.
 /// - `identity_pins`: an admin's correction, "this face is this identity". Keyed by image and
 ///   face index, not face id, because processing an image again replaces its face rows; the
 ///   next embedding puts the face back where the admin put it.
@@ -15,8 +17,13 @@ let m0012Identities = Migration(
             updated_at timestamptz NOT NULL DEFAULT now()
         )
         """,
-        "ALTER TABLE face_detections ADD COLUMN identity_id uuid REFERENCES identities (id) ON DELETE SET NULL",
-        "CREATE INDEX face_detections_identity ON face_detections (identity_id) WHERE identity_id IS NOT NULL",
+        """
+        CREATE TABLE face_identities (
+            face_id uuid PRIMARY KEY REFERENCES face_detections (id) ON DELETE CASCADE,
+            identity_id uuid NOT NULL REFERENCES identities (id) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX face_identities_identity ON face_identities (identity_id)",
         """
         CREATE TABLE identity_pins (
             image_id uuid NOT NULL REFERENCES images (id) ON DELETE CASCADE,

@@ -137,7 +137,7 @@ struct FaceCalibrationBench: AsyncParsableCommand {
                 }
                 // Where every face ended up (a later merge moves faces assigned earlier).
                 var identityOf: [Int: UUID] = [:]
-                for try await (face, identity) in try await client.query("SELECT id, identity_id FROM face_detections").decode((UUID, UUID?).self) {
+                for try await (face, identity) in try await client.query("SELECT face_id, identity_id FROM face_identities").decode((UUID, UUID?).self) {
                     if let identity, let index = labelOf[face] { identityOf[index] = identity }
                 }
                 var together = 0, togetherRight = 0, samePerson = 0
