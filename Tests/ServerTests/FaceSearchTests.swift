@@ -23,7 +23,13 @@ import TestSupport
         return try Data(contentsOf: url)
     }
 
-    static func models() throws -> (ImageAnalysis.FaceDetection, any FaceEmbedder) {
+    /// Loaded once per test process and shared (the detector's session and the embedder are
+    /// safe to share): a dozen suites loading their own copies at once slowed the whole run.
+    static func models() throws -> (ImageAnalysis.FaceDetection, any FaceEmbedder) { try sharedModels.get() }
+
+    private static let sharedModels = Result { try loadModels() }
+
+    private static func loadModels() throws -> (ImageAnalysis.FaceDetection, any FaceEmbedder) {
         let detector = try CenterFaceDetector(
             runtime: try ONNXRuntime(libraryPath: root.appendingPathComponent(ONNXRuntime.defaultLibraryPath).path),
             modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path)
