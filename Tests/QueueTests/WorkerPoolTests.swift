@@ -144,8 +144,10 @@ import TestSupport
 
             var handlers = JobHandlerRegistry()
             handlers.registerDiagnostics()
+            // A lease of 10 s for the rescuer's own attempt: with 2 s, a fresh-clone run on a busy
+            // machine let it lapse once and counted a third attempt.
             let rescuer = WorkerPool(queue: queue, handlers: handlers,
-                                     config: QueueConfig(concurrency: 1, pollIntervalMilliseconds: 100, leaseSeconds: 2), logger: logger)
+                                     config: QueueConfig(concurrency: 1, pollIntervalMilliseconds: 100, leaseSeconds: 10), logger: logger)
             try await run([rescuer]) {
                 let finished = try await eventually { try await queue.job(id)?.status == .done }
                 #expect(finished)
