@@ -57,7 +57,7 @@ struct FaceCalibrationBench: AsyncParsableCommand {
         impostor.sort()
         print("face calibration: \(faces.count) faces of \(people) people from \(dir); \(genuine.count) same-person pairs, \(impostor.count) different-person pairs")
         print("same person:      lowest \(format(genuine.first ?? .nan, 3)), median \(format(genuine.isEmpty ? .nan : genuine[genuine.count / 2], 3))")
-        print("different people: highest \(format(impostor.last ?? .nan, 3)), 99th percentile \(format(Self.percentile(impostor, 99), 3))")
+        print("different people: highest \(format(impostor.last ?? .nan, 3)), 99th percentile \(format(impostor.reduce(into: Samples()) { $0.add($1) }.percentile(99), 3))")
         print("closest different people: " + closest.sorted { $0.0 > $1.0 }.prefix(5).map { "\($0.1) ~ \($0.2) \(format($0.0, 3))" }.joined(separator: "; "))
         print("")
         print("| threshold | false accepts | true accepts |")
@@ -70,11 +70,6 @@ struct FaceCalibrationBench: AsyncParsableCommand {
         let (precision, recall, identities) = try await grouping(faces, matching: matching, config: config, logger: logger)
         print("")
         print("identities (possible \(format(matching.possible, 2)), strong \(format(matching.strong, 2))): \(identities) for \(people) people; pairwise precision \(format(precision * 100, 1)) %, recall \(format(recall * 100, 1)) %")
-    }
-
-    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        return sorted[min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))]
     }
 
     static func labelledFaces(in dir: String, detection: ImageAnalysis.FaceDetection, embedder: any FaceEmbedder) throws -> [Face] {
