@@ -116,10 +116,7 @@ struct FaceCalibrationBench: AsyncParsableCommand {
                 var labelOf: [UUID: Int] = [:]  // face row → index into `faces`
                 let repository = IdentityRepository(client: client, logger: logger)
                 for (_, indices) in photos {
-                    let image = UUID()
-                    let hex = image.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-                    try await client.query(
-                        "INSERT INTO images (id, sha256, mime, bytes, original_key, status) VALUES (\(image), \(hex + hex), 'image/jpeg', 0, 'bench', 'done')")
+                    let image = try await insertBareImage(client)
                     for (position, index) in indices.enumerated() {
                         let literal = "[" + faces[index].vector.map { String($0) }.joined(separator: ",") + "]"
                         for try await id in try await client.query(

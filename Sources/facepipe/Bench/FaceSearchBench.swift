@@ -77,10 +77,7 @@ extension FacesBench {
         let links = ReportLinkRepository(client: client, logger: logger), identities = IdentityRepository(client: client, logger: logger)
         var joined = 0
         for (number, query) in queries.enumerated() {
-            let image = UUID()
-            let hex = image.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            try await client.query(
-                "INSERT INTO images (id, sha256, mime, bytes, original_key, status) VALUES (\(image), \(hex + hex), 'image/jpeg', 0, 'bench', 'done')")
+            let image = try await insertBareImage(client)
             try await client.query("INSERT INTO reports (id) VALUES (\("bench-new-\(number)")) ON CONFLICT DO NOTHING")
             try await client.query("INSERT INTO image_reports (image_id, report_id) VALUES (\(image), \("bench-new-\(number)"))")
             try await client.query("INSERT INTO face_detections (image_id, face_index, bbox, confidence) VALUES (\(image), 0, '{}', 1)")
