@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-face-calibration bench-load chaos scale-test fuzz fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -14,6 +14,8 @@ help:
 	@echo "make bench-documents  pages/s for a 20-page PDF"
 	@echo "make bench-duplicates near-duplicate recall per re-posting transform, false pairs"
 	@echo "make bench-face-calibration  false/true accepts per face-match threshold, identity grouping"
+	@echo "make bench-face-search  POST /search/face latency on messenger-size and 12 MP query photos"
+	@echo "make bench-linking  images/s with face linking (report links, identities) on vs off"
 	@echo "make chaos          200 uploads while workers are killed 100 times: nothing lost or doubled"
 	@echo "make bench-load     200 concurrent uploaders for 5 minutes, then the same mixed with reads"
 	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
@@ -72,6 +74,16 @@ bench-face-calibration: setup
 	bash scripts/fetch-test-photos.sh --faces
 	$(SWIFT) build -c release
 	.build/release/facepipe bench face-calibration
+
+bench-face-search: setup
+	bash scripts/fetch-test-photos.sh --bench --faces
+	$(SWIFT) build -c release
+	.build/release/facepipe bench face-search
+
+bench-linking: setup
+	bash scripts/fetch-test-photos.sh --bench --faces
+	$(SWIFT) build -c release
+	.build/release/facepipe bench linking
 
 bench-load: setup
 	$(SWIFT) build -c release

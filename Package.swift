@@ -316,7 +316,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ScanningTests",
-            dependencies: ["Scanning", "FacepipeCore"],
+            dependencies: ["Scanning", "FacepipeCore", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -28,6 +28,12 @@ public final class DlibFaceEmbedder: FaceEmbedder, @unchecked Sendable {
     public static let sameFaceDistance: Float = 0.45
     /// dlib's documented threshold for raw (unnormalised) descriptors.
     public static let rawSameFaceDistance: Float = 0.6
+    /// The aligned chip the network sees: 150 px, padded 0.25 of the face on each side (cdlib.cpp).
+    public static let chipSide = 150
+    public static let chipPadding = 0.25
+    /// How many pixels the face itself spans in the chip (100): a face at least this large in
+    /// the image is never enlarged to make its chip.
+    public static var faceSideInChip: Double { Double(chipSide) / (1 + 2 * chipPadding) }
 
     public let dimension = Int(CDLIB_DESCRIPTOR_DIM)
     public let shapePredictorPath: String

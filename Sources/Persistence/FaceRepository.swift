@@ -88,9 +88,10 @@ public struct FaceRepository: Sendable {
 
     /// Nearest faces by cosine similarity among images in an approved report (an image in several
     /// reports answers with the first approved one it was added to).
-    public func search(_ vector: [Float], minSimilarity: Double, limit: Int) async throws -> [Match] {
+    /// - Parameter efSearch: the HNSW candidate list; benchmarks try others than the default.
+    public func search(_ vector: [Float], minSimilarity: Double, limit: Int, efSearch: Int = Self.efSearch) async throws -> [Match] {
         try await client.withTransaction(logger: logger) { connection in
-            try await Self.prepareSearch(on: connection, logger: logger)
+            try await Self.prepareSearch(on: connection, efSearch: efSearch, logger: logger)
             let rows = try await connection.query(
                 """
                 SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name, identity_id FROM (
@@ -128,7 +129,7 @@ public struct FaceRepository: Sendable {
     public static let efSearch = 400
 
     /// Settings every nearest-face query runs with, for the rest of the caller's transaction.
-    static func prepareSearch(on connection: PostgresConnection, logger: Logger) async throws {
+    static func prepareSearch(on connection: PostgresConnection, efSearch: Int = Self.efSearch, logger: Logger) async throws {
         // Keep scanning the HNSW graph until enough rows pass the query's filters (pgvector 0.8).
         try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
         // A far wider candidate list than pgvector's default 40: recall matters more than milliseconds here.

@@ -22,11 +22,14 @@ public struct EmbedFacesHandler: JobHandler {
     let linkObserver: (any ReportLinkObserver)?
     /// Age and gender per face (`FACE_ATTRIBUTES`); nil when off.
     let attributes: FaceAttributeEstimator?
+    /// Face links between reports and identities (`FACE_LINKING`); off, embeddings only.
+    let linking: Bool
 
     public init(client: DatabaseClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger,
                 matching: FaceMatchThresholds = FaceMatchThresholds(), linkObserver: (any ReportLinkObserver)? = nil,
-                attributes: FaceAttributeEstimator? = nil) {
+                attributes: FaceAttributeEstimator? = nil, linking: Bool = true) {
         self.attributes = attributes
+        self.linking = linking
         self.client = client
         self.store = store
         self.embedder = embedder
@@ -68,6 +71,10 @@ public struct EmbedFacesHandler: JobHandler {
         for (face, analysis) in zip(faces, analysed) { estimates[face.index] = analysis.attributes }
         try await FaceRepository(client: client, logger: logger).saveEmbeddings(
             zip(faces.map(\.index), analysed).map { ($0, $1.vector) }, attributes: estimates, imageID: id, jobID: job.id)
+        guard linking else {
+            context.logger.info("faces embedded", metadata: ["image_id": "\(id)", "faces": "\(faces.count)", "linking": "off"])
+            return
+        }
         // The same person in another image connects the reports (one report.linked per new connection).
         let linked = try await client.withTransaction(logger: logger) { connection in
             try await ReportLinkRepository(client: client, logger: logger).recordFaceMatches(

@@ -12,6 +12,8 @@ enum FaceAnalysis {
     }
 
     static let cropSide = 224
+    /// The square crop's side as a multiple of the face's (20% more on each side).
+    static let cropPadding = 1.4
 
     static func run(_ decoded: DecodedImage, header: ImageHeader, detector: CenterFaceDetector, minConfidence: Double) throws -> [Face] {
         let detections = try detector.detect(decoded, threshold: Float(minConfidence))
@@ -33,7 +35,7 @@ enum FaceAnalysis {
     /// A square around the face, 20% larger on each side, clipped to the image, then 224×224 WebP;
     /// also where the face lands in the crop (the resize and centre-crop libvips does, replayed).
     static func crop(_ image: DecodedImage, _ box: FaceBox) throws -> (EncodedImage, FaceBox) {
-        let side = Double(max(box.width, box.height)) * 1.4
+        let side = Double(max(box.width, box.height)) * cropPadding
         let centreX = Double(box.x + box.width / 2), centreY = Double(box.y + box.height / 2)
         let left = max(0, Int((centreX - side / 2).rounded(.down))), top = max(0, Int((centreY - side / 2).rounded(.down)))
         let right = min(image.width, Int((centreX + side / 2).rounded(.up))), bottom = min(image.height, Int((centreY + side / 2).rounded(.up)))

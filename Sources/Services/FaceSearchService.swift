@@ -111,19 +111,12 @@ public struct FaceSearchService: Sendable {
 
     /// Faces in the query image (as fractions of its size) and, when there is exactly one, its embedding.
     static func analyse(_ bytes: Data, models: Models) throws -> (faces: [FaceBoxFraction], embedding: [Float]?) {
-        let decoded = try DecodedImage(bytes, maxDimension: FaceEmbedding.maxDimension)
-        let found = try models.detector.detect(decoded)
-        let (w, h) = (Double(max(1, decoded.width)), Double(max(1, decoded.height)))
-        let boxes = found.map {
+        let query = try FaceEmbedding.query(bytes, detector: models.detector, embedder: models.embedder)
+        let (w, h) = (Double(max(1, query.width)), Double(max(1, query.height)))
+        let boxes = query.faces.map {
             FaceBoxFraction(x: Double($0.box.x) / w, y: Double($0.box.y) / h, width: Double($0.box.width) / w,
                             height: Double($0.box.height) / h, score: (Double($0.score) * 1000).rounded() / 1000)
         }
-        guard found.count == 1 else { return (boxes, nil) }
-        let pixels = try decoded.rgb(maxDimension: FaceEmbedding.maxDimension)
-        let sx = Float(pixels.width) / Float(decoded.width), sy = Float(pixels.height) / Float(decoded.height)
-        let box = found[0].box
-        let vector = try models.embedder.embed(pixels, faces: [FaceBox(x: box.x * sx, y: box.y * sy, width: box.width * sx,
-                                                                        height: box.height * sy)])
-        return (boxes, vector.first)
+        return (boxes, query.embedding)
     }
 }

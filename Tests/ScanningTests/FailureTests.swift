@@ -1,6 +1,7 @@
 import Foundation
 import Scanning
 import Testing
+import TestSupport
 
 /// Failures that need no clamd: each must surface as a typed `ScanError`, quickly.
 /// The configured timeouts are long (10 min): a failure that waited for one instead of being

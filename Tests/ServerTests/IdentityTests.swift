@@ -17,6 +17,32 @@ import TestSupport
 /// of t1.jpg are others; search by identity; an admin's split and merge; corrections survive
 /// processing again; erasure takes a person known only from the erased image with it.
 @Suite struct IdentityTests {
+    /// `FACE_LINKING=false`: faces are embedded and a search finds them, but no identity,
+    /// face pair or report link is inferred from them.
+    @Test func withLinkingOffFacesAreSearchableButNotGrouped() async throws {
+        let (detection, embedder) = try FaceSearchTests.models()
+        try await IngestHarness.run(faceModels: .init(detector: detection.detector, embedder: embedder)) { client, env in
+            for (name, report) in [("obama.jpg", "r1"), ("obama2.jpg", "r2")] {
+                var form = Multipart(files: [.init(filename: name, contentType: "image/jpeg", data: try FaceSearchTests.photo(name))])
+                form.fields = [("reportId", report)]
+                try await client.upload(form) { #expect($0.files.first?["status"] as? String == "processing") }
+            }
+            try await env.faceWorker(detection, embedder, linking: false)()
+            #expect(try await env.scalar("SELECT count(*) FROM face_detections WHERE embedding IS NOT NULL") == 2)
+            #expect(try await env.scalar("SELECT count(*) FROM identities") == 0)
+            #expect(try await env.scalar("SELECT count(*) FROM face_links") == 0)
+            #expect(try await env.scalar("SELECT count(*) FROM report_links") == 0)
+            try await client.execute(uri: "/reports/r2", method: .put, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
+            let form = Multipart(files: [.init(name: "image", filename: "q.jpg", contentType: "image/jpeg", data: try FaceSearchTests.photo("obama.jpg"))])
+            try await client.execute(uri: "/search/face", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
+                let match = (response.json["matches"] as? [[String: Any]])?.first
+                #expect(match?["reportId"] as? String == "r2")
+                #expect(match?["identityId"] as? String == nil)
+            }
+        }
+    }
+
     @Test func photosOfOnePersonFormOneIdentityAndCorrectionsStick() async throws {
         let (detection, embedder) = try FaceSearchTests.models()
         try await IngestHarness.run(faceModels: .init(detector: detection.detector, embedder: embedder)) { client, env in

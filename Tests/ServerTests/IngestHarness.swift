@@ -37,7 +37,7 @@ struct IngestHarness: Sendable {
 
     static func run(
         ingest: IngestConfig = IngestConfig(), auth: AuthConfig = IngestHarness.unlimited, scanner: Bool = false,
-        unreachableScanner: ScannerConfig.WhenUnavailable? = nil, faceModels: FaceSearchService.Models? = nil,
+        unreachableScanner: ScannerConfig.WhenUnavailable? = nil, silentScanner: String? = nil, faceModels: FaceSearchService.Models? = nil,
         faceSearchMinSimilarity: Double = FaceMatchThresholds.defaultPossible, jwt: JWTVerifier? = nil,
         store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
         _ body: @escaping @Sendable (AuthorizedClient, IngestHarness) async throws -> Void
@@ -60,6 +60,10 @@ struct IngestHarness: Sendable {
                 let nowhere = base.appendingPathComponent("no-clamd.sock").path
                 scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: nowhere), connectTimeout: .seconds(1))),
                                  whenUnavailable: policy)
+            }
+            if let socket = silentScanner {  // a clamd that takes the connection and never answers
+                scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: socket), connectTimeout: .seconds(1),
+                                                             scanTimeout: .milliseconds(500))), whenUnavailable: .reject)
             }
             let dependencies = try await makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
                                                     scanning: scanning, faceModels: faceModels,
@@ -250,7 +254,7 @@ extension IngestHarness {
     /// What a worker with face models runs, for the tests: process_image with detection, then
     /// embed_faces (links, identities, attributes when an estimator is given), one job at a time.
     func faceWorker(_ detection: ImageAnalysis.FaceDetection, _ embedder: any FaceEmbedder, attributes: FaceAttributeEstimator? = nil,
-                    observer: (any ProcessingObserver)? = nil, extra: (inout JobHandlerRegistry) -> Void = { _ in })
+                    linking: Bool = true, observer: (any ProcessingObserver)? = nil, extra: (inout JobHandlerRegistry) -> Void = { _ in })
         -> @Sendable () async throws -> Void
     {
         let queue = JobQueue(client: client, logger: TestDatabase.logger)
@@ -259,7 +263,7 @@ extension IngestHarness {
             client: client, store: store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
             logger: TestDatabase.logger, observer: observer, faces: detection, embedFaces: true))
         handlers.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: TestDatabase.logger,
-                                                         linkObserver: observer, attributes: attributes))
+                                                         linkObserver: observer, attributes: attributes, linking: linking))
         extra(&handlers)
         let registry = handlers
         return { try await registry.runAll(on: queue) }

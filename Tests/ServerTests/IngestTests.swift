@@ -131,6 +131,24 @@ import TestSupport
         }
     }
 
+    /// clamd hung or overloaded: it takes the connection and never answers. The upload waits
+    /// for the scan timeout, not for ever, is refused like an unreachable scanner, and leaves
+    /// nothing behind (no row, no file, no spool file).
+    @Test func aScannerThatNeverAnswersRefusesTheUploadAtItsTimeout() async throws {
+        let listener = try SilentListener()
+        try await IngestHarness.run(silentScanner: listener.path) { client, env in
+            try await client.upload(Multipart(files: [.init(filename: "ok.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
+                #expect($0.status == .serviceUnavailable)
+                #expect($0.errorCode == "scanner_unavailable")
+                #expect($0.headers[.retryAfter] != nil)
+            }
+            #expect(env.storedFiles().isEmpty)
+            #expect(try await env.imageRows() == 0)
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: env.spool.path)) ?? []).isEmpty)
+        }
+        _ = listener
+    }
+
     @Test func anUnreachableScannerCanBeConfiguredToAcceptAndFlag() async throws {
         try await IngestHarness.run(unreachableScanner: .accept) { client, env in
             try await client.upload(Multipart(files: [.init(filename: "ok.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {

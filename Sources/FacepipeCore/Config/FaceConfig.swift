@@ -14,6 +14,11 @@ public struct FaceConfig: Sendable, Equatable {
     public var embedderModels: String
     /// Estimated age and gender per face (`FACE_ATTRIBUTES`): off by default; admin-only in answers.
     public var attributesEnabled = false
+    /// Faces link reports and group into identities as they are embedded (`FACE_LINKING`): on by
+    /// default. Off, faces are still embedded and searchable, but nothing is inferred from them
+    /// on its own: for a deployment whose legal basis covers a search someone asks for, not
+    /// automatic grouping of biometric data (and the baseline of `facepipe bench linking`).
+    public var linkingEnabled = true
     /// Cosine similarities that count as a possible and a strong match (search default, report
     /// links, identities); see `FaceMatchThresholds` for the calibration.
     public var matching: FaceMatchThresholds
@@ -50,5 +55,6 @@ public struct FaceConfig: Sendable, Equatable {
                 strong: try source.double("FACE_STRONG_SIMILARITY", default: FaceMatchThresholds.defaultStrong, range: -1...1)))
         anonymizeDefault = try AnonymizeSettings(from: source)
         attributesEnabled = try source.bool("FACE_ATTRIBUTES", default: false)
+        linkingEnabled = try source.bool("FACE_LINKING", default: true)
     }
 }

@@ -73,10 +73,13 @@ final class BenchServer: @unchecked Sendable {
         return request
     }
 
-    /// A multipart POST with one file in `field`, as its admin.
-    func multipart(_ path: String, field: String, filename: String, data: Data) -> HTTPClientRequest {
+    /// A multipart POST with one file in `field` (after any plain `fields`), as its admin.
+    func multipart(_ path: String, field: String, filename: String, data: Data, fields: [String: String] = [:]) -> HTTPClientRequest {
         let boundary = "bench-\(UUID().uuidString)"
         var body = ByteBuffer()
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
         body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\n\r\n")
         body.writeBytes(data)
         body.writeString("\r\n--\(boundary)--\r\n")

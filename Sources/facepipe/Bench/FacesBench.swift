@@ -20,6 +20,8 @@ struct FacesBench: AsyncParsableCommand {
     @Option(help: "Folder of photos (make bench-imaging fills .deps/testdata/bench-12mp).") var dir = ".deps/testdata/bench-12mp"
     @Option(parsing: .upToNextOption, help: "Synthetic vector counts for the search benchmark.") var vectors: [Int] = [100_000]
     @Option(help: "Search queries per size.") var queries = 100
+    @Option(parsing: .upToNextOption, help: "HNSW ef_search values to query the same index with (default: the one searches use).")
+    var efSearch: [Int] = [FaceRepository.efSearch]
     @Option(help: "Synthetic vectors: faces (identities photographed several times, shaped like dlib embeddings) or uniform (random directions, a worst case).")
     var distribution: VectorDistribution = .faces
     @Flag(help: "Only the face search figures (no photos needed).") var searchOnly = false

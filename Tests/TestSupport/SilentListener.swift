@@ -6,12 +6,12 @@ import Darwin
 #endif
 
 /// A unix socket that accepts connections (via the kernel backlog) but never answers, to
-/// exercise the scan timeout. Also used to find a TCP port nothing listens on.
-final class SilentListener {
-    let path: String
+/// exercise the scan timeout (a hung or overloaded clamd). Also used to find a TCP port nothing listens on.
+public final class SilentListener {
+    public let path: String
     private let fd: CInt
 
-    init() throws {
+    public init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("silent-\(UUID().uuidString.prefix(8)).sock").path
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_un()
@@ -22,7 +22,7 @@ final class SilentListener {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
-        guard fd >= 0, bound == 0, listen(fd, 8) == 0 else { throw TestClamdError("silent listener: errno \(errno)") }
+        guard fd >= 0, bound == 0, listen(fd, 8) == 0 else { throw TestSetupError("silent listener: errno \(errno)") }
     }
 
     deinit {
@@ -31,7 +31,7 @@ final class SilentListener {
     }
 
     /// A loopback TCP port that was free a moment ago, so connecting to it is refused.
-    static func closedTCPPort() throws -> Int {
+    public static func closedTCPPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -43,7 +43,7 @@ final class SilentListener {
                 bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
-        guard ok else { throw TestClamdError("closedTCPPort: errno \(errno)") }
+        guard ok else { throw TestSetupError("closedTCPPort: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
