@@ -122,10 +122,12 @@ public struct FaceRepository: Sendable {
         }
     }
 
-    /// HNSW candidate list size for searches. At 1M faces-shaped vectors, plain ORDER BY in SQL:
-    /// 200 finds 0.99 of each query's 5 same-person faces and 0.91 of the exact top 10 in ~10 ms;
-    /// 400 finds all of them and 0.95 of the top 10 in ~19 ms. Through this query
-    /// (`facepipe bench faces`): recall@10 0.94, p50 23 ms.
+    /// HNSW candidate list size for searches. `facepipe bench faces` at 1M synthetic faces spread
+    /// like dlib's (same person ≈ 0.96, others ≈ 0.82), through this query: ef 200 / 300 / 400 /
+    /// 500 find 0.82 / 0.88 / 0.91 / 0.94 of the exact top 10 and 89 / 93 / 94 / 97 % of the
+    /// same-person faces above the match threshold. A denser graph (m 32, ef_construction 256)
+    /// finds 0.946 at ef 300 and 0.964 at 400, at p95 32 and 43 ms on two cores, and makes
+    /// every insert dearer; see the README's face search figures before changing either.
     public static let efSearch = 400
 
     /// Settings every nearest-face query runs with, for the rest of the caller's transaction.

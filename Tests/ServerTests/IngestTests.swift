@@ -116,15 +116,22 @@ import TestSupport
         }
     }
 
+    /// An upload the scanner could not check: 503 `scanner_unavailable` with Retry-After, and
+    /// nothing left behind (no row, no file, no spool file).
+    private static func expectRefusedForTheScanner(_ client: AuthorizedClient, _ env: IngestHarness) async throws {
+        try await client.upload(Multipart(files: [.init(filename: "ok.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
+            #expect($0.status == .serviceUnavailable)
+            #expect($0.errorCode == "scanner_unavailable")
+            #expect($0.headers[.retryAfter] != nil)
+        }
+        #expect(env.storedFiles().isEmpty)
+        #expect(try await env.imageRows() == 0)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: env.spool.path)) ?? []).isEmpty)
+    }
+
     @Test func anUnreachableScannerRejectsByDefault() async throws {
         try await IngestHarness.run(unreachableScanner: .reject) { client, env in
-            try await client.upload(Multipart(files: [.init(filename: "ok.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
-                #expect($0.status == .serviceUnavailable)
-                #expect($0.errorCode == "scanner_unavailable")
-                #expect($0.headers[.retryAfter] != nil)
-            }
-            #expect(env.storedFiles().isEmpty)
-            #expect(try await env.imageRows() == 0)
+            try await Self.expectRefusedForTheScanner(client, env)
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(((response.json["scanner"] as? [String: Any])?["status"] as? String) == "down")
             }
@@ -132,19 +139,11 @@ import TestSupport
     }
 
     /// clamd hung or overloaded: it takes the connection and never answers. The upload waits
-    /// for the scan timeout, not for ever, is refused like an unreachable scanner, and leaves
-    /// nothing behind (no row, no file, no spool file).
+    /// for the scan timeout, not for ever, and is refused like an unreachable scanner.
     @Test func aScannerThatNeverAnswersRefusesTheUploadAtItsTimeout() async throws {
         let listener = try SilentListener()
         try await IngestHarness.run(silentScanner: listener.path) { client, env in
-            try await client.upload(Multipart(files: [.init(filename: "ok.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
-                #expect($0.status == .serviceUnavailable)
-                #expect($0.errorCode == "scanner_unavailable")
-                #expect($0.headers[.retryAfter] != nil)
-            }
-            #expect(env.storedFiles().isEmpty)
-            #expect(try await env.imageRows() == 0)
-            #expect(((try? FileManager.default.contentsOfDirectory(atPath: env.spool.path)) ?? []).isEmpty)
+            try await Self.expectRefusedForTheScanner(client, env)
         }
         _ = listener
     }

@@ -29,7 +29,13 @@ extension FacesBench {
             try await Database.withClient(url: url, poolSize: 4, logger: logger) { client in
                 _ = try await Migrator().migrate(client, logger: logger)
                 let loadStart = ContinuousClock.now
-                let index = try await fill(client, count: count)
+                var index = try await fill(client, count: count)
+                if let options = indexWith {
+                    // Another graph than the migration's, to measure it (e.g. "m = 32, ef_construction = 256").
+                    guard options.allSatisfy({ $0.isLetter || $0.isNumber || " _=,".contains($0) }),
+                          let with = index.range(of: "WITH (") else { throw ValidationError("--index-with \(options)") }
+                    index = String(index[..<with.lowerBound]) + "WITH (\(options))"
+                }
                 // Each bench image holds one person's photos: one identity each.
                 try await client.query("INSERT INTO identities (id) SELECT id FROM images")
                 try await client.query("INSERT INTO face_identities (face_id, identity_id) SELECT id, image_id FROM face_detections")
@@ -53,7 +59,7 @@ extension FacesBench {
                     exactMs.add(seconds(ContinuousClock.now - start) * 1000)
                 }
                 let threshold = config.faces.searchMinSimilarity
-                print("face search, \(count) \(distribution.rawValue) vectors (load \(format(loaded)) s, HNSW build \(format(built)) s):")
+                print("face search, \(count) \(distribution.rawValue) vectors, \(index.components(separatedBy: "USING ").last ?? index) (load \(format(loaded)) s, HNSW build \(format(built)) s):")
                 print("  exact scan (baseline): top-10 p50 \(format(exactMs.median, 2)) ms, p95 \(format(exactMs.percentile(95), 2)) ms")
                 for ef in efSearch {
                     // One untimed pass warms the index pages this ef_search walks.

@@ -22,6 +22,7 @@ struct FacesBench: AsyncParsableCommand {
     @Option(help: "Search queries per size.") var queries = 100
     @Option(parsing: .upToNextOption, help: "HNSW ef_search values to query the same index with (default: the one searches use).")
     var efSearch: [Int] = [FaceRepository.efSearch]
+    @Option(help: "HNSW options instead of the migration's, e.g. \"m = 32, ef_construction = 256\".") var indexWith: String?
     @Option(help: "Synthetic vectors: faces (identities photographed several times, shaped like dlib embeddings) or uniform (random directions, a worst case).")
     var distribution: VectorDistribution = .faces
     @Flag(help: "Only the face search figures (no photos needed).") var searchOnly = false
