@@ -170,7 +170,7 @@ public enum Runtime {
     }
 
     /// Face search's own CenterFace session, on two threads: a search is one person waiting, and
-    /// detection is the largest part of it (2 threads: 640 px in ~18 ms instead of ~25 ms,
+    /// detection is the largest part of it (2 threads: 640 px in 13–20 ms instead of 22–28 ms,
     /// `facepipe bench face-search`). Workers keep one thread per job (their parallelism is
     /// one job per core). Falls back to the workers' session if this one cannot load.
     static func makeSearchDetector(_ config: FaceConfig, fallback: CenterFaceDetector, logger: Logger) -> CenterFaceDetector {

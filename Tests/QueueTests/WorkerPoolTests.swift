@@ -165,10 +165,12 @@ import TestSupport
             let queue = JobQueue(client: client, logger: logger)
             let worker = try WorkerProcess.start(databaseURL: url)
             defer { worker.kill(SIGKILL) }
+            // Long enough that a poll sees it running even when the suite starves this test's
+            // tasks for seconds (a 1.5 s job once ran start to end between two polls in CI).
             let id = try await queue.enqueue(
-                try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 1500))).jobID
-            let finished = try await eventually { try await queue.job(id)?.status == .running }
-                #expect(finished)
+                try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 6000))).jobID
+            let running = try await eventually(timeout: .seconds(60)) { try await queue.job(id)?.status == .running }
+            try #require(running, "the job was never seen running")
             worker.kill(SIGTERM)
             worker.waitUntilExit()
             #expect(worker.process.terminationStatus == 0)
