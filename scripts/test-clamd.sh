@@ -73,7 +73,9 @@ case "${1:-}" in
     echo $! > "$PID_FILE"
     for _ in $(seq 1 600); do  # up to 60 s: a full official database would take this long
       if ready; then exit 0; fi
-      if ! running; then
+      # The process itself, not its name: until nohup has exec'd clamd it is still called
+      # nohup, and a busy machine once caught it there and called the start a failure.
+      if ! kill -0 "$(cat "$PID_FILE")" 2>/dev/null; then
         echo "clamd exited during start-up:" >&2
         tail -20 "$DIR/clamd.out" "$DIR/clamd.log" >&2 2>/dev/null || true
         rm -f "$PID_FILE"
