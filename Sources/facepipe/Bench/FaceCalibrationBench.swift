@@ -72,33 +72,52 @@ struct FaceCalibrationBench: AsyncParsableCommand {
         print("identities (possible \(format(matching.possible, 2)), strong \(format(matching.strong, 2))): \(identities) for \(people) people; pairwise precision \(format(precision * 100, 1)) %, recall \(format(recall * 100, 1)) %")
     }
 
-    static func labelledFaces(in dir: String, detection: ImageAnalysis.FaceDetection, embedder: any FaceEmbedder) throws -> [Face] {
+    /// One photo of the labelled set: `folder` names the person (a `crowd-` folder holds
+    /// several people, one per face).
+    struct LabelledPhoto {
+        var folder: String
+        var file: String
+        var bytes: Data
+    }
+
+    /// Every JPEG and PNG in the person folders under `dir` (scripts/fetch-test-photos.sh
+    /// --faces), in folder and file order.
+    static func labelledPhotos(in dir: String) throws -> [LabelledPhoto] {
         let root = URL(fileURLWithPath: dir)
         let folders = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
             var isDirectory: ObjCBool = false
             return FileManager.default.fileExists(atPath: root.appendingPathComponent($0).path, isDirectory: &isDirectory) && isDirectory.boolValue
         }.sorted()
         guard !folders.isEmpty else { throw ValidationError("no person folders in \(dir): run scripts/fetch-test-photos.sh --faces") }
-        var faces: [Face] = []
+        var photos: [LabelledPhoto] = []
         for folder in folders {
-            let crowd = folder.hasPrefix("crowd-")
             for file in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(folder).path).sorted()
             where ["jpg", "jpeg", "png"].contains((file as NSString).pathExtension.lowercased()) {
-                let bytes = try Data(contentsOf: root.appendingPathComponent(folder).appendingPathComponent(file))
-                // As process_image crops and embed_faces embeds.
-                var found: [(area: Float, vector: [Float])] = []
-                for (face, crop) in try ImageAnalysis.run(bytes, faces: detection).faceCrops {
-                    guard let box = face.cropFace else { continue }
-                    found.append((Float(face.width * face.height), try FaceEmbedding.embed(crop: crop.data, faceInCrop: box, embedder: embedder)))
-                }
-                let photo = "\(folder)/\(file)"
-                if crowd {
-                    for (index, face) in found.enumerated() { faces.append(Face(person: "\(photo)#\(index)", photo: photo, vector: face.vector)) }
-                } else if let largest = found.max(by: { $0.area < $1.area }) {
-                    faces.append(Face(person: folder, photo: photo, vector: largest.vector))
-                } else {
-                    print("warning: no face found in \(photo)")
-                }
+                photos.append(LabelledPhoto(folder: folder, file: file,
+                                            bytes: try Data(contentsOf: root.appendingPathComponent(folder).appendingPathComponent(file))))
+            }
+        }
+        return photos
+    }
+
+    static func labelledFaces(in dir: String, detection: ImageAnalysis.FaceDetection, embedder: any FaceEmbedder) throws -> [Face] {
+        var faces: [Face] = []
+        for labelled in try labelledPhotos(in: dir) {
+            let (folder, file, bytes) = (labelled.folder, labelled.file, labelled.bytes)
+            let crowd = folder.hasPrefix("crowd-")
+            // As process_image crops and embed_faces embeds.
+            var found: [(area: Float, vector: [Float])] = []
+            for (face, crop) in try ImageAnalysis.run(bytes, faces: detection).faceCrops {
+                guard let box = face.cropFace else { continue }
+                found.append((Float(face.width * face.height), try FaceEmbedding.embed(crop: crop.data, faceInCrop: box, embedder: embedder)))
+            }
+            let photo = "\(folder)/\(file)"
+            if crowd {
+                for (index, face) in found.enumerated() { faces.append(Face(person: "\(photo)#\(index)", photo: photo, vector: face.vector)) }
+            } else if let largest = found.max(by: { $0.area < $1.area }) {
+                faces.append(Face(person: folder, photo: photo, vector: largest.vector))
+            } else {
+                print("warning: no face found in \(photo)")
             }
         }
         return faces

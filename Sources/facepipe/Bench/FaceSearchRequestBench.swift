@@ -145,21 +145,9 @@ struct FaceSearchRequestBench: AsyncParsableCommand {
 
     /// Uploads every labelled photo into one approved report and waits until they are embedded.
     func indexLabelledFaces(_ server: BenchServer) async throws -> Int {
-        let root = URL(fileURLWithPath: faces)
-        var count = 0
-        for person in try FileManager.default.contentsOfDirectory(atPath: faces).sorted() {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: root.appendingPathComponent(person).path, isDirectory: &isFolder), isFolder.boolValue
-            else { continue }
-            for name in try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(person).path).sorted() {
-                let bytes = try Data(contentsOf: root.appendingPathComponent(person).appendingPathComponent(name))
-                let request = server.multipart("/upload/images", field: "files", filename: name, data: bytes,
-                                               fields: ["reportId": "bench-labelled"])
-                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-                let body = try await response.body.collect(upTo: 1 << 20)
-                guard response.status == .ok else { throw BenchServerError("upload of \(person)/\(name): \(response.status) \(String(buffer: body))") }
-                count += 1
-            }
+        let labelled = try FaceCalibrationBench.labelledPhotos(in: faces)
+        for photo in labelled {
+            _ = try await IngestBench.upload(photo.bytes, filename: photo.file, reportId: "bench-labelled", to: server)
         }
         var approve = server.request("/reports/bench-labelled", method: .PUT)
         approve.headers.add(name: "Content-Type", value: "application/json")
@@ -167,7 +155,7 @@ struct FaceSearchRequestBench: AsyncParsableCommand {
         let response = try await HTTPClient.shared.execute(approve, timeout: .seconds(30))
         guard response.status == .ok else { throw BenchServerError("approving the report: \(response.status)") }
         try await server.waitForIdleQueue(limit: .seconds(600))
-        return count
+        return labelled.count
     }
 
     /// The step as it ran before `FaceEmbedding.query`: one decode at up to 1600 px, detection
@@ -177,8 +165,7 @@ struct FaceSearchRequestBench: AsyncParsableCommand {
         let found = try detector.detect(decoded)
         guard found.count == 1 else { return nil }
         let pixels = try decoded.rgb(maxDimension: FaceEmbedding.maxDimension)
-        let sx = Float(pixels.width) / Float(decoded.width), sy = Float(pixels.height) / Float(decoded.height)
-        let box = found[0].box
-        return try embedder.embed(pixels, faces: [FaceBox(x: box.x * sx, y: box.y * sy, width: box.width * sx, height: box.height * sy)]).first
+        let box = found[0].scaled(x: Float(pixels.width) / Float(decoded.width), y: Float(pixels.height) / Float(decoded.height)).box
+        return try embedder.embed(pixels, faces: [box]).first
     }
 }

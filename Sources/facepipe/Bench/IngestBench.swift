@@ -69,9 +69,10 @@ struct IngestBench: AsyncParsableCommand {
         return data.count
     }
 
-    /// One multipart upload as its admin; returns the new image's id.
-    static func upload(_ data: Data, filename: String, to server: BenchServer) async throws -> String {
-        let request = server.multipart("/upload/images", field: "files", filename: filename, data: data)
+    /// One multipart upload as its admin, into `reportId` when given; returns the new image's id.
+    static func upload(_ data: Data, filename: String, reportId: String? = nil, to server: BenchServer) async throws -> String {
+        let request = server.multipart("/upload/images", field: "files", filename: filename, data: data,
+                                       fields: reportId.map { ["reportId": $0] } ?? [:])
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
         let file = ((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])?["files"] as? [[String: Any]]

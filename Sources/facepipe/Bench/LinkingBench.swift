@@ -28,12 +28,8 @@ struct LinkingBench: AsyncParsableCommand {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: bench).appendingPathComponent(name))
             for copy in 0..<copies { photos.append(("\(copy)-\(name)", bytes)) }
         }
-        let root = URL(fileURLWithPath: faces)
-        for person in (try? FileManager.default.contentsOfDirectory(atPath: faces).sorted()) ?? [] {
-            let folder = root.appendingPathComponent(person)
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()) ?? [] where !name.hasPrefix(".") {
-                photos.append(("\(person)-\(name)", try Data(contentsOf: folder.appendingPathComponent(name))))
-            }
+        for labelled in try FaceCalibrationBench.labelledPhotos(in: faces) {
+            photos.append(("\(labelled.folder)-\(labelled.file)", labelled.bytes))
         }
         print("linking benchmark: \(photos.count) uploads per pass (\(copies) copies of each 12 MP photo, the labelled faces), \(passes) passes per variant, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         var rates: [Bool: Samples] = [true: Samples(), false: Samples()]
@@ -49,11 +45,7 @@ struct LinkingBench: AsyncParsableCommand {
                 for (number, photo) in photos.enumerated() {
                     var bytes = photo.bytes
                     if photo.name.hasSuffix(".jpg") { bytes.append(contentsOf: Array("linking-\(pass)-\(number)".utf8)) }
-                    let request = server.multipart("/upload/images", field: "files", filename: photo.name, data: bytes,
-                                                   fields: ["reportId": "bench-\(number)"])
-                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-                    let body = try await response.body.collect(upTo: 1 << 20)
-                    guard response.status == .ok else { throw BenchServerError("upload of \(photo.name): \(response.status) \(String(buffer: body))") }
+                    _ = try await IngestBench.upload(bytes, filename: photo.name, reportId: "bench-\(number)", to: server)
                 }
                 try await server.waitForIdleQueue(limit: .seconds(900))
                 let elapsed = seconds(ContinuousClock.now - start)
