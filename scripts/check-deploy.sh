@@ -69,6 +69,7 @@ else
     cat "$file"; echo "---"
   done > "$RENDERED"
 fi
+! grep -q '^kind: Secret' "$RENDERED" || fail "the rendered manifests carry a Secret: placeholders would reach a cluster"
 "$ROOT/.deps/venv/bin/kubernetes-validate" --strict --kubernetes-version 1.32 "$RENDERED" >&2 \
   || fail "the rendered manifests do not validate"
 say "kubernetes: $(grep -c '^kind:' "$RENDERED") objects rendered and valid (strict, 1.32)"
@@ -86,6 +87,7 @@ for service in compose["services"].values():
     env = service.get("environment") or {}
     names |= {key for key in env if not key.startswith(("POSTGRES_", "MINIO_"))}
 names |= set((compose["x-facepipe"]["environment"]))
+names |= set(yaml.safe_load(open("deploy/kubernetes/secret.template.yaml"))["stringData"])
 undocumented = sorted(name for name in names if f"`{name}`" not in readme)
 assert not undocumented, f"not in the README's configuration table: {undocumented}"
 print(f"settings: {len(names)} names, all documented", file=sys.stderr)

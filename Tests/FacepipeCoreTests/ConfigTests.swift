@@ -135,4 +135,24 @@ import Testing
         #expect(policy.minimumRole(for: .viewOriginals) == .admin)
         #expect(policy.minimumRole(for: .seeUnmasked) == .gold)
     }
+
+    /// Issue 22 item 9: the Kubernetes template's placeholder (and values like it) passed the
+    /// length check, so `facepipe serve` started and stayed healthy with a guessable signing key.
+    @Test(arguments: ["CHANGE-ME-TO-32-OR-MORE-RANDOM-CHARACTERS", String(repeating: "s", count: 40),
+                      String(repeating: "ab", count: 20), "replace-with-a-long-random-string-please", "x" + String(repeating: "0", count: 40)])
+    func placeholderSecretsAreRefusedAtStartUp(secret: String) {
+        for variable in ["MEDIA_SIGNING_SECRET", "WEBHOOK_SECRET"] {
+            do {
+                _ = try AppConfig(from: DictionaryConfigSource([variable: secret]))
+                Issue.record("\(variable)=\(secret) was accepted")
+            } catch let error as ConfigError {
+                #expect(error.variable == variable)
+                #expect(!error.description.contains(secret), "the refusal must not print the secret")
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        // A random value of the same length passes.
+        #expect(SecretStrength.problem("9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e", minimumLength: 32) == nil)
+    }
 }

@@ -47,7 +47,7 @@ import TestSupport
         let needles = markers
 
         let config = try AppConfig(from: DictionaryConfigSource([
-            "WEBHOOK_URLS": "http://127.0.0.1:9/hook", "WEBHOOK_SECRET": String(repeating: "s", count: 32),
+            "WEBHOOK_URLS": "http://127.0.0.1:9/hook", "WEBHOOK_SECRET": "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b",
         ]))
         try await IngestHarness.run { client, env in
             var ids: [String] = []

@@ -13,7 +13,7 @@ import TestSupport
     @Test func theWebhookCarriesTheFreshFaceCountAndFollowUpJobsTheConfiguredAttempts() async throws {
         let (detection, embedder) = try FaceSearchTests.models()
         let config = try AppConfig(from: DictionaryConfigSource([
-            "WEBHOOK_URLS": "http://127.0.0.1:9/hook", "WEBHOOK_SECRET": String(repeating: "s", count: 32), "QUEUE_MAX_ATTEMPTS": "3",
+            "WEBHOOK_URLS": "http://127.0.0.1:9/hook", "WEBHOOK_SECRET": "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b", "QUEUE_MAX_ATTEMPTS": "3",
         ]))
         try await IngestHarness.run { client, env in
             var form = Multipart(files: [.init(filename: "t1.jpg", contentType: "image/jpeg", data: try FaceSearchTests.photo("t1.jpg"))])

@@ -14,7 +14,7 @@ import Webhooks
     }
 
     @Test func parsesURLsSecretAndLimits() throws {
-        let secret = String(repeating: "s", count: 32)
+        let secret = "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b"
         let config = try WebhookConfig(from: DictionaryConfigSource([
             "WEBHOOK_URLS": " https://hooks.example.com/facepipe?token=abc , http://127.0.0.1:9000/x,,https://hooks.example.com/facepipe?token=abc",
             "WEBHOOK_SECRET": secret, "WEBHOOK_TIMEOUT_SECONDS": "5", "WEBHOOK_MAX_ATTEMPTS": "3",
@@ -29,9 +29,9 @@ import Webhooks
     }
 
     @Test(arguments: [
-        (["WEBHOOK_URLS": "ftp://files.example.com/x", "WEBHOOK_SECRET": String(repeating: "s", count: 32)], "WEBHOOK_URLS"),
-        (["WEBHOOK_URLS": "hooks.example.com/x", "WEBHOOK_SECRET": String(repeating: "s", count: 32)], "WEBHOOK_URLS"),
-        (["WEBHOOK_URLS": "https://", "WEBHOOK_SECRET": String(repeating: "s", count: 32)], "WEBHOOK_URLS"),
+        (["WEBHOOK_URLS": "ftp://files.example.com/x", "WEBHOOK_SECRET": "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b"], "WEBHOOK_URLS"),
+        (["WEBHOOK_URLS": "hooks.example.com/x", "WEBHOOK_SECRET": "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b"], "WEBHOOK_URLS"),
+        (["WEBHOOK_URLS": "https://", "WEBHOOK_SECRET": "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b"], "WEBHOOK_URLS"),
         (["WEBHOOK_URLS": "https://hooks.example.com/x"], "WEBHOOK_SECRET"),
         (["WEBHOOK_URLS": "https://hooks.example.com/x", "WEBHOOK_SECRET": "too-short"], "WEBHOOK_SECRET"),
         (["WEBHOOK_SECRET": "too-short"], "WEBHOOK_SECRET"),

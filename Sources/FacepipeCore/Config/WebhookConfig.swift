@@ -38,10 +38,7 @@ public struct WebhookConfig: Sendable, Equatable {
             }
         }
         let secret = source.value("WEBHOOK_SECRET")
-        if let secret, secret.utf8.count < Self.minimumSecretLength {
-            throw ConfigError(variable: "WEBHOOK_SECRET", value: "(\(secret.utf8.count) bytes)",
-                              expected: "at least \(Self.minimumSecretLength) characters")
-        }
+        try SecretStrength.check(secret, variable: "WEBHOOK_SECRET", minimumLength: Self.minimumSecretLength)
         if !urls.isEmpty && secret == nil {
             throw ConfigError(variable: "WEBHOOK_SECRET", value: "",
                               expected: "at least \(Self.minimumSecretLength) characters (required when WEBHOOK_URLS is set)")

@@ -32,7 +32,7 @@ struct ChaosBench: AsyncParsableCommand {
         print("chaos: \(photos) uploads, \(kills) worker kills (SIGKILL), \(workers) workers, leases of 3 s")
         try await withScratchDatabase("facepipe_bench_chaos", config: config, logger: logger) { url in
             let environment = BenchServer.faceModels.merging([
-                "MEDIA_ROOT": media.path, "MEDIA_SIGNING_SECRET": String(repeating: "s", count: 40),
+                "MEDIA_ROOT": media.path, "MEDIA_SIGNING_SECRET": "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b5e1c0b9a",
                 "QUEUE_LEASE_SECONDS": "3", "QUEUE_POLL_INTERVAL_MS": "200", "WORKER_HTTP_PORT": "0", "QUEUE_MAX_ATTEMPTS": "50",
             ]) { $1 }
             let api = try BenchServer(database: url, environment: environment)

@@ -34,7 +34,7 @@ struct ScaleBench: AsyncParsableCommand {
             try await withScratchDatabase("facepipe_bench_scale_\(run)", config: config, logger: logger) { url in
                 let environment = BenchServer.faceModels.merging([
                     "S3_BUCKET": "scale-\(run)-\(UUID().uuidString.prefix(8).lowercased())", "S3_ENDPOINT": s3Endpoint,
-                    "S3_ACCESS_KEY": "test", "S3_SECRET_KEY": "testtest", "MEDIA_SIGNING_SECRET": String(repeating: "s", count: 40),
+                    "S3_ACCESS_KEY": "test", "S3_SECRET_KEY": "testtest", "MEDIA_SIGNING_SECRET": "5e1c0b9a7f3d2e8c6a4b1d0f9e7c5a3b5e1c0b9a",
                     "QUEUE_LEASE_SECONDS": "6", "QUEUE_POLL_INTERVAL_MS": "500", "WORKER_HTTP_PORT": "0",
                 ]) { $1 }
                 let api = try BenchServer(database: url, environment: environment)
