@@ -103,13 +103,14 @@ public enum Runtime {
     ) async throws -> ServerDependencies {
         let scanner = MediaRuntime.makeScanner(config.scanner, logger: logger)
         let policy = config.auth.policy
+        let linkObserver = config.webhooks.isEnabled
+            ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
         let ingest = IngestService(
             config: config.ingest, store: store,
             scanning: scanner.map { .init(scanner: $0, whenUnavailable: config.scanner.whenUnavailable) },
             client: client, queue: queue, spoolDirectory: URL(fileURLWithPath: ".data/spool", isDirectory: true),
             policy: policy, erasedReupload: config.auth.erasedReupload,
-            linkObserver: config.webhooks.isEnabled ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil,
-            logger: logger)
+            linkObserver: linkObserver, logger: logger)
         var models: FaceSearchService.Models?
         if let detection = faces.detection, let embedder = faces.embedder {
             models = .init(detector: makeSearchDetector(config.faces, fallback: detection.detector, logger: logger), embedder: embedder)
@@ -117,7 +118,7 @@ public enum Runtime {
         let services = ServiceSet(client: client, queue: queue, links: links, policy: policy, faceModels: models,
                                   faceMatching: config.faces.matching,
                                   anonymizeDefault: config.faces.detectionEnabled ? config.faces.anonymizeDefault : nil, store: store,
-                                  logger: logger)
+                                  linkObserver: linkObserver, logger: logger)
         var jwt: JWTVerifier?
         if let jwtConfig = config.auth.jwt {
             let verifier = JWTVerifier(config: jwtConfig, logger: logger)
@@ -272,15 +273,17 @@ public struct DatabaseRuntime: Sendable {
             return DatabaseRuntime(url: url, embedded: nil)
         case .embedded(let embeddedConfig):
             let server = try await EmbeddedPostgres.start(embeddedConfig, logger: logger)
+            let url: DatabaseURL
             do {
-                try await Database.withClient(url: embeddedConfig.url.with(database: "postgres"), poolSize: 2, logger: logger) {
+                url = try server.url()
+                try await Database.withClient(url: url.with(database: "postgres"), poolSize: 2, logger: logger) {
                     try await Database.createDatabaseIfMissing(embeddedConfig.database, using: $0, logger: logger)
                 }
             } catch {
                 await server.stop()
                 throw error
             }
-            return DatabaseRuntime(url: embeddedConfig.url, embedded: server)
+            return DatabaseRuntime(url: url, embedded: server)
         }
     }
 }

@@ -35,6 +35,13 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
         self.exits = exits
     }
 
+    /// Where the server accepts connections, with the cluster's password (`ClusterPassword`).
+    public func url() throws -> DatabaseURL {
+        var url = config.url
+        url.password = try Layout(config).password.read()
+        return url
+    }
+
     /// True when this process started the server (false when it attached to a running one).
     public var isOwner: Bool { owner }
 
@@ -59,6 +66,7 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
             }
         }
 
+        try await layout.requirePasswords(runAs: runAs, logger: logger)
         let (process, exits) = try launch(layout, port: config.port, runAs: runAs)
         logger.info("started embedded PostgreSQL", metadata: [
             "pid": "\(process.processIdentifier)", "port": "\(config.port)", "data": "\(layout.data.path)",

@@ -29,7 +29,10 @@ struct Layout {
                                          what: "the PostgreSQL binaries in \(bin.path)")
     }
 
-    /// Runs `initdb` once: trust authentication, reachable only on loopback and a private socket.
+    var password: ClusterPassword { ClusterPassword(data: data) }
+
+    /// Runs `initdb` once: password authentication (`ClusterPassword`), reachable only on
+    /// loopback and a private socket.
     func initialiseIfNeeded(runAs: RunAs, logger: Logger) async throws {
         guard !FileManager.default.fileExists(atPath: data.appendingPathComponent("PG_VERSION").path) else { return }
         logger.info("initialising embedded PostgreSQL cluster", metadata: ["data": "\(data.path)"])
@@ -39,10 +42,51 @@ struct Layout {
         }
         try ClusterFolder.prepare(data: data, runAs: runAs,
                                   workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-        let output = try await runAs.run(tool("initdb"), arguments: [
-            "-D", data.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
-        ])
+        let output = try await password.withPasswordFile(for: runAs, in: data.deletingLastPathComponent()) { pwfile in
+            try await runAs.run(tool("initdb"), arguments: [
+                "-D", data.path, "-U", "postgres", "--auth=scram-sha-256", "--pwfile=\(pwfile)", "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ])
+        }
         guard output.status == 0 else { throw EmbeddedPostgresError.initdbFailed(output.text) }
+        try writeHBA(runAs: runAs)
+    }
+
+    var hbaFile: URL { data.appendingPathComponent("pg_hba.conf") }
+
+    func writeHBA(runAs: RunAs) throws {
+        try ClusterPassword.hba.write(to: hbaFile, atomically: false, encoding: .utf8)
+        try runAs.giveOwnership(of: hbaFile.path)
+    }
+
+    /// A cluster an older facepipe initialised with `--auth=trust` gets the superuser's password
+    /// set (PostgreSQL in single-user mode, the server stopped; the password on standard input,
+    /// never in an argument list) and password-only pg_hba.conf, before it serves anyone.
+    func requirePasswords(runAs: RunAs, logger: Logger) async throws {
+        guard let hba = try? String(contentsOf: hbaFile, encoding: .utf8), ClusterPassword.trusts(hba: hba) else { return }
+        logger.notice("the embedded PostgreSQL trusted local connections; setting a password and requiring it",
+                      metadata: ["password_file": "\(password.file.path)"])
+        let secret = try password.read()
+        let process = runAs.process(tool("postgres"), arguments: ["--single", "-D", data.path, "-c", "password_encryption=scram-sha-256",
+                                                                  "postgres"])
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        let (exits, continuation) = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = {
+            continuation.yield($0.terminationStatus)
+            continuation.finish()
+        }
+        try process.run()
+        // Hex only, so nothing in it needs quoting.
+        input.fileHandleForWriting.write(Data("ALTER ROLE postgres PASSWORD '\(secret)';\n".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        var status: Int32 = -1
+        for await code in exits { status = code }
+        guard status == 0, !text.contains("ERROR") else { throw EmbeddedPostgresError.initdbFailed("setting the password: \(text)") }
+        try writeHBA(runAs: runAs)
     }
 
     /// The pid in `postmaster.pid` if that process is alive.

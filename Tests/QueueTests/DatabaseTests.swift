@@ -76,7 +76,7 @@ import TestSupport
         let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
         #expect(server.isOwner)
         do {
-            let version = try await Database.withClient(url: config.url.with(database: "postgres"), poolSize: 2, logger: TestDatabase.logger) { client in
+            let version = try await Database.withClient(url: try server.url().with(database: "postgres"), poolSize: 2, logger: TestDatabase.logger) { client in
                 var version = ""
                 for try await text in try await client.query("SHOW server_version").decode(String.self) { version = text }
                 try await client.query("CREATE EXTENSION IF NOT EXISTS vector")
@@ -89,6 +89,72 @@ import TestSupport
         }
         await server.stop()
         #expect(!FileManager.default.fileExists(atPath: cluster.data.appendingPathComponent("postmaster.pid").path))
+    }
+
+    /// Issue 22 item 4: the cluster trusted every local connection, so any account on the
+    /// machine was its superuser. Now a connection without the password is refused, over TCP
+    /// and over the socket, and the password file is the owner's alone: another local account
+    /// (`nobody`) cannot read it.
+    @Test func everyConnectionNeedsThePasswordOnlyItsOwnerCanRead() async throws {
+        let cluster = ScratchCluster(prefix: "test-auth")
+        defer { cluster.remove() }
+        let server = try await EmbeddedPostgres.start(cluster.config, logger: TestDatabase.logger)
+        do {
+            let passwordFile = cluster.data.path + ".password"
+            #expect(try ClusterFolderTests.mode(passwordFile) == 0o600)
+            var guessed = cluster.config.url.with(database: "postgres")
+            for password in [nil, "postgres", ""] as [String?] {
+                guessed.password = password
+                await #expect(throws: (any Error).self, "connected with password \(password ?? "(none)")") {
+                    let connection = try await Database.connect(url: guessed, timeout: .seconds(30), logger: TestDatabase.logger)
+                    try? await connection.close()
+                }
+            }
+            let hba = try String(contentsOf: cluster.data.appendingPathComponent("pg_hba.conf"), encoding: .utf8)
+            #expect(!ClusterPassword.trusts(hba: hba), "\(hba)")
+            let connection = try await Database.connect(url: try server.url().with(database: "postgres"), timeout: .seconds(30),
+                                                        logger: TestDatabase.logger)
+            try await connection.close()
+            if geteuid() == 0 {
+                let read = try await RunAs(user: "nobody", uid: ClusterFolderTests.nobody, gid: ClusterFolderTests.nobody)
+                    .run(URL(fileURLWithPath: "/bin/cat"), arguments: [passwordFile])
+                #expect(read.status != 0, "another account read the password: \(read.text)")
+            }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    /// A cluster initialised by an older facepipe with `--auth=trust` is moved to passwords on
+    /// its next start, before it serves anyone.
+    @Test func aTrustClusterFromAnOlderVersionGetsAPassword() async throws {
+        let cluster = ScratchCluster(prefix: "test-trust")
+        defer { cluster.remove() }
+        let config = cluster.config
+        // What the old code did: initdb with trust (as the account PostgreSQL runs as).
+        let runAs = try RunAs.current(user: config.systemUser)
+        let layout = try Layout(config)
+        try ClusterFolder.prepare(data: cluster.data, runAs: runAs, workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let made = try await runAs.run(layout.tool("initdb"), arguments: ["-D", cluster.data.path, "-U", "postgres", "--auth=trust",
+                                                                           "--encoding=UTF8", "--locale=C.UTF-8"])
+        try #require(made.status == 0, "\(made.text)")
+        let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
+        do {
+            await #expect(throws: (any Error).self, "the old cluster still trusts a connection without a password") {
+                let connection = try await Database.connect(url: config.url.with(database: "postgres"), timeout: .seconds(30),
+                                                            logger: TestDatabase.logger)
+                try? await connection.close()
+            }
+            let connection = try await Database.connect(url: try server.url().with(database: "postgres"), timeout: .seconds(30),
+                                                        logger: TestDatabase.logger)
+            try await connection.close()
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
     }
 
     @Test func missingBinariesGiveAClearError() async throws {

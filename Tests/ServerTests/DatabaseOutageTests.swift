@@ -55,7 +55,7 @@ struct DatabaseOutageTests {
         let config = cluster.config
         let logger = TestDatabase.logger
         let first = try await EmbeddedPostgres.start(config, logger: logger)
-        let url = config.url.with(database: "postgres")
+        let url = try first.url().with(database: "postgres")
         let restarted = try await withTimeout(.seconds(120)) {
             try await Database.withClient(url: url, poolSize: 4, logger: logger) { client -> EmbeddedPostgres in
                 let availability = DatabaseAvailability(url: url, requests: client, interval: .milliseconds(250), logger: logger)
@@ -96,10 +96,10 @@ struct DatabaseOutageTests {
 
     static func exercise(_ server: EmbeddedPostgres, _ config: EmbeddedPostgresConfig) async throws {
         let logger = TestDatabase.logger
-        try await Database.withClient(url: config.url.with(database: "postgres"), poolSize: 2, logger: logger) {
+        try await Database.withClient(url: try server.url().with(database: "postgres"), poolSize: 2, logger: logger) {
             try await Database.createDatabaseIfMissing("facepipe", using: $0, logger: logger)
         }
-        let url = config.url.with(database: "facepipe")
+        let url = try server.url().with(database: "facepipe")
         try await Database.withClient(url: url, poolSize: 2, logger: logger) { try await Migrator().migrate($0, logger: logger) }
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-outage-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }

@@ -19,9 +19,10 @@ public struct ScratchCluster: Sendable {
         config = EmbeddedPostgresConfig(binDirectory: Self.binDirectory, dataDirectory: data.path, port: Int.random(in: 55_000...59_000))
     }
 
-    /// Removes the cluster folder and PostgreSQL's log, which lives beside it.
+    /// Removes the cluster folder and PostgreSQL's log and password, which live beside it.
     public func remove() {
         try? FileManager.default.removeItem(at: data)
         try? FileManager.default.removeItem(atPath: data.path + ".log")
+        try? FileManager.default.removeItem(atPath: data.path + ".password")
     }
 }

@@ -29,7 +29,8 @@ public struct EmbeddedPostgresConfig: Sendable, Equatable {
             database: "facepipe")
     }
 
-    /// Where the embedded server accepts connections (trust auth, loopback only).
+    /// Where the embedded server accepts connections (loopback only), without its password:
+    /// `EmbeddedPostgres.url()` adds the one kept beside the cluster.
     public var url: DatabaseURL {
         DatabaseURL(host: "127.0.0.1", port: port, username: "postgres", database: database)
     }
