@@ -49,8 +49,7 @@ enum MediaRuntime {
 
     static func makeLinks(_ config: MediaConfig, logger: Logger) throws -> MediaLinks {
         let signer = try URLSigner(secret: try signingSecret(config, logger: logger))
-        return MediaLinks(signer: signer, baseURL: config.publicBaseURL, ttlSeconds: config.urlTTLSeconds,
-                          publicDerivatives: config.publicDerivatives)
+        return MediaLinks(signer: signer, baseURL: config.publicBaseURL, ttlSeconds: config.urlTTLSeconds)
     }
 
     static func makeScanner(_ config: ScannerConfig, logger: Logger) -> ClamdScanner? {

@@ -16,7 +16,8 @@ struct WebhookObserver: ProcessingObserver, AnonymizationObserver {
 
     func processed(_ image: ImageRecord, _ result: ProcessingResult, duplicates: [DuplicateMatch], job: ClaimedJob,
                    on connection: PostgresConnection) async throws {
-        let thumbnails = result.thumbnails.mapValues { links.url(forKey: $0) }
+        // The platform's back end reads these as an admin would (faces shown), signed for a day.
+        let thumbnails = result.thumbnails.mapValues { links.url(forKey: $0, ttlSeconds: MediaLinks.webhookTTLSeconds) }
         let payload = WebhookPayload(
             imageId: image.id, reportId: image.reportID, status: .done, sha256: image.sha256, width: result.width,
             height: result.height,
@@ -36,7 +37,7 @@ struct WebhookObserver: ProcessingObserver, AnonymizationObserver {
     func anonymized(_ image: ImageRecord, _ variant: ProcessedVariant, job: ClaimedJob, on connection: PostgresConnection)
         async throws {
         guard let key = variant.mediaKey else { return }
-        try await enqueuer.enqueue(AnonymizedPayload(image: image, variant: variant, url: links.url(forKey: key)),
+        try await enqueuer.enqueue(AnonymizedPayload(image: image, variant: variant, url: links.url(forKey: key, ttlSeconds: MediaLinks.webhookTTLSeconds)),
                                    on: connection, correlationID: job.correlationID)
     }
 

@@ -51,9 +51,7 @@ extension IngestService {
                                         originalKey: key.rawValue, reports: upload.reportID.map { [$0] } ?? [], status: .queued,
                                         error: nil, requestedBy: upload.requestedBy, createdAt: Date(), renderedAt: nil)
             let (existing, jobID) = try await client.withTransaction(logger: logger) { connection -> (UUID?, Int64?) in
-                if let report = upload.reportID {
-                    try await connection.query("INSERT INTO reports (id) VALUES (\(report)) ON CONFLICT (id) DO NOTHING", logger: logger)
-                }
+                try await mayAddDocument(to: upload, on: connection)
                 let result = try await documents.insert(record, on: connection)
                 guard result.inserted else { return (result.id, nil) }
                 if let report = upload.reportID { _ = try await documents.add(id, to: report, on: connection) }
@@ -85,11 +83,32 @@ extension IngestService {
         let links = ReportLinkRepository(client: client, logger: logger)
         let pages = try await documents.pages(of: id)
         try await client.withTransaction(logger: logger) { connection in
+            try await mayAddDocument(to: upload, on: connection)
             _ = try await documents.add(id, to: report, on: connection)
             for page in pages where try await links.add(page.imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
                                                          blurFaces: false, onTimeline: true, on: connection) {
                 _ = try await links.recordSameImage(page.imageID, observer: linkObserver, correlationID: upload.requestID, on: connection)
             }
+        }
+    }
+
+    /// A document joins its report at once or not at all: its pages are rendered later, by a job
+    /// that has no one to ask. So a document for someone else's report (not an admin's upload,
+    /// not the report's creator's) is refused with 403 `report_not_yours` rather than held
+    /// pending (issue 22); images are held pending instead. Audited when the report existed.
+    private func mayAddDocument(to upload: Upload, on connection: PostgresConnection) async throws {
+        guard let report = upload.reportID else { return }
+        let claim = try await ReportLinkRepository(client: client, logger: logger).claim(report, creator: upload.contributor.id,
+                                                                                         on: connection)
+        guard claim.created || policy.addsDirectly(upload.contributor, toReportCreatedBy: claim.createdBy) else {
+            throw APIError(status: 403, code: "report_not_yours",
+                           message: "report \(report) was created by someone else: upload the document without reportId, or ask an admin to add it")
+        }
+        if !claim.created {
+            let contributor = upload.contributor
+            try await AuditRepository(client: client, logger: logger).append(.init(
+                actor: contributor.actor, role: contributor.role.rawValue, address: contributor.address, action: .reportEvidenceAdded,
+                target: "report:\(report)", requestID: upload.requestID, data: #"{"document":true,"pending":false}"#), on: connection)
         }
     }
 

@@ -35,9 +35,14 @@ public struct IngestService: Sendable {
         public var requestedBy: String?
         /// Set for direct uploads: the intent is marked used in the same transaction.
         public var intentID: UUID?
+        /// Whose addition to `reportID` this is: it joins the report at once only for an admin or
+        /// the report's creator, and waits for an admin otherwise (`ReportContributor`).
+        public var contributor: ReportContributor
 
         public init(filename: String?, declaredType: String?, reportID: String?, blurFaces: Bool, isPublic: Bool = false,
-                    requestID: String?, requestedBy: String? = nil, intentID: UUID? = nil) {
+                    requestID: String?, requestedBy: String? = nil, intentID: UUID? = nil,
+                    contributor: ReportContributor = ReportContributor(id: nil, role: .anonymous)) {
+            self.contributor = contributor
             self.isPublic = isPublic
             self.requestedBy = requestedBy
             self.filename = filename
@@ -115,6 +120,7 @@ public struct IngestService: Sendable {
         try policy.require(.upload, caller)
         var intent = intent
         intent.createdBy = caller.id
+        intent.createdByRole = caller.role
         try await intents.create(intent)
     }
 
@@ -142,17 +148,15 @@ public struct IngestService: Sendable {
         let key = try MediaKey.original(id: id, ext: type.fileExtension, date: Date())
         _ = try await store.put(key, file: file.url, contentType: type.mimeType)
         do {
-            let image = NewImage(id: id, reportID: upload.reportID, sha256: sha256, mime: type.mimeType, bytes: file.byteCount,
+            // The report comes with `joinReport`, which decides whether the addition counts yet.
+            let image = NewImage(id: id, reportID: nil, sha256: sha256, mime: type.mimeType, bytes: file.byteCount,
                                  width: header.uprightWidth, height: header.uprightHeight, originalKey: key.rawValue,
                                  blurFaces: upload.blurFaces, isPublic: upload.isPublic)
             let (inserted, jobID) = try await client.withTransaction(logger: logger) { connection in
                 let inserted = try await images.insert(image, requestID: upload.requestID, on: connection)
                 guard case .inserted = inserted else { return (inserted, Int64?.none) }
                 try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
-                if let report = upload.reportID {
-                    _ = try await ReportLinkRepository(client: client, logger: logger).add(
-                        id, to: report, by: upload.requestedBy, requestID: upload.requestID, blurFaces: upload.blurFaces, on: connection)
-                }
+                _ = try await joinReport(id, upload, onTimeline: false, on: connection)
                 if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
                     throw APIError.conflict("this upload URL was already used", code: "upload_used")
                 }
@@ -206,10 +210,7 @@ public struct IngestService: Sendable {
         let links = ReportLinkRepository(client: client, logger: logger)
         let blur = (upload.blurFaces || upload.isPublic) && !image.blurFaces
         return try await client.withTransaction(logger: logger) { connection -> Int64? in
-            if let report = upload.reportID,
-               try await links.add(image.id, to: report, by: upload.requestedBy, requestID: upload.requestID, blurFaces: upload.blurFaces,
-                                   onTimeline: true, on: connection)
-            {
+            if try await joinReport(image.id, upload, onTimeline: true, on: connection) == .added {
                 _ = try await links.recordSameImage(image.id, observer: linkObserver, correlationID: upload.requestID, on: connection)
             }
             guard blur else { return nil }
@@ -220,6 +221,39 @@ public struct IngestService: Sendable {
             try await images.markQueued(image.id, on: connection)
             return jobID
         }
+    }
+
+    /// What an upload did to its report.
+    public enum ReportMembership: Sendable, Equatable {
+        case none, added, pending, unchanged
+    }
+
+    /// Puts the image in the upload's report as its contributor may (issue 22): at once for an
+    /// admin or the report's creator (a new report is created for the uploader), else pending
+    /// until an admin approves it. Every addition to a report that existed before is audited,
+    /// in the same transaction.
+    func joinReport(_ imageID: UUID, _ upload: Upload, onTimeline: Bool, on connection: PostgresConnection) async throws
+        -> ReportMembership
+    {
+        guard let report = upload.reportID else { return .none }
+        let links = ReportLinkRepository(client: client, logger: logger)
+        let contributor = upload.contributor
+        let claim = try await links.claim(report, creator: contributor.id, on: connection)
+        let membership: ReportMembership
+        if claim.created || policy.addsDirectly(contributor, toReportCreatedBy: claim.createdBy) {
+            membership = try await links.add(imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
+                                             blurFaces: upload.blurFaces, onTimeline: onTimeline, on: connection) ? .added : .unchanged
+        } else {
+            membership = try await links.addPending(imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
+                                                    blurFaces: upload.blurFaces, on: connection) ? .pending : .unchanged
+        }
+        if !claim.created, membership != .unchanged {
+            try await AuditRepository(client: client, logger: logger).append(.init(
+                actor: contributor.actor, role: contributor.role.rawValue, address: contributor.address, action: .reportEvidenceAdded,
+                target: "report:\(report)", requestID: upload.requestID,
+                data: #"{"image":"\#(imageID.uuidString.lowercased())","pending":\#(membership == .pending)}"#), on: connection)
+        }
+        return membership
     }
 
     /// Returns a reason when the scan was skipped (scanner down and policy says accept).

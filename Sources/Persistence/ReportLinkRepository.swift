@@ -21,7 +21,26 @@ public struct ReportLinkRepository: Sendable {
         self.logger = logger
     }
 
-    /// Puts the image in the report (creating the report on first sight); false if it was there.
+    /// The report as it stands, created for `creator` on first sight: whether it was created
+    /// now, and who created it (nil for reports the platform set up, or made before 0.4).
+    public func claim(_ report: String, creator: String?, on connection: PostgresConnection) async throws
+        -> (created: Bool, createdBy: String?)
+    {
+        let rows = try await connection.query(
+            """
+            WITH created AS (
+                INSERT INTO reports (id, created_by) VALUES (\(report), \(creator)) ON CONFLICT (id) DO NOTHING RETURNING created_by
+            )
+            SELECT true, created_by FROM created
+            UNION ALL
+            SELECT false, created_by FROM reports WHERE id = \(report) AND NOT EXISTS (SELECT 1 FROM created)
+            """, logger: logger)
+        for try await (created, createdBy) in rows.decode((Bool, String?).self) { return (created, createdBy) }
+        return (false, nil)
+    }
+
+    /// Puts the image in the report (an approved membership: creating the report on first
+    /// sight, and making it the image's first report if it has none); false if it was there.
     /// - Parameter onTimeline: record `image.added_to_report` (a re-upload: the first upload's
     ///   `image.uploaded` already says which report it came with).
     public func add(_ imageID: UUID, to report: String, by caller: String?, requestID: String?, blurFaces: Bool,
@@ -33,6 +52,8 @@ public struct ReportLinkRepository: Sendable {
                 INSERT INTO image_reports (image_id, report_id, added_by, request_id, blur_faces)
                 VALUES (\(imageID), \(report), \(caller), \(requestID), \(blurFaces))
                 ON CONFLICT (image_id, report_id) DO NOTHING RETURNING image_id
+            ), first AS (
+                UPDATE images SET report_id = \(report) WHERE id IN (SELECT image_id FROM added) AND report_id IS NULL
             ), logged AS (
                 INSERT INTO events (image_id, type, data)
                 SELECT image_id, 'image.added_to_report', jsonb_strip_nulls(jsonb_build_object(
@@ -43,6 +64,66 @@ public struct ReportLinkRepository: Sendable {
             """, logger: logger)
         for try await _ in rows { return true }
         return false
+    }
+
+    /// Records an addition that waits for an admin (`pending_report_images`): nothing that reads
+    /// reports sees it until `approvePending`. False when the image is in the report already or
+    /// was already waiting.
+    public func addPending(_ imageID: UUID, to report: String, by caller: String?, requestID: String?, blurFaces: Bool,
+                           on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            WITH added AS (
+                INSERT INTO pending_report_images (image_id, report_id, added_by, request_id, blur_faces)
+                SELECT \(imageID), \(report), \(caller), \(requestID), \(blurFaces)
+                WHERE NOT EXISTS (SELECT 1 FROM image_reports WHERE image_id = \(imageID) AND report_id = \(report))
+                ON CONFLICT (image_id, report_id) DO NOTHING RETURNING image_id
+            ), logged AS (
+                INSERT INTO events (image_id, type, data)
+                SELECT image_id, 'image.report_pending', jsonb_strip_nulls(jsonb_build_object(
+                    'report', \(report)::text, 'request_id', \(requestID)::text))
+                FROM added
+            )
+            SELECT image_id FROM added
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// A pending addition becomes a membership (as if added now); false when none was pending.
+    public func approvePending(_ imageID: UUID, in report: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            DELETE FROM pending_report_images WHERE image_id = \(imageID) AND report_id = \(report)
+            RETURNING added_by, request_id, blur_faces
+            """, logger: logger)
+        for try await (addedBy, requestID, blurFaces) in rows.decode((String?, String?, Bool).self) {
+            _ = try await add(imageID, to: report, by: addedBy, requestID: requestID, blurFaces: blurFaces, onTimeline: true,
+                              on: connection)
+            return true
+        }
+        return false
+    }
+
+    /// Drops a pending addition; false when none was pending.
+    public func rejectPending(_ imageID: UUID, in report: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "DELETE FROM pending_report_images WHERE image_id = \(imageID) AND report_id = \(report) RETURNING image_id",
+            logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Images waiting to join the report, oldest first (up to `limit`).
+    public func pending(inReport report: String, limit: Int = 100) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for try await id in try await client.query(
+            "SELECT image_id FROM pending_report_images WHERE report_id = \(report) ORDER BY added_at LIMIT \(limit)",
+            logger: logger).decode(UUID.self)
+        {
+            ids.append(id)
+        }
+        return ids
     }
 
     /// The reports an image belongs to, oldest link first.

@@ -15,6 +15,8 @@ public struct ReportRecord: Sendable, Equatable {
     public var imageIDs: [UUID] = []
     /// The people whose faces are in its images (`IdentityRepository.identities(inReport:)`).
     public var identityIDs: [UUID] = []
+    /// Images waiting for an admin to approve their addition (admins only).
+    public var pendingImageIDs: [UUID] = []
 }
 
 /// All SQL for `reports`.

@@ -14,11 +14,14 @@ public struct UploadIntent: Sendable, Equatable {
     public var isPublic: Bool
     /// `Caller.id` of whoever announced it: the PUT that follows carries only a signature.
     public var createdBy: String?
+    /// Their role then (whether their upload joins an existing report at once).
+    public var createdByRole: Role?
     public var expiresAt: Date
     public var usedAt: Date?
 
     public init(id: UUID, filename: String, contentType: String, declaredBytes: Int64?, reportID: String?, blurFaces: Bool,
-                isPublic: Bool = false, createdBy: String? = nil, expiresAt: Date, usedAt: Date? = nil) {
+                isPublic: Bool = false, createdBy: String? = nil, createdByRole: Role? = nil, expiresAt: Date, usedAt: Date? = nil) {
+        self.createdByRole = createdByRole
         self.isPublic = isPublic
         self.createdBy = createdBy
         self.id = id
@@ -45,9 +48,9 @@ public struct UploadIntentRepository: Sendable {
         try await client.query(
             """
             INSERT INTO upload_intents (id, filename, content_type, declared_bytes, report_id, blur_faces, is_public, created_by,
-                                        expires_at)
+                                        created_by_role, expires_at)
             VALUES (\(intent.id), \(intent.filename), \(intent.contentType), \(intent.declaredBytes), \(intent.reportID),
-                    \(intent.blurFaces), \(intent.isPublic), \(intent.createdBy), \(intent.expiresAt))
+                    \(intent.blurFaces), \(intent.isPublic), \(intent.createdBy), \(intent.createdByRole?.rawValue), \(intent.expiresAt))
             """, logger: logger)
         // Expired, unused intents are only clutter: drop them as new ones arrive.
         try await client.query(
@@ -57,14 +60,16 @@ public struct UploadIntentRepository: Sendable {
     public func find(_ id: UUID) async throws -> UploadIntent? {
         let rows = try await client.query(
             """
-            SELECT id, filename, content_type, declared_bytes, report_id, blur_faces, is_public, created_by, expires_at, used_at
+            SELECT id, filename, content_type, declared_bytes, report_id, blur_faces, is_public, created_by, created_by_role,
+                   expires_at, used_at
             FROM upload_intents WHERE id = \(id)
             """, logger: logger)
-        for try await (id, filename, type, bytes, report, blur, isPublic, createdBy, expires, used) in rows.decode(
-            (UUID, String, String, Int64?, String?, Bool, Bool, String?, Date, Date?).self)
+        for try await (id, filename, type, bytes, report, blur, isPublic, createdBy, role, expires, used) in rows.decode(
+            (UUID, String, String, Int64?, String?, Bool, Bool, String?, String?, Date, Date?).self)
         {
             return UploadIntent(id: id, filename: filename, contentType: type, declaredBytes: bytes, reportID: report,
-                                blurFaces: blur, isPublic: isPublic, createdBy: createdBy, expiresAt: expires, usedAt: used)
+                                blurFaces: blur, isPublic: isPublic, createdBy: createdBy, createdByRole: role.flatMap(Role.init(rawValue:)),
+                                expiresAt: expires, usedAt: used)
         }
         return nil
     }

@@ -62,7 +62,7 @@ public struct AnonymizeHandler: JobHandler {
             try await variants.markProcessing(variantID, jobID: job.id)
             let (output, verification) = try await anonymize(image, variant.settings)
             let key = try MediaKey.processed(id: id, digest: variant.settings.digest, ext: output.format.fileExtension,
-                                             date: variant.createdAt)
+                                             date: variant.createdAt, original: image.originalKey)
             let processing = ProcessingRepository(client: client, logger: logger)
             try await client.withTransaction(logger: logger) { connection in
                 // As process_image: the row is held while the file is written, so erasure cannot miss it.

@@ -61,12 +61,16 @@ public struct ImageAnalysis: Sendable {
         }
         var thumbnails = try thumbnails(of: source, quality: thumbnailQuality)
         if let found, !found.isEmpty {
-            // What callers who may not see faces get (standard callers' face-search results): the
-            // medium thumbnail with every face blurred. Already blurred when the whole set is.
-            let blurred = anonymizeThumbnails
-                ? thumbnails.first { $0.name == "medium" }?.image
-                : try blurredThumbnail(of: decoded, faces: found.map(\.face.anonymizerFace), quality: thumbnailQuality)
-            if let blurred { thumbnails.append(Thumbnail(name: Self.blurredThumbnailName, image: blurred)) }
+            // What callers who may not see faces get (below gold, everywhere): every size with
+            // the faces blurred. Already blurred when the whole set is (the same bytes, under
+            // the masked names, so one rule picks the set whatever the image's flags).
+            let masked = anonymizeThumbnails
+                ? thumbnails
+                : try maskedThumbnails(of: decoded, faces: found.map(\.face.anonymizerFace), quality: thumbnailQuality)
+            for thumbnail in masked {
+                guard let name = ImageRecord.maskedThumbnailNames[thumbnail.name] else { continue }
+                thumbnails.append(Thumbnail(name: name, image: thumbnail.image))
+            }
         }
         let both = try hashesWithLookupKeys(of: decoded)
         var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: both.hashes)
@@ -84,13 +88,11 @@ public struct ImageAnalysis: Sendable {
         }
     }
 
-    /// The thumbnail name of the face-blurred medium thumbnail (images with faces only).
-    public static let blurredThumbnailName = "blurred"
-
-    /// The medium square thumbnail with the faces blurred, made from a copy just large enough for
-    /// it (a few milliseconds, not a full-size blur): faces only need hiding at that scale.
-    static func blurredThumbnail(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int) throws -> EncodedImage {
-        let side = thumbnailSizes.first { $0.name == "medium" }?.side ?? 300
+    /// The square thumbnails with the faces blurred, made from a copy just large enough for the
+    /// largest of them (a few milliseconds, not a full-size blur): faces only need hiding at
+    /// that scale. Named by size, like `thumbnails(of:quality:)`.
+    static func maskedThumbnails(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int) throws -> [Thumbnail] {
+        let side = thumbnailSizes.map(\.side).max() ?? 800
         let short = max(1, min(decoded.width, decoded.height))
         let scale = min(1, Double(side) / Double(short))
         let width = max(1, Int((Double(decoded.width) * scale).rounded())), height = max(1, Int((Double(decoded.height) * scale).rounded()))
@@ -101,10 +103,7 @@ public struct ImageAnalysis: Sendable {
         let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
         let masked = try DecodedImage(Anonymizer.anonymize(small, faces: scaled, options: .default, as: .png).data,
                                       maxDimension: max(small.width, small.height))
-        guard let thumbnail = try masked.squareThumbnails(sides: [side], as: .webp(quality: quality))[side] else {
-            throw ImagingError.operationFailed("no blurred thumbnail")
-        }
-        return thumbnail
+        return try thumbnails(of: masked, quality: quality)
     }
 
     /// Hashes only (for `facepipe hash`): a smaller decode suffices.

@@ -117,7 +117,7 @@ public struct ProcessImageHandler: JobHandler {
         var written: [(kind: StoredFileKind, key: String)] = []
         var thumbnails: [String: String] = [:]
         for thumbnail in analysis.thumbnails {
-            let thumbKey = try MediaKey.thumbnail(id: image.id, variant: thumbnail.name, ext: "webp")
+            let thumbKey = try MediaKey.thumbnail(id: image.id, variant: thumbnail.name, ext: "webp", original: image.originalKey)
             try await store.put(thumbKey, data: thumbnail.image.data, contentType: "image/webp")
             thumbnails[thumbnail.name] = thumbKey.rawValue
             written.append((.thumbnail, thumbKey.rawValue))
@@ -127,7 +127,7 @@ public struct ProcessImageHandler: JobHandler {
             detected = []
             for item in found {
                 // Face crops are private (not under thumbnails/ or processed/): only signed URLs reach them.
-                let cropKey = try MediaKey("faces/\(image.id.uuidString.lowercased())-\(item.face.index).webp")
+                let cropKey = try MediaKey.faceCrop(id: image.id, index: item.face.index, original: image.originalKey)
                 try await store.put(cropKey, data: item.crop.data, contentType: "image/webp")
                 var face = item.face
                 face.cropKey = cropKey.rawValue

@@ -104,7 +104,7 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
         on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
     MetricsController(queue: dependencies.queue, policy: dependencies.services.policy).addRoutes(to: router)
     MediaController(store: dependencies.store, links: dependencies.links).addRoutes(to: router)
-    WebController<AppRequestContext>(services: dependencies.services, authenticator: dependencies.authenticator, links: dependencies.links,
+    WebController<AppRequestContext>(services: dependencies.services, authenticator: dependencies.authenticator,
                                      pages: dependencies.pages, settings: dependencies.webSettings).addRoutes(to: router)
     OpenAPIDocument.addRoutes(to: router)
     return router

@@ -21,13 +21,12 @@ struct MediaController {
         guard let decoded = rawKey.removingPercentEncoding, let key = try? MediaKey(decoded) else {
             throw APIError.badRequest("invalid media key", code: "invalid_path")
         }
-        if !links.isPublic(key.rawValue) {
-            let query = request.uri.queryParameters
-            guard let expires = query.get("expires", as: Int64.self), let signature = query.get("signature") else {
-                throw APIError(status: 403, code: "invalid_signature", message: "this media needs a signed URL")
-            }
-            try links.verify(method: "GET", path: path, expires: expires, signature: String(signature))
+        // Every file needs a signed link (see MediaLinks): the signature is what says "allowed".
+        let query = request.uri.queryParameters
+        guard let expires = query.get("expires", as: Int64.self), let signature = query.get("signature") else {
+            throw APIError(status: 403, code: "invalid_signature", message: "this media needs a signed URL")
         }
+        try links.verify(method: "GET", path: path, expires: expires, signature: String(signature))
         // A malformed Range header is ignored (RFC 9110): the whole object is sent.
         let range = request.headers[.range].flatMap(ByteRange.init(header:))
         let stream: MediaObjectStream?
@@ -41,10 +40,10 @@ struct MediaController {
             .contentType: object.info.contentType,
             .eTag: object.info.etag,
             .acceptRanges: "bytes",
-            .cacheControl: links.isPublic(key.rawValue) ? "public, max-age=31536000, immutable" : "private, no-store",
+            .cacheControl: MediaLinks.cacheControl(expires: expires),
             .init("X-Content-Type-Options")!: "nosniff",
         ]
-        if !links.isPublic(key.rawValue) {
+        if !Self.isRenderedByUs(key) {
             // An original is evidence to download, never a page to render: even a file that
             // slipped past every check cannot run in the browser of whoever opens the link.
             headers[.contentDisposition] = "attachment; filename=\"\(key.rawValue.split(separator: "/").last ?? "original")\""
@@ -61,5 +60,11 @@ struct MediaController {
         guard includeBody else { return Response(status: status, headers: headers) }
         let body = object.body
         return Response(status: status, headers: headers, body: .init(asyncSequence: body))
+    }
+
+    /// Thumbnails and processed copies are images facepipe encoded itself (libvips, metadata
+    /// stripped): safe to show inline. Anything else (originals, documents, crops) downloads.
+    static func isRenderedByUs(_ key: MediaKey) -> Bool {
+        key.rawValue.hasPrefix("thumbnails/") || key.rawValue.hasPrefix("processed/")
     }
 }

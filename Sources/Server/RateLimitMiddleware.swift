@@ -21,7 +21,7 @@ struct CallerRateLimitMiddleware: RouterMiddleware {
     }
 
     static func isUpload(_ request: Request) -> Bool {
-        let path = request.uri.path
+        let path = routedPath(request.uri.path)
         switch request.method {
         case .post: return path == "/upload/images" || path == "/upload/documents" || path == "/upload-init"
         case .put: return path.hasPrefix("/uploads/")
@@ -30,6 +30,17 @@ struct CallerRateLimitMiddleware: RouterMiddleware {
     }
 
     static func isFaceSearch(_ request: Request) -> Bool {
-        request.method == .post && request.uri.path == "/search/face"
+        request.method == .post && routedPath(request.uri.path) == "/search/face"
+    }
+
+    /// The path as the router resolves it: the trie router skips empty segments, so
+    /// `//upload/images` and `/search/face/` reach the same handlers as the plain paths and must
+    /// count against the same limits. Segments are percent-decoded and lowercased too: matching
+    /// more spellings than the router does limits a 404 at worst, never skips a limit.
+    static func routedPath(_ raw: String) -> String {
+        let segments = raw.split(separator: "/", omittingEmptySubsequences: true).map { segment in
+            (String(segment).removingPercentEncoding ?? String(segment)).lowercased()
+        }
+        return "/" + segments.joined(separator: "/")
     }
 }

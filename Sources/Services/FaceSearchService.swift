@@ -40,16 +40,16 @@ public struct FaceSearchService: Sendable {
     public let matching: FaceMatchThresholds
     public var minSimilarity: Double { matching.possible }
     let faces: FaceRepository
-    let links: MediaLinks
+    let derivatives: DerivativeLinks
     let audit: AuditService
     let policy: AccessPolicy
 
-    public init(models: Models?, matching: FaceMatchThresholds, client: DatabaseClient, links: MediaLinks, audit: AuditService,
+    public init(models: Models?, matching: FaceMatchThresholds, client: DatabaseClient, derivatives: DerivativeLinks, audit: AuditService,
                 policy: AccessPolicy, logger: Logger) {
         self.models = models
         self.matching = matching
         self.faces = FaceRepository(client: client, logger: logger)
-        self.links = links
+        self.derivatives = derivatives
         self.audit = audit
         self.policy = policy
     }
@@ -100,7 +100,8 @@ public struct FaceSearchService: Sendable {
                       similarity: (match.similarity * 10_000).rounded() / 10_000, strength: matching.strength(of: match.similarity),
                       identityID: match.identityID,
                       perpetratorName: unmasked ? match.perpetratorName : match.perpetratorName.map(NameMask.mask),
-                      thumbnailURL: (unmasked ? match.thumbnailKey : match.blurredThumbnailKey).map { links.url(forKey: $0) })
+                      thumbnailURL: derivatives.faceThumbnail(unmasked: match.thumbnailKey, masked: match.blurredThumbnailKey,
+                                                              for: context.caller))
             }
         } catch let error as APIError {
             auditData["refused"] = error.code

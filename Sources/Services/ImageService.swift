@@ -15,19 +15,22 @@ public struct ImageService: Sendable {
     let images: ImageRepository
     let queue: JobQueue
     let links: MediaLinks
+    let derivatives: DerivativeLinks
     let audit: AuditService
     let policy: AccessPolicy
     /// Options an anonymize request does not name; nil when face detection is off here.
     public let anonymizeDefault: AnonymizeSettings?
     let logger: Logger
 
-    public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, audit: AuditService, policy: AccessPolicy,
+    public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, derivatives: DerivativeLinks, audit: AuditService,
+                policy: AccessPolicy,
                 anonymizeDefault: AnonymizeSettings?, logger: Logger) {
         self.anonymizeDefault = anonymizeDefault
         self.client = client
         self.images = ImageRepository(client: client, logger: logger)
         self.queue = queue
         self.links = links
+        self.derivatives = derivatives
         self.audit = audit
         self.policy = policy
         self.logger = logger
@@ -42,8 +45,8 @@ public struct ImageService: Sendable {
         public var documents: [UUID: (documentID: UUID, page: Int)] = [:]
     }
 
-    /// A processed copy as callers see it: its options, status, verification and, once done, URL
-    /// (public unless `MEDIA_PUBLIC_DERIVATIVES=false`, then signed).
+    /// A processed copy as callers see it: its options, status, verification and, once done, a
+    /// signed URL.
     public struct VariantView: Sendable {
         public var variant: ProcessedVariant
         public var url: String?
@@ -54,8 +57,10 @@ public struct ImageService: Sendable {
         return try await page(filter, cursor: cursor, limit: limit)
     }
 
-    /// Images marked public, done, newest first: what anyone may see (their thumbnails are made
-    /// from a copy with every face blurred).
+    /// Images marked public whose faces were checked, newest first: what anyone may see. An
+    /// image gets here only when detection found no face in it or an anonymized copy of it
+    /// passed verification (no face left); one whose faces were never checked (detection off,
+    /// model missing) or whose copy failed verification stays out (issue 22).
     public func gallery(cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
         try policy.require(.readGallery, context.caller)
         return try await page(ImageFilter(publicOnly: true), cursor: cursor, limit: limit)
@@ -72,8 +77,8 @@ public struct ImageService: Sendable {
         let page = Paging.page(rows, limit: limit) { ImageCursor(createdAt: $0.createdAt, id: $0.id).encoded }
         var variants = try await variantViews(of: page.items.map(\.id))
         if filter.publicOnly {
-            // The gallery shows finished copies only.
-            variants = variants.mapValues { $0.filter { $0.variant.status == .done } }.filter { !$0.value.isEmpty }
+            // The gallery shows verified copies only.
+            variants = variants.mapValues { $0.filter(\.variant.isPubliclyShowable) }.filter { !$0.value.isEmpty }
         }
         let documents = try await DocumentRepository(client: client, logger: logger).pagesOf(images: page.items.map(\.id))
         return Page(items: page.items, nextCursor: page.next, variants: variants, documents: documents)
@@ -81,7 +86,7 @@ public struct ImageService: Sendable {
 
     func variantViews(of ids: [UUID]) async throws -> [UUID: [VariantView]] {
         try await VariantRepository(client: client, logger: logger).variants(of: ids).mapValues { variants in
-            variants.map { VariantView(variant: $0, url: $0.mediaKey.map { links.url(forKey: $0) }) }
+            variants.map { VariantView(variant: $0, url: derivatives.variant($0.mediaKey)) }
         }
     }
 
@@ -111,6 +116,11 @@ public struct ImageService: Sendable {
         view.faces = try await FaceRepository(client: client, logger: logger).faces(of: id)
         if !policy.allows(context.caller, .readFaceAttributes) {
             for index in view.faces.indices { view.faces[index].attributes = nil }
+        }
+        // An identity id is a search result ("where else is this person?"): below admin only
+        // through the routes that audit the look-up and keep to approved reports (issue 22).
+        if !policy.allows(context.caller, .correctIdentities) {
+            for index in view.faces.indices { view.faces[index].identityID = nil }
         }
         view.hashes = try await images.hashes(of: id)
         view.variants = try await variantViews(of: [id])[id] ?? []

@@ -3,17 +3,24 @@ import Foundation
 import Logging
 import Persistence
 import PostgresNIO
+import Queue
 
 /// Reports as the platform sets them. The approval state decides whose faces are searchable,
 /// so only admins change it (audited); the accused person's name is masked for callers below gold.
 public struct ReportService: Sendable {
     let client: DatabaseClient
     let reports: ReportRepository
+    let queue: JobQueue
     let audit: AuditService
     let policy: AccessPolicy
+    /// Told about report connections an approval makes (`report.linked` webhooks).
+    let linkObserver: (any ReportLinkObserver)?
     let logger: Logger
 
-    public init(client: DatabaseClient, audit: AuditService, policy: AccessPolicy, logger: Logger) {
+    public init(client: DatabaseClient, queue: JobQueue, audit: AuditService, policy: AccessPolicy,
+                linkObserver: (any ReportLinkObserver)? = nil, logger: Logger) {
+        self.queue = queue
+        self.linkObserver = linkObserver
         self.client = client
         self.reports = ReportRepository(client: client, logger: logger)
         self.audit = audit
@@ -27,13 +34,53 @@ public struct ReportService: Sendable {
         try policy.require(.readReports, context.caller)
         guard var report = try await reports.find(id) else { throw APIError.notFound("report \(id) not found") }
         report.imageIDs = try await reports.images(of: id, limit: 100).map(\.image)
-        report.identityIDs = try await IdentityRepository(client: client, logger: logger).identities(inReport: id)
+        // Identity ids are search results (who else holds this person, in any report): admins
+        // only here; others look people up through the audited, approved-only routes (issue 22).
+        if policy.allows(context.caller, .correctIdentities) {
+            report.identityIDs = try await IdentityRepository(client: client, logger: logger).identities(inReport: id)
+        }
+        // What waits for an admin's decision (`review`): admins see it, nobody else.
+        if policy.allows(context.caller, .setReports) {
+            report.pendingImageIDs = try await ReportLinkRepository(client: client, logger: logger).pending(inReport: id)
+        }
         return masked(report, for: context.caller)
     }
 
     public func list(limit: Int = 100, _ context: CallContext) async throws -> [ReportRecord] {
         try policy.require(.readReports, context.caller)
         return try await reports.list(limit: limit).map { masked($0, for: context.caller) }
+    }
+
+    public enum EvidenceDecision: String, Sendable {
+        case approve, reject
+    }
+
+    /// An admin's decision on an image waiting to join a report (added by someone who neither
+    /// administers facepipe nor created the report). Approved, it joins as if added now: the
+    /// same-file connections are made at once, and the image is processed again so its
+    /// near-duplicate and face links are found with the report in view. Audited.
+    public func review(_ id: String, image: UUID, _ decision: EvidenceDecision, _ context: CallContext) async throws -> ReportRecord {
+        try policy.require(.setReports, context.caller)
+        let links = ReportLinkRepository(client: client, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            let done = switch decision {
+            case .approve: try await links.approvePending(image, in: id, on: connection)
+            case .reject: try await links.rejectPending(image, in: id, on: connection)
+            }
+            guard done else {
+                throw APIError.notFound("image \(image.uuidString.lowercased()) is not waiting to join report \(id)")
+            }
+            try await audit.record(.reportEvidenceReviewed, context, target: "report:\(id)",
+                                   data: ["image": image.uuidString.lowercased(), "decision": decision.rawValue], on: connection)
+            guard decision == .approve else { return }
+            _ = try await links.recordSameImage(image, observer: linkObserver, correlationID: context.requestID, on: connection)
+            let job = NewJob(kind: .processImage, imageID: image, dedupeKey: "process_image:\(image.uuidString.lowercased())",
+                             correlationID: context.requestID, requestedBy: context.caller.id)
+            if case .enqueued = try await queue.enqueue(job, on: connection) {
+                try await ImageRepository(client: client, logger: logger).markQueued(image, on: connection)
+            }
+        }
+        return try await get(id, context)
     }
 
     /// - Parameter perpetratorName: "" clears the name; nil leaves it as it is.

@@ -19,16 +19,21 @@ public struct ServiceSet: Sendable {
     public var faceSearch: FaceSearchService
     public var documents: DocumentService
     public var identities: IdentityService
+    /// The links to derived files a caller is handed (which files by role).
+    public var derivatives: DerivativeLinks
 
     public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
                 faceModels: FaceSearchService.Models?, faceMatching: FaceMatchThresholds,
-                anonymizeDefault: AnonymizeSettings? = .seed002, store: any MediaStore, logger: Logger) {
+                anonymizeDefault: AnonymizeSettings? = .seed002, store: any MediaStore,
+                linkObserver: (any ReportLinkObserver)? = nil, logger: Logger) {
         let audit = AuditService(client: client, policy: policy, logger: logger)
+        let derivatives = DerivativeLinks(links: links, policy: policy)
+        self.derivatives = derivatives
         self.policy = policy
         self.audit = audit
-        images = ImageService(client: client, queue: queue, links: links, audit: audit, policy: policy,
+        images = ImageService(client: client, queue: queue, links: links, derivatives: derivatives, audit: audit, policy: policy,
                               anonymizeDefault: anonymizeDefault, logger: logger)
-        reports = ReportService(client: client, audit: audit, policy: policy, logger: logger)
+        reports = ReportService(client: client, queue: queue, audit: audit, policy: policy, linkObserver: linkObserver, logger: logger)
         duplicates = DuplicateService(client: client, audit: audit, policy: policy, logger: logger)
         self.queue = QueueService(queue: queue, audit: audit, policy: policy)
         keys = KeyService(client: client, audit: audit, policy: policy, logger: logger)
@@ -36,7 +41,7 @@ public struct ServiceSet: Sendable {
         documents = DocumentService(client: client, store: store, links: links, images: images, erasure: erasure, audit: audit,
                                     policy: policy, logger: logger)
         identities = IdentityService(client: client, audit: audit, policy: policy, logger: logger)
-        faceSearch = FaceSearchService(models: faceModels, matching: faceMatching, client: client, links: links,
+        faceSearch = FaceSearchService(models: faceModels, matching: faceMatching, client: client, derivatives: derivatives,
                                        audit: audit, policy: policy, logger: logger)
     }
 }

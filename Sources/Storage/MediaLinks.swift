@@ -2,31 +2,45 @@ import FacepipeCore
 import Foundation
 
 /// Builds the URLs the API hands out for media, and checks the signatures on the way back in.
-/// Originals are only ever reachable through a short-lived signed URL; thumbnails and processed
-/// outputs are public unless MEDIA_PUBLIC_DERIVATIVES=false.
+///
+/// Every `/media` URL is signed and short-lived (issue 22): who may see which file is decided
+/// when the link is made (`ImageService` picks the files by role), and a link is the only way
+/// in, so editing its path or keeping it past its expiry gets nothing, revoking a key ends its
+/// holder's access within one lifetime, and no cache keeps a copy beyond it.
 public struct MediaLinks: Sendable {
     let signer: URLSigner
     let baseURL: String
     public let ttlSeconds: Int
-    let publicDerivatives: Bool
 
-    public init(signer: URLSigner, baseURL: String?, ttlSeconds: Int, publicDerivatives: Bool) {
+    /// Links in webhooks: the receiver may fetch them long after the event (deliveries retry
+    /// with backoff for hours), and it is the platform's own back end, an admin-level reader.
+    public static let webhookTTLSeconds = 86_400
+
+    /// Expiries are rounded up to this many seconds, so one caller reloading a page within the
+    /// window gets the same URLs and its browser cache can answer.
+    static let expiryGranularity: Int64 = 60
+
+    public init(signer: URLSigner, baseURL: String?, ttlSeconds: Int) {
         self.signer = signer
         self.baseURL = (baseURL ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         self.ttlSeconds = ttlSeconds
-        self.publicDerivatives = publicDerivatives
     }
 
-    /// True for keys anyone may fetch without a signature.
-    public func isPublic(_ key: String) -> Bool {
-        publicDerivatives && (key.hasPrefix("thumbnails/") || key.hasPrefix("processed/"))
-    }
-
-    public func url(forKey key: String) -> String {
+    /// A signed GET link to `key`, valid for at least `ttlSeconds` (this link's lifetime
+    /// when given, else the configured one).
+    public func url(forKey key: String, ttlSeconds: Int? = nil, now: Date = Date()) -> String {
         let path = "/media/" + key
-        guard !isPublic(key) else { return baseURL + path }
-        let expires = Date().addingTimeInterval(Double(ttlSeconds))
-        return baseURL + ((try? signer.signedPath(method: "GET", path: path, expires: expires)) ?? path)
+        let ttl = Int64(ttlSeconds ?? self.ttlSeconds)
+        let earliest = Int64(now.timeIntervalSince1970.rounded(.up)) + ttl
+        let expires = (earliest + Self.expiryGranularity - 1) / Self.expiryGranularity * Self.expiryGranularity
+        return baseURL + ((try? signer.signedPath(method: "GET", path: path, expires: Date(timeIntervalSince1970: Double(expires)))) ?? path)
+    }
+
+    /// `Cache-Control` for a response to a link that expires at `expires`: private (never a
+    /// shared cache), and no longer than the link itself lives.
+    public static func cacheControl(expires: Int64, now: Date = Date()) -> String {
+        let left = max(0, expires - Int64(now.timeIntervalSince1970.rounded(.down)))
+        return left > 0 ? "private, max-age=\(left)" : "private, no-store"
     }
 
     public func signedUploadURL(id: UUID, expires: Date) throws -> String {

@@ -30,11 +30,15 @@ extension WebController {
             page = try await services.images.gallery(cursor: cursor, limit: 60, call(context))
         }
         data["items"] = page.items.map { image -> [String: Any] in
-            let thumb = image.thumbnails["thumb"].map { links.url(forKey: $0) }
+            let thumbnails = services.derivatives.thumbnails(of: image, for: context.caller)
+            // Anonymous visitors open the verified anonymized copy (or, with no face, the large size).
+            let publicView = page.variants[image.id]?.first?.url ?? (image.hasFaces == false ? thumbnails["large"] : nil)
             return [
-                "href": signedIn ? "/ui/images/\(image.id.uuidString.lowercased())" : (image.thumbnails["large"].map { links.url(forKey: $0) } ?? "#"),
-                "thumb": thumb ?? "", "status": image.status.rawValue, "faces": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "report": signedIn ? image.reportID ?? "" : "",
-                "alt": "Image \(Self.short(image.id))\(image.reportID.map { " of report \($0)" } ?? "")",
+                "href": signedIn ? "/ui/images/\(image.id.uuidString.lowercased())" : (publicView ?? "#"),
+                "thumb": thumbnails["thumb"] ?? "", "status": image.status.rawValue, "faces": (image.faceCount ?? 0) > 0 ? image.faceCount! : "",
+                "report": signedIn ? image.reportID ?? "" : "",
+                // Report ids are for signed-in readers only, in the text as in the tile.
+                "alt": "Image \(Self.short(image.id))\(signedIn ? image.reportID.map { " of report \($0)" } ?? "" : "")",
             ]
         }
         data["hasItems"] = !page.items.isEmpty

@@ -11,14 +11,13 @@ extension WebController {
     func identityPage(_ request: Request, _ context: Context) async throws -> Response {
         guard let raw = context.parameters.get("id"), let id = UUID(uuidString: raw) else { throw APIError.notFound("no such person") }
         let record = try await services.identities.get(id, call(context))
-        let unmasked = services.policy.allows(context.caller, .seeUnmasked)
         let data: [String: Any] = [
             "id": id.uuidString.lowercased(), "short": Self.short(id), "count": record.faces.count,
             "faces": record.faces.map { face -> [String: Any] in
-                let key = unmasked ? face.thumbnailKey : face.blurredThumbnailKey ?? face.thumbnailKey
                 return ["face": face.id.uuidString.lowercased(), "image": face.imageID.uuidString.lowercased(),
                         "imageShort": Self.short(face.imageID), "index": face.index + 1, "pinned": face.pinned,
-                        "thumbnail": key.map { links.url(forKey: $0) } ?? ""]
+                        "thumbnail": services.derivatives.faceThumbnail(unmasked: face.thumbnailKey, masked: face.blurredThumbnailKey,
+                                                                        for: context.caller) ?? ""]
             },
             "reports": record.reports.map { ["id": $0.id, "status": $0.status] },
             "separated": record.separatedFrom.map { ["id": $0.uuidString.lowercased(), "short": Self.short($0)] },

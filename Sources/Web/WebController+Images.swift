@@ -15,9 +15,9 @@ extension WebController {
         let boxes = Self.boxes(view.faces, width: image.width, height: image.height)
         var data: [String: Any] = [
             "id": id.uuidString.lowercased(), "short": Self.short(id), "status": image.status.rawValue, "error": image.error ?? "",
-            "large": image.thumbnails["large"].map { links.url(forKey: $0) } ?? "",
+            "large": services.derivatives.thumbnails(of: image, for: context.caller)["large"] ?? "",
             "faceCount": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "boxes": boxes, "shown": boxes.count, "clipped": boxes.count < view.faces.count,
-            "original": view.originalURL ?? "", "ttlMinutes": max(1, links.ttlSeconds / 60),
+            "original": view.originalURL ?? "", "ttlMinutes": max(1, services.derivatives.ttlSeconds / 60),
             "variants": view.variants.map(Self.variant), "hasVariants": !view.variants.isEmpty,
             "reports": image.reports, "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
             "size": ByteCountFormatter.string(fromByteCount: image.bytes, countStyle: .file),

@@ -23,7 +23,7 @@ extension WebController {
             func side(_ id: UUID) async throws -> [String: Any] {
                 let image = try await services.images.get(id, call(context)).image
                 return ["id": id.uuidString.lowercased(), "short": Self.short(id), "report": image.reportID ?? "no report",
-                        "thumb": image.thumbnails["medium"].map { links.url(forKey: $0) } ?? ""]
+                        "thumb": services.derivatives.thumbnails(of: image, for: context.caller)["medium"] ?? ""]
             }
             data["pair"] = [
                 "left": try await side(group[0].image1), "right": try await side(group[0].image2),

@@ -28,14 +28,13 @@ public struct WebController<Context: WebRequestContext>: Sendable {
 
     let services: ServiceSet
     let authenticator: CallerAuthenticator
-    let links: MediaLinks
     let pages: Pages
     let settings: Settings
 
-    public init(services: ServiceSet, authenticator: CallerAuthenticator, links: MediaLinks, pages: Pages, settings: Settings) {
+    /// Media links come from `services.derivatives`, which picks the files by role.
+    public init(services: ServiceSet, authenticator: CallerAuthenticator, pages: Pages, settings: Settings) {
         self.services = services
         self.authenticator = authenticator
-        self.links = links
         self.pages = pages
         self.settings = settings
     }

@@ -9,7 +9,7 @@ import Foundation
 ///  "url":"http://…/media/processed/2026/12/…-1a2b….jpg","faces":2,"detectionsOnOutput":0,
 ///  "facesLeft":0,"verified":true,"anonymizedAt":"2026-01-02T03:04:05Z"}
 /// ```
-/// `url` is public unless `MEDIA_PUBLIC_DERIVATIVES=false` (then signed and short-lived).
+/// `url` is signed and valid for a day (`MediaLinks.webhookTTLSeconds`).
 /// `facesLeft` counts detections on the copy outside every mask; `verified` is `facesLeft == 0`.
 public struct AnonymizedPayload: Sendable, Codable, Equatable {
     public var event = "image.anonymized"

@@ -61,7 +61,7 @@ import TestSupport
                 #expect(status == "done")
             }
             let key = try #require(processedKey)
-            #expect(key.hasPrefix("processed/") && key.hasSuffix("-\(AnonymizeSettings.seed002.digest).jpg"))
+            #expect(key.hasPrefix("processed/") && key.contains("-\(AnonymizeSettings.seed002.digest)-") && key.hasSuffix(".jpg"))
             let bytes = try await env.bytes(key)
             #expect(bytes.starts(with: [0xFF, 0xD8, 0xFF]))
             let processed = try DecodedImage(bytes, maxDimension: 4000)

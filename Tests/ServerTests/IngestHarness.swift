@@ -86,7 +86,7 @@ struct IngestHarness: Sendable {
     ) async throws -> ServerDependencies {
         let logger = TestDatabase.logger
         let queue = JobQueue(client: client, logger: logger)
-        let links = MediaLinks(signer: try URLSigner(secret: secret), baseURL: nil, ttlSeconds: 300, publicDerivatives: true)
+        let links = MediaLinks(signer: try URLSigner(secret: secret), baseURL: nil, ttlSeconds: 300)
         let service = IngestService(config: ingest, store: store, scanning: scanning, client: client, queue: queue,
                                     spoolDirectory: spool, policy: auth.policy, erasedReupload: auth.erasedReupload, logger: logger)
         let services = ServiceSet(client: client, queue: queue, links: links, policy: auth.policy, faceModels: faceModels,

@@ -113,8 +113,12 @@ import TestSupport
                 #expect(response.status == .ok)
                 #expect(Data(response.body.readableBytesView) == jpeg)
                 #expect(response.headers[.contentType] == "image/jpeg")
-                #expect(response.headers[.cacheControl] == "private, no-store")
-                #expect(response.headers[.contentDisposition] == "attachment; filename=\"\(id.lowercased()).jpg\"")
+                // Private, and cached no longer than the link lives (300 s, expiry rounded up to a minute).
+                let maxAge = (response.headers[.cacheControl] ?? "").wholeMatch(of: /private, max-age=(\d+)/).flatMap { Int($0.1) }
+                #expect((1...360).contains(maxAge ?? 0), "\(response.headers[.cacheControl] ?? "none")")
+                let name = String(originalURL.prefix { $0 != "?" }.split(separator: "/").last ?? "")
+                #expect(name.hasPrefix(id.lowercased() + "-"))
+                #expect(response.headers[.contentDisposition] == "attachment; filename=\"\(name)\"")
                 #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
                 etag = response.headers[.eTag] ?? ""
             }

@@ -62,6 +62,7 @@ public struct AccessPolicy: Sendable, Equatable {
         "getReport": .readReports,
         "getReportLinks": .readReports,
         "setReport": .setReports,
+        "reviewReportEvidence": .setReports,
         "eraseReport": .erase,
         "searchFace": .searchFaces,
         "getIdentity": .searchFaces,

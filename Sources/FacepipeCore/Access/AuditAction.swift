@@ -9,6 +9,10 @@ public enum AuditAction: String, Sendable, Codable, CaseIterable {
     /// A signed URL to an original was handed out.
     case originalViewed = "original_viewed"
     case reportStatusChanged = "report_status_changed"
+    /// Evidence added to a report that existed before (pending unless an admin or the report's
+    /// creator added it), and an admin's decision on a pending addition.
+    case reportEvidenceAdded = "report_evidence_added"
+    case reportEvidenceReviewed = "report_evidence_reviewed"
     case duplicateReviewed = "duplicate_reviewed"
     /// An admin split faces off an identity or merged two.
     case identityCorrected = "identity_corrected"

@@ -11,8 +11,6 @@ public struct MediaConfig: Sendable, Equatable {
     public var signingSecret: String?
     /// Lifetime of signed download and upload URLs.
     public var urlTTLSeconds: Int
-    /// Thumbnails and processed (anonymized) images may be served without a signature.
-    public var publicDerivatives: Bool
     /// Base URL used in links the API returns (e.g. https://evidence.example.com).
     public var publicBaseURL: String?
 
@@ -21,11 +19,10 @@ public struct MediaConfig: Sendable, Equatable {
     public var sweepIntervalMinutes: Int = 60
 
     public init(backend: Backend = .local(root: ".data/media"), signingSecret: String? = nil, urlTTLSeconds: Int = 300,
-                publicDerivatives: Bool = true, publicBaseURL: String? = nil) {
+                publicBaseURL: String? = nil) {
         self.backend = backend
         self.signingSecret = signingSecret
         self.urlTTLSeconds = urlTTLSeconds
-        self.publicDerivatives = publicDerivatives
         self.publicBaseURL = publicBaseURL
     }
 
@@ -36,14 +33,17 @@ public struct MediaConfig: Sendable, Equatable {
         } else {
             backend = .local(root: source.string("MEDIA_ROOT", default: ".data/media"))
         }
-        let secret = source.value("MEDIA_SIGNING_SECRET")
-        if let secret, secret.utf8.count < 32 {
-            throw ConfigError(variable: "MEDIA_SIGNING_SECRET", value: "(\(secret.utf8.count) bytes)", expected: "at least 32 characters")
+        // Every media URL is signed now (issue 22): a setting asking for unsigned files is refused,
+        // not ignored, so nobody believes their files are public when they are not (or the reverse).
+        if try source.bool("MEDIA_PUBLIC_DERIVATIVES", default: false) {
+            throw ConfigError(variable: "MEDIA_PUBLIC_DERIVATIVES", value: "true",
+                              expected: "false or unset: every media URL is signed and short-lived since 0.4; remove the setting")
         }
+        let secret = source.value("MEDIA_SIGNING_SECRET")
+        try SecretStrength.check(secret, variable: "MEDIA_SIGNING_SECRET", minimumLength: 32)
         self.init(
             backend: backend, signingSecret: secret,
             urlTTLSeconds: try source.int("MEDIA_URL_TTL_SECONDS", default: 300, range: 10...604_800),
-            publicDerivatives: try source.bool("MEDIA_PUBLIC_DERIVATIVES", default: true),
             publicBaseURL: source.value("PUBLIC_BASE_URL"))
         sweepIntervalMinutes = try source.int("MEDIA_SWEEP_INTERVAL_MINUTES", default: 60, range: 0...10_080)
     }

@@ -36,6 +36,12 @@ public struct ProcessedVariant: Sendable, Equatable {
         self.finishedAt = finishedAt
     }
 
+    /// May be shown to anyone (the public gallery): a finished copy that masks faces and in
+    /// which verification found no face left. An unverified or `none` copy never is.
+    public var isPubliclyShowable: Bool {
+        status == .done && settings.replacewith != .none && verification?.verified == true
+    }
+
     /// The detector run again on the output, at the variant's threshold.
     public struct Verification: Sendable, Equatable {
         /// Faces found on the original and masked.

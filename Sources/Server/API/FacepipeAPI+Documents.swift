@@ -37,7 +37,8 @@ extension FacepipeAPI {
         if let reportID { try ReportService.checkID(reportID) }
         let results = try await Self.eachFile(files) { name, spooler in
             let upload = IngestService.Upload(filename: name, declaredType: nil, reportID: reportID, blurFaces: false,
-                                              requestID: requestID, requestedBy: call.caller.id)
+                                              requestID: requestID, requestedBy: call.caller.id,
+                                              contributor: ReportContributor(call.caller))
             let outcome = try await ingest.ingestDocument(spooler, upload)
             return Components.Schemas.DocumentUploadResult.FilesPayloadPayload(
                 id: outcome.documentID.uuidString.lowercased(), filename: name, status: .processing, duplicate: outcome.duplicate,

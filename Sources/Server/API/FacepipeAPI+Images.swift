@@ -108,13 +108,10 @@ extension FacepipeAPI {
             document: document.map { .init(id: $0.documentID.uuidString.lowercased(), page: $0.page) }, error: image.error)
     }
 
+    /// The caller's links (which files by role: `DerivativeLinks`).
     func thumbnails(_ image: ImageRecord) -> Components.Schemas.Thumbnails {
-        let links = dependencies.links
-        return .init(
-            thumb: image.thumbnails["thumb"].map { links.url(forKey: $0) },
-            medium: image.thumbnails["medium"].map { links.url(forKey: $0) },
-            large: image.thumbnails["large"].map { links.url(forKey: $0) },
-            blurred: image.thumbnails["blurred"].map { links.url(forKey: $0) })
+        let urls = services.derivatives.thumbnails(of: image, for: call.caller)
+        return .init(thumb: urls["thumb"], medium: urls["medium"], large: urls["large"], blurred: urls["blurred"])
     }
 
     static func imageID(_ raw: String) throws -> UUID { try uuid(raw, what: "image id") }

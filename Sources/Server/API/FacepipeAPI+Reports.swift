@@ -17,6 +17,13 @@ extension FacepipeAPI {
         return .ok(.init(body: .json(Self.schema(report))))
     }
 
+    func reviewReportEvidence(_ input: Operations.ReviewReportEvidence.Input) async throws -> Operations.ReviewReportEvidence.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("expected a JSON body") }
+        let decision: ReportService.EvidenceDecision = body.decision == .approve ? .approve : .reject
+        let report = try await services.reports.review(input.path.id, image: try Self.imageID(input.path.imageId), decision, call)
+        return .ok(.init(body: .json(Self.schema(report))))
+    }
+
     func eraseReport(_ input: Operations.EraseReport.Input) async throws -> Operations.EraseReport.Output {
         let outcomes = try await services.erasure.eraseReport(input.path.id, call)
         return .accepted(.init(body: .json(.init(reportId: input.path.id, images: outcomes.map(Self.schema)))))
@@ -47,6 +54,8 @@ extension FacepipeAPI {
     static func schema(_ report: ReportRecord) -> Components.Schemas.Report {
         .init(id: report.id, status: .init(rawValue: report.status) ?? .pending, perpetratorName: report.perpetratorName,
               imageCount: report.imageCount, imageIds: report.imageIDs.map { $0.uuidString.lowercased() },
-              identityIds: report.identityIDs.map { $0.uuidString.lowercased() }, updatedAt: report.updatedAt)
+              identityIds: report.identityIDs.map { $0.uuidString.lowercased() },
+              pendingImageIds: report.pendingImageIDs.isEmpty ? nil : report.pendingImageIDs.map { $0.uuidString.lowercased() },
+              updatedAt: report.updatedAt)
     }
 }

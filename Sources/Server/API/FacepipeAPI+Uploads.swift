@@ -22,7 +22,8 @@ extension FacepipeAPI {
 
         let results = try await Self.eachFile(files) { name, spooler in
             let upload = IngestService.Upload(filename: name, declaredType: nil, reportID: reportID, blurFaces: blurFaces,
-                                              isPublic: form.isPublic, requestID: requestID, requestedBy: call.caller.id)
+                                              isPublic: form.isPublic, requestID: requestID, requestedBy: call.caller.id,
+                                              contributor: ReportContributor(call.caller))
             return Self.schema(try await ingest.ingest(spooler, upload), filename: name)
         } rejected: { name, error in
             Components.Schemas.UploadedFile(filename: name, status: .rejected,
@@ -142,7 +143,10 @@ extension FacepipeAPI {
         try await Self.readingBody { for try await chunk in body { try spooler.append(chunk) } }
         let upload = IngestService.Upload(filename: intent.filename, declaredType: intent.contentType, reportID: intent.reportID,
                                           blurFaces: intent.blurFaces, isPublic: intent.isPublic, requestID: requestID,
-                                          requestedBy: intent.createdBy, intentID: id)
+                                          requestedBy: intent.createdBy, intentID: id,
+                                          // Whoever announced it, as they were then (anonymous: no owner).
+                                          contributor: ReportContributor(id: intent.createdBy == "anonymous" ? nil : intent.createdBy,
+                                                                         role: intent.createdByRole ?? .anonymous))
         let outcome = try await dependencies.ingest.ingest(spooler, upload)
         return .created(.init(body: .json(Self.schema(outcome, filename: intent.filename))))
     }

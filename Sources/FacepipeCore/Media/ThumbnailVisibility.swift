@@ -1,0 +1,39 @@
+/// Which of an image's stored thumbnails a caller is shown: the one rule the API, the pages,
+/// face search, identities and webhooks take their links from (issue 22).
+///
+/// `images.thumbnails` holds, by name, the three sizes as made (`thumb`, `medium`, `large`)
+/// and, for an image with faces, the same sizes with every face blurred (`blurred_thumb`,
+/// `blurred` — the medium one's name since the first wave — and `blurred_large`).
+extension ImageRecord {
+    /// The sizes callers see, smallest first.
+    public static let thumbnailSizeNames = ["thumb", "medium", "large"]
+
+    /// Size name → the name of the same size with the faces blurred.
+    public static let maskedThumbnailNames = ["thumb": "blurred_thumb", "medium": "blurred", "large": "blurred_large"]
+
+    /// Size name → media key of what a caller is shown.
+    /// - Parameter showingFaces: the caller may see faces (gold and admin; the platform's webhooks).
+    ///
+    /// Below that: an image whose faces were never checked (detection off, its model missing,
+    /// not processed yet) shows nothing, since no one can say its thumbnails hide every face;
+    /// one where detection found none shows its thumbnails; one with faces shows the blurred
+    /// set, and nothing where that set was never made.
+    public func visibleThumbnails(showingFaces: Bool) -> [String: String] {
+        if showingFaces { return thumbnails.filter { Self.thumbnailSizeNames.contains($0.key) } }
+        switch hasFaces {
+        case nil:
+            return [:]
+        case false?:
+            return thumbnails.filter { Self.thumbnailSizeNames.contains($0.key) }
+        case true?:
+            var shown: [String: String] = [:]
+            for size in Self.thumbnailSizeNames {
+                // Images processed before every size had a blurred copy have the medium one only.
+                if let key = Self.maskedThumbnailNames[size].flatMap({ thumbnails[$0] }) ?? thumbnails["blurred"] {
+                    shown[size] = key
+                }
+            }
+            return shown
+        }
+    }
+}

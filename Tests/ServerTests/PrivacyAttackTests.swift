@@ -1,0 +1,244 @@
+import Faces
+import FacepipeCore
+import Foundation
+import Imaging
+import Pipeline
+import Queue
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+@testable import Server
+import Services
+import Storage
+import Testing
+import TestSupport
+
+/// Issue 22's attacks, each performed as a hostile caller would through real HTTP. Each of
+/// these passed against the code before the fix (the attack worked) and must now fail.
+@Suite struct PrivacyAttackTests {
+    /// Item 5: the router reaches the same handler through `//upload/images` and
+    /// `/upload/images/`; the limiter must count those spellings against the same bucket.
+    @Test func rateLimitsCannotBeSkippedWithExtraSlashes() async throws {
+        let auth = AuthConfig(uploadsPerMinute: 2, faceSearchesPerMinute: 0)
+        try await IngestHarness.run(auth: auth) { client, env in
+            var seed: UInt64 = 100
+            func form() throws -> Multipart {
+                seed += 1
+                return Multipart(files: [.init(filename: "x.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: seed))])
+            }
+            try await client.upload(try form()) { #expect($0.status == .ok) }
+            for uri in ["//upload/images", "/upload/images/", "/upload//images", "/UPLOAD/images/"] {
+                let body = try form()
+                try await client.execute(uri: uri, method: .post, headers: [.contentType: body.contentType], body: body.body) { response in
+                    // The first extra spelling takes the second token; every later one is refused,
+                    // and a spelling the router does not route is still never a way around.
+                    #expect(response.status.code == 200 || response.status.code == 429 || response.status.code == 404, "\(uri)")
+                }
+            }
+            let rows = try await env.imageRows()
+            #expect(rows == 2, "two uploads a minute: \(rows) were stored through other spellings of the path")
+            #expect(CallerRateLimitMiddleware.routedPath("//search/face/") == "/search/face")
+        }
+    }
+
+    /// Faces the detector finds (at its usual 0.5) in a `/media` link the caller was handed.
+    static func faces(in url: String, _ client: some TestClientProtocol, _ detector: CenterFaceDetector) async throws -> Int {
+        var count = -1
+        try await client.execute(uri: url, method: .get) { response in
+            #expect(response.status == .ok, "\(url)")
+            // Signed links may be cached by the browser only, and no longer than they live.
+            #expect(response.headers[.cacheControl]?.hasPrefix("private") == true)
+            count = try detector.detect(try DecodedImage(Data(buffer: response.body), maxDimension: 1000), threshold: 0.5).count
+        }
+        return count
+    }
+
+    static func thumbnails(_ json: [String: Any]) -> [String: String] {
+        (json["thumbnails"] as? [String: String]) ?? [:]
+    }
+
+    static func upload(_ client: some TestClientProtocol, _ photo: String, report: String?, isPublic: Bool = false) async throws -> String {
+        var form = Multipart(files: [.init(filename: photo, contentType: "image/jpeg", data: try FaceSearchTests.photo(photo))])
+        if let report { form.fields.append(("reportId", report)) }
+        if isPublic { form.fields.append(("public", "true")) }
+        var id = ""
+        try await client.upload(form) { response in
+            #expect(response.status == .ok, "\(String(buffer: response.body))")
+            id = response.files.first?["id"] as? String ?? ""
+        }
+        return id
+    }
+
+    /// Items 1 and 6: a standard caller was handed unblurred `thumb`/`medium`/`large` links, and
+    /// turning `blurred` into `large` in its face-search thumbnail's path opened the unblurred
+    /// 800 px face with no credential, cached `public, immutable` for a year. Now every size a
+    /// standard caller gets is blurred, every link is signed and private, keys carry a token,
+    /// and an edited path opens nothing.
+    @Test func callersBelowGoldNeverReachAnUnblurredFace() async throws {
+        let (detection, embedder) = try FaceSearchTests.models()
+        try await IngestHarness.run(faceModels: .init(detector: detection.detector, embedder: embedder)) { client, env in
+            let id = try await Self.upload(client, "obama.jpg", report: "r-face")
+            try await env.faceWorker(detection, embedder)()
+            let standard = client.with(key: try await env.key(.standard)), gold = client.with(key: try await env.key(.gold))
+            var shown: [String: [String: String]] = [:]
+            for (caller, role) in [(standard, "standard"), (gold, "gold")] {
+                try await caller.execute(uri: "/images/\(id)", method: .get) { shown[role] = Self.thumbnails($0.json) }
+                try await caller.execute(uri: "/images?limit=5", method: .get) { response in
+                    let item = (response.json["items"] as? [[String: Any]])?.first { $0["id"] as? String == id } ?? [:]
+                    let listed = Self.thumbnails(item)
+                    #expect(listed.mapValues { $0.prefix { $0 != "?" } } == shown[role]?.mapValues { $0.prefix { $0 != "?" } }, "\(role)")
+                }
+            }
+            let mine = try #require(shown["standard"]), theirs = try #require(shown["gold"])
+            for size in ["thumb", "medium", "large"] {
+                let url = try #require(mine[size], "standard gets a \(size) thumbnail")
+                #expect(try await Self.faces(in: url, standard, detection.detector) == 0, "standard \(size) shows a face")
+            }
+            #expect(try await Self.faces(in: try #require(theirs["large"]), gold, detection.detector) == 1, "gold sees the face")
+
+            // The attack: edit the blurred link towards the unblurred file, with and without its signature.
+            let blurred = try #require(mine["large"])
+            let path = String(blurred.prefix { $0 != "?" }), query = String(blurred.drop { $0 != "?" })
+            let unblurredPath = String(try #require(theirs["large"]).prefix { $0 != "?" })
+            for edited in [path.replacingOccurrences(of: "blurred_large", with: "large"), unblurredPath + query, unblurredPath, path,
+                           "/media/thumbnails/large/\(id).webp", "/media/thumbnails/blurred/\(id).webp"] {
+                for caller in [standard, client.anonymous] {
+                    try await caller.execute(uri: edited, method: .get) { response in
+                        #expect([400, 403, 404].contains(response.status.code), "\(edited): \(response.status)")
+                        #expect(response.body.readableBytes < 300, "no image bytes for \(edited)")
+                    }
+                }
+            }
+            // The unblurred key cannot be worked out from the image id.
+            #expect(unblurredPath.hasPrefix("/media/thumbnails/large/\(id)-") && unblurredPath != "/media/thumbnails/large/\(id).webp")
+
+            // The same on the page a standard caller opens (a browser session is the same caller).
+            try await standard.execute(uri: "/ui/images/\(id)", method: .get) { response in
+                let page = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(!page.contains(unblurredPath.dropFirst("/media/".count)), "the page shows the unblurred large thumbnail")
+                #expect(page.contains(path.dropFirst("/media/".count)))
+            }
+        }
+    }
+
+    /// Item 2: any standard caller could upload into someone else's approved report; the face
+    /// became searchable at once under that report. Now it waits for an admin (audited), and
+    /// counts for nothing until approved; the uploader's own new report takes it at once.
+    @Test func evidenceCannotBeInjectedIntoSomeoneElsesReport() async throws {
+        let (detection, embedder) = try FaceSearchTests.models()
+        try await IngestHarness.run(faceModels: .init(detector: detection.detector, embedder: embedder), faceSearchMinSimilarity: 0.5) { client, env in
+            _ = try await Self.upload(client, "biden.jpg", report: "r-victim")
+            try await client.execute(uri: "/reports/r-victim", method: .put, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
+            let attacker = client.with(key: try await env.key(.standard))
+            let injected = try await Self.upload(attacker, "obama.jpg", report: "r-victim")
+            let own = try await Self.upload(attacker, "obama2.jpg", report: "r-attacker-own")
+            try await env.faceWorker(detection, embedder)()
+
+            /// Each match as "report/image".
+            func search() async throws -> [String] {
+                let form = Multipart(files: [.init(name: "image", filename: "q.jpg", contentType: "image/jpeg",
+                                                   data: try FaceSearchTests.photo("obama3.jpg"))])
+                var found: [String] = []
+                try await client.execute(uri: "/search/face", method: .post, headers: [.contentType: form.contentType], body: form.body) {
+                    found = ($0.json["matches"] as? [[String: Any]] ?? []).map { "\($0["reportId"] as? String ?? "")/\($0["imageId"] as? String ?? "")" }
+                }
+                return found
+            }
+            let before = try await search()
+            #expect(!before.contains { $0.hasSuffix("/" + injected) }, "the injected face is searchable: \(before)")
+            try await client.execute(uri: "/reports/r-victim", method: .get) { response in
+                #expect((response.json["imageIds"] as? [String])?.contains(injected) == false)
+                #expect(response.json["pendingImageIds"] as? [String] == [injected])
+            }
+            try await client.execute(uri: "/reports/r-attacker-own", method: .get) {
+                #expect($0.json["imageIds"] as? [String] == [own])
+            }
+            try await client.execute(uri: "/images/\(injected)", method: .get) { #expect($0.json["reportId"] == nil || $0.json["reportId"] is NSNull) }
+            #expect(try await env.scalar("SELECT count(*) FROM report_links WHERE 'r-victim' IN (report1, report2)") == 0)
+            #expect(try await env.scalar(
+                "SELECT count(*) FROM audit_log WHERE action = 'report_evidence_added' AND target = 'report:r-victim' AND data->>'pending' = 'true'") == 1)
+            // The attacker cannot approve it; an admin can, and then it counts.
+            let decision = ByteBuffer(string: #"{"decision":"approve"}"#)
+            try await attacker.execute(uri: "/reports/r-victim/images/\(injected)", method: .post,
+                                       headers: [.contentType: "application/json"], body: decision) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/reports/r-victim/images/\(injected)", method: .post,
+                                     headers: [.contentType: "application/json"], body: decision) { response in
+                #expect(response.status == .ok)
+                #expect((response.json["imageIds"] as? [String])?.contains(injected) == true)
+            }
+            try await client.execute(uri: "/reports/r-victim/images/\(injected)", method: .post,
+                                     headers: [.contentType: "application/json"], body: decision) { #expect($0.status == .notFound) }
+            try await env.faceWorker(detection, embedder)()
+            let after = try await search()
+            #expect(after.contains("r-victim/" + injected), "\(after)")
+        }
+    }
+
+    /// Item 3: a standard caller read `faces[].identityId` from their own upload and listed
+    /// every report holding that person through `GET /reports/{id}`: a face search without an
+    /// audit entry. Below admin, neither answer carries identity ids now.
+    @Test func identityIdsAreNotHandedOutWithoutAnAuditedSearch() async throws {
+        let (detection, embedder) = try FaceSearchTests.models()
+        try await IngestHarness.run(faceModels: .init(detector: detection.detector, embedder: embedder)) { client, env in
+            _ = try await Self.upload(client, "obama.jpg", report: "r-known")
+            let standard = client.with(key: try await env.key(.standard))
+            let mine = try await Self.upload(standard, "obama2.jpg", report: "r-probe")
+            try await env.faceWorker(detection, embedder)()
+            for (caller, expectIDs) in [(standard, false), (client, true)] {
+                try await caller.execute(uri: "/images/\(mine)", method: .get) { response in
+                    let faces = response.json["faces"] as? [[String: Any]] ?? []
+                    #expect(faces.count == 1)
+                    #expect(faces.allSatisfy { $0["identityId"] != nil } == expectIDs, "\(faces)")
+                }
+                try await caller.execute(uri: "/reports/r-known", method: .get) { response in
+                    #expect(((response.json["identityIds"] as? [String]) ?? []).isEmpty != expectIDs)
+                }
+            }
+        }
+    }
+
+    /// Item 7: a public image whose faces were never checked (detection off) was listed in the
+    /// gallery at once with unblurred thumbnails. It stays out until an anonymized copy passed
+    /// verification, and then the gallery shows no face.
+    @Test func theGalleryShowsOnlyImagesWhoseFacesWereChecked() async throws {
+        let (detection, _) = try FaceSearchTests.models()
+        try await IngestHarness.run { client, env in
+            let id = try await Self.upload(client, "obama.jpg", report: nil, isPublic: true)
+            let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
+            // A worker without the face model.
+            var blind = JobHandlerRegistry()
+            blind.register(.processImage, ProcessImageHandler(
+                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+                logger: TestDatabase.logger, queue: queue))
+            try await blind.runAll(on: queue, except: ["anonymize"])
+            func gallery() async throws -> [[String: Any]] {
+                var items: [[String: Any]] = []
+                try await client.anonymous.execute(uri: "/gallery", method: .get) { items = $0.json["items"] as? [[String: Any]] ?? [] }
+                return items
+            }
+            #expect(try await gallery().isEmpty, "an image whose faces were never checked is in the gallery")
+            try await client.anonymous.execute(uri: "/ui/gallery", method: .get) { #expect(!String(buffer: $0.body).contains(id.prefix(8))) }
+            // Processed again with the model, then anonymized and verified: listed, faces hidden.
+            var seeing = JobHandlerRegistry()
+            seeing.register(.processImage, ProcessImageHandler(
+                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+                logger: TestDatabase.logger, faces: detection, queue: queue))
+            seeing.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
+            try await client.execute(uri: "/images/\(id)/process", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"pipeline":"process"}"#)) { #expect($0.status == .accepted) }
+            try await seeing.runAll(on: queue)
+            let items = try await gallery()
+            #expect(items.map { $0["id"] as? String } == [id])
+            let shown = Self.thumbnails(items.first ?? [:])
+            #expect(!shown.isEmpty)
+            for (size, url) in shown {
+                #expect(try await Self.faces(in: url, client.anonymous, detection.detector) == 0, "gallery \(size) shows a face")
+            }
+            let copies = items.first?["processed"] as? [[String: Any]] ?? []
+            #expect(!copies.isEmpty && copies.allSatisfy { ($0["verification"] as? [String: Any])?["verified"] as? Bool == true })
+        }
+    }
+}
