@@ -35,6 +35,7 @@ extension IngestService {
             throw APIError(status: 415, code: "unsupported_type", message: "the file is not a PDF, TIFF, JPEG or PNG")
         }
         try type.checkName(upload.filename)
+        try refusePolyglot(file.url, what: "document")
         let pages = try await validateDocument(file.url, type: type)
         let documents = DocumentRepository(client: client, logger: logger)
 

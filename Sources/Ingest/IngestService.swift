@@ -194,12 +194,13 @@ public struct IngestService: Sendable {
         }
     }
 
-    /// 415 `polyglot` for an image carrying a ZIP archive or runnable markup (`PolyglotScan`).
-    private func refusePolyglot(_ url: URL) throws {
+    /// 415 `polyglot` for an image or document carrying a ZIP archive or runnable markup
+    /// (`PolyglotScan`).
+    func refusePolyglot(_ url: URL, what: String = "image") throws {
         let bytes = try Data(contentsOf: url, options: .alwaysMapped)
         if let found = bytes.withUnsafeBytes(PolyglotScan.find) {
             throw APIError(status: 415, code: "polyglot",
-                           message: "the file carries \(found) besides the image; upload the image on its own")
+                           message: "the file carries \(found) besides the \(what); upload the \(what) on its own")
         }
     }
 

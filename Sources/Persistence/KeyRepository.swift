@@ -24,6 +24,28 @@ public struct KeyRepository: Sendable {
             """, logger: logger)
     }
 
+    /// Inserts `record` (an admin key) only when no active admin key exists, deciding under a
+    /// transaction-scoped advisory lock, so two processes starting at once on an empty database
+    /// cannot both create one. False when one existed.
+    public func createFirstAdmin(_ record: APIKeyRecord, secretSHA256: [UInt8]) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.firstAdminLock))", logger: logger)
+            let rows = try await connection.query(
+                """
+                INSERT INTO api_keys (id, lookup, secret_sha256, role, name, created_by, created_at)
+                SELECT \(record.id), \(record.lookup), \(Data(secretSHA256)), \(record.role.rawValue), \(record.name),
+                       \(record.createdBy), \(record.createdAt)
+                WHERE NOT EXISTS (SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL)
+                RETURNING id
+                """, logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    /// The advisory lock key for the first-admin decision ("fpadmin1" read as an integer).
+    static let firstAdminLock: Int64 = 0x6670_6164_6d69_6e31
+
     /// The key with this lookup and its stored hash (revoked keys too: the caller decides).
     public func find(lookup: String) async throws -> (record: APIKeyRecord, secretSHA256: [UInt8])? {
         let rows = try await client.query(

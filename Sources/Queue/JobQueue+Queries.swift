@@ -10,18 +10,28 @@ extension JobQueue {
         dedupe_key, correlation_id, error_log::text, created_at, finished_at
         """
 
-    public func job(_ id: Int64) async throws -> JobRecord? {
-        try await records("SELECT \(unescaped: Self.recordColumns) FROM jobs WHERE id = \(id)").first
+    /// - Parameter requestedBy: only a job asked for by this caller (nil: any).
+    public func job(_ id: Int64, requestedBy: String? = nil) async throws -> JobRecord? {
+        try await records(
+            """
+            SELECT \(unescaped: Self.recordColumns) FROM jobs
+            WHERE id = \(id) AND (\(requestedBy)::text IS NULL OR (requested_by = \(requestedBy) AND kind <> 'webhook'))
+            """).first
     }
 
     /// Jobs newest first, optionally of one status and kind; `beforeID` is the cursor.
-    public func list(status: JobStatus?, kind: String?, beforeID: Int64?, limit: Int) async throws -> [JobRecord] {
+    /// - Parameter requestedBy: only jobs asked for by this caller, webhook deliveries never
+    ///   (nil: every job).
+    public func list(status: JobStatus?, kind: String?, beforeID: Int64?, limit: Int, requestedBy: String? = nil) async throws
+        -> [JobRecord]
+    {
         let status = status?.rawValue
         return try await records(
             """
             SELECT \(unescaped: Self.recordColumns) FROM jobs
             WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(kind)::text IS NULL OR kind = \(kind))
               AND (\(beforeID)::int8 IS NULL OR id < \(beforeID))
+              AND (\(requestedBy)::text IS NULL OR (requested_by = \(requestedBy) AND kind <> 'webhook'))
             ORDER BY id DESC LIMIT \(limit)
             """)
     }

@@ -112,30 +112,52 @@ actor KeyUse {
 }
 
 /// Refused credentials become `login_failed` audit entries, at most one per address a minute
-/// (with how many were refused since the last entry), so a guessing burst cannot flood the log.
+/// (with how many were refused since the last entry), so a guessing burst cannot flood the log;
+/// and at most `maxEntriesPerMinute` a minute in all, so rotating addresses cannot either
+/// (issue 22): past that, one entry a minute says how many refusals went unlisted.
 actor FailedLoginLog {
+    static let maxEntriesPerMinute = 60
+
     let audit: AuditService
     let logger: Logger
     private var windows: [String: (started: ContinuousClock.Instant, count: Int)] = [:]
+    /// This minute, across addresses: entries written and refusals not written.
+    private var all: (started: ContinuousClock.Instant, written: Int, unlisted: Int)?
 
     init(audit: AuditService, logger: Logger) {
         self.audit = audit
         self.logger = logger
     }
 
-    func note(address: String?, requestID: String?) async {
-        let key = address ?? "unknown", now = ContinuousClock.now
+    func note(address: String?, requestID: String?, now: ContinuousClock.Instant = .now) async {
+        let key = address ?? "unknown"
         if var window = windows[key], now - window.started < .seconds(60) {
             window.count += 1
             windows[key] = window
             return
         }
+        if let current = all, now - current.started < .seconds(60) {
+            guard current.written < Self.maxEntriesPerMinute else {
+                all?.unlisted += 1
+                return
+            }
+            all?.written += 1
+        } else {
+            if let ended = all, ended.unlisted > 0 {
+                await record(CallContext(caller: .anonymous(address: nil), requestID: nil),
+                             ["unlisted_in_previous_minute": ended.unlisted, "entries_in_previous_minute": ended.written])
+            }
+            all = (now, 1, 0)
+        }
         let refusedBefore = windows[key]?.count ?? 0
         windows[key] = (now, 0)
         if windows.count > 10_000 { windows = windows.filter { now - $0.value.started < .seconds(60) } }
-        let context = CallContext(caller: .anonymous(address: address), requestID: requestID)
+        await record(CallContext(caller: .anonymous(address: address), requestID: requestID), ["refused_in_previous_minute": refusedBefore])
+    }
+
+    private func record(_ context: CallContext, _ data: [String: Int]) async {
         do {
-            try await audit.record(.loginFailed, context, data: ["refused_in_previous_minute": refusedBefore])
+            try await audit.record(.loginFailed, context, data: data.mapValues { $0 as Any })
         } catch {
             logger.error("cannot write a login_failed audit entry", metadata: ["error": "\(error)"])
         }

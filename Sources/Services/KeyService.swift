@@ -27,16 +27,23 @@ public struct KeyService: Sendable {
         guard (1...100).contains(name.count), name.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
             throw APIError.badRequest("a key's name is 1–100 printable characters", code: "invalid_name")
         }
-        var generator = SystemRandomNumberGenerator()
-        let secret = APIKeyFormat.make(from: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        guard let lookup = APIKeyFormat.lookup(of: secret) else { throw APIError(status: 500, code: "internal_error", message: "key format") }
-        let record = APIKeyRecord(id: UUID(), lookup: lookup, role: role, name: name, createdBy: context.caller.id, createdAt: Date(),
-                                  lastUsedAt: nil, revokedAt: nil)
-        try await repository.create(record, secretSHA256: Array(SHA256.hash(data: Data(secret.utf8))))
+        let (record, secret) = try Self.newKey(role: role, name: name, by: context)
+        try await repository.create(record, secretSHA256: Self.hash(secret))
         try await audit.record(.keyCreated, context, target: "key:\(record.id.uuidString.lowercased())",
                                data: ["role": role.rawValue, "name": name])
         return (record, secret)
     }
+
+    /// A fresh key: 32 random bytes, its record (the secret itself is never stored).
+    static func newKey(role: Role, name: String, by context: CallContext) throws -> (record: APIKeyRecord, secret: String) {
+        var generator = SystemRandomNumberGenerator()
+        let secret = APIKeyFormat.make(from: (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        guard let lookup = APIKeyFormat.lookup(of: secret) else { throw APIError(status: 500, code: "internal_error", message: "key format") }
+        return (APIKeyRecord(id: UUID(), lookup: lookup, role: role, name: name, createdBy: context.caller.id, createdAt: Date(),
+                             lastUsedAt: nil, revokedAt: nil), secret)
+    }
+
+    static func hash(_ secret: String) -> [UInt8] { Array(SHA256.hash(data: Data(secret.utf8))) }
 
     public func list(_ context: CallContext) async throws -> [APIKeyRecord] {
         try policy.require(.manageKeys, context.caller)
@@ -59,8 +66,12 @@ public struct KeyService: Sendable {
         if !FileManager.default.fileExists(atPath: folder.path) {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        let (record, secret) = try await create(role: .admin, name: "first admin (created by facepipe serve)",
-                                                .commandLine(user: "serve"))
+        // Decided under a database lock: replicas starting together create one key, not one each.
+        let context = CallContext.commandLine(user: "serve")
+        let (record, secret) = try Self.newKey(role: .admin, name: "first admin (created by facepipe serve)", by: context)
+        guard try await repository.createFirstAdmin(record, secretSHA256: Self.hash(secret)) else { return nil }
+        try await audit.record(.keyCreated, context, target: "key:\(record.id.uuidString.lowercased())",
+                               data: ["role": "admin", "name": record.name])
         // Written 0600 from the start: the key never exists on disk with wider permissions.
         guard FileManager.default.createFile(atPath: url.path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
         else {

@@ -22,7 +22,25 @@ public struct QueueService: Sendable {
 
     public func job(_ id: Int64, _ context: CallContext) async throws -> JobRecord {
         try policy.require(.readQueue, context.caller)
-        guard let job = try await queue.job(id) else { throw APIError.notFound("job \(id) not found") }
+        guard let job = try await queue.job(id, requestedBy: ownerFilter(context.caller)) else {
+            throw APIError.notFound("job \(id) not found")
+        }
+        return redacted(job, for: context.caller)
+    }
+
+    /// Below admin, a caller follows the jobs of their own requests (issue 22): not other
+    /// callers' jobs, their request ids or webhook deliveries (receivers' hosts and answers).
+    func ownerFilter(_ caller: Caller) -> String? {
+        policy.allows(caller, .manageJobs) ? nil : caller.id
+    }
+
+    /// What only operators need: which worker holds or failed a job, and its dedupe key.
+    func redacted(_ job: JobRecord, for caller: Caller) -> JobRecord {
+        guard !policy.allows(caller, .manageJobs) else { return job }
+        var job = job
+        job.claimedBy = nil
+        job.dedupeKey = nil
+        job.errorLog = job.errorLog.map { JobErrorEntry(attempt: $0.attempt, at: $0.at, error: $0.error, worker: nil) }
         return job
     }
 
@@ -31,9 +49,10 @@ public struct QueueService: Sendable {
     {
         try policy.require(.readQueue, context.caller)
         try Paging.check(limit: limit, max: 200)
-        let rows = try await queue.list(status: status, kind: kind, beforeID: try Paging.id(cursor), limit: limit + 1)
+        let rows = try await queue.list(status: status, kind: kind, beforeID: try Paging.id(cursor), limit: limit + 1,
+                                        requestedBy: ownerFilter(context.caller))
         let page = Paging.page(rows, limit: limit) { String($0.id) }
-        return (page.items, page.next)
+        return (page.items.map { redacted($0, for: context.caller) }, page.next)
     }
 
     public func retry(_ id: Int64, _ context: CallContext) async throws -> JobRecord {

@@ -3,13 +3,14 @@ import FacepipeCore
 import Foundation
 import Imaging
 import Pipeline
+import Persistence
 import Queue
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 @testable import Server
-import Services
+@testable import Services
 import Storage
 import Testing
 import TestSupport
@@ -239,6 +240,78 @@ import TestSupport
             }
             let copies = items.first?["processed"] as? [[String: Any]] ?? []
             #expect(!copies.isEmpty && copies.allSatisfy { ($0["verification"] as? [String: Any])?["verified"] as? Bool == true })
+        }
+    }
+
+    /// Item 12: a standard caller read every job — other callers' request ids, webhook
+    /// receivers and their answers, worker names. Now only the jobs of their own requests,
+    /// never webhook deliveries, without worker details.
+    @Test func callersFollowTheirOwnJobsOnly() async throws {
+        try await IngestHarness.run { client, env in
+            let alice = client.with(key: try await env.key(.standard, name: "alice"))
+            let bob = client.with(key: try await env.key(.standard, name: "bob"))
+            let form = Multipart(files: [.init(filename: "a.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: 7))])
+            var job = 0
+            try await alice.upload(form) { job = $0.files.first?["jobId"] as? Int ?? 0 }
+            try await env.client.query(
+                "INSERT INTO jobs (kind, payload, requested_by) VALUES ('webhook', '{\"url\":\"https://hooks.example/x\"}', 'key:x')")
+            func jobs(_ caller: AuthorizedClient) async throws -> [[String: Any]] {
+                var items: [[String: Any]] = []
+                try await caller.execute(uri: "/jobs?limit=50", method: .get) { items = $0.json["items"] as? [[String: Any]] ?? [] }
+                return items
+            }
+            #expect(try await jobs(bob).isEmpty, "bob sees alice's jobs")
+            try await bob.execute(uri: "/jobs/\(job)", method: .get) { #expect($0.status == .notFound) }
+            let own = try await jobs(alice)
+            #expect(own.map { $0["id"] as? Int } == [job])
+            #expect(own.allSatisfy { $0["claimedBy"] == nil && $0["dedupeKey"] == nil })
+            try await alice.execute(uri: "/jobs/\(job)", method: .get) { #expect($0.status == .ok) }
+            #expect(try await jobs(client).contains { $0["kind"] as? String == "webhook" }, "admins still see every job")
+        }
+    }
+
+    /// Item 12: `login_failed` rows grew without bound when the guesser rotated addresses.
+    /// At most 60 a minute now, and the next minute says how many went unlisted.
+    @Test func rotatingAddressesCannotFloodTheAuditLog() async throws {
+        try await IngestHarness.run { _, env in
+            let log = FailedLoginLog(audit: env.services.audit, logger: TestDatabase.logger)
+            let start = ContinuousClock.now
+            for i in 0..<500 { await log.note(address: "10.0.\(i / 250).\(i % 250)", requestID: nil, now: start) }
+            let sql = "SELECT count(*) FROM audit_log WHERE action = 'login_failed'"
+            let listed = try await env.scalar(sql)
+            #expect(listed == FailedLoginLog.maxEntriesPerMinute)
+            await log.note(address: "10.9.9.9", requestID: nil, now: start + .seconds(61))
+            let after = try await env.scalar(sql)
+            #expect(after == FailedLoginLog.maxEntriesPerMinute + 2)
+            let unlisted = try await env.scalar(
+                "SELECT (data->>'unlisted_in_previous_minute')::int FROM audit_log WHERE data ? 'unlisted_in_previous_minute'")
+            #expect(unlisted == 440)
+        }
+    }
+
+    /// Item 12: replicas starting together on an empty database each created a first admin key.
+    @Test func replicasStartingTogetherCreateOneFirstAdminKey() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let policy = AccessPolicy()
+            let keys = KeyService(client: client, audit: AuditService(client: client, policy: policy, logger: TestDatabase.logger),
+                                  policy: policy, logger: TestDatabase.logger)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("first-admin-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let written = try await withThrowingTaskGroup(of: String?.self) { group in
+                for replica in 0..<4 {
+                    group.addTask { try await keys.ensureFirstAdminKey(file: folder.appendingPathComponent("\(replica).key").path,
+                                                                      logger: TestDatabase.logger) }
+                }
+                var written: [String?] = []
+                for try await path in group { written.append(path) }
+                return written
+            }
+            #expect(written.compactMap { $0 }.count == 1, "\(written)")
+            var admins = 0
+            for try await count in try await client.query("SELECT count(*)::int FROM api_keys WHERE role = 'admin'").decode(Int.self) {
+                admins = count
+            }
+            #expect(admins == 1)
         }
     }
 }

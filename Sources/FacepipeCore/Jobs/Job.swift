@@ -150,6 +150,13 @@ public struct JobErrorEntry: Sendable, Codable, Equatable {
     public var at: String
     public var error: String
     public var worker: String?
+
+    public init(attempt: Int, at: String, error: String, worker: String?) {
+        self.attempt = attempt
+        self.at = at
+        self.error = error
+        self.worker = worker
+    }
 }
 
 /// Queue depth: jobs per (kind, status).
