@@ -40,8 +40,10 @@ enum MediaRuntime {
         var generator = SystemRandomNumberGenerator()
         let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try key.write(to: url, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        // 0600 from the first byte: this key is what every media link's signature rests on.
+        guard FileManager.default.createFile(atPath: url.path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigError(variable: "MEDIA_SIGNING_SECRET", value: "", expected: "a writable \(url.path) to keep a generated key in")
+        }
         logger.notice("created a media URL signing key; set MEDIA_SIGNING_SECRET to share one between instances",
                       metadata: ["file": "\(url.path)"])
         return Array(key.utf8)

@@ -130,7 +130,8 @@ public enum Runtime {
             client: client, queue: queue, ingest: ingest, services: services,
             authenticator: CallerAuthenticator(client: client, jwt: jwt, audit: services.audit, logger: logger),
             store: store, links: links, auth: config.auth, pages: try await Pages(),
-            webSettings: .init(secureCookies: config.media.publicBaseURL?.lowercased().hasPrefix("https://") ?? false,
+            webSettings: .init(secureCookies: config.http.secureCookies,
+                               strictTransportSecurity: config.media.publicBaseURL?.lowercased().hasPrefix("https://") ?? false,
                                maxFileBytes: config.ingest.maxFileBytes, maxFilesPerRequest: config.ingest.maxFilesPerRequest,
                                faceSearchMinSimilarity: config.faces.searchMinSimilarity, oidcEnabled: config.auth.jwt != nil),
             workerMode: workerMode, logger: logger, scannerHealth: MediaRuntime.scannerHealth(scanner))

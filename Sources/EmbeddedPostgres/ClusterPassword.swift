@@ -21,24 +21,52 @@ struct ClusterPassword {
         file = data.deletingLastPathComponent().appendingPathComponent(data.lastPathComponent + ".password")
     }
 
-    /// The password, created (0600) on first use.
+    /// The password, created (0600) on first use. An existing file is never replaced (the
+    /// cluster holds that password): one that others may read, that belongs to another account
+    /// or that holds no password is refused with what to do.
     func read() throws -> String {
-        if let text = try? String(contentsOf: file, encoding: .utf8) {
-            let password = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            if password.count >= 32 { return password }
-        }
+        if let password = try existing() { return password }
         var generator = SystemRandomNumberGenerator()
         let password = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        // Created 0600 before a byte is written: never readable by others, not even for a moment.
-        let fd = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw EmbeddedPostgresError.cannotCreate(folder: file.path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        fchmod(fd, 0o600)
+        // Written in full to a private temporary file, then linked into place: a process that
+        // starts at the same moment either wins the link or reads the winner's file, and
+        // nobody ever reads half a password.
+        let temporary = file.path + ".\(UUID().uuidString)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.failure(temporary, String(cString: strerror(errno))) }
+        defer { unlink(temporary) }
         let bytes = Array((password + "\n").utf8)
-        guard write(fd, bytes, bytes.count) == bytes.count else {
-            throw EmbeddedPostgresError.cannotCreate(folder: file.path, reason: String(cString: strerror(errno)))
+        let written = write(fd, bytes, bytes.count)
+        let synced = fsync(fd)
+        close(fd)
+        guard written == bytes.count, synced == 0 else { throw Self.failure(temporary, "short write") }
+        if link(temporary, file.path) != 0 {
+            guard errno == EEXIST, let winner = try existing() else { throw Self.failure(file.path, String(cString: strerror(errno))) }
+            return winner
         }
         return password
+    }
+
+    /// The password in the file, nil when there is no file.
+    private func existing() throws -> String? {
+        var info = stat()
+        guard lstat(file.path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw Self.failure(file.path, String(cString: strerror(errno)))
+        }
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == geteuid(), info.st_mode & 0o077 == 0 else {
+            throw Self.failure(file.path, "it must be a regular file of this account with mode 0600 (chown/chmod it, or remove it "
+                + "together with the cluster folder to start afresh)")
+        }
+        let password = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard password.count >= 32 else {
+            throw Self.failure(file.path, "it holds no password; restore it, or remove it together with the cluster folder")
+        }
+        return password
+    }
+
+    static func failure(_ path: String, _ reason: String) -> EmbeddedPostgresError {
+        .cannotCreate(folder: path, reason: reason)
     }
 
     /// A copy of the password for initdb's `--pwfile`, readable by the account PostgreSQL runs

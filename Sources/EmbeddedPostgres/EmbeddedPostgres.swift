@@ -61,6 +61,11 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
                 try await stopOrphan(pid: pid)
             } else {
                 logger.info("attaching to the embedded PostgreSQL already running", metadata: ["pid": "\(pid)", "port": "\(config.port)"])
+                if let hba = try? String(contentsOf: layout.hbaFile, encoding: .utf8), ClusterPassword.trusts(hba: hba) {
+                    // An older facepipe runs it: it is converted when this process is the one that starts it.
+                    logger.warning("the running embedded PostgreSQL still trusts local connections; restart facepipe to require its password",
+                                   metadata: ["pid": "\(pid)"])
+                }
                 try await layout.waitUntilReady(port: config.port, process: nil)
                 return EmbeddedPostgres(config: config, logger: logger, process: nil, exits: AsyncStream { $0.finish() })
             }

@@ -63,7 +63,8 @@ struct Layout {
     /// set (PostgreSQL in single-user mode, the server stopped; the password on standard input,
     /// never in an argument list) and password-only pg_hba.conf, before it serves anyone.
     func requirePasswords(runAs: RunAs, logger: Logger) async throws {
-        guard let hba = try? String(contentsOf: hbaFile, encoding: .utf8), ClusterPassword.trusts(hba: hba) else { return }
+        // Unreadable is an error, not "fine": failing open would keep a trusting cluster.
+        guard ClusterPassword.trusts(hba: try String(contentsOf: hbaFile, encoding: .utf8)) else { return }
         logger.notice("the embedded PostgreSQL trusted local connections; setting a password and requiring it",
                       metadata: ["password_file": "\(password.file.path)"])
         let secret = try password.read()
@@ -108,7 +109,7 @@ struct Layout {
 
     func makeServerProcess(port: Int, runAs: RunAs) throws -> Process {
         if !FileManager.default.fileExists(atPath: log.path) {
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         let logHandle = try FileHandle(forWritingTo: log)
         logHandle.seekToEndOfFile()

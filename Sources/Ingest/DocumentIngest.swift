@@ -101,7 +101,7 @@ extension IngestService {
         guard let report = upload.reportID else { return }
         let claim = try await ReportLinkRepository(client: client, logger: logger).claim(report, creator: upload.contributor.id,
                                                                                          on: connection)
-        guard claim.created || policy.addsDirectly(upload.contributor, toReportCreatedBy: claim.createdBy) else {
+        guard (claim.created && upload.contributor.id != nil) || policy.addsDirectly(upload.contributor, toReportCreatedBy: claim.createdBy) else {
             throw APIError(status: 403, code: "report_not_yours",
                            message: "report \(report) was created by someone else: upload the document without reportId, or ask an admin to add it")
         }

@@ -241,14 +241,16 @@ public struct IngestService: Sendable {
         let contributor = upload.contributor
         let claim = try await links.claim(report, creator: contributor.id, on: connection)
         let membership: ReportMembership
-        if claim.created || policy.addsDirectly(contributor, toReportCreatedBy: claim.createdBy) {
+        // A report an anonymous caller creates is nobody's: what they put in it waits too, or the
+        // first anonymous upload to a predictable id would own the report the platform approves later.
+        if (claim.created && contributor.id != nil) || policy.addsDirectly(contributor, toReportCreatedBy: claim.createdBy) {
             membership = try await links.add(imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
                                              blurFaces: upload.blurFaces, onTimeline: onTimeline, on: connection) ? .added : .unchanged
         } else {
             membership = try await links.addPending(imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
                                                     blurFaces: upload.blurFaces, on: connection) ? .pending : .unchanged
         }
-        if !claim.created, membership != .unchanged {
+        if !claim.created || membership == .pending, membership != .unchanged {
             try await AuditRepository(client: client, logger: logger).append(.init(
                 actor: contributor.actor, role: contributor.role.rawValue, address: contributor.address, action: .reportEvidenceAdded,
                 target: "report:\(report)", requestID: upload.requestID,

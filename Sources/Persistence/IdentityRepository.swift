@@ -70,6 +70,15 @@ public struct IdentityRepository: Sendable {
         }
         var taken = Set(faces.compactMap(\.pin))
         var result: [Assignment] = []
+        // Only evidence in an approved report may merge two people into one (issue 22): a face
+        // anyone can upload (their own report, a pending addition, no report) still joins the
+        // group it matches best, but cannot bridge two groups that face search then reports as
+        // one person.
+        let mayMerge = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM image_reports ir JOIN reports r ON r.id = ir.report_id
+                           WHERE ir.image_id = \(imageID) AND r.status = 'approved')
+            """, logger: logger).decode(Bool.self).all().first ?? false
         for face in faces {
             if let pin = face.pin {
                 try await setIdentity(pin, of: face.id, on: connection)
@@ -81,7 +90,7 @@ public struct IdentityRepository: Sendable {
             var assignment: Assignment
             if let best = votes.first {
                 assignment = Assignment(faceID: face.id, identityID: best.identity, created: false, merged: [])
-                for other in votes.dropFirst() where other.best >= thresholds.strong {
+                for other in votes.dropFirst() where mayMerge && other.best >= thresholds.strong {
                     if try await merge(other.identity, into: best.identity, automatic: true, by: nil, on: connection) {
                         assignment.merged.append(other.identity)
                     }

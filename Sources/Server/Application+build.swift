@@ -83,6 +83,7 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
     // Outermost first: the id is set before anything logs; metrics see the final status; the
     // caller is known before the access log and every handler.
     router.add(middleware: RequestIDMiddleware())
+    if dependencies.webSettings.strictTransportSecurity { router.add(middleware: StrictTransportSecurityMiddleware()) }
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: DatabaseOutageMiddleware(availability: dependencies.availability))
     // Browser sessions live in PostgreSQL; the cookie is HttpOnly, SameSite=Strict, Secure over HTTPS.
@@ -92,7 +93,7 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
                                                             sameSite: .strict),
                              keyPrefix: "", defaultSessionExpiration: .seconds(12 * 3600))))
     router.add(middleware: CallerAuthenticationMiddleware(authenticator: dependencies.authenticator, trustedProxies: auth.trustedProxies))
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: AccessLogMiddleware(level: .info))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: CallerRateLimitMiddleware(
         uploads: auth.uploadsPerMinute > 0 ? RateLimiter(requests: auth.uploadsPerMinute) : nil,

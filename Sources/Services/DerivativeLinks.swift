@@ -28,8 +28,12 @@ public struct DerivativeLinks: Sendable {
         (policy.allows(caller, .seeUnmasked) ? unmasked : masked).map { links.url(forKey: $0) }
     }
 
-    /// An anonymized copy: every reader of the image may see it.
-    public func variant(_ key: String?) -> String? { key.map { links.url(forKey: $0) } }
+    /// An anonymized copy: below gold only one that masks faces and passed verification (a
+    /// `none` copy or one with faces left shows them); gold and admin every finished copy.
+    public func variant(_ variant: ProcessedVariant, for caller: Caller) -> String? {
+        guard policy.allows(caller, .seeUnmasked) || variant.isPubliclyShowable else { return nil }
+        return variant.mediaKey.map { links.url(forKey: $0) }
+    }
 
     /// How long the links live (pages say so).
     public var ttlSeconds: Int { links.ttlSeconds }

@@ -54,7 +54,7 @@ public struct ImageService: Sendable {
 
     public func list(_ filter: ImageFilter, cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
         try policy.require(.readImages, context.caller)
-        return try await page(filter, cursor: cursor, limit: limit)
+        return try await page(filter, cursor: cursor, limit: limit, for: context.caller)
     }
 
     /// Images marked public whose faces were checked, newest first: what anyone may see. An
@@ -63,10 +63,10 @@ public struct ImageService: Sendable {
     /// model missing) or whose copy failed verification stays out (issue 22).
     public func gallery(cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
         try policy.require(.readGallery, context.caller)
-        return try await page(ImageFilter(publicOnly: true), cursor: cursor, limit: limit)
+        return try await page(ImageFilter(publicOnly: true), cursor: cursor, limit: limit, for: context.caller)
     }
 
-    func page(_ filter: ImageFilter, cursor: String?, limit: Int) async throws -> Page {
+    func page(_ filter: ImageFilter, cursor: String?, limit: Int, for caller: Caller) async throws -> Page {
         try Paging.check(limit: limit, max: 100)
         if let from = filter.from, let to = filter.to, from > to {
             throw APIError.badRequest("from must not be after to", code: "invalid_range")
@@ -75,7 +75,7 @@ public struct ImageService: Sendable {
         // One extra row tells whether another page exists.
         let rows = try await images.list(filter, after: position, limit: limit + 1)
         let page = Paging.page(rows, limit: limit) { ImageCursor(createdAt: $0.createdAt, id: $0.id).encoded }
-        var variants = try await variantViews(of: page.items.map(\.id))
+        var variants = try await variantViews(of: page.items.map(\.id), for: caller)
         if filter.publicOnly {
             // The gallery shows verified copies only.
             variants = variants.mapValues { $0.filter(\.variant.isPubliclyShowable) }.filter { !$0.value.isEmpty }
@@ -84,9 +84,11 @@ public struct ImageService: Sendable {
         return Page(items: page.items, nextCursor: page.next, variants: variants, documents: documents)
     }
 
-    func variantViews(of ids: [UUID]) async throws -> [UUID: [VariantView]] {
+    /// Each image's copies; a copy `caller` may not open (`DerivativeLinks.variant`) is listed
+    /// with its status and verification but no URL.
+    func variantViews(of ids: [UUID], for caller: Caller) async throws -> [UUID: [VariantView]] {
         try await VariantRepository(client: client, logger: logger).variants(of: ids).mapValues { variants in
-            variants.map { VariantView(variant: $0, url: derivatives.variant($0.mediaKey)) }
+            variants.map { VariantView(variant: $0, url: derivatives.variant($0, for: caller)) }
         }
     }
 
@@ -123,7 +125,7 @@ public struct ImageService: Sendable {
             for index in view.faces.indices { view.faces[index].identityID = nil }
         }
         view.hashes = try await images.hashes(of: id)
-        view.variants = try await variantViews(of: [id])[id] ?? []
+        view.variants = try await variantViews(of: [id], for: context.caller)[id] ?? []
         view.document = try await DocumentRepository(client: client, logger: logger).pagesOf(images: [id])[id]
         if auditOriginal, policy.allows(context.caller, .viewOriginals) {
             view.originalURL = links.url(forKey: image.originalKey)

@@ -126,9 +126,14 @@ public struct ReportService: Sendable {
             guard let value = Int(text), value >= 0 else { throw APIError.badRequest("invalid cursor", code: "invalid_cursor") }
             return value
         } ?? 0
-        guard try await reports.find(id) != nil else { throw APIError.notFound("report \(id) not found") }
-        let evidence = try await ReportLinkRepository(client: client, logger: logger)
-            .evidence(for: id, approvedOnly: !policy.allows(context.caller, .setReports))
+        let admin = policy.allows(context.caller, .setReports)
+        // Links are search results too ("where else did this face or photo appear?"): below
+        // admin only from an approved report, or anyone could make a report of their own, put a
+        // face in it and read every approved report holding that person, unaudited (issue 22).
+        guard let report = try await reports.find(id), admin || report.status == "approved" else {
+            throw APIError.notFound("report \(id) not found")
+        }
+        let evidence = try await ReportLinkRepository(client: client, logger: logger).evidence(for: id, approvedOnly: !admin)
         let links = Dictionary(grouping: evidence, by: \.other).map { other, items -> Link in
             let best = items.min { ($0.kind, -$0.strength) < ($1.kind, -$1.strength) }!
             return Link(report: other, status: best.otherStatus, kind: best.kind, strength: best.strength, evidence: items)

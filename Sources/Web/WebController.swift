@@ -11,14 +11,18 @@ import Storage
 /// JavaScript for drag-and-drop, progress and live refresh. `/` opens the gallery.
 public struct WebController<Context: WebRequestContext>: Sendable {
     public struct Settings: Sendable {
-        /// Cookies only over HTTPS (true when PUBLIC_BASE_URL is https://…).
+        /// Cookies carry `Secure` (`COOKIE_SECURE`, on unless a developer turns it off).
         public var secureCookies: Bool
+        /// Every answer says `Strict-Transport-Security` (PUBLIC_BASE_URL is https://…).
+        public var strictTransportSecurity: Bool
         public var maxFileBytes: Int
         public var maxFilesPerRequest: Int
         public var faceSearchMinSimilarity: Double
         public var oidcEnabled: Bool
-        public init(secureCookies: Bool, maxFileBytes: Int, maxFilesPerRequest: Int, faceSearchMinSimilarity: Double, oidcEnabled: Bool) {
+        public init(secureCookies: Bool, strictTransportSecurity: Bool = false, maxFileBytes: Int, maxFilesPerRequest: Int,
+                    faceSearchMinSimilarity: Double, oidcEnabled: Bool) {
             self.secureCookies = secureCookies
+            self.strictTransportSecurity = strictTransportSecurity
             self.maxFileBytes = maxFileBytes
             self.maxFilesPerRequest = maxFilesPerRequest
             self.faceSearchMinSimilarity = faceSearchMinSimilarity

@@ -49,7 +49,7 @@ import TestSupport
                 // Give the listener time to subscribe and the first (startup) poll to pass.
                 try await Task.sleep(for: .milliseconds(500))
                 let id = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
-                let finished = try await eventually(timeout: .seconds(10)) { try await queue.job(id)?.status == .done }
+                let finished = try await eventually(timeout: .seconds(60)) { try await queue.job(id)?.status == .done }
                 #expect(finished)
             }
         }
@@ -115,9 +115,9 @@ import TestSupport
             let pool = WorkerPool(queue: queue, handlers: handlers, config: config, logger: logger)
             let hung = try await queue.enqueue(NewJob(kind: "t.hang", maxAttempts: 2)).jobID
             try await run([pool]) {
-                #expect(try await eventually(timeout: .seconds(20)) { try await queue.job(hung)?.status == .failed })
+                #expect(try await eventually(timeout: .seconds(60)) { try await queue.job(hung)?.status == .failed })
                 let next = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
-                #expect(try await eventually(timeout: .seconds(20)) { try await queue.job(next)?.status == .done })
+                #expect(try await eventually(timeout: .seconds(60)) { try await queue.job(next)?.status == .done })
                 // Both hung calls are still blocked (60 s each), yet the only slot ran the next job.
                 #expect(threads.abandonedRunning == 2)
             }

@@ -39,7 +39,7 @@ struct IngestHarness: Sendable {
         ingest: IngestConfig = IngestConfig(), auth: AuthConfig = IngestHarness.unlimited, scanner: Bool = false,
         unreachableScanner: ScannerConfig.WhenUnavailable? = nil, silentScanner: String? = nil, faceModels: FaceSearchService.Models? = nil,
         faceSearchMinSimilarity: Double = FaceMatchThresholds.defaultPossible, jwt: JWTVerifier? = nil,
-        store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil,
+        store makeStore: (@Sendable (URL) async throws -> any MediaStore)? = nil, https: Bool = false,
         _ body: @escaping @Sendable (AuthorizedClient, IngestHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withScratchDatabase { _, client in
@@ -65,9 +65,12 @@ struct IngestHarness: Sendable {
                 scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: socket), connectTimeout: .seconds(1),
                                                              scanTimeout: .milliseconds(500))), whenUnavailable: .reject)
             }
-            let dependencies = try await makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
+            var dependencies = try await makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
                                                     scanning: scanning, faceModels: faceModels,
                                                     faceSearchMinSimilarity: faceSearchMinSimilarity, jwt: jwt)
+            // As behind PUBLIC_BASE_URL=https://…: Secure cookies and HSTS.
+            dependencies.webSettings.secureCookies = https
+            dependencies.webSettings.strictTransportSecurity = https
             let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: dependencies)
             let harness = IngestHarness(client: client, store: store, mediaRoot: mediaRoot, spool: spool, links: dependencies.links,
                                         signer: try URLSigner(secret: secret), services: dependencies.services)

@@ -1,3 +1,4 @@
+import App
 import Faces
 import FacepipeCore
 import Foundation
@@ -114,6 +115,20 @@ import TestSupport
             // The unblurred key cannot be worked out from the image id.
             #expect(unblurredPath.hasPrefix("/media/thumbnails/large/\(id)-") && unblurredPath != "/media/thumbnails/large/\(id).webp")
 
+            // A copy that masks nothing (an admin's `none` review copy) is listed below gold without a link.
+            try await client.execute(uri: "/images/\(id)/process", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"replacewith":"none"}"#)) { #expect($0.status == .accepted) }
+            try await env.faceWorker(detection, embedder, extra: {
+                $0.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
+            })()
+            for (caller, linked) in [(standard, false), (gold, true)] {
+                try await caller.execute(uri: "/images/\(id)", method: .get) { response in
+                    let copies = response.json["processed"] as? [[String: Any]] ?? []
+                    #expect(copies.count == 1 && copies.allSatisfy { $0["status"] as? String == "done" })
+                    #expect(copies.allSatisfy { ($0["url"] != nil) == linked }, "\(copies)")
+                }
+            }
+
             // The same on the page a standard caller opens (a browser session is the same caller).
             try await standard.execute(uri: "/ui/images/\(id)", method: .get) { response in
                 let page = String(buffer: response.body)
@@ -157,6 +172,10 @@ import TestSupport
             try await client.execute(uri: "/reports/r-attacker-own", method: .get) {
                 #expect($0.json["imageIds"] as? [String] == [own])
             }
+            // Their own report's links would list every approved report holding that face: a face
+            // search without an audit entry. Below admin, links are for approved reports only.
+            try await attacker.execute(uri: "/reports/r-attacker-own/links", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/reports/r-attacker-own/links", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/images/\(injected)", method: .get) { #expect($0.json["reportId"] == nil || $0.json["reportId"] is NSNull) }
             #expect(try await env.scalar("SELECT count(*) FROM report_links WHERE 'r-victim' IN (report1, report2)") == 0)
             #expect(try await env.scalar(
@@ -312,6 +331,54 @@ import TestSupport
                 admins = count
             }
             #expect(admins == 1)
+        }
+    }
+
+    /// Item 11: signed links (signature included) were written to the access log, where anyone
+    /// who reads the log could open the file until the link expired.
+    @Test func accessLogLinesCarryNoSignature() {
+        let line = AccessLogMiddleware<AppRequestContext>.scrubbed(
+            path: "/media/originals/2026/12/a.jpg", query: "expires=1767225600&signature=AbC-123_xyz&x=1")
+        #expect(line == "/media/originals/2026/12/a.jpg?expires=1767225600&signature=***&x=1")
+        #expect(AccessLogMiddleware<AppRequestContext>.scrubbed(path: "/uploads/u", query: "SIGNATURE=s&expires=1")
+            == "/uploads/u?SIGNATURE=***&expires=1")
+        #expect(AccessLogMiddleware<AppRequestContext>.scrubbed(path: "/health", query: nil) == "/health")
+    }
+
+    /// Item 11: behind HTTPS, every answer asks browsers to stay on HTTPS, and the session
+    /// cookie is Secure; by default (no setting) cookies are Secure too.
+    @Test func httpsDeploymentsSendHSTSAndSecureCookies() async throws {
+        #expect(try AppConfig(from: DictionaryConfigSource([:])).http.secureCookies)
+        #expect(try AppConfig(from: DictionaryConfigSource(["COOKIE_SECURE": "false"])).http.secureCookies == false)
+        try await IngestHarness.run(https: true) { client, env in
+            for uri in ["/health", "/ui/login", "/images/\(UUID().uuidString)"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.headers[HTTPField.Name("Strict-Transport-Security")!] == "max-age=31536000", "\(uri)")
+                }
+            }
+            let key = try await env.key(.standard)
+            try await client.anonymous.execute(uri: "/ui/login", method: .get) { response in
+                let cookies = response.headers[values: .setCookie]
+                #expect(!cookies.isEmpty && cookies.allSatisfy { $0.contains("Secure") }, "\(cookies)")
+            }
+            _ = key
+        }
+    }
+
+    /// The first anonymous upload to a predictable report id must not make the report theirs:
+    /// when the platform approves that report later, its faces would be searchable under it.
+    @Test func anonymousUploadsOwnNoReport() async throws {
+        let auth = AuthConfig(policy: AccessPolicy(publicUploads: true), uploadsPerMinute: 0, faceSearchesPerMinute: 0)
+        try await IngestHarness.run(auth: auth) { client, env in
+            var form = Multipart(files: [.init(filename: "a.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: 11))])
+            form.fields = [("reportId", "r-1001")]
+            var id = ""
+            try await client.anonymous.upload(form) { id = $0.files.first?["id"] as? String ?? "" }
+            try await client.execute(uri: "/reports/r-1001", method: .get) { response in
+                #expect(response.json["imageCount"] as? Int == 0)
+                #expect(response.json["pendingImageIds"] as? [String] == [id])
+            }
+            #expect(try await env.scalar("SELECT count(*) FROM audit_log WHERE action = 'report_evidence_added'") == 1)
         }
     }
 }

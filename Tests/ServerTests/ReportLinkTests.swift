@@ -93,12 +93,20 @@ import TestSupport
                 #expect((r3?["nearDuplicates"] as? [Any])?.isEmpty == true)
             }
 
-            // Callers below admin see connections to approved reports only.
+            // Callers below admin read the links of approved reports only (a report's links are a
+            // search: "where else is this face?"), and see connections to approved reports only.
             try await client.execute(uri: "/reports/r4", method: .put, headers: [.contentType: "application/json"],
                                      body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
-            try await client.with(key: try await env.key(.standard)).execute(uri: "/reports/r1/links", method: .get) { response in
-                #expect((response.json["items"] as? [[String: Any]] ?? []).compactMap { $0["reportId"] as? String } == ["r4"])
+            let standard = client.with(key: try await env.key(.standard))
+            try await standard.execute(uri: "/reports/r1/links", method: .get) { #expect($0.status == .notFound) }
+            @Sendable func linkedToR4() async throws -> [String] {
+                var reports: [String] = []
+                try await standard.execute(uri: "/reports/r4/links", method: .get) { response in
+                    reports = (response.json["items"] as? [[String: Any]] ?? []).compactMap { $0["reportId"] as? String }
+                }
+                return reports
             }
+            #expect(try await linkedToR4() == [], "r1, r2 and r3 are pending")
             // Face search sees an image through any approved report: obama.jpg is in r1 and r2, both
             // pending, so it is not found; once r2 is approved it is, as r2's.
             let query = try await Self.embedding(of: ids["r4"]!, env.client)
@@ -108,6 +116,7 @@ import TestSupport
                                      body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
             let found = try await faces.search(query, minSimilarity: 0.9, limit: 10).first { $0.imageID.uuidString.lowercased() == ids["r1"] }
             #expect(found?.reportID == "r2")
+            #expect(try await linkedToR4() == ["r2"])
             // A report lists its images; erasing r2 only unlinks the image r1 holds too.
             try await client.execute(uri: "/reports/r2", method: .get) { #expect($0.json["imageIds"] as? [String] == [ids["r1"]!]) }
             try await client.execute(uri: "/reports/r2", method: .delete) { response in

@@ -68,7 +68,7 @@ public func facepipeExecutable() throws -> URL {
 
 /// Polls `condition` until it holds or `timeout` passes (for asynchronous effects, not timing).
 public func eventually(
-    timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(50),
+    timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(50),
     _ condition: @Sendable () async throws -> Bool
 ) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout

@@ -71,6 +71,16 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return copy
     }
 
+    /// The URL with its password (percent-encoded), for a child process's `DATABASE_URL`.
+    /// Never log it: `description` is the printable form.
+    public var connectionString: String {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let user = username.addingPercentEncoding(withAllowedCharacters: allowed) ?? username
+        let secret = password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0) } ?? ""
+        let query = tls == .disable ? "" : "?sslmode=\(tls.rawValue)"
+        return "postgres://\(user)\(secret)@\(host):\(port)/\(database.addingPercentEncoding(withAllowedCharacters: allowed) ?? database)\(query)"
+    }
+
     /// Never print a password: logs and error messages use this form.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 

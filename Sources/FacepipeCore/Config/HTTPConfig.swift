@@ -8,6 +8,10 @@ public struct HTTPConfig: Sendable, Equatable {
     /// A connection that sends nothing for this long is closed (`HTTP_IDLE_TIMEOUT_SECONDS`):
     /// a client that opens connections and stalls (slowloris) holds each for this long at most.
     public var idleTimeout: Duration
+    /// Session and login cookies carry `Secure` (`COOKIE_SECURE`, default true). Browsers keep
+    /// Secure cookies over plain http on loopback (`make run`); a development server reached
+    /// over plain http on another address needs `COOKIE_SECURE=false`.
+    public var secureCookies: Bool = true
 
     public init(host: String = "127.0.0.1", port: Int = 8080, workerHost: String = "127.0.0.1", workerPort: Int = 9090,
                 idleTimeout: Duration = .seconds(30)) {
@@ -25,5 +29,6 @@ public struct HTTPConfig: Sendable, Equatable {
             workerHost: source.string("WORKER_HTTP_HOST", default: "127.0.0.1"),
             workerPort: try source.int("WORKER_HTTP_PORT", default: 9090, range: 0...65535),
             idleTimeout: .seconds(try source.int("HTTP_IDLE_TIMEOUT_SECONDS", default: 30, range: 1...3600)))
+        secureCookies = try source.bool("COOKIE_SECURE", default: true)
     }
 }

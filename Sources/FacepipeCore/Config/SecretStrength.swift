@@ -4,10 +4,13 @@
 /// start with one, however healthy it would otherwise look.
 public enum SecretStrength {
     /// Words that only a template or an example puts in a secret.
-    static let placeholderWords = ["change-me", "changeme", "change_me", "replace", "placeholder", "example", "your-", "xxxx",
-                                   "secret-here", "todo"]
-    /// A random 32-character value in hex has ~14 distinct characters; in base64, ~24.
-    static let minimumDistinctCharacters = 10
+    /// Long enough that a random value (hex, base64) contains one with negligible probability
+    /// (the shortest, 7 letters, about 1 in 10^10 per position in base64).
+    static let placeholderWords = ["change-me", "changeme", "change_me", "replace", "placeholder", "example", "xxxxxxxx",
+                                   "secret-here", "your-secret"]
+    /// A random 32-character value in hex has ~14 distinct characters (fewer than 8 with
+    /// probability ~3.5e-8); in base64, ~24.
+    static let minimumDistinctCharacters = 8
 
     /// nil when `secret` is acceptable, else why not (for a `ConfigError`'s "expected").
     public static func problem(_ secret: String, minimumLength: Int) -> String? {

@@ -29,7 +29,7 @@ final class BenchServer: @unchecked Sendable {
         process.arguments = command ?? (["serve", "--port", String(port)] + (worker ? [] : ["--no-worker"]))
         process.currentDirectoryURL = work
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = "postgres://\(url.username)@\(url.host):\(url.port)/\(url.database)"
+        environment["DATABASE_URL"] = url.connectionString
         environment["MEDIA_ROOT"] = work.appendingPathComponent("media").path
         environment["RATE_LIMIT_UPLOADS_PER_MINUTE"] = "0"
         environment["RATE_LIMIT_FACE_SEARCHES_PER_MINUTE"] = "0"
