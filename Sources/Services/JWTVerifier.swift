@@ -37,6 +37,8 @@ public actor JWTVerifier {
     }
 
     private func install(_ set: JWKS) async throws {
+        var set = set
+        set.keys = set.keys.map(Self.pinned)
         let collection = JWTKeyCollection()
         try await collection.add(jwks: set)
         keys = collection
@@ -65,6 +67,26 @@ public actor JWTVerifier {
             throw Rejection(reason: "the token's \(config.roleClaim) claim is not standard, gold or admin")
         }
         return (subject, role, claims.expiration ?? Date())
+    }
+
+    /// A key published without `alg` gets the algorithm its type implies (EC P-256 → ES256,
+    /// P-384 → ES384, P-521 → ES512, OKP → EdDSA, RSA → RS256). Left open, jwt-kit would take
+    /// the algorithm from the first token that names the key, so an attacker's token could
+    /// choose how the key is used.
+    static func pinned(_ key: JWK) -> JWK {
+        guard key.algorithm == nil else { return key }
+        var key = key
+        switch key.keyType {
+        case .ecdsa:
+            key.algorithm = switch key.curve?.rawValue {
+            case "P-384": .es384
+            case "P-521": .es512
+            default: .es256
+            }
+        case .octetKeyPair: key.algorithm = .eddsa
+        default: key.algorithm = .rs256
+        }
+        return key
     }
 
     /// Fetches the set again, at most once per `refetchInterval`; false when it did not (or failed).

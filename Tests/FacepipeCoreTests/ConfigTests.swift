@@ -113,6 +113,13 @@ import Testing
         (["AUTH_JWT_ISSUER": "https://idp.example"], "AUTH_JWT_ISSUER"),
         (["AUTH_JWT_JWKS_URL": "ftp://x", ], "AUTH_JWT_JWKS_URL"),
         (["AUTH_JWT_JWKS_URL": "https://a", "AUTH_JWT_JWKS_FILE": "/b"], "AUTH_JWT_JWKS_FILE"),
+        // Issue 22 item 10: a key set over plain HTTP to another host, and OIDC without issuer
+        // or audience (a token the provider issued to another application would pass).
+        (["AUTH_JWT_JWKS_URL": "http://idp.example/jwks.json", "AUTH_JWT_ISSUER": "i", "AUTH_JWT_AUDIENCE": "a"], "AUTH_JWT_JWKS_URL"),
+        (["AUTH_JWT_JWKS_URL": "http://127.0.0.1.evil.example/j", "AUTH_JWT_ISSUER": "i", "AUTH_JWT_AUDIENCE": "a"], "AUTH_JWT_JWKS_URL"),
+        (["AUTH_JWT_JWKS_URL": "https://idp.example/jwks.json", "AUTH_JWT_AUDIENCE": "a"], "AUTH_JWT_ISSUER"),
+        (["AUTH_JWT_JWKS_URL": "https://idp.example/jwks.json", "AUTH_JWT_ISSUER": "i"], "AUTH_JWT_AUDIENCE"),
+        (["AUTH_JWT_JWKS_FILE": "/etc/jwks.json", "AUTH_JWT_ISSUER": "i"], "AUTH_JWT_AUDIENCE"),
         (["ERASED_REUPLOAD": "maybe"], "ERASED_REUPLOAD"),
         (["PUBLIC_UPLOADS": "sometimes"], "PUBLIC_UPLOADS"),
     ])

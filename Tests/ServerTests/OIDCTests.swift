@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import JWTKit
 import NIOCore
-import Services
+@testable import Services
 import Synchronization
 import Testing
 import TestSupport
@@ -24,6 +24,20 @@ import TestSupport
     static func jwk(_ key: ES256PrivateKey, kid: String) -> String {
         let p = key.publicKey.parameters!
         return #"{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"\#(kid)","x":"\#(p.x)","y":"\#(p.y)"}"#
+    }
+
+    /// Issue 22 item 10: a key published without `alg` took its algorithm from the first token
+    /// that named it. Now it is pinned from the key's type when the set is loaded.
+    @Test func keysWithoutAlgGetTheAlgorithmTheirTypeImplies() throws {
+        let p = ES256PrivateKey().publicKey.parameters!
+        func key(_ json: String) throws -> JWK { try JSONDecoder().decode(JWK.self, from: Data(json.utf8)) }
+        let ec = try key(#"{"kty":"EC","crv":"P-256","kid":"e","x":"\#(p.x)","y":"\#(p.y)"}"#)
+        #expect(ec.algorithm == nil)
+        #expect(JWTVerifier.pinned(ec).algorithm == .es256)
+        let rsa = try key(#"{"kty":"RSA","kid":"r","n":"AQAB","e":"AQAB"}"#)
+        #expect(JWTVerifier.pinned(rsa).algorithm == .rs256)
+        let published = try key(#"{"kty":"RSA","kid":"p","alg":"PS384","n":"AQAB","e":"AQAB"}"#)
+        #expect(JWTVerifier.pinned(published).algorithm == .ps384)
     }
 
     @Test func tokensAreVerifiedBySignatureExpiryIssuerAudienceAndRole() async throws {

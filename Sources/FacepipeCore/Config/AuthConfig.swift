@@ -53,6 +53,15 @@ public struct AuthConfig: Sendable, Equatable {
         self.erasedReupload = erasedReupload
     }
 
+    /// `http://127.0.0.1…`, `http://[::1]…` or `http://localhost…` (then `:`, `/` or the end).
+    static func isLoopbackHTTP(_ url: String) -> Bool {
+        ["http://127.0.0.1", "http://[::1]", "http://localhost"].contains { prefix in
+            guard url.lowercased().hasPrefix(prefix) else { return false }
+            let rest = url.dropFirst(prefix.count)
+            return rest.isEmpty || rest.hasPrefix(":") || rest.hasPrefix("/")
+        }
+    }
+
     public init(from source: some ConfigSource) throws {
         var jwt: JWT?
         let url = source.value("AUTH_JWT_JWKS_URL"), file = source.value("AUTH_JWT_JWKS_FILE")
@@ -60,14 +69,23 @@ public struct AuthConfig: Sendable, Equatable {
             throw ConfigError(variable: "AUTH_JWT_JWKS_FILE", value: file ?? "", expected: "unset when AUTH_JWT_JWKS_URL is set (one key source)")
         }
         if let url {
-            guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
-                throw ConfigError(variable: "AUTH_JWT_JWKS_URL", value: url, expected: "an http:// or https:// URL")
+            // The key set decides who is admin: fetched over plain HTTP, anyone on the path could
+            // swap it. Plain HTTP only to this machine (a sidecar, the tests).
+            guard url.hasPrefix("https://") || Self.isLoopbackHTTP(url) else {
+                throw ConfigError(variable: "AUTH_JWT_JWKS_URL", value: url,
+                                  expected: "an https:// URL (http:// only to 127.0.0.1, [::1] or localhost)")
             }
             jwt = JWT(keys: .url(url))
         } else if let file {
             jwt = JWT(keys: .file(file))
         }
         if jwt != nil {
+            // Without both, a token the same provider issued to another application (or for
+            // another tenant) would be accepted here.
+            for name in ["AUTH_JWT_ISSUER", "AUTH_JWT_AUDIENCE"] where (source.value(name) ?? "").isEmpty {
+                throw ConfigError(variable: name, value: "",
+                                  expected: "the provider's \(name == "AUTH_JWT_ISSUER" ? "issuer (iss)" : "audience (aud) for facepipe"): required with OIDC")
+            }
             jwt?.issuer = source.value("AUTH_JWT_ISSUER")
             jwt?.audience = source.value("AUTH_JWT_AUDIENCE")
             jwt?.roleClaim = source.string("AUTH_JWT_ROLE_CLAIM", default: "role")
