@@ -96,8 +96,15 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
     router.add(middleware: AccessLogMiddleware(level: .info))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: CallerRateLimitMiddleware(
-        uploads: auth.uploadsPerMinute > 0 ? RateLimiter(requests: auth.uploadsPerMinute) : nil,
-        faceSearches: auth.faceSearchesPerMinute > 0 ? RateLimiter(requests: auth.faceSearchesPerMinute) : nil))
+        uploads: auth.uploadsPerMinute > 0
+            ? SharedRateLimiter(client: dependencies.client, bucket: "uploads", perMinute: auth.uploadsPerMinute, logger: dependencies.logger)
+            : nil,
+        faceSearches: auth.faceSearchesPerMinute > 0
+            ? SharedRateLimiter(client: dependencies.client, bucket: "face_searches", perMinute: auth.faceSearchesPerMinute,
+                                logger: dependencies.logger)
+            : nil))
+    router.add(middleware: BodySizeLimitMiddleware(maxFileBytes: dependencies.ingest.config.maxFileBytes,
+                                                   maxFilesPerRequest: dependencies.ingest.config.maxFilesPerRequest))
     router.add(middleware: RequestContextStoreMiddleware())
     router.add(middleware: OptionalJSONBodyMiddleware.process)
     // Readable JSON, keys in a stable order, and URLs as written ("/media/…", not "\/media\/…").

@@ -1,19 +1,21 @@
 import FacepipeCore
 import Hummingbird
-import Ingest
+import Persistence
 
 /// Per-caller limits (the key or token subject; the address for anonymous callers) on the
-/// routes that take files in and on face search: 429 with Retry-After when exceeded.
+/// routes that take files in and on face search: 429 with Retry-After when exceeded. The
+/// buckets live in PostgreSQL, shared by every replica; now and then idle ones are dropped.
 struct CallerRateLimitMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     /// nil = no limit.
-    let uploads: RateLimiter?
-    let faceSearches: RateLimiter?
+    let uploads: SharedRateLimiter?
+    let faceSearches: SharedRateLimiter?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let (limiter, what): (RateLimiter?, String) =
+        let (limiter, what): (SharedRateLimiter?, String) =
             Self.isUpload(request) ? (uploads, "uploads") : Self.isFaceSearch(request) ? (faceSearches, "face searches") : (nil, "")
-        if let limiter, case .limited(let seconds) = limiter.check(context.caller.rateLimitKey) {
+        if let limiter, UInt8.random(in: 0...255) == 0 { try? await limiter.sweep() }
+        if let limiter, case .limited(let seconds) = try await limiter.check(context.caller.rateLimitKey) {
             throw APIError(status: 429, code: "rate_limited", message: "too many \(what) from this caller; retry in \(seconds) s",
                            retryAfterSeconds: seconds)
         }

@@ -381,4 +381,47 @@ import TestSupport
             #expect(try await env.scalar("SELECT count(*) FROM audit_log WHERE action = 'report_evidence_added'") == 1)
         }
     }
+
+    /// Item 5: each replica kept its own buckets, so N replicas allowed N times the limit.
+    /// Two applications on one database (as two API replicas) now share them.
+    @Test func rateLimitsAreSharedByEveryReplica() async throws {
+        let auth = AuthConfig(uploadsPerMinute: 2, faceSearchesPerMinute: 0)
+        try await IngestHarness.run(auth: auth) { client, env in
+            var seed: UInt64 = 300
+            func form() throws -> Multipart {
+                seed += 1
+                return Multipart(files: [.init(filename: "x.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: seed))])
+            }
+            try await client.upload(try form()) { #expect($0.status == .ok) }
+            try await client.upload(try form()) { #expect($0.status == .ok) }
+            let spool = env.spool.appendingPathComponent("replica")
+            let other = try await IngestHarness.makeDependencies(client: env.client, store: env.store, spool: spool, auth: auth)
+            let replica = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0), dependencies: other)
+            let key = client.key ?? ""
+            let upload = try form()
+            try await replica.test(.router) { second in
+                try await second.execute(uri: "/upload/images", method: .post,
+                                         headers: [.contentType: upload.contentType, .authorization: "Bearer \(key)"], body: upload.body) {
+                    #expect($0.status.code == 429, "the second replica has a budget of its own")
+                }
+            }
+            #expect(try await env.imageRows() == 2)
+        }
+    }
+
+    /// Item 5: bodies were read whole whatever their size; JSON routes now take 64 KiB at most,
+    /// refused before anything is read when declared, cut off when streamed.
+    @Test func oversizedBodiesAreRefusedBeforeRouting() async throws {
+        try await IngestHarness.run { client, env in
+            let big = ByteBuffer(string: #"{"status":"approved","perpetratorName":""# + String(repeating: "a", count: 100_000) + #""}"#)
+            try await client.execute(uri: "/reports/r-big", method: .put, headers: [.contentType: "application/json"], body: big) { response in
+                #expect(response.status.code == 413)
+                #expect(response.errorCode == "body_too_large")
+            }
+            #expect(try await env.scalar("SELECT count(*) FROM reports") == 0)
+            // A small one goes through.
+            try await client.execute(uri: "/reports/r-small", method: .put, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
+        }
+    }
 }
