@@ -113,34 +113,13 @@ extension IngestService {
         }
     }
 
-    /// Page count and sizes within the limits, and the first page rendered (at low resolution
-    /// for PDF) → the number of pages. JPEG and PNG are checked exactly as images are.
+    /// Page count and sizes within the limits, and the first page rendered (`DocumentWork.probe`),
+    /// in the sandbox's child process: poppler never parses an upload inside the API.
     private func validateDocument(_ url: URL, type: DocumentFileType) async throws -> Int {
         let config = self.config
         let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
         do {
-            return try await ImagingThreads.run {
-                switch type {
-                case .jpeg, .png:
-                    try ImageValidator.validate(fileAt: url.path, limits: limits)
-                    return 1
-                case .pdf, .tiff:
-                    let kind: DocumentPages.Kind = type == .pdf ? .pdf : .tiff
-                    let bytes = try Data(contentsOf: url)
-                    let sizes = try DocumentPages.probe(bytes, kind: kind, maxPages: config.documentMaxPages)
-                    for size in sizes {
-                        if kind == .pdf {
-                            _ = try DocumentPages.renderDPI(for: size, dpi: config.documentDPI, maxDimension: config.documentMaxPageDimension)
-                        } else if Int(size.width) > limits.maxWidth || Int(size.height) > limits.maxHeight
-                                    || Int(size.width) * Int(size.height) > limits.maxPixels {
-                            throw ImagingError.tooLarge(width: Int(size.width), height: Int(size.height))
-                        }
-                    }
-                    // Damaged content shows when pixels are made: render page 1 small.
-                    _ = try DocumentPages.render(bytes, kind: kind, page: 0, dpi: 18, limits: limits)
-                    return sizes.count
-                }
-            }
+            return try await documentSandbox.probe(fileAt: url, type: type, config: config)
         } catch let error as DocumentError {
             switch error {
             case .tooManyPages: throw APIError(status: 422, code: "too_many_pages", message: error.description)

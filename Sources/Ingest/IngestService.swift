@@ -78,12 +78,15 @@ public struct IngestService: Sendable {
     public let erasedReupload: AuthConfig.ErasedReupload
     /// Told when an upload connects two reports (the same file in both).
     let linkObserver: (any ReportLinkObserver)?
+    /// Where documents are parsed (a child process, never this one).
+    public let documentSandbox: DocumentSandbox
     let logger: Logger
 
     public init(config: IngestConfig, store: any MediaStore, scanning: Scanning?, client: DatabaseClient, queue: JobQueue,
                 spoolDirectory: URL, policy: AccessPolicy = AccessPolicy(), erasedReupload: AuthConfig.ErasedReupload = .reject,
-                linkObserver: (any ReportLinkObserver)? = nil, logger: Logger) {
+                linkObserver: (any ReportLinkObserver)? = nil, documentSandbox: DocumentSandbox = DocumentSandbox(), logger: Logger) {
         self.linkObserver = linkObserver
+        self.documentSandbox = documentSandbox
         self.policy = policy
         self.erasedReupload = erasedReupload
         self.config = config

@@ -22,9 +22,13 @@ public struct RenderDocumentHandler: JobHandler {
     let store: any MediaStore
     let queue: JobQueue
     let config: IngestConfig
+    /// Where pages are rendered (a child process, never this one).
+    let sandbox: DocumentSandbox
     let logger: Logger
 
-    public init(client: DatabaseClient, store: any MediaStore, queue: JobQueue, config: IngestConfig, logger: Logger) {
+    public init(client: DatabaseClient, store: any MediaStore, queue: JobQueue, config: IngestConfig,
+                sandbox: DocumentSandbox = DocumentSandbox(), logger: Logger) {
+        self.sandbox = sandbox
         self.client = client
         self.store = store
         self.queue = queue
@@ -42,10 +46,16 @@ public struct RenderDocumentHandler: JobHandler {
             guard let buffer = try await store.get(try MediaKey(document.originalKey), maxBytes: 1 << 30) else {
                 throw PermanentJobError("original \(document.originalKey) is missing from the media store")
             }
-            let bytes = Data(buffer.readableBytesView)
+            // The child reads the original from a private file, not from this process's memory.
+            let original = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-document-\(UUID().uuidString)")
+            guard FileManager.default.createFile(atPath: original.path, contents: Data(buffer.readableBytesView),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw PermanentJobError("cannot write the document to \(original.path) for the renderer")
+            }
+            defer { try? FileManager.default.removeItem(at: original) }
             let done = Set(try await documents.pages(of: document.id).map(\.page))
             for page in 1...document.pageCount where !done.contains(page) {
-                let rendered = try await render(bytes, mime: document.mime, page: page)
+                let rendered = try await render(original, mime: document.mime, page: page)
                 try await record(rendered, page: page, of: document, job: job)
             }
             try await documents.markStatus(document.id, .done)
@@ -58,46 +68,19 @@ public struct RenderDocumentHandler: JobHandler {
         }
     }
 
-    public struct RenderedPage: Sendable {
-        public var data: Data
-        public var mime: String
-        public var ext: String
-        public var width: Int
-        public var height: Int
-        public var dpi: Double?
-    }
+    public typealias RenderedPage = DocumentWork.RenderedPage
 
-    func render(_ bytes: Data, mime: String, page: Int) async throws -> RenderedPage {
-        let config = self.config
+    /// Page `page` (from 1), rendered in the sandbox's child process from the original on disk.
+    func render(_ original: URL, mime: String, page: Int) async throws -> RenderedPage {
+        guard let type = DocumentFileType.allCases.first(where: { $0.mimeType == mime }) else {
+            throw PermanentJobError("cannot render a document of type \(mime)")
+        }
         do {
-            return try await ImagingThreads.run { try Self.renderPage(bytes, mime: mime, page: page, config: config) }
+            return try await sandbox.render(fileAt: original, type: type, page: page, config: config)
         } catch let error as DocumentError {
             throw PermanentJobError("cannot render page \(page): \(error)")
         } catch let error as ImagingError {
             throw PermanentJobError("cannot render page \(page): \(error)")
-        }
-    }
-
-    /// Page `page` (from 1) as the image stored for it, without I/O (also what `facepipe bench
-    /// documents` measures). Blocking: call it on `ImagingThreads`.
-    public static func renderPage(_ bytes: Data, mime: String, page: Int, config: IngestConfig) throws -> RenderedPage {
-        let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
-        switch mime {
-        case "application/pdf", "image/tiff":
-            let kind: DocumentPages.Kind = mime == "application/pdf" ? .pdf : .tiff
-            var dpi: Double?
-            if kind == .pdf {
-                let size = try DocumentPages.pageSize(bytes, kind: kind, page: page - 1)
-                dpi = try DocumentPages.renderDPI(for: size, dpi: config.documentDPI, maxDimension: config.documentMaxPageDimension)
-            }
-            let png = try DocumentPages.render(bytes, kind: kind, page: page - 1, dpi: dpi ?? 72, limits: limits)
-            let header = try ImageProbe.probe(png.data)
-            return RenderedPage(data: png.data, mime: "image/png", ext: "png", width: header.width, height: header.height, dpi: dpi)
-        default:
-            // A single-page scan is its own page: the same bytes as an image upload of it.
-            let header = try ImageValidator.validate(bytes, limits: limits)
-            let ext = mime == "image/png" ? "png" : "jpg"
-            return RenderedPage(data: bytes, mime: mime, ext: ext, width: header.uprightWidth, height: header.uprightHeight, dpi: nil)
         }
     }
 

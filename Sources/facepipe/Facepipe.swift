@@ -1,11 +1,33 @@
 import App
 import ArgumentParser
 import FacepipeCore
+import Foundation
+import Imaging
 import Logging
 import Observability
 
 @main
 struct Facepipe: AsyncParsableCommand {
+    /// `facepipe document-child <request>` is the document sandbox's child (`DocumentSandbox`):
+    /// handled before anything else starts (no configuration, no logging, no database), and
+    /// never listed as a command.
+    static func main() async {
+        let arguments = CommandLine.arguments
+        if arguments.count == 3, arguments[1] == "document-child" {
+            Foundation.exit(DocumentSandbox.childMain(arguments[2]))
+        }
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         abstract: "Image-evidence and face-privacy service.",
         version: FacepipeVersion.current,

@@ -424,4 +424,27 @@ import TestSupport
                                      body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
         }
     }
+
+    /// Item 8: a render that hung was abandoned on a thread, in the API or worker process, and
+    /// kept running. Documents are parsed in a child now, killed at its deadline: here a child
+    /// that never answers (a stand-in for a hostile file poppler spins on) is stopped after 1 s.
+    @Test func aDocumentChildThatNeverAnswersIsKilled() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sandbox-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stuck = folder.appendingPathComponent("facepipe")
+        try "#!/bin/sh\nexec sleep 600\n".write(to: stuck, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: stuck.path)
+        let sandbox = DocumentSandbox(executable: stuck, limits: .init(seconds: 1, memoryMB: 512))
+        do {
+            _ = try await sandbox.probe(fileAt: stuck, type: .pdf, config: IngestConfig())
+            Issue.record("the stuck child answered")
+        } catch let error as DocumentError {
+            #expect("\(error)".contains("stopped"), "\(error)")
+        }
+        // The real child renders in its own process and answers.
+        let pdf = folder.appendingPathComponent("a.pdf")
+        try SamplePDF.make([.init(text: "page one"), .init(text: "page two")]).write(to: pdf)
+        #expect(try await DocumentSandbox().probe(fileAt: pdf, type: .pdf, config: IngestConfig()) == 2)
+    }
 }
