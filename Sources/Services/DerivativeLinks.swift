@@ -18,7 +18,7 @@ public struct DerivativeLinks: Sendable {
     /// `blurred` (the medium size, faces blurred) when the image has faces.
     public func thumbnails(of image: ImageRecord, for caller: Caller) -> [String: String] {
         var keys = image.visibleThumbnails(showingFaces: policy.allows(caller, .seeUnmasked))
-        if image.hasFaces == true, let blurred = image.visibleThumbnails(showingFaces: false)["medium"] { keys["blurred"] = blurred }
+        if image.thumbnails["blurred"] != nil, let blurred = image.visibleThumbnails(showingFaces: false)["medium"] { keys["blurred"] = blurred }
         return keys.mapValues { links.url(forKey: $0) }
     }
 

