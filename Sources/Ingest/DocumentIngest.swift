@@ -99,18 +99,12 @@ extension IngestService {
     /// pending (issue 22); images are held pending instead. Audited when the report existed.
     private func mayAddDocument(to upload: Upload, on connection: PostgresConnection) async throws {
         guard let report = upload.reportID else { return }
-        let claim = try await ReportLinkRepository(client: client, logger: logger).claim(report, creator: upload.contributor.id,
-                                                                                         on: connection)
-        guard (claim.created && upload.contributor.id != nil) || policy.addsDirectly(upload.contributor, toReportCreatedBy: claim.createdBy) else {
+        let claim = try await claimReport(report, for: upload.contributor, on: connection)
+        guard claim.direct else {
             throw APIError(status: 403, code: "report_not_yours",
                            message: "report \(report) was created by someone else: upload the document without reportId, or ask an admin to add it")
         }
-        if !claim.created {
-            let contributor = upload.contributor
-            try await AuditRepository(client: client, logger: logger).append(.init(
-                actor: contributor.actor, role: contributor.role.rawValue, address: contributor.address, action: .reportEvidenceAdded,
-                target: "report:\(report)", requestID: upload.requestID, data: #"{"document":true,"pending":false}"#), on: connection)
-        }
+        if !claim.created { try await auditAddition(to: report, upload, data: #"{"document":true,"pending":false}"#, on: connection) }
     }
 
     /// Page count and sizes within the limits, and the first page rendered (`DocumentWork.probe`),

@@ -241,12 +241,9 @@ public struct IngestService: Sendable {
     {
         guard let report = upload.reportID else { return .none }
         let links = ReportLinkRepository(client: client, logger: logger)
-        let contributor = upload.contributor
-        let claim = try await links.claim(report, creator: contributor.id, on: connection)
+        let claim = try await claimReport(report, for: upload.contributor, on: connection)
         let membership: ReportMembership
-        // A report an anonymous caller creates is nobody's: what they put in it waits too, or the
-        // first anonymous upload to a predictable id would own the report the platform approves later.
-        if (claim.created && contributor.id != nil) || policy.addsDirectly(contributor, toReportCreatedBy: claim.createdBy) {
+        if claim.direct {
             membership = try await links.add(imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
                                              blurFaces: upload.blurFaces, onTimeline: onTimeline, on: connection) ? .added : .unchanged
         } else {
@@ -254,12 +251,30 @@ public struct IngestService: Sendable {
                                                     blurFaces: upload.blurFaces, on: connection) ? .pending : .unchanged
         }
         if !claim.created || membership == .pending, membership != .unchanged {
-            try await AuditRepository(client: client, logger: logger).append(.init(
-                actor: contributor.actor, role: contributor.role.rawValue, address: contributor.address, action: .reportEvidenceAdded,
-                target: "report:\(report)", requestID: upload.requestID,
-                data: #"{"image":"\#(imageID.uuidString.lowercased())","pending":\#(membership == .pending)}"#), on: connection)
+            try await auditAddition(to: report, upload, data: #"{"image":"\#(imageID.uuidString.lowercased())","pending":\#(membership == .pending)}"#,
+                                    on: connection)
         }
         return membership
+    }
+
+    /// The report as `contributor` finds it (created for them if new) and whether their
+    /// addition counts at once: an admin's, or the creator's — never an anonymous caller's,
+    /// who share one id and so own nothing (else the first anonymous upload to a predictable id
+    /// would own the report the platform approves later).
+    func claimReport(_ report: String, for contributor: ReportContributor, on connection: PostgresConnection) async throws
+        -> (created: Bool, direct: Bool)
+    {
+        let claim = try await ReportLinkRepository(client: client, logger: logger).claim(report, creator: contributor.id, on: connection)
+        let direct = (claim.created && contributor.id != nil) || policy.addsDirectly(contributor, toReportCreatedBy: claim.createdBy)
+        return (claim.created, direct)
+    }
+
+    /// `report_evidence_added`, in the transaction that adds it.
+    func auditAddition(to report: String, _ upload: Upload, data: String, on connection: PostgresConnection) async throws {
+        let contributor = upload.contributor
+        try await AuditRepository(client: client, logger: logger).append(.init(
+            actor: contributor.actor, role: contributor.role.rawValue, address: contributor.address, action: .reportEvidenceAdded,
+            target: "report:\(report)", requestID: upload.requestID, data: data), on: connection)
     }
 
     /// Returns a reason when the scan was skipped (scanner down and policy says accept).

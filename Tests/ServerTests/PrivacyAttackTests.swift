@@ -27,7 +27,7 @@ import TestSupport
             var seed: UInt64 = 100
             func form() throws -> Multipart {
                 seed += 1
-                return Multipart(files: [.init(filename: "x.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: seed))])
+                return try Self.jpegForm(seed: seed)
             }
             try await client.upload(try form()) { #expect($0.status == .ok) }
             for uri in ["//upload/images", "/upload/images/", "/upload//images", "/UPLOAD/images/"] {
@@ -54,6 +54,11 @@ import TestSupport
             count = try detector.detect(try DecodedImage(Data(buffer: response.body), maxDimension: 1000), threshold: 0.5).count
         }
         return count
+    }
+
+    /// A multipart upload of one small synthetic JPEG (distinct bytes per seed).
+    static func jpegForm(seed: UInt64) throws -> Multipart {
+        Multipart(files: [.init(filename: "x.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: seed))])
     }
 
     static func thumbnails(_ json: [String: Any]) -> [String: String] {
@@ -390,7 +395,7 @@ import TestSupport
             var seed: UInt64 = 300
             func form() throws -> Multipart {
                 seed += 1
-                return Multipart(files: [.init(filename: "x.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: seed))])
+                return try Self.jpegForm(seed: seed)
             }
             try await client.upload(try form()) { #expect($0.status == .ok) }
             try await client.upload(try form()) { #expect($0.status == .ok) }
