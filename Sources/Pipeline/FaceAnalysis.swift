@@ -29,19 +29,19 @@ enum FaceAnalysis {
         let all = try detector.detect(decoded, threshold: Float(min(minConfidence, maskThreshold)))
         let scaleX = Double(header.uprightWidth) / Double(decoded.width)
         let scaleY = Double(header.uprightHeight) / Double(decoded.height)
-        let masks = all.map { detection -> Anonymizer.Face in
-            let box = detection.box
-            return (x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
-                    height: Double(box.height) * scaleY, score: Double(detection.score))
+        /// A detection's box in upright original pixels, with its score: what the anonymizer takes.
+        func upright(_ box: FaceBox, _ score: Float) -> Anonymizer.Face {
+            (x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
+             height: Double(box.height) * scaleY, score: Double(score))
         }
+        let masks = all.map { upright($0.box, $0.score) }
         let detections = all.filter { Double($0.score) >= minConfidence }
         guard !detections.isEmpty else { return ([], masks) }
         let faces = try detections.enumerated().map { index, detection in
-            let box = detection.box
-            let (image, inCrop) = try crop(decoded, box)
+            let (image, inCrop) = try crop(decoded, detection.box)
+            let box = upright(detection.box, detection.score)
             let face = DetectedFace(
-                index: index, x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
-                height: Double(box.height) * scaleY, confidence: Double(detection.score),
+                index: index, x: box.x, y: box.y, width: box.width, height: box.height, confidence: box.score,
                 landmarks: detection.landmarks.map { [Double($0.x) * scaleX, Double($0.y) * scaleY] }, cropKey: nil,
                 cropFace: [inCrop.x, inCrop.y, inCrop.width, inCrop.height].map { Double($0) })
             return Face(face: face, crop: image)

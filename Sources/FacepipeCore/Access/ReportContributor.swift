@@ -23,12 +23,8 @@ public struct ReportContributor: Sendable, Equatable {
         self.init(id: caller.credential == .none ? nil : caller.id, role: caller.role, address: caller.address)
     }
 
-    /// facepipe's own additions that follow a decision already made (a document's rendered
-    /// pages join the reports the document is in).
-    public static let pipeline = ReportContributor(id: nil, role: .admin)
-
     /// What the audit entry names as the actor.
-    public var actor: String { id ?? (role == .admin ? "facepipe" : "anonymous") }
+    public var actor: String { id ?? "anonymous" }
 }
 
 extension AccessPolicy {
