@@ -235,7 +235,7 @@ public enum Runtime {
         logger: Logger
     ) -> JobHandlerRegistry {
         var registry = JobHandlerRegistry()
-        let index = DuplicateIndex(thresholds: config.processing.duplicates)
+        let index = DuplicateIndex(rule: config.processing.duplicates)
         let observer = config.webhooks.isEnabled
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
         let (detection, embedder) = (faces.detection, faces.embedder)
@@ -252,6 +252,8 @@ public enum Runtime {
                                                              attributes: faces.attributes, linking: config.faces.linkingEnabled))
         }
         registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
+        registry.register(.relinkDuplicates, RelinkDuplicatesHandler(client: client, store: store, rule: config.processing.duplicates,
+                                                                     logger: logger))
         registry.register(.renderDocument, RenderDocumentHandler(client: client, store: store, queue: queue, config: config.ingest,
                                                                  logger: logger))
         // Registered whenever a secret exists, so deliveries queued earlier still go out.

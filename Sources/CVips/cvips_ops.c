@@ -208,3 +208,16 @@ struct _VipsImage *cvips_linear_uchar(struct _VipsImage *in, double a, double b)
     g_object_unref(scaled);
     return result == 0 ? out : NULL;
 }
+
+// Places `in` on a larger canvas filled with one colour (a frame, padding, a screenshot's page).
+struct _VipsImage *cvips_embed(struct _VipsImage *in, int x, int y, int width, int height,
+                               double red, double green, double blue) {
+    VipsImage *out = NULL;
+    double colour[4] = {red, green, blue, 255};
+    int bands = VIPS_MIN(in->Bands, 4);
+    VipsArrayDouble *background = vips_array_double_new(colour, bands);
+    int result = vips_embed(in, &out, x, y, width, height, "extend", VIPS_EXTEND_BACKGROUND,
+                            "background", background, NULL);
+    vips_area_unref(VIPS_AREA(background));
+    return result == 0 ? out : NULL;
+}

@@ -16,6 +16,12 @@ public enum ImageTransform: Sendable, Hashable, CustomStringConvertible {
     case watermark(String)
     /// Left and right swapped.
     case mirror
+    /// A uniform border this fraction of each side wide on every side (0.15: a 1000 px wide
+    /// photo on a 1300 px canvas), in one dark colour: padding or letterboxing.
+    case border(Double)
+    /// Shown in a phone app and screenshotted: a status bar, an app header, white side margins
+    /// and a caption under the photo (about 60 % of the screenshot is the photo).
+    case screenshot
 
     public var description: String {
         switch self {
@@ -26,6 +32,8 @@ public enum ImageTransform: Sendable, Hashable, CustomStringConvertible {
         case .rotate(let degrees): "rotated \(degrees.formatted())°"
         case .watermark: "watermarked"
         case .mirror: "mirrored"
+        case .border(let fraction): "\(Int((fraction * 100).rounded())) % border"
+        case .screenshot: "screenshot framing"
         }
     }
 
@@ -53,6 +61,29 @@ public enum ImageTransform: Sendable, Hashable, CustomStringConvertible {
                                       as: .jpeg(quality: 85))
         case .mirror:
             return try Encoder.encode(try source.mirrored(), as: .jpeg(quality: 85))
+        case .border(let fraction):
+            let dx = Int(Double(width) * fraction), dy = Int(Double(height) * fraction)
+            return try Encoder.encode(try source.embedded(x: dx, y: dy, width: width + 2 * dx, height: height + 2 * dy, (24, 24, 28)),
+                                      as: .jpeg(quality: 85))
+        case .screenshot:
+            return try Encoder.encode(try Self.screenshot(of: source, width: width, height: height), as: .jpeg(quality: 85))
         }
+    }
+
+    /// The photo in a phone app's page, screenshotted (see `.screenshot`).
+    static func screenshot(of photo: VipsImage, width: Int, height: Int) throws -> VipsImage {
+        let margin = max(4, width / 40), canvasWidth = width + 2 * margin
+        let status = canvasWidth * 6 / 100, header = canvasWidth * 10 / 100, caption = canvasWidth * 22 / 100
+        let canvasHeight = status + header + height + caption
+        var page = try photo.embedded(x: margin, y: status + header, width: canvasWidth, height: canvasHeight, (255, 255, 255))
+        page = try page.filled(AnonymizationMask(x: 0, y: 0, width: canvasWidth, height: status), (20, 20, 20), ellipse: false)
+        page = try page.filled(AnonymizationMask(x: 0, y: status, width: canvasWidth, height: header), (59, 89, 152), ellipse: false)
+        page = try page.labelled("12:34     LTE  87%", x: margin, y: status / 4, textHeight: max(6, status * 2 / 5), (255, 255, 255))
+        page = try page.labelled("Marketplace  ·  seller profile", x: margin * 2, y: status + header / 3, textHeight: max(6, header * 2 / 5),
+                                 (255, 255, 255))
+        let line = max(6, caption / 8), below = status + header + height
+        page = try page.labelled("Selling, barely used, DM me for the price", x: margin, y: below + caption / 5, textHeight: line, (30, 30, 30))
+        return try page.labelled("23 likes   4 comments   liked by anna_k and others", x: margin, y: below + caption / 2, textHeight: line,
+                                 (90, 90, 90))
     }
 }

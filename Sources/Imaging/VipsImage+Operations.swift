@@ -73,6 +73,14 @@ extension VipsImage {
         try Vips.image(ImagingError.operationFailed) { cvips_rotate(pointer, degrees) }
     }
 
+    /// On a `width` × `height` canvas of one colour, at (x, y).
+    func embedded(x: Int, y: Int, width: Int, height: Int, _ colour: (Double, Double, Double)) throws -> VipsImage {
+        try Vips.image(ImagingError.operationFailed) {
+            cvips_embed(pointer, Int32(clamping: x), Int32(clamping: y), Int32(clamping: width), Int32(clamping: height),
+                        colour.0, colour.1, colour.2)
+        }
+    }
+
     func linear(_ a: Double, _ b: Double) throws -> VipsImage {
         try Vips.image(ImagingError.operationFailed) { cvips_linear_uchar(pointer, a, b) }
     }

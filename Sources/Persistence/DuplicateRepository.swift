@@ -5,13 +5,17 @@ import PostgresNIO
 
 public enum DuplicateStatus: String, Sendable, Codable, CaseIterable { case pending, confirmed, different }
 
-/// A near-duplicate pair as the API shows it.
+/// A near-duplicate pair as the API shows it: one per image pair, with the evidence.
 public struct DuplicatePair: Sendable, Equatable {
     public var id: Int64
     public var image1: UUID
     public var image2: UUID
-    public var hashType: String
-    public var distance: Int
+    /// Every hash's distance between the two (the rule decides by PDQ and pHash).
+    public var distances: HashDistances
+    /// 1 − pHash distance / 64.
+    public var similarity: Double
+    /// `DuplicateRule.confidence`: how far inside the rule the pair is (0.5 at its edge, 1 identical).
+    public var confidence: Double
     /// One image is a flipped copy of the other (found through the mirror image's hash).
     public var mirrored: Bool
     public var status: DuplicateStatus
@@ -29,24 +33,32 @@ public struct DuplicateRepository: Sendable {
         self.logger = logger
     }
 
-    static let columns = "id, image1_id, image2_id, hash_type, hamming_distance, mirrored, status, reviewed_by, reviewed_at, created_at"
+    static let columns = """
+        id, image1_id, image2_id, ahash_distance, dhash_distance, phash_distance, pdq_distance, similarity, confidence, mirrored,
+        status, reviewed_by, reviewed_at, created_at
+        """
+
+    /// The order of a listing: newest first (keyset by id), or most confident first (a page of
+    /// pairs to review).
+    public enum Order: Sendable { case newest, confidence }
 
     public func forImage(_ id: UUID) async throws -> [DuplicatePair] {
         try await pairs(try await client.query(
             """
             SELECT \(unescaped: Self.columns) FROM image_duplicates
-            WHERE image1_id = \(id) OR image2_id = \(id) ORDER BY hamming_distance, id
+            WHERE image1_id = \(id) OR image2_id = \(id) ORDER BY confidence DESC, id
             """, logger: logger))
     }
 
-    /// Newest first, keyset-paginated by id.
-    public func list(status: DuplicateStatus?, beforeID: Int64?, limit: Int) async throws -> [DuplicatePair] {
+    /// Newest first, keyset-paginated by id; or the most confident `limit` (no cursor).
+    public func list(status: DuplicateStatus?, beforeID: Int64?, limit: Int, order: Order = .newest) async throws -> [DuplicatePair] {
         let status = status?.rawValue
+        let orderBy = order == .newest ? "id DESC" : "confidence DESC, id DESC"
         return try await pairs(try await client.query(
             """
             SELECT \(unescaped: Self.columns) FROM image_duplicates
             WHERE (\(status)::text IS NULL OR status = \(status)) AND (\(beforeID)::int8 IS NULL OR id < \(beforeID))
-            ORDER BY id DESC LIMIT \(limit)
+            ORDER BY \(unescaped: orderBy) LIMIT \(limit)
             """, logger: logger))
     }
 
@@ -61,12 +73,14 @@ public struct DuplicateRepository: Sendable {
 
     private func pairs(_ rows: PostgresRowSequence) async throws -> [DuplicatePair] {
         var result: [DuplicatePair] = []
-        for try await (id, a, b, type, distance, mirrored, status, reviewer, reviewedAt, created) in rows.decode(
-            (Int64, UUID, UUID, String, Int, Bool, String, String?, Date?, Date).self)
+        for try await row in rows.decode(
+            (Int64, UUID, UUID, Int, Int, Int, Int, Double, Double, Bool, String, String?, Date?, Date).self)
         {
-            result.append(DuplicatePair(id: id, image1: a, image2: b, hashType: type, distance: distance, mirrored: mirrored,
-                                        status: DuplicateStatus(rawValue: status) ?? .pending, reviewedBy: reviewer,
-                                        reviewedAt: reviewedAt, createdAt: created))
+            result.append(DuplicatePair(id: row.0, image1: row.1, image2: row.2,
+                                        distances: HashDistances(ahash: row.3, dhash: row.4, phash: row.5, pdq: row.6),
+                                        similarity: row.7, confidence: row.8, mirrored: row.9,
+                                        status: DuplicateStatus(rawValue: row.10) ?? .pending, reviewedBy: row.11,
+                                        reviewedAt: row.12, createdAt: row.13))
         }
         return result
     }

@@ -11,11 +11,14 @@ public struct ProcessingResult: Sendable {
     /// JSON object text (safe metadata only).
     public var safeMetadata: String
     public var hashes: ImageHashes
+    /// The hashes of the picture inside the image's frame, when it has one (`ImageFingerprint`).
+    public var contentHashes: ImageHashes?
     /// nil when face detection did not run (disabled or unavailable).
     public var faces: [DetectedFace]?
 
     public init(width: Int, height: Int, thumbnails: [String: String], safeMetadata: String, hashes: ImageHashes,
-                faces: [DetectedFace]? = nil) {
+                faces: [DetectedFace]? = nil, contentHashes: ImageHashes? = nil) {
+        self.contentHashes = contentHashes
         self.width = width
         self.height = height
         self.thumbnails = thumbnails
@@ -71,33 +74,93 @@ public struct ProcessingRepository: Sendable {
                 thumbnails = \(thumbnails)::jsonb, safe_meta = \(result.safeMetadata)::jsonb,
                 ahash = \(PerceptualHash.hex(hashes.ahash)), dhash = \(PerceptualHash.hex(hashes.dhash)),
                 phash = \(PerceptualHash.hex(hashes.phash)), pdq = \(hashes.pdq.hex), pdq_quality = \(hashes.pdqQuality),
-                processed_at = clock_timestamp(), updated_at = now()
+                content_hashes = \(try Self.json(result.contentHashes))::jsonb,
+                processed_at = clock_timestamp(), hashed_at = clock_timestamp(), updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
         if let faces = result.faces {
             try await replaceFaces(id, faces, on: connection)
         }
-        if !duplicates.isEmpty {
-            let others = duplicates.map(\.otherImageID)
-            let types = duplicates.map(\.hashType.rawValue)
-            let distances = duplicates.map(\.distance)
-            let mirrored = duplicates.map(\.mirrored)
-            try await connection.query(
-                """
-                INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance, mirrored)
-                SELECT LEAST(\(id), other), GREATEST(\(id), other), type, distance, flipped
-                FROM unnest(\(others)::uuid[], \(types)::text[], \(distances)::int8[], \(mirrored)::bool[]) AS t(other, type, distance, flipped)
-                WHERE other <> \(id)
-                ON CONFLICT (image1_id, image2_id, hash_type)
-                DO UPDATE SET hamming_distance = EXCLUDED.hamming_distance, mirrored = EXCLUDED.mirrored
-                """, logger: logger)
-        }
+        try await savePairs(id, duplicates, on: connection)
         let summary = """
             {"thumbnails":\(result.thumbnails.count),"phash":"\(PerceptualHash.hex(hashes.phash))","pdq_quality":\(hashes.pdqQuality),"duplicates":\(duplicates.count)}
             """
         try await connection.query(
             "INSERT INTO events (image_id, job_id, type, data) VALUES (\(id), \(jobID), 'image.processed', \(summary)::jsonb)",
             logger: logger)
+    }
+
+    /// Records the image's near-duplicates, one row per image pair. A pair found again keeps its
+    /// review (a person's decision outlives a re-run) and takes the new evidence.
+    public func savePairs(_ id: UUID, _ duplicates: [DuplicateMatch], on connection: PostgresConnection) async throws {
+        guard !duplicates.isEmpty else { return }
+        let others = duplicates.map(\.otherImageID)
+        let ahash = duplicates.map(\.distances.ahash), dhash = duplicates.map(\.distances.dhash)
+        let phash = duplicates.map(\.distances.phash), pdq = duplicates.map(\.distances.pdq)
+        let mirrored = duplicates.map(\.mirrored), similarity = duplicates.map(\.strength), confidence = duplicates.map(\.confidence)
+        try await connection.query(
+            """
+            INSERT INTO image_duplicates (image1_id, image2_id, ahash_distance, dhash_distance, phash_distance, pdq_distance,
+                                          mirrored, similarity, confidence)
+            SELECT LEAST(\(id), other), GREATEST(\(id), other), a, d, p, q, flipped, s, c
+            FROM unnest(\(others)::uuid[], \(ahash)::int8[], \(dhash)::int8[], \(phash)::int8[], \(pdq)::int8[], \(mirrored)::bool[],
+                        \(similarity)::float8[], \(confidence)::float8[]) AS t(other, a, d, p, q, flipped, s, c)
+            WHERE other <> \(id)
+            ON CONFLICT (image1_id, image2_id) DO UPDATE SET
+                ahash_distance = EXCLUDED.ahash_distance, dhash_distance = EXCLUDED.dhash_distance,
+                phash_distance = EXCLUDED.phash_distance, pdq_distance = EXCLUDED.pdq_distance, mirrored = EXCLUDED.mirrored,
+                similarity = EXCLUDED.similarity, confidence = EXCLUDED.confidence
+            """, logger: logger)
+    }
+
+    /// Drops the undecided pairs between the image and images processed before it that are not
+    /// in `keeping` (the relink job: today's rule no longer links them). Pairs a person reviewed
+    /// stay; pairs with later images are decided when those are relinked.
+    public func prunePairs(_ id: UUID, keeping: [UUID], on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            DELETE FROM image_duplicates d
+            USING images me, images other
+            WHERE d.status = 'pending' AND me.id = \(id) AND \(id) IN (d.image1_id, d.image2_id)
+              AND other.id = CASE WHEN d.image1_id = \(id) THEN d.image2_id ELSE d.image1_id END
+              AND NOT other.id = ANY(\(keeping)::uuid[])
+              AND (other.processed_at, other.id) < (me.processed_at, me.id)
+            """, logger: logger)
+    }
+
+    /// Forgets near-duplicate connections between reports that no pair supports any more (after
+    /// a relink), so a true pair found later is announced again.
+    public func pruneNearDuplicateReportLinks() async throws {
+        try await client.query(
+            """
+            DELETE FROM report_links l
+            WHERE l.kind = 'near_duplicate' AND NOT EXISTS (
+                SELECT 1 FROM image_duplicates d
+                JOIN image_reports a ON a.image_id = d.image1_id
+                JOIN image_reports b ON b.image_id = d.image2_id
+                WHERE d.status <> 'different'
+                  AND ((a.report_id = l.report1 AND b.report_id = l.report2) OR (a.report_id = l.report2 AND b.report_id = l.report1)))
+            """, logger: logger)
+    }
+
+    static func json(_ hashes: ImageHashes?) throws -> String? {
+        try hashes.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+    }
+
+    static func fingerprint(_ hashes: ImageHashes, content: String?) -> ImageFingerprint {
+        ImageFingerprint(hashes: hashes, content: content.flatMap { try? JSONDecoder().decode(ImageHashes.self, from: Data($0.utf8)) })
+    }
+
+    /// Stores hashes computed again (the relink job), marking them fresh for workers' indexes.
+    public func updateHashes(_ id: UUID, _ fingerprint: ImageFingerprint, on connection: PostgresConnection) async throws {
+        let hashes = fingerprint.hashes
+        try await connection.query(
+            """
+            UPDATE images SET ahash = \(PerceptualHash.hex(hashes.ahash)), dhash = \(PerceptualHash.hex(hashes.dhash)),
+                phash = \(PerceptualHash.hex(hashes.phash)), pdq = \(hashes.pdq.hex), pdq_quality = \(hashes.pdqQuality),
+                content_hashes = \(try Self.json(fingerprint.content))::jsonb, hashed_at = clock_timestamp()
+            WHERE id = \(id) AND status = 'done'
+            """, logger: logger)
     }
 
     /// The image's detections, replaced as a whole (a re-run must not leave stale faces).
@@ -125,26 +188,94 @@ public struct ProcessingRepository: Sendable {
 
     public struct StoredHashes: Sendable {
         public var id: UUID
-        public var hashes: ImageHashes
-        public var processedAt: Date
+        public var fingerprint: ImageFingerprint
+        public var hashedAt: Date
     }
 
-    /// Hashes of every finished image processed after `since` (all when nil), oldest first.
-    public func hashes(processedAfter since: Date?) async throws -> [StoredHashes] {
+    /// Hashes of every finished image hashed after `since` (all when nil), oldest first, at most
+    /// `limit` (all when nil).
+    public func hashes(hashedAfter since: Date?, limit: Int? = nil) async throws -> [StoredHashes] {
         let rows = try await client.query(
             """
-            SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), processed_at FROM images
-            WHERE status = 'done' AND phash IS NOT NULL AND processed_at IS NOT NULL
-              AND (\(since)::timestamptz IS NULL OR processed_at > \(since))
-            ORDER BY processed_at
+            SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, hashed_at FROM images
+            WHERE status = 'done' AND phash IS NOT NULL AND hashed_at IS NOT NULL
+              AND (\(since)::timestamptz IS NULL OR hashed_at > \(since))
+            ORDER BY hashed_at, id LIMIT \(limit)
             """, logger: logger)
         var result: [StoredHashes] = []
-        for try await (id, a, d, p, pdq, quality, at) in rows.decode((UUID, String, String, String, String, Int, Date).self) {
+        for try await (id, a, d, p, pdq, quality, content, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
             guard let a = PerceptualHash.parseHex(a), let d = PerceptualHash.parseHex(d), let p = PerceptualHash.parseHex(p),
                   let pdq = PDQHash(hex: pdq)
             else { continue }
-            result.append(StoredHashes(id: id, hashes: ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality),
-                                       processedAt: at))
+            result.append(StoredHashes(id: id, fingerprint: Self.fingerprint(ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality),
+                                                                             content: content),
+                                       hashedAt: at))
+        }
+        return result
+    }
+
+    /// Where the relink job has got to: the last image it linked, in processing order (its
+    /// `processed_at` is read again from the row, exactly; the copy here is for an erased row).
+    public struct RelinkCursor: Sendable, Codable, Equatable {
+        public var processedAt: Date
+        public var id: UUID
+        public init(processedAt: Date, id: UUID) {
+            self.processedAt = processedAt
+            self.id = id
+        }
+    }
+
+    /// A finished image as the relink job reads it.
+    public struct RelinkItem: Sendable {
+        public var id: UUID
+        public var originalKey: String
+        public var stored: ImageFingerprint?
+        public var cursor: RelinkCursor
+    }
+
+    /// The next finished images after `cursor` in processing order (oldest first).
+    public func relinkBatch(after cursor: RelinkCursor?, limit: Int) async throws -> [RelinkItem] {
+        let rows = try await client.query(
+            """
+            SELECT id, original_key, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, processed_at FROM images
+            WHERE status = 'done' AND processed_at IS NOT NULL
+              AND (\(cursor?.id)::uuid IS NULL OR (processed_at, id) > (
+                  coalesce((SELECT processed_at FROM images WHERE id = \(cursor?.id)), \(cursor?.processedAt)::timestamptz),
+                  \(cursor?.id)::uuid))
+            ORDER BY processed_at, id LIMIT \(limit)
+            """, logger: logger)
+        var items: [RelinkItem] = []
+        for try await (id, key, a, d, p, pdq, quality, content, at) in rows.decode(
+            (UUID, String, String?, String?, String?, String?, Int, String?, Date).self)
+        {
+            var stored: ImageFingerprint?
+            if let a = a.flatMap(PerceptualHash.parseHex), let d = d.flatMap(PerceptualHash.parseHex), let p = p.flatMap(PerceptualHash.parseHex),
+               let pdq = pdq.flatMap(PDQHash.init(hex:)) {
+                stored = Self.fingerprint(ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality), content: content)
+            }
+            items.append(RelinkItem(id: id, originalKey: key, stored: stored, cursor: RelinkCursor(processedAt: at, id: id)))
+        }
+        return items
+    }
+
+    /// Stored hashes of every finished image up to and including `cursor` in processing order
+    /// (what the relink job has already linked).
+    public func hashes(through cursor: RelinkCursor) async throws -> [StoredHashes] {
+        let rows = try await client.query(
+            """
+            SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, coalesce(hashed_at, processed_at) FROM images
+            WHERE status = 'done' AND phash IS NOT NULL AND processed_at IS NOT NULL
+              AND (processed_at, id) <= (
+                  coalesce((SELECT processed_at FROM images WHERE id = \(cursor.id)), \(cursor.processedAt)::timestamptz), \(cursor.id)::uuid)
+            """, logger: logger)
+        var result: [StoredHashes] = []
+        for try await (id, a, d, p, pdq, quality, content, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
+            guard let a = PerceptualHash.parseHex(a), let d = PerceptualHash.parseHex(d), let p = PerceptualHash.parseHex(p),
+                  let pdq = PDQHash(hex: pdq)
+            else { continue }
+            result.append(StoredHashes(id: id, fingerprint: Self.fingerprint(ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality),
+                                                                             content: content),
+                                       hashedAt: at))
         }
         return result
     }

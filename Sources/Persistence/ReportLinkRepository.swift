@@ -240,6 +240,9 @@ public struct ReportLinkRepository: Sendable {
         public var otherImage: UUID
         public var hashType: String?
         public var distance: Int?
+        /// Near-duplicates: every hash's distance and the rule's confidence.
+        public var distances: HashDistances?
+        public var confidence: Double?
         public var reviewStatus: String?
         public var face: UUID?
         public var otherFace: UUID?
@@ -251,34 +254,41 @@ public struct ReportLinkRepository: Sendable {
         let rows = try await client.query(
             """
             SELECT e.*, r.status FROM (
-            SELECT b.report_id, 'same_image', 1.0::float8, a.image_id, b.image_id, NULL::text, NULL::int, NULL::text, NULL::uuid, NULL::uuid
+            SELECT b.report_id, 'same_image', 1.0::float8, a.image_id, b.image_id, NULL::text, NULL::int, NULL::text, NULL::uuid, NULL::uuid,
+                   NULL::int, NULL::int, NULL::int, NULL::float8
             FROM image_reports a JOIN image_reports b ON b.image_id = a.image_id AND b.report_id <> a.report_id
             WHERE a.report_id = \(report)
             UNION ALL
-            SELECT b.report_id, 'near_duplicate',
-                   1 - d.hamming_distance::float8 / CASE WHEN d.hash_type = 'pdq' THEN 256 ELSE 64 END,
-                   a.image_id, b.image_id, d.hash_type, d.hamming_distance, d.status, NULL::uuid, NULL::uuid
+            SELECT b.report_id, 'near_duplicate', d.similarity,
+                   a.image_id, b.image_id, 'pdq', d.pdq_distance, d.status, NULL::uuid, NULL::uuid,
+                   d.ahash_distance, d.dhash_distance, d.phash_distance, d.confidence
             FROM image_reports a
             JOIN image_duplicates d ON a.image_id IN (d.image1_id, d.image2_id) AND d.status <> 'different'
             JOIN image_reports b ON b.image_id = CASE WHEN d.image1_id = a.image_id THEN d.image2_id ELSE d.image1_id END
             WHERE a.report_id = \(report) AND b.report_id <> a.report_id
             UNION ALL
-            SELECT b.report_id, 'same_face', l.similarity::float8, mine.image_id, other.image_id, NULL, NULL, NULL, mine.id, other.id
+            SELECT b.report_id, 'same_face', l.similarity::float8, mine.image_id, other.image_id, NULL, NULL, NULL, mine.id, other.id,
+                   NULL, NULL, NULL, NULL
             FROM image_reports a
             JOIN face_detections mine ON mine.image_id = a.image_id
             JOIN face_links l ON mine.id IN (l.face1, l.face2)
             JOIN face_detections other ON other.id = CASE WHEN l.face1 = mine.id THEN l.face2 ELSE l.face1 END
             JOIN image_reports b ON b.image_id = other.image_id
             WHERE a.report_id = \(report) AND b.report_id <> a.report_id
-            ) AS e (other, kind, strength, image, other_image, hash_type, distance, review, face, other_face)
+            ) AS e (other, kind, strength, image, other_image, hash_type, distance, review, face, other_face, ahash, dhash, phash, confidence)
             JOIN reports r ON r.id = e.other
             WHERE NOT \(approvedOnly) OR r.status = 'approved'
             """, logger: logger)
         var evidence: [Evidence] = []
-        for try await row in rows.decode((String, String, Double, UUID, UUID, String?, Int?, String?, UUID?, UUID?, String).self) {
+        for try await row in rows.decode(
+            (String, String, Double, UUID, UUID, String?, Int?, String?, UUID?, UUID?, Int?, Int?, Int?, Double?, String).self)
+        {
             guard let kind = ReportLinkKind(rawValue: row.1) else { continue }
-            evidence.append(Evidence(other: row.0, otherStatus: row.10, kind: kind, strength: row.2, image: row.3, otherImage: row.4,
-                                     hashType: row.5, distance: row.6, reviewStatus: row.7, face: row.8, otherFace: row.9))
+            var distances: HashDistances?
+            if let a = row.10, let d = row.11, let p = row.12, let q = row.6 { distances = HashDistances(ahash: a, dhash: d, phash: p, pdq: q) }
+            evidence.append(Evidence(other: row.0, otherStatus: row.14, kind: kind, strength: row.2, image: row.3, otherImage: row.4,
+                                     hashType: row.5, distance: row.6, distances: distances, confidence: row.13, reviewStatus: row.7,
+                                     face: row.8, otherFace: row.9))
         }
         return evidence
     }

@@ -6,71 +6,72 @@ import Persistence
 /// milliseconds at a million images; see `facepipe bench imaging`). Each worker process keeps its
 /// own copy and tops it up from the database before every lookup, so images finished by other
 /// workers are found too.
+///
+/// Each image is indexed by its own hashes and, when it sits in a frame, by its content's
+/// (`ImageFingerprint`). Candidates come from the PDQ indexes (within the rule's PDQ distance);
+/// each is then judged by the whole `DuplicateRule` against the stored set it came from. Hash
+/// sets too weak to link (`DuplicateRule.isStrong`) are not indexed at all.
 public actor DuplicateIndex {
-    private var indexes: [HashType: HashIndex] = [.ahash: HashIndex(), .dhash: HashIndex(), .phash: HashIndex()]
-    private var pdq = PDQHashIndex()
+    private var own = PDQHashIndex()
+    private var content = PDQHashIndex()
+    private var stored: [UUID: ImageFingerprint] = [:]
     private var watermark: Date?
     private var erasureWatermark: Date?
-    private let thresholds: DuplicateThresholds
+    public let rule: DuplicateRule
 
-    public init(thresholds: DuplicateThresholds) {
-        self.thresholds = thresholds
+    public init(rule: DuplicateRule = DuplicateRule()) {
+        self.rule = rule
     }
 
-    public var count: Int { pdq.count }
+    /// Images that can link (strong hashes).
+    public var count: Int { stored.count }
 
-    /// Loads hashes of images finished since the last refresh and drops images erased since
+    /// Loads hashes of images (re)hashed since the last refresh and drops images erased since
     /// then (on every worker: a later upload must not link to an erased image).
     public func refresh(from repository: ProcessingRepository, erasures: ErasureRepository) async throws {
-        let fresh = try await repository.hashes(processedAfter: watermark)
-        for row in fresh { insert(row.id, row.hashes) }
-        if let last = fresh.last?.processedAt { watermark = last }
+        let fresh = try await repository.hashes(hashedAfter: watermark)
+        for row in fresh { insert(row.id, row.fingerprint) }
+        if let last = fresh.last?.hashedAt { watermark = last }
         let erased = try await erasures.erased(since: erasureWatermark)
         for item in erased { remove(item.imageID) }
         if let last = erased.last?.at { erasureWatermark = last }
     }
 
-    public func insert(_ id: UUID, _ hashes: ImageHashes) {
-        indexes[.ahash]?.insert(id: id, hash: hashes.ahash)
-        indexes[.dhash]?.insert(id: id, hash: hashes.dhash)
-        indexes[.phash]?.insert(id: id, hash: hashes.phash)
-        pdq.insert(id: id, hash: hashes.pdq)
+    /// Adds or replaces the image's hashes (sets that became weak leave the index).
+    public func insert(_ id: UUID, _ fingerprint: ImageFingerprint) {
+        remove(id)
+        let strong = fingerprint.hashes, framed = fingerprint.content.flatMap { rule.isStrong($0) ? $0 : nil }
+        if rule.isStrong(strong) { own.insert(id: id, hash: strong.pdq) }
+        if let framed { content.insert(id: id, hash: framed.pdq) }
+        if rule.isStrong(strong) || framed != nil { stored[id] = fingerprint }
     }
+
+    public func insert(_ id: UUID, _ hashes: ImageHashes) { insert(id, ImageFingerprint(hashes: hashes)) }
 
     public func remove(_ id: UUID) {
-        for type in [HashType.ahash, .dhash, .phash] { indexes[type]?.remove(id: id) }
-        pdq.remove(id: id)
+        own.remove(id: id)
+        content.remove(id: id)
+        stored[id] = nil
     }
 
-    /// Every other image within the threshold of any hash type, by the image's own hashes and
-    /// by each lookup key (a copy found through the mirrored key is marked as such). One match
-    /// per (image, hash type): the closest.
+    /// Every other image the rule links to this one, by the image's own hashes and by each
+    /// lookup key (a copy found through the mirrored key is marked as such), against each
+    /// image's own and content hashes: one match per image, the most confident, most confident
+    /// first.
     public func matches(for hashes: ImageHashes, keys: [LookupKey] = [], excluding id: UUID) -> [DuplicateMatch] {
-        var best: [String: DuplicateMatch] = [:]
-        let queries = [(hashes, Set(HashType.allCases), false)] + keys.map { ($0.hashes, $0.types, $0.transform == .mirrored) }
-        for (query, types, isMirror) in queries {
-            for match in direct(query, types: types, excluding: id) {
-                var match = match
-                match.mirrored = isMirror
-                let key = "\(match.otherImageID)-\(match.hashType.rawValue)"
-                if let known = best[key], known.distance <= match.distance { continue }
-                best[key] = match
+        var best: [UUID: DuplicateMatch] = [:]
+        let queries = [(hashes, false)] + keys.map { ($0.hashes, $0.transform == .mirrored) }
+        for (query, isMirror) in queries where rule.isStrong(query) {
+            for (index, isContent) in [(own, false), (content, true)] {
+                for candidate in index.query(query.pdq, maxDistance: rule.pdq) where candidate.id != id {
+                    let fingerprint = stored[candidate.id]
+                    guard let other = isContent ? fingerprint?.content : fingerprint?.hashes,
+                          let evidence = rule.evidence(query, other) else { continue }
+                    if let known = best[candidate.id], known.confidence >= evidence.confidence { continue }
+                    best[candidate.id] = DuplicateMatch(otherImageID: candidate.id, evidence: evidence, mirrored: isMirror)
+                }
             }
         }
-        return best.values.sorted { ($0.distance, $0.otherImageID.uuidString) < ($1.distance, $1.otherImageID.uuidString) }
-    }
-
-    private func direct(_ hashes: ImageHashes, types: Set<HashType>, excluding id: UUID) -> [DuplicateMatch] {
-        var found: [DuplicateMatch] = []
-        let values: [(HashType, UInt64)] = [(.phash, hashes.phash), (.dhash, hashes.dhash), (.ahash, hashes.ahash)]
-        for (type, value) in values where types.contains(type) {
-            for match in indexes[type]?.query(value, maxDistance: thresholds.limit(for: type)) ?? [] where match.id != id {
-                found.append(DuplicateMatch(otherImageID: match.id, hashType: type, distance: match.distance))
-            }
-        }
-        for match in pdq.query(hashes.pdq, maxDistance: thresholds.pdq) where match.id != id && types.contains(.pdq) {
-            found.append(DuplicateMatch(otherImageID: match.id, hashType: .pdq, distance: match.distance))
-        }
-        return found
+        return best.values.sorted { ($1.confidence, $0.otherImageID.uuidString) < ($0.confidence, $1.otherImageID.uuidString) }
     }
 }

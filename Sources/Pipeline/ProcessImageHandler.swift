@@ -78,7 +78,7 @@ public struct ProcessImageHandler: JobHandler {
                 }
                 try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
             }
-            await index.insert(id, analysis.hashes)
+            await index.insert(id, analysis.fingerprint)
             context.logger.info("image processed", metadata: ["image_id": "\(id)", "duplicates": "\(duplicates.count)"])
         } catch {
             if error is PermanentJobError || job.attempt >= job.maxAttempts {
@@ -138,7 +138,8 @@ public struct ProcessImageHandler: JobHandler {
         try await ImageFileRepository(client: client, logger: logger).record(image.id, written, on: connection)
         let metadata = String(decoding: try JSONEncoder().encode(analysis.header.metadata), as: UTF8.self)
         return ProcessingResult(width: analysis.header.uprightWidth, height: analysis.header.uprightHeight,
-                                thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes, faces: detected)
+                                thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes, faces: detected,
+                                contentHashes: analysis.fingerprint.content)
     }
 }
 

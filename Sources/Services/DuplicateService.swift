@@ -34,6 +34,12 @@ public struct DuplicateService: Sendable {
         return (page.items, page.next)
     }
 
+    /// The most confident pairs first (the review page), at most `limit`.
+    public func mostConfident(status: DuplicateStatus?, limit: Int, _ context: CallContext) async throws -> [DuplicatePair] {
+        try policy.require(.readDuplicates, context.caller)
+        return try await duplicates.list(status: status, beforeID: nil, limit: limit, order: .confidence)
+    }
+
     /// The reviewer recorded is the caller; a name the client sends is kept beside it in the audit entry.
     public func review(_ id: Int64, status: DuplicateStatus, reviewerName: String?, _ context: CallContext) async throws -> DuplicatePair {
         try policy.require(.reviewDuplicates, context.caller)

@@ -28,8 +28,9 @@ extension WebController {
             "hasDuplicates": !pairs.isEmpty,
             "duplicates": pairs.map { pair -> [String: Any] in
                 let other = pair.image1 == id ? pair.image2 : pair.image1
-                return ["other": other.uuidString.lowercased(), "otherShort": Self.short(other), "hashType": pair.hashType,
-                        "distance": pair.distance, "review": pair.status.rawValue]
+                return ["other": other.uuidString.lowercased(), "otherShort": Self.short(other),
+                        "confidence": String(format: "%.2f", pair.confidence), "pdq": pair.distances.pdq, "phash": pair.distances.phash,
+                        "review": pair.status.rawValue]
             },
             "admin": services.policy.allows(context.caller, .reprocess),
             "people": view.faces.compactMap { face -> [String: Any]? in

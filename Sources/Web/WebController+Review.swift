@@ -4,31 +4,25 @@ import Hummingbird
 import Persistence
 import Services
 
-/// Duplicate review: the oldest undecided pair side by side with its distance per hash; one
-/// click (or C / D) records the decision for every hash of the pair and the next pair loads.
+/// Duplicate review: the most confident undecided pair side by side with every hash's distance
+/// and the rule's confidence; one click (or C / D) records the decision and the next pair loads.
 extension WebController {
     func duplicatesPage(_ request: Request, _ context: Context) async throws -> Response {
-        let page = try await services.duplicates.list(status: .pending, cursor: nil, limit: 100, call(context))
-        // One entry per image pair: a pair is recorded once per hash type that found it.
-        var groups: [[DuplicatePair]] = []
-        for pair in page.items {
-            if let index = groups.firstIndex(where: { $0[0].image1 == pair.image1 && $0[0].image2 == pair.image2 }) {
-                groups[index].append(pair)
-            } else {
-                groups.append([pair])
-            }
-        }
-        var data: [String: Any] = ["pending": groups.count == 0 ? "0" : page.nextCursor == nil ? "\(groups.count)" : "\(groups.count)+"]
-        if let group = groups.last {  // oldest first: the list is newest first
+        let pairs = try await services.duplicates.mostConfident(status: .pending, limit: 101, call(context))
+        var data: [String: Any] = ["pending": pairs.count > 100 ? "100+" : "\(pairs.count)"]
+        if let pair = pairs.first {
             func side(_ id: UUID) async throws -> [String: Any] {
                 let image = try await services.images.get(id, call(context)).image
                 return ["id": id.uuidString.lowercased(), "short": Self.short(id), "report": image.reportID ?? "no report",
                         "thumb": services.derivatives.thumbnails(of: image, for: context.caller)["medium"] ?? ""]
             }
             data["pair"] = [
-                "left": try await side(group[0].image1), "right": try await side(group[0].image2),
-                "distances": group.sorted { $0.hashType < $1.hashType }.map { ["hashType": $0.hashType, "distance": $0.distance] },
-                "ids": group.map { String($0.id) }.joined(separator: ","),
+                "left": try await side(pair.image1), "right": try await side(pair.image2),
+                "distances": HashType.allCases.sorted { $0.rawValue > $1.rawValue }.map {
+                    ["hashType": $0.rawValue, "distance": pair.distances[$0], "bits": $0 == .pdq ? 256 : 64]
+                },
+                "confidence": String(format: "%.2f", pair.confidence), "mirrored": pair.mirrored,
+                "ids": String(pair.id),
                 "canReview": services.policy.allows(context.caller, .reviewDuplicates),
             ] as [String: Any]
         }

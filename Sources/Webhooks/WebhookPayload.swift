@@ -8,7 +8,8 @@ import Foundation
 ///  "width":1200,"height":800,"hasFaces":true,"faceCount":2,
 ///  "hashes":{"phash":"…","dhash":"…","ahash":"…","pdq":"…"},
 ///  "thumbnails":{"thumb":"…","medium":"…","large":"…"},
-///  "duplicates":[{"imageId":"…","hashType":"phash","distance":3}],
+///  "duplicates":[{"imageId":"…","hashType":"pdq","distance":12,"similarity":0.9688,"confidence":0.83,
+///                  "distances":{"ahash":3,"dhash":5,"phash":2,"pdq":12}}],
 ///  "processedAt":"2026-01-02T03:04:05Z","error":null}
 /// ```
 ///
@@ -52,29 +53,42 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
         }
     }
 
-    /// A near-duplicate found while processing this image.
+    /// A near-duplicate found while processing this image (by the calibrated rule: see
+    /// `DuplicateRule`). `hashType`/`distance` are the seed's fields: the PDQ distance.
     public struct Duplicate: Sendable, Codable, Equatable {
         public var imageId: UUID
         public var hashType: String
         public var distance: Int
+        public var distances: HashDistances?
+        public var similarity: Double?
+        public var confidence: Double?
 
-        public init(imageId: UUID, hashType: String, distance: Int) {
+        public init(imageId: UUID, hashType: String, distance: Int, distances: HashDistances? = nil, similarity: Double? = nil,
+                    confidence: Double? = nil) {
             self.imageId = imageId
             self.hashType = hashType
             self.distance = distance
+            self.distances = distances
+            self.similarity = similarity
+            self.confidence = confidence
         }
 
         public init(_ match: DuplicateMatch) {
-            self.init(imageId: match.otherImageID, hashType: match.hashType.rawValue, distance: match.distance)
+            self.init(imageId: match.otherImageID, hashType: HashType.pdq.rawValue, distance: match.distances.pdq,
+                      distances: match.distances, similarity: (match.strength * 10_000).rounded() / 10_000,
+                      confidence: (match.confidence * 10_000).rounded() / 10_000)
         }
 
-        enum CodingKeys: String, CodingKey { case imageId, hashType, distance }
+        enum CodingKeys: String, CodingKey { case imageId, hashType, distance, distances, similarity, confidence }
 
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(imageId.uuidString.lowercased(), forKey: .imageId)
             try c.encode(hashType, forKey: .hashType)
             try c.encode(distance, forKey: .distance)
+            try c.encodeIfPresent(distances, forKey: .distances)
+            try c.encodeIfPresent(similarity, forKey: .similarity)
+            try c.encodeIfPresent(confidence, forKey: .confidence)
         }
     }
 

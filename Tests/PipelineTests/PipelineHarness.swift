@@ -40,7 +40,7 @@ struct PipelineHarness {
                     modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path)
                 detection = ImageAnalysis.FaceDetection(detector: detector, minConfidence: 0.5)
             }
-            let handler = ProcessImageHandler(client: client, store: store, index: DuplicateIndex(thresholds: DuplicateThresholds()),
+            let handler = ProcessImageHandler(client: client, store: store, index: DuplicateIndex(),
                                               config: ProcessingConfig(), logger: logger, faces: detection)
             try await body(PipelineHarness(client: client, store: store, mediaRoot: root, ingest: ingest, queue: queue, handler: handler,
                                            detection: detection))

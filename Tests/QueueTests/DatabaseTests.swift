@@ -66,6 +66,84 @@ import TestSupport
     }
 }
 
+extension MigrationTests {
+    /// Migration 16 on a deployment with pairs from the old rule (one row per hash type within
+    /// 10 bits): undecided pairs and their near-duplicate report connections go, a reviewed image
+    /// pair stays as one row (confirmed over different), with every hash's distance from the
+    /// stored hashes, and the relink job is queued.
+    @Test func duplicatePairsMigrationKeepsOnlyReviewedPairsAndQueuesTheRelink() async throws {
+        let server = try TestDatabase.serverURL()
+        let name = "facepipe_test_m16_\(UInt32.random(in: 0...UInt32.max))"
+        let logger = TestDatabase.logger
+        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+            try await Database.createDatabaseIfMissing(name, using: $0, logger: logger)
+        }
+        do {
+            try await Database.withClient(url: server.with(database: name), poolSize: 2, logger: logger) { client in
+                try await Migrator(migrations: Migrations.all.filter { $0.version < 16 }).migrate(client, logger: logger)
+                var images: [UUID] = []
+                for (number, (phash, pdq)) in [("0000000000000000", String(repeating: "0", count: 64)),
+                                                 ("000000000000000f", String(repeating: "0", count: 63) + "7"),
+                                                 ("ffffffffffffffff", String(repeating: "f", count: 64))].enumerated() {
+                    let id = UUID()
+                    images.append(id)
+                    try await client.query(
+                        """
+                        INSERT INTO images (id, sha256, mime, bytes, original_key, status, ahash, dhash, phash, pdq, pdq_quality, processed_at)
+                        VALUES (\(id), \(String(repeating: "\(number)", count: 64)), 'image/jpeg', 1, \("originals/\(id)"), 'done',
+                                '0000000000000000', '0000000000000000', \(phash), \(pdq), 100, now())
+                        """, logger: logger)
+                    try await client.query("INSERT INTO reports (id) VALUES (\("r\(number)")) ON CONFLICT DO NOTHING", logger: logger)
+                }
+                let sorted = images.sorted { $0.uuidString.lowercased() < $1.uuidString.lowercased() }
+                let (a, b, c) = (sorted[0], sorted[1], sorted[2])
+                // a–b: found by three hashes, one reviewed "confirmed", one "different"; a–c and
+                // b–c: aHash alone, never reviewed.
+                for (first, second, type, status) in [(a, b, "ahash", "pending"), (a, b, "phash", "confirmed"), (a, b, "pdq", "different"),
+                                                      (a, c, "ahash", "pending"), (b, c, "ahash", "pending")] {
+                    try await client.query(
+                        """
+                        INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance, status, reviewed_by, reviewed_at)
+                        VALUES (\(first), \(second), \(type), 3, \(status), \(status == "pending" ? nil : "ana"),
+                                \(status == "pending" ? nil : Date()))
+                        """, logger: logger)
+                }
+                try await client.query("INSERT INTO report_links (report1, report2, kind, strength) VALUES ('r0', 'r1', 'near_duplicate', 0.9)",
+                                       logger: logger)
+
+                #expect(try await Migrator().migrate(client, logger: logger).contains(16))
+                var rows: [(UUID, UUID, Int, Int, String, String?)] = []
+                for try await row in try await client.query(
+                    "SELECT image1_id, image2_id, phash_distance, pdq_distance, status, reviewed_by FROM image_duplicates", logger: logger
+                ).decode((UUID, UUID, Int, Int, String, String?).self) {
+                    rows.append(row)
+                }
+                #expect(rows.count == 1, "\(rows)")
+                let pair = try #require(rows.first)
+                #expect(Set([pair.0, pair.1]) == Set([a, b]))
+                #expect(pair.4 == "confirmed" && pair.5 == "ana")
+                // Distances come from the stored hashes of the two images.
+                let expected = [images[0], images[1]].contains(a) && [images[0], images[1]].contains(b)
+                    ? (4, 3) : Set([a, b]) == Set([images[0], images[2]]) ? (64, 256) : (60, 253)
+                #expect((pair.2, pair.3) == expected, "\(pair)")
+                var count = 0
+                for try await n in try await client.query("SELECT count(*) FROM report_links WHERE kind = 'near_duplicate'", logger: logger)
+                    .decode(Int.self) { count = n }
+                #expect(count == 0)
+                var jobs: [String] = []
+                for try await kind in try await client.query("SELECT kind FROM jobs WHERE status = 'queued'", logger: logger).decode(String.self) {
+                    jobs.append(kind)
+                }
+                #expect(jobs == ["relink_duplicates"])
+            }
+        } catch {
+            try? await Database.withClient(url: server, poolSize: 2, logger: logger) { try await Database.dropDatabase(name, using: $0, logger: logger) }
+            throw error
+        }
+        try await Database.withClient(url: server, poolSize: 2, logger: logger) { try await Database.dropDatabase(name, using: $0, logger: logger) }
+    }
+}
+
 /// The embedded cluster: initdb on first start, a real server, a clean stop, and a clear
 /// error when the binaries are missing. Uses the binaries `make setup` unpacked.
 @Suite struct EmbeddedPostgresTests {

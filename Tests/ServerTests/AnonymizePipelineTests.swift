@@ -49,7 +49,7 @@ import TestSupport
             let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
             var handlers = JobHandlerRegistry()
             handlers.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+                client: env.client, store: env.store, index: DuplicateIndex(), config: ProcessingConfig(),
                 logger: TestDatabase.logger, faces: detection, queue: queue))
             handlers.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, observer: copies,
                                                            logger: TestDatabase.logger))

@@ -29,7 +29,7 @@ import TestSupport
         handlers.register(.renderDocument, RenderDocumentHandler(client: env.client, store: env.store, queue: queue, config: IngestConfig(),
                                                                  logger: TestDatabase.logger))
         handlers.register(.processImage, ProcessImageHandler(
-            client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+            client: env.client, store: env.store, index: DuplicateIndex(), config: ProcessingConfig(),
             logger: TestDatabase.logger, faces: detection, queue: queue))
         handlers.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
         handlers.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))

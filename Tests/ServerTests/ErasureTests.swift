@@ -28,7 +28,7 @@ import TestSupport
                 form.fields = [("reportId", name == "copy.jpg" ? "r-keep" : "r-erase")]
                 try await client.upload(form) { ids.append($0.files.first?["id"] as? String ?? "") }
             }
-            let index = DuplicateIndex(thresholds: DuplicateThresholds())
+            let index = DuplicateIndex()
             let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
             var handlers = JobHandlerRegistry()
             handlers.register(.processImage, ProcessImageHandler(client: env.client, store: env.store, index: index, config: ProcessingConfig(),

@@ -263,7 +263,7 @@ extension IngestHarness {
         let queue = JobQueue(client: client, logger: TestDatabase.logger)
         var handlers = JobHandlerRegistry()
         handlers.register(.processImage, ProcessImageHandler(
-            client: client, store: store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+            client: client, store: store, index: DuplicateIndex(), config: ProcessingConfig(),
             logger: TestDatabase.logger, observer: observer, faces: detection, embedFaces: true))
         handlers.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: TestDatabase.logger,
                                                          linkObserver: observer, attributes: attributes, linking: linking))

@@ -236,7 +236,7 @@ import TestSupport
             // A worker without the face model.
             var blind = JobHandlerRegistry()
             blind.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+                client: env.client, store: env.store, index: DuplicateIndex(), config: ProcessingConfig(),
                 logger: TestDatabase.logger, queue: queue))
             try await blind.runAll(on: queue, except: ["anonymize"])
             func gallery() async throws -> [[String: Any]] {
@@ -249,7 +249,7 @@ import TestSupport
             // Processed again with the model, then anonymized and verified: listed, faces hidden.
             var seeing = JobHandlerRegistry()
             seeing.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(thresholds: DuplicateThresholds()), config: ProcessingConfig(),
+                client: env.client, store: env.store, index: DuplicateIndex(), config: ProcessingConfig(),
                 logger: TestDatabase.logger, faces: detection, queue: queue))
             seeing.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
             try await client.execute(uri: "/images/\(id)/process", method: .post, headers: [.contentType: "application/json"],

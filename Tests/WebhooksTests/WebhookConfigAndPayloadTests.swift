@@ -86,8 +86,10 @@ import Webhooks
         #expect(hashes == .init(phash: "ffffffffffffffff", dhash: "00000000000000ff", ahash: "0000000000000001",
                                 pdq: String(repeating: "0f", count: 32)))
         let other = UUID()
-        #expect(WebhookPayload.Duplicate(DuplicateMatch(otherImageID: other, hashType: .pdq, distance: 12))
-            == .init(imageId: other, hashType: "pdq", distance: 12))
+        let distances = HashDistances(ahash: 9, dhash: 7, phash: 4, pdq: 12)
+        let match = DuplicateMatch(otherImageID: other, evidence: DuplicateEvidence(distances: distances, confidence: 0.8))
+        #expect(WebhookPayload.Duplicate(match)
+            == .init(imageId: other, hashType: "pdq", distance: 12, distances: distances, similarity: 0.9375, confidence: 0.8))
     }
 
     @Test func dedupeKeyNamesImageEventAndHashedURL() {

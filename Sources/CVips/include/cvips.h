@@ -104,6 +104,9 @@ struct _VipsImage *cvips_flip_horizontal(struct _VipsImage *in);
 struct _VipsImage *cvips_rotate(struct _VipsImage *in, double degrees);
 // a × pixel + b, cast back to 8 bits.
 struct _VipsImage *cvips_linear_uchar(struct _VipsImage *in, double a, double b);
+// `in` placed at (x, y) on a width × height canvas of one colour (8-bit sRGB input).
+struct _VipsImage *cvips_embed(struct _VipsImage *in, int x, int y, int width, int height,
+                               double red, double green, double blue);
 /// Renders the whole pipeline into memory.
 struct _VipsImage *cvips_copy_memory(struct _VipsImage *in);
 /// sRGB, 8 bits per sample (CMYK, grey, 16-bit and float inputs converted).

@@ -47,33 +47,9 @@ public struct ImageHashes: Sendable, Equatable, Codable {
     }
 }
 
-/// Which hash found a near-duplicate pair.
+/// The perceptual hash types every image gets.
 public enum HashType: String, Sendable, Codable, CaseIterable {
     case phash, dhash, ahash, pdq
-}
-
-/// Hamming-distance thresholds under which two images count as near-duplicates.
-public struct DuplicateThresholds: Sendable, Equatable {
-    public var ahash: Int
-    public var dhash: Int
-    public var phash: Int
-    public var pdq: Int
-
-    public init(ahash: Int = 10, dhash: Int = 10, phash: Int = 10, pdq: Int = 31) {
-        self.ahash = ahash
-        self.dhash = dhash
-        self.phash = phash
-        self.pdq = pdq
-    }
-
-    public func limit(for type: HashType) -> Int {
-        switch type {
-        case .ahash: ahash
-        case .dhash: dhash
-        case .phash: phash
-        case .pdq: pdq
-        }
-    }
 }
 
 /// The hashes of a transformed copy of an image, used only to look up others (never stored):
@@ -87,63 +63,85 @@ public struct LookupKey: Sendable, Equatable {
         case turned(degrees: Double)
         /// Turned back and cropped to the original's region: finds the original of a turned copy.
         case straightened(degrees: Double)
+        /// Only the picture inside a frame (`ContentBox`: padding, letterbox bars, a screenshot's
+        /// page). Also stored (`ImageFingerprint.content`), so a framed copy and its original
+        /// meet whichever came first.
+        case content
     }
 
+    /// Every hash of the copy: a key links by the same `DuplicateRule` as the image's own hashes.
     public var hashes: ImageHashes
     public var transform: Transform
-    /// The hash types this key is looked up by (the others in `hashes` are not computed).
-    /// Turned keys use pHash only: the black corners a turn adds make unrelated photos' aHashes
-    /// meet (bench duplicates found biden ~ obama at aHash distance 8 that way), and PDQ found
-    /// no copy pHash missed, at a third of the keys' cost.
-    public var types: Set<HashType>
 
-    public init(hashes: ImageHashes, transform: Transform, types: Set<HashType> = Set(HashType.allCases)) {
+    public init(hashes: ImageHashes, transform: Transform) {
         self.hashes = hashes
         self.transform = transform
-        self.types = types
     }
 }
 
-/// A near-duplicate found for an image.
+/// What the duplicate index keeps of an image: its hashes and, when the image sits in a frame,
+/// the hashes of the picture inside it (the `.content` lookup key).
+public struct ImageFingerprint: Sendable, Equatable {
+    public var hashes: ImageHashes
+    public var content: ImageHashes?
+
+    public init(hashes: ImageHashes, content: ImageHashes? = nil) {
+        self.hashes = hashes
+        self.content = content
+    }
+
+    public init(hashes: ImageHashes, keys: [LookupKey]) {
+        self.init(hashes: hashes, content: keys.first { $0.transform == .content }?.hashes)
+    }
+
+    /// Both sets, the image's own first.
+    public var all: [ImageHashes] { [hashes] + (content.map { [$0] } ?? []) }
+}
+
+/// A near-duplicate found for an image: the other image and the rule's evidence.
 public struct DuplicateMatch: Sendable, Equatable {
     public var otherImageID: UUID
-    public var hashType: HashType
-    public var distance: Int
+    public var evidence: DuplicateEvidence
     /// Found by the mirror image's hash: one of the two is a flipped copy of the other.
     public var mirrored: Bool
 
-    public init(otherImageID: UUID, hashType: HashType, distance: Int, mirrored: Bool = false) {
+    public init(otherImageID: UUID, evidence: DuplicateEvidence, mirrored: Bool = false) {
         self.otherImageID = otherImageID
-        self.hashType = hashType
-        self.distance = distance
+        self.evidence = evidence
         self.mirrored = mirrored
     }
 
-    /// 1 − distance / bits (256 for PDQ, 64 for the others): how alike, as a report link's strength.
-    /// (`ReportLinkRepository.evidence` computes the same from stored pairs.)
-    public var strength: Double {
-        1 - Double(distance) / (hashType == .pdq ? 256 : 64)
-    }
+    public var distances: HashDistances { evidence.distances }
+    public var confidence: Double { evidence.confidence }
+    /// How alike, as a report link's strength (`DuplicateEvidence.similarity`).
+    public var strength: Double { evidence.similarity }
 }
 
 /// Processing settings (thumbnails, duplicate detection).
 public struct ProcessingConfig: Sendable, Equatable {
     public var thumbnailQuality: Int
-    public var duplicates: DuplicateThresholds
+    public var duplicates: DuplicateRule
 
-    public init(thumbnailQuality: Int = 80, duplicates: DuplicateThresholds = DuplicateThresholds()) {
+    public init(thumbnailQuality: Int = 80, duplicates: DuplicateRule = DuplicateRule()) {
         self.thumbnailQuality = thumbnailQuality
         self.duplicates = duplicates
     }
 
     public init(from source: some ConfigSource) throws {
-        let hashLimit = try source.int("DUPLICATE_MAX_DISTANCE", default: 10, range: 0...32)
+        // aHash and dHash no longer link images (issue 23): a deployment that tuned them must
+        // hear that its setting does nothing rather than have it ignored.
+        for retired in ["DUPLICATE_MAX_DISTANCE", "DUPLICATE_MAX_DISTANCE_AHASH", "DUPLICATE_MAX_DISTANCE_DHASH"] {
+            if let value = source.string(retired) {
+                throw ConfigError(variable: retired, value: value, expected:
+                    "nothing: aHash and dHash no longer link images; remove it (the rule is DUPLICATE_MIN_QUALITY, DUPLICATE_MAX_DISTANCE_PDQ, DUPLICATE_MAX_DISTANCE_PHASH)")
+            }
+        }
+        let rule = DuplicateRule()
         self.init(
             thumbnailQuality: try source.int("THUMBNAIL_QUALITY", default: 80, range: 1...100),
-            duplicates: DuplicateThresholds(
-                ahash: try source.int("DUPLICATE_MAX_DISTANCE_AHASH", default: hashLimit, range: 0...32),
-                dhash: try source.int("DUPLICATE_MAX_DISTANCE_DHASH", default: hashLimit, range: 0...32),
-                phash: try source.int("DUPLICATE_MAX_DISTANCE_PHASH", default: hashLimit, range: 0...32),
-                pdq: try source.int("DUPLICATE_MAX_DISTANCE_PDQ", default: 31, range: 0...128)))
+            duplicates: DuplicateRule(
+                minQuality: try source.int("DUPLICATE_MIN_QUALITY", default: rule.minQuality, range: 0...100),
+                pdq: try source.int("DUPLICATE_MAX_DISTANCE_PDQ", default: rule.pdq, range: 0...128),
+                phash: try source.int("DUPLICATE_MAX_DISTANCE_PHASH", default: rule.phash, range: 0...32)))
     }
 }

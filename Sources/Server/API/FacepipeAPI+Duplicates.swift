@@ -23,8 +23,13 @@ extension FacepipeAPI {
 
     static func schema(_ pair: DuplicatePair) -> Components.Schemas.Duplicate {
         .init(id: pair.id, image1Id: pair.image1.uuidString.lowercased(), image2Id: pair.image2.uuidString.lowercased(),
-              hashType: .init(rawValue: pair.hashType) ?? .phash, mirrored: pair.mirrored, distance: pair.distance,
+              hashType: .pdq, mirrored: pair.mirrored, distance: pair.distances.pdq, distances: schema(pair.distances),
+              similarity: (pair.similarity * 10_000).rounded() / 10_000, confidence: (pair.confidence * 10_000).rounded() / 10_000,
               status: .init(rawValue: pair.status.rawValue) ?? .pending, reviewedBy: pair.reviewedBy, reviewedAt: pair.reviewedAt,
               createdAt: pair.createdAt)
+    }
+
+    static func schema(_ distances: HashDistances) -> Components.Schemas.HashDistances {
+        .init(ahash: distances.ahash, dhash: distances.dhash, phash: distances.phash, pdq: distances.pdq)
     }
 }

@@ -43,6 +43,9 @@ extension FacepipeAPI {
             sameImages: evidence.filter { $0.kind == .sameImage }.map { .init(imageId: id($0.image)) },
             nearDuplicates: evidence.filter { $0.kind == .nearDuplicate }.map {
                 .init(imageId: id($0.image), otherImageId: id($0.otherImage), hashType: $0.hashType ?? "", distance: $0.distance ?? 0,
+                      distances: schema($0.distances ?? HashDistances(ahash: 0, dhash: 0, phash: 0, pdq: 0)),
+                      similarity: ($0.strength * 10_000).rounded() / 10_000,
+                      confidence: (($0.confidence ?? 0) * 10_000).rounded() / 10_000,
                       status: .init(rawValue: $0.reviewStatus ?? "pending") ?? .pending)
             },
             sharedFaces: evidence.filter { $0.kind == .sameFace }.map {

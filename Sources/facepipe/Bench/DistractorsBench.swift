@@ -16,9 +16,37 @@ struct DistractorsBench: AsyncParsableCommand {
 
     @Option(help: "The corpus folder.") var dir = ".deps/distractors"
     @Option(help: "Images at most (0: all).") var limit = 0
+    @Option(help: "Write every image's hashes and lookup keys, and those of transformed copies, to this file (for analysis).")
+    var dump: String?
+    @Option(help: "With --dump: make transformed copies of every n-th image.") var copiesEvery = 25
+
+    static let transforms = DuplicatesBench.transforms
+
+    static func line(_ fields: [String], _ hashes: ImageHashes) -> String {
+        (fields + [PerceptualHash.hex(hashes.ahash), PerceptualHash.hex(hashes.dhash), PerceptualHash.hex(hashes.phash), hashes.pdq.hex,
+                   "\(hashes.pdqQuality)"]).joined(separator: "\t") + "\n"
+    }
+
+    static func keyName(_ key: LookupKey) -> String {
+        switch key.transform {
+        case .mirrored: "mirrored"
+        case .turned(let degrees): "turned\(degrees)"
+        case .straightened(let degrees): "straightened\(degrees)"
+        case .content: "content"
+        }
+    }
+
+    static func append(_ text: String, to path: String) throws {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+    }
 
     func run() async throws {
         try VipsRuntime.start()
+        if let dump { try? FileManager.default.removeItem(atPath: dump) }
         var seen = Set<Data>()
         var images: [(name: String, hashes: ImageHashes)] = []
         var unusable = 0
@@ -35,6 +63,20 @@ struct DistractorsBench: AsyncParsableCommand {
                 continue
             }
             images.append((path, both.hashes))
+            if let dump {
+                var text = Self.line(["image", path, "own"], both.hashes)
+                for key in both.keys { text += Self.line(["image", path, Self.keyName(key)], key.hashes) }
+                if images.count % copiesEvery == 1, let decoded = try? DecodedImage(bytes, maxDimension: 1600, limits: .unlimited) {
+                    for transform in Self.transforms {
+                        guard let copy = try? transform.apply(to: decoded), let hashed = try? ImageAnalysis.hashesAsProcessed(copy.data) else {
+                            continue
+                        }
+                        text += Self.line(["copy", path, "\(transform)", "own"], hashed.hashes)
+                        for key in hashed.keys { text += Self.line(["copy", path, "\(transform)", Self.keyName(key)], key.hashes) }
+                    }
+                }
+                try Self.append(text, to: dump)
+            }
         }
         let n = images.count, pairs = n * (n - 1) / 2
         print("distractors: \(n) images (\(unusable) unusable or under 64 px), \(pairs) pairs; hashed in \(ContinuousClock.now - start)")

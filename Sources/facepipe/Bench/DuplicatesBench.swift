@@ -4,118 +4,154 @@ import Foundation
 import Imaging
 import Pipeline
 
-/// `facepipe bench duplicates`: recall of near-duplicate detection per re-posting transform
-/// (re-encoded, resized, brightened, cropped, rotated, watermarked, mirrored) and false pairs
-/// among unrelated photos, with the production rule (`DuplicateIndex`, default thresholds,
-/// hashes computed as process_image computes them). Also how far apart the hashes of the same
-/// pixels saved as JPEG and as PNG are.
+/// `facepipe bench duplicates`: the near-duplicate linking rule against the goals of issue 23,
+/// on the distractor corpus (`make bench-distractors`: thousands of unrelated real images of the
+/// kinds a scam platform receives). Hashes are computed as process_image computes them, and
+/// links decided by the production `DuplicateIndex` with the default `DuplicateRule`.
+///
+/// - False links: every image is looked up, with its lookup keys, among all the others (an
+///   upper bound on what uploads in any order would link), over every unrelated pair.
+/// - Recall per re-posting transform: a copy of every `--copies-every`-th image, made from it
+///   at up to 1600 px, is linked to its original when the copy is looked up (uploaded later),
+///   and — for the transforms lookup keys exist for — when the original is (copy first).
+///   Images whose own hashes are too weak to link (`DuplicateRule.isStrong`: flat, dark, blank)
+///   are counted apart: the rule never links them, by design.
+/// - Distances: per hash, the distribution over unrelated pairs and over each transform's
+///   copies (what the thresholds were chosen from).
 struct DuplicatesBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "duplicates", abstract: "Near-duplicate recall per transform, false pairs.")
+    static let configuration = CommandConfiguration(commandName: "duplicates",
+                                                    abstract: "False near-duplicate links and recall per transform on the distractor corpus.")
 
-    @Option(help: "Folders of photos (searched recursively).")
-    var dir: [String] = [".deps/testdata/photos", "../shared/testdata/formats", ".deps/testdata/bench-12mp"]
-    @Option(help: "Long side the transformed copies are made from.") var size = 1600
+    @Option(help: "The corpus (make bench-distractors).") var dir = ".deps/distractors"
+    @Option(help: "Files in the corpus that are copies of another file in it (not unrelated pairs).")
+    var same = "scripts/distractors-same.txt"
+    @Option(help: "Make transformed copies of every n-th usable image.") var copiesEvery = 5
+    @Option(help: "Images at most (0: all).") var limit = 0
 
+    /// The goals' transforms, in the order of the README's table.
     static let transforms: [ImageTransform] = [
-        .reencode(quality: 70), .resize(0.5), .brighten(0.2), .crop(0.05), .crop(0.1), .rotate(4), .rotate(2),
-        .watermark("@scam_profile_2026 • reposted"), .mirror,
+        .reencode(quality: 70), .resize(0.5), .brighten(0.2), .brighten(-0.2), .crop(0.05), .watermark("@scam_profile_2026 • reposted"),
+        .crop(0.1), .mirror, .rotate(2), .rotate(4), .border(0.15), .screenshot,
     ]
+    static let goals: [ImageTransform: Double] = [
+        .reencode(quality: 70): 99, .resize(0.5): 99, .brighten(0.2): 99, .brighten(-0.2): 99, .crop(0.05): 99,
+        .watermark("@scam_profile_2026 • reposted"): 99, .crop(0.1): 97, .mirror: 97, .rotate(2): 97, .rotate(4): 90, .border(0.15): 90,
+        .screenshot: 90,
+    ]
+
+    struct Item: Sendable {
+        var name: String
+        var hashes: ImageHashes
+        var keys: [LookupKey]
+        var fingerprint: ImageFingerprint { ImageFingerprint(hashes: hashes, keys: keys) }
+    }
 
     func run() async throws {
         try VipsRuntime.start()
-        var sources: [(name: String, bytes: Data)] = []
-        for folder in dir {
-            guard let walker = FileManager.default.enumerator(atPath: folder) else { continue }
-            for case let path as String in walker where ["jpg", "jpeg", "png", "webp", "heic"].contains((path as NSString).pathExtension.lowercased())
-                && !path.contains("corrupt") && !path.contains("animated") {
-                if let data = FileManager.default.contents(atPath: "\(folder)/\(path)") { sources.append(("\(folder)/\(path)", data)) }
-            }
+        let rule = DuplicateRule()
+        let excluded = Set((try? String(contentsOfFile: same, encoding: .utf8))?.split(separator: "\n")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") } ?? [])
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { throw ValidationError("no folder \(dir): run `make bench-distractors`") }
+        var paths: [String] = []
+        for case let path as String in walker where !(path as NSString).lastPathComponent.hasPrefix(".") && !path.hasSuffix("COPYRIGHT") {
+            if !excluded.contains(path) { paths.append(path) }
         }
-        // Usable photos only, and one of each picture (the shared set has the same photo in
-        // several orientations and formats: those are true duplicates, not unrelated pairs).
-        let index = DuplicateIndex(thresholds: DuplicateThresholds())
-        var photos: [(name: String, id: UUID, decoded: DecodedImage, hashes: ImageHashes, keys: [LookupKey])] = []
-        var skipped = 0, same = 0
-        for source in sources {
-            guard let header = try? ImageProbe.probe(source.bytes), min(header.uprightWidth, header.uprightHeight) >= 64,
-                  let both = try? ImageAnalysis.hashesAsProcessed(source.bytes),
-                  let decoded = try? DecodedImage(source.bytes, maxDimension: size, limits: .unlimited) else {
-                skipped += 1
-                continue
-            }
-            if await !index.matches(for: both.hashes, keys: both.keys, excluding: UUID()).isEmpty {
-                same += 1
-                continue
-            }
-            let id = UUID()
-            await index.insert(id, both.hashes)
-            photos.append((source.name, id, decoded, both.hashes, both.keys))
+        paths.sort()
+        if limit > 0 { paths = Array(paths.prefix(limit)) }
+        let start = ContinuousClock.now
+        let hashed = try await Self.parallel(paths) { path -> Item? in
+            guard let bytes = FileManager.default.contents(atPath: "\(dir)/\(path)"), !bytes.isEmpty,
+                  let header = try? ImageProbe.probe(bytes), min(header.uprightWidth, header.uprightHeight) >= 64,
+                  let both = try? ImageAnalysis.hashesAsProcessed(bytes) else { return nil }
+            return Item(name: path, hashes: both.hashes, keys: both.keys)
         }
-        let pairs = photos.count * (photos.count - 1) / 2
-        print("duplicates benchmark: \(photos.count) photos (\(same) dropped as copies of another, \(skipped) unusable), \(pairs) unrelated pairs")
-        // False pairs: each photo against all the others (the index already holds them all).
-        var falsePairs = Set<[UUID]>()
-        for photo in photos {
-            for match in await index.matches(for: photo.hashes, keys: photo.keys, excluding: photo.id) {
-                if falsePairs.insert([photo.id, match.otherImageID].sorted { $0.uuidString < $1.uuidString }).inserted {
-                    let other = photos.first { $0.id == match.otherImageID }?.name ?? "?"
-                    print("  false pair: \(photo.name) ~ \(other) by \(match.hashType.rawValue) at \(match.distance)\(match.mirrored ? " (mirrored)" : "")")
-                }
-            }
-        }
-        print("  false pairs among unrelated photos: \(falsePairs.count) of \(pairs)")
+        let items = hashed.compactMap { $0 }  // the fetch step already dropped byte-identical files
+        let n = items.count, pairs = n * (n - 1) / 2
+        let strong = items.filter { rule.isStrong($0.hashes) }.count
+        print("duplicates benchmark: \(n) unrelated images (\(paths.count - items.count) unusable or under 64 px, \(excluded.count) listed as copies in \(same)), \(pairs) unrelated pairs; hashed in \(format(seconds(ContinuousClock.now - start))) s")
+        print("  rule: PDQ quality ≥ \(rule.minQuality) both (\(strong) of \(n) images), PDQ ≤ \(rule.pdq) and pHash ≤ \(rule.phash); aHash/dHash never link")
 
-        // What the turned lookup keys cost: the hashes process_image computes (its own and the
-        // mirrored key) with them and without, from the same decoded photo, alternating.
-        var plainMs = Samples(), keyedMs = Samples()
-        for photo in photos {
-            var start = ContinuousClock.now
-            _ = try ImageAnalysis.hashesWithLookupKeys(of: photo.decoded, turns: [])
-            plainMs.add(seconds(ContinuousClock.now - start) * 1000)
-            start = ContinuousClock.now
-            _ = try ImageAnalysis.hashesWithLookupKeys(of: photo.decoded)
-            keyedMs.add(seconds(ContinuousClock.now - start) * 1000)
+        // False links: each image with its keys against all others.
+        let index = DuplicateIndex(rule: rule)
+        for (number, item) in items.enumerated() { await index.insert(Self.id(number), item.fingerprint) }
+        var falsePairs: [Set<Int>: DuplicateMatch] = [:]
+        for (number, item) in items.enumerated() {
+            for match in await index.matches(for: item.hashes, keys: item.keys, excluding: Self.id(number)) {
+                let other = Self.number(match.otherImageID)
+                falsePairs[[number, other]] = match
+            }
         }
-        print("  hashing per photo: own and mirrored hashes p50 \(format(plainMs.median)) ms, p95 \(format(plainMs.percentile(95))) ms; with the turned keys (\(ImageAnalysis.lookupTurns.count * 2)) p50 \(format(keyedMs.median)) ms, p95 \(format(keyedMs.percentile(95))) ms")
+        let rate = Double(falsePairs.count) / Double(max(1, pairs)) * 1_000_000
+        print("  false near-duplicate links: \(falsePairs.count) of \(pairs) unrelated pairs (\(format(rate, 3)) per million; goal ≤ 1)")
+        for (pair, match) in falsePairs.sorted(by: { $0.value.confidence > $1.value.confidence }).prefix(30) {
+            let names = pair.sorted().map { items[$0].name }
+            print("    \(names[0]) ~ \(names[1]): PDQ \(match.distances.pdq), pHash \(match.distances.phash), confidence \(format(match.confidence, 2))")
+        }
+
+        // Recall per transform, over every n-th image.
+        let sample = stride(from: 0, to: n, by: max(1, copiesEvery)).map { $0 }
+        let weak = sample.filter { !rule.isStrong(items[$0].hashes) }.count
+        let originals = sample.filter { rule.isStrong(items[$0].hashes) }
+        print("  recall: copies of \(sample.count) images (every \(copiesEvery)th), \(weak) of them too weak to link by design (\(format(Double(weak) / Double(max(1, sample.count)) * 100)) %: flat, dark or blank); over the other \(originals.count):")
+        let results = try await Self.parallel(originals) { number -> [ImageTransform: (later: Bool, first: Bool, pdq: Int, phash: Int)] in
+            let item = items[number]
+            guard let bytes = FileManager.default.contents(atPath: "\(dir)/\(item.name)"),
+                  let decoded = try? DecodedImage(bytes, maxDimension: 1600, limits: .unlimited) else { return [:] }
+            var found: [ImageTransform: (Bool, Bool, Int, Int)] = [:]
+            for transform in Self.transforms {
+                guard let copy = try? transform.apply(to: decoded), let hashed = try? ImageAnalysis.hashesAsProcessed(copy.data) else { continue }
+                // Uploaded later: the copy's hashes and keys against what is stored of the original.
+                let stored = item.fingerprint.all, copyStored = ImageFingerprint(hashes: hashed.hashes, keys: hashed.keys).all
+                let later = ([hashed.hashes] + hashed.keys.map(\.hashes)).contains { query in stored.contains { rule.evidence(query, $0) != nil } }
+                // Uploaded first: the original's hashes and keys against what is stored of the copy.
+                let first = ([item.hashes] + item.keys.map(\.hashes)).contains { query in copyStored.contains { rule.evidence(query, $0) != nil } }
+                let distances = HashDistances(hashed.hashes, item.hashes)
+                found[transform] = (later, first, distances.pdq, distances.phash)
+            }
+            return found
+        }
+        print("    | transform | recall, copy uploaded later | copy uploaded first | goal | PDQ distance p50 / p95 | pHash p50 / p95 |")
         for transform in Self.transforms {
-            var found = 0, wrong = 0
-            var distances: [Int] = []
-            for photo in photos {
-                let copy = try transform.apply(to: photo.decoded)
-                let both = try ImageAnalysis.hashesAsProcessed(copy.data)
-                let matches = await index.matches(for: both.hashes, keys: both.keys, excluding: UUID())
-                if let hit = matches.filter({ $0.otherImageID == photo.id }).min(by: { $0.distance < $1.distance }) {
-                    found += 1
-                    if hit.hashType == .phash { distances.append(hit.distance) }
-                }
-                wrong += Set(matches.map(\.otherImageID)).subtracting([photo.id]).count
+            let rows = results.compactMap { $0[transform] }
+            let later = rows.filter(\.later).count, first = rows.filter(\.first).count
+            var pdq = Samples(), phash = Samples()
+            for row in rows {
+                pdq.add(Double(row.pdq))
+                phash.add(Double(row.phash))
             }
-            let recall = Double(found) / Double(max(1, photos.count)) * 100
-            print("  \(transform): recall \(format(recall)) % (\(found)/\(photos.count)), matches to other photos \(wrong)")
+            let recall = Double(later) / Double(max(1, rows.count)) * 100
+            print("    | \(transform) | \(format(recall)) % (\(later)/\(rows.count)) | \(format(Double(first) / Double(max(1, rows.count)) * 100)) % | ≥ \(format(Self.goals[transform] ?? 0, 0)) % | \(format(pdq.median, 0)) / \(format(pdq.percentile(95), 0)) | \(format(phash.median, 0)) / \(format(phash.percentile(95), 0)) |")
         }
-        // The other order: the turned or flipped copy was stored first, the original comes later.
-        for transform in Self.transforms where [.rotate(4), .rotate(2), .mirror].contains(transform) {
-            let copies = DuplicateIndex(thresholds: DuplicateThresholds())
-            for photo in photos {
-                await copies.insert(photo.id, try ImageAnalysis.hashesAsProcessed(try transform.apply(to: photo.decoded).data).hashes)
+    }
+
+    static func id(_ number: Int) -> UUID {
+        UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, UInt8(number >> 24 & 0xff), UInt8(number >> 16 & 0xff), UInt8(number >> 8 & 0xff),
+                    UInt8(number & 0xff)))
+    }
+
+    static func number(_ id: UUID) -> Int {
+        Int(id.uuid.12) << 24 | Int(id.uuid.13) << 16 | Int(id.uuid.14) << 8 | Int(id.uuid.15)
+    }
+
+    /// `body` over `inputs` on the imaging threads (one per core), results in input order.
+    static func parallel<Input: Sendable, Output: Sendable>(_ inputs: [Input], _ body: @escaping @Sendable (Input) throws -> Output)
+        async throws -> [Output]
+    {
+        try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+            var results = [Output?](repeating: nil, count: inputs.count)
+            var next = 0
+            let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            func add() {
+                let index = next, input = inputs[index]
+                group.addTask { (index, try await ImagingThreads.run { try body(input) }) }
+                next += 1
             }
-            var found = 0
-            for photo in photos where await copies.matches(for: photo.hashes, keys: photo.keys, excluding: UUID())
-                .contains(where: { $0.otherImageID == photo.id }) {
-                found += 1
+            while next < min(width * 2, inputs.count) { add() }
+            for try await (index, output) in group {
+                results[index] = output
+                if next < inputs.count { add() }
             }
-            print("  \(transform), copy stored first: recall \(format(Double(found) / Double(max(1, photos.count)) * 100)) % (\(found)/\(photos.count))")
+            return results.map { $0! }
         }
-        // The same pixels as JPEG (q95) and PNG: hashes should agree.
-        var phash: [Int] = [], pdq: [Int] = []
-        for photo in photos {
-            let jpeg = try ImageAnalysis.hashesAsProcessed(try photo.decoded.encoded(as: .jpeg(quality: 95)).data).hashes
-            let png = try ImageAnalysis.hashesAsProcessed(try photo.decoded.encoded(as: .png).data).hashes
-            phash.append((jpeg.phash ^ png.phash).nonzeroBitCount)
-            pdq.append(PerceptualHash.pdqHammingDistance(jpeg.pdq, png.pdq))
-        }
-        phash.sort()
-        pdq.sort()
-        print("  same pixels as JPEG q95 vs PNG: pHash bits median \(phash[phash.count / 2]), max \(phash.last ?? 0); PDQ bits median \(pdq[pdq.count / 2]), max \(pdq.last ?? 0)")
     }
 }
