@@ -67,7 +67,7 @@ bench-documents: setup
 	.build/release/facepipe bench documents
 
 bench-duplicates: setup
-	bash scripts/fetch-test-photos.sh --bench
+	bash scripts/fetch-distractors.sh
 	$(SWIFT) build -c release
 	.build/release/facepipe bench duplicates
 

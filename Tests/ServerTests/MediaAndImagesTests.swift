@@ -240,8 +240,9 @@ import TestSupport
             }
             let (a, b) = (UUID(uuidString: ids[0])!, UUID(uuidString: ids[1])!)
             try await env.client.query("""
-                INSERT INTO image_duplicates (image1_id, image2_id, hash_type, hamming_distance)
-                VALUES (LEAST(\(a), \(b)), GREATEST(\(a), \(b)), 'pdq', 12)
+                INSERT INTO image_duplicates (image1_id, image2_id, ahash_distance, dhash_distance, phash_distance, pdq_distance,
+                                              similarity, confidence)
+                VALUES (LEAST(\(a), \(b)), GREATEST(\(a), \(b)), 9, 7, 4, 12, 0.9375, 0.8)
                 """)
             var pairID: Int64 = 0
             try await client.execute(uri: "/images/\(ids[0])/duplicates", method: .get) { response in
@@ -249,6 +250,10 @@ import TestSupport
                 let items = response.json["items"] as? [[String: Any]] ?? []
                 #expect(items.count == 1)
                 #expect(items.first?["hashType"] as? String == "pdq" && items.first?["distance"] as? Int == 12)
+                // One pair per image pair, with every hash's distance and the rule's confidence.
+                let distances = items.first?["distances"] as? [String: Int]
+                #expect(distances == ["ahash": 9, "dhash": 7, "phash": 4, "pdq": 12])
+                #expect(items.first?["similarity"] as? Double == 0.9375 && items.first?["confidence"] as? Double == 0.8)
                 pairID = (items.first?["id"] as? NSNumber)?.int64Value ?? 0
             }
             try await client.execute(uri: "/duplicates?status=pending", method: .get) { response in

@@ -92,8 +92,8 @@ import TestSupport
                 uploads.append(Upload(report: report, bytes: try changed.encoded(as: .png).data))
             }
             // Photos and their re-posted copies, each in a report of its own.
-            let copies: [(String, ImageTransform)] = [("coffee.png", .reencode(quality: 70)), ("rocket.jpg", .crop(0.05)),
-                                                      ("astronaut.png", .mirror), ("obama.jpg", .border(0.15))]
+            let copies: [(String, ImageTransform)] = [("coffee.png", .reencode(quality: 70)), ("obama.jpg", .crop(0.05)),
+                                                      ("astronaut.png", .mirror), ("rocket.jpg", .border(0.15))]
             for (number, (name, transform)) in copies.enumerated() {
                 let original = try FaceSearchTests.photo(name)
                 uploads.append(Upload(report: "photo-\(number)", bytes: original))

@@ -44,7 +44,7 @@ public struct DuplicateRule: Sendable, Equatable {
     public var pdq: Int
     public var phash: Int
 
-    public init(minQuality: Int = 50, pdq: Int = 40, phash: Int = 12) {
+    public init(minQuality: Int = 50, pdq: Int = 60, phash: Int = 8) {
         self.minQuality = minQuality
         self.pdq = pdq
         self.phash = phash
