@@ -1,0 +1,41 @@
+import FacepipeCore
+import Foundation
+import Testing
+
+/// The near-duplicate rule as data: weak hashes never link, both deciding hashes must agree,
+/// and the settings that tuned aHash/dHash are refused rather than ignored.
+@Suite struct DuplicateRuleTests {
+    static func hashes(phash: UInt64, pdqWord: UInt64, quality: Int = 100, ahash: UInt64 = 0) -> ImageHashes {
+        ImageHashes(ahash: ahash, dhash: 0, phash: phash, pdq: PDQHash(word0: pdqWord, word1: 0, word2: 0, word3: 0), pdqQuality: quality)
+    }
+
+    @Test func linksOnlyWhenPDQAndPHashBothAgreeOnStrongHashes() throws {
+        let rule = DuplicateRule(minQuality: 50, pdq: 60, phash: 8)
+        let base = Self.hashes(phash: 0, pdqWord: 0)
+        // pHash 8 bits and PDQ 60 bits apart: at the edge, a link with confidence 0.5.
+        let edge = try #require(rule.evidence(base, Self.hashes(phash: 0xff, pdqWord: (1 << 60) - 1)))
+        #expect(edge.distances.phash == 8 && edge.distances.pdq == 60 && edge.confidence == 0.5)
+        #expect(edge.similarity == 1 - 8.0 / 64)
+        #expect(rule.evidence(base, base)?.confidence == 1)
+        // One more bit on either hash, and no link.
+        #expect(rule.evidence(base, Self.hashes(phash: 0x1ff, pdqWord: 0)) == nil)
+        #expect(rule.evidence(base, Self.hashes(phash: 0, pdqWord: (1 << 61) - 1)) == nil)
+        // aHash and dHash agreeing perfectly while pHash does not: no link.
+        #expect(rule.evidence(base, Self.hashes(phash: .max, pdqWord: 0)) == nil)
+        // Identical but weak (a flat or blank image): no link, whichever side is weak.
+        #expect(rule.evidence(Self.hashes(phash: 0, pdqWord: 0, quality: 49), base) == nil)
+        #expect(rule.evidence(base, Self.hashes(phash: 0, pdqWord: 0, quality: 0)) == nil)
+    }
+
+    @Test func settingsChooseTheRuleAndRetiredOnesAreRefused() throws {
+        #expect(try ProcessingConfig(from: DictionaryConfigSource([:])).duplicates == DuplicateRule())
+        let custom = try ProcessingConfig(from: DictionaryConfigSource([
+            "DUPLICATE_MIN_QUALITY": "70", "DUPLICATE_MAX_DISTANCE_PDQ": "31", "DUPLICATE_MAX_DISTANCE_PHASH": "6",
+        ]))
+        #expect(custom.duplicates == DuplicateRule(minQuality: 70, pdq: 31, phash: 6))
+        for retired in ["DUPLICATE_MAX_DISTANCE", "DUPLICATE_MAX_DISTANCE_AHASH", "DUPLICATE_MAX_DISTANCE_DHASH"] {
+            #expect(throws: ConfigError.self, "\(retired)") { try ProcessingConfig(from: DictionaryConfigSource([retired: "10"])) }
+        }
+        #expect(throws: ConfigError.self) { try ProcessingConfig(from: DictionaryConfigSource(["DUPLICATE_MAX_DISTANCE_PHASH": "40"])) }
+    }
+}
