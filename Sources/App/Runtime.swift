@@ -253,7 +253,7 @@ public enum Runtime {
         }
         registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
         registry.register(.relinkDuplicates, RelinkDuplicatesHandler(client: client, store: store, rule: config.processing.duplicates,
-                                                                     logger: logger))
+                                                                     observer: observer, logger: logger))
         registry.register(.renderDocument, RenderDocumentHandler(client: client, store: store, queue: queue, config: config.ingest,
                                                                  logger: logger))
         // Registered whenever a secret exists, so deliveries queued earlier still go out.

@@ -44,7 +44,8 @@ public struct ContentBox: Sendable, Equatable {
         let outer = accepted(uniformFrame(in: plane), in: plane)
         let inside = outer.map { plane.cropped(to: $0) } ?? plane
         guard let inner = accepted(busyPart(of: inside), in: inside) else { return outer }
-        return ContentBox(x: inner.x + (outer?.x ?? 0), y: inner.y + (outer?.y ?? 0), width: inner.width, height: inner.height)
+        let box = ContentBox(x: inner.x + (outer?.x ?? 0), y: inner.y + (outer?.y ?? 0), width: inner.width, height: inner.height)
+        return accepted(box, in: plane) ?? outer
     }
 
     /// `box` when it is clearly inside a frame and still a picture.

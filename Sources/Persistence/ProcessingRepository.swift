@@ -214,13 +214,13 @@ public struct ProcessingRepository: Sendable {
         return result
     }
 
-    /// Where the relink job has got to: the last image it linked, in processing order (its
-    /// `processed_at` is read again from the row, exactly; the copy here is for an erased row).
+    /// Where the relink job has got to: the last image it linked, in processing order
+    /// (`processed_at` in whole microseconds since 1970, exactly as stored, and the id).
     public struct RelinkCursor: Sendable, Codable, Equatable {
-        public var processedAt: Date
+        public var micros: Int64
         public var id: UUID
-        public init(processedAt: Date, id: UUID) {
-            self.processedAt = processedAt
+        public init(micros: Int64, id: UUID) {
+            self.micros = micros
             self.id = id
         }
     }
@@ -237,23 +237,22 @@ public struct ProcessingRepository: Sendable {
     public func relinkBatch(after cursor: RelinkCursor?, limit: Int) async throws -> [RelinkItem] {
         let rows = try await client.query(
             """
-            SELECT id, original_key, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, processed_at FROM images
+            SELECT id, original_key, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text,
+                   (extract(epoch FROM processed_at) * 1000000)::int8 FROM images
             WHERE status = 'done' AND processed_at IS NOT NULL
-              AND (\(cursor?.id)::uuid IS NULL OR (processed_at, id) > (
-                  coalesce((SELECT processed_at FROM images WHERE id = \(cursor?.id)), \(cursor?.processedAt)::timestamptz),
-                  \(cursor?.id)::uuid))
+              AND (\(cursor?.id)::uuid IS NULL OR ((extract(epoch FROM processed_at) * 1000000)::int8, id) > (\(cursor?.micros)::int8, \(cursor?.id)::uuid))
             ORDER BY processed_at, id LIMIT \(limit)
             """, logger: logger)
         var items: [RelinkItem] = []
         for try await (id, key, a, d, p, pdq, quality, content, at) in rows.decode(
-            (UUID, String, String?, String?, String?, String?, Int, String?, Date).self)
+            (UUID, String, String?, String?, String?, String?, Int, String?, Int64).self)
         {
             var stored: ImageFingerprint?
             if let a = a.flatMap(PerceptualHash.parseHex), let d = d.flatMap(PerceptualHash.parseHex), let p = p.flatMap(PerceptualHash.parseHex),
                let pdq = pdq.flatMap(PDQHash.init(hex:)) {
                 stored = Self.fingerprint(ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality), content: content)
             }
-            items.append(RelinkItem(id: id, originalKey: key, stored: stored, cursor: RelinkCursor(processedAt: at, id: id)))
+            items.append(RelinkItem(id: id, originalKey: key, stored: stored, cursor: RelinkCursor(micros: at, id: id)))
         }
         return items
     }
@@ -265,8 +264,7 @@ public struct ProcessingRepository: Sendable {
             """
             SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, coalesce(hashed_at, processed_at) FROM images
             WHERE status = 'done' AND phash IS NOT NULL AND processed_at IS NOT NULL
-              AND (processed_at, id) <= (
-                  coalesce((SELECT processed_at FROM images WHERE id = \(cursor.id)), \(cursor.processedAt)::timestamptz), \(cursor.id)::uuid)
+              AND ((extract(epoch FROM processed_at) * 1000000)::int8, id) <= (\(cursor.micros)::int8, \(cursor.id)::uuid)
             """, logger: logger)
         var result: [StoredHashes] = []
         for try await (id, a, d, p, pdq, quality, content, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {

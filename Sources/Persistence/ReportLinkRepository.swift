@@ -148,7 +148,8 @@ public struct ReportLinkRepository: Sendable {
             """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
     }
 
-    /// Near-duplicate pairs just found for the image: its reports × each other image's reports.
+    /// Near-duplicate pairs just found for the image: its reports × each other image's reports
+    /// (pairs judged different left out).
     public func recordNearDuplicates(_ imageID: UUID, others: [UUID], strengths: [Double], observer: (any ReportLinkObserver)?,
                                      correlationID: String?, on connection: PostgresConnection) async throws -> [NewReportLink] {
         guard !others.isEmpty else { return [] }
@@ -159,6 +160,9 @@ public struct ReportLinkRepository: Sendable {
             JOIN image_reports a ON a.image_id = \(imageID)
             JOIN image_reports b ON b.image_id = d.other
             WHERE a.report_id <> b.report_id
+              -- A pair a person judged different connects nothing, found again or not.
+              AND NOT EXISTS (SELECT 1 FROM image_duplicates x WHERE x.status = 'different'
+                              AND x.image1_id = LEAST(\(imageID), d.other) AND x.image2_id = GREATEST(\(imageID), d.other))
             GROUP BY 1, 2
             """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
     }

@@ -19,16 +19,20 @@ import Storage
 /// and queues the next run from where it stopped (a shutdown never waits for more than a batch);
 /// a retried run repeats its batch, which upserts the same pairs.
 ///
-/// Report connections found again are recorded without a webhook: the platform heard of them
-/// when they were first made.
+/// Report connections already announced are not announced again (`report_links` keeps them);
+/// one the old rule never made (a framed copy, say) gets its `report.linked` like any other.
 public struct RelinkDuplicatesHandler: JobHandler {
     let client: DatabaseClient
     let store: any MediaStore
     let rule: DuplicateRule
     let batchSize: Int
+    let observer: (any ReportLinkObserver)?
     let logger: Logger
 
-    public init(client: DatabaseClient, store: any MediaStore, rule: DuplicateRule, batchSize: Int = 200, logger: Logger) {
+    /// - Parameter observer: told about report connections never announced before (the webhook).
+    public init(client: DatabaseClient, store: any MediaStore, rule: DuplicateRule, batchSize: Int = 200,
+                observer: (any ReportLinkObserver)? = nil, logger: Logger) {
+        self.observer = observer
         self.client = client
         self.store = store
         self.rule = rule
@@ -50,18 +54,26 @@ public struct RelinkDuplicatesHandler: JobHandler {
         let batch = try await processing.relinkBatch(after: payload.after, limit: batchSize)
         var pairs = 0
         for item in batch {
-            guard let (hashes, keys) = try await hashes(of: item) else { continue }
+            guard let (hashes, keys) = try await hashes(of: item) else {
+                // Nothing to judge it by: it links to nothing the rule has not seen.
+                try await client.withTransaction(logger: logger) { connection in
+                    try await processing.prunePairs(item.id, keeping: [], on: connection)
+                }
+                continue
+            }
             let fingerprint = ImageFingerprint(hashes: hashes, keys: keys)
             let matches = await index.matches(for: hashes, keys: keys, excluding: item.id)
-            try await client.withTransaction(logger: logger) { connection in
-                guard try await processing.lock(item.id, on: connection) else { return }
+            let linked = try await client.withTransaction(logger: logger) { connection -> Bool in
+                guard try await processing.lock(item.id, on: connection) else { return false }  // erased meanwhile
                 try await processing.updateHashes(item.id, fingerprint, on: connection)
                 try await processing.savePairs(item.id, matches, on: connection)
                 try await processing.prunePairs(item.id, keeping: matches.map(\.otherImageID), on: connection)
                 _ = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
-                    item.id, others: matches.map(\.otherImageID), strengths: matches.map(\.strength), observer: nil,
+                    item.id, others: matches.map(\.otherImageID), strengths: matches.map(\.strength), observer: observer,
                     correlationID: job.correlationID, on: connection)
+                return true
             }
+            guard linked else { continue }
             await index.insert(item.id, fingerprint)
             pairs += matches.count
         }

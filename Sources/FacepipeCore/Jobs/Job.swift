@@ -20,7 +20,7 @@ public struct JobKind: RawRepresentable, Hashable, Sendable, Codable, Expressibl
     public static let renderDocument: JobKind = "render_document"
     public static let webhook: JobKind = "webhook"
     /// Hashes every finished image again and links them by today's `DuplicateRule`, oldest first,
-    /// a batch per run (queued by migration 16, and by `facepipe relink`).
+    /// a batch per run (queued by migration 16).
     public static let relinkDuplicates: JobKind = "relink_duplicates"
     /// Diagnostic kinds: sleep for `ms`, failing the first `fail_times` attempts.
     public static let diagnosticSleep: JobKind = "diagnostic.sleep"

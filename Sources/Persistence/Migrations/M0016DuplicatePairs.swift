@@ -2,8 +2,7 @@
 /// the link's similarity and confidence, instead of one row per hash type within 10 bits.
 ///
 /// Pairs the old rule made are not carried over unless a person reviewed them (a confirmed pair
-/// stays evidence, a pair judged different stays judged); their near-duplicate report
-/// connections go too. The `relink_duplicates` job (queued here when there are images) then hashes
+/// stays evidence, a pair judged different stays judged). The `relink_duplicates` job (queued here when there are images) then hashes
 /// every image again and links them by the calibrated rule, oldest first, as if uploaded anew, so
 /// an upgraded deployment loses its false links and keeps its true ones. `images.hashed_at` says
 /// when an image's stored hashes last changed (workers' duplicate indexes refresh by it);
@@ -48,7 +47,9 @@ let m0016DuplicatePairs = Migration(
                bit_count(('x' || a.pdq)::bit(256) # ('x' || b.pdq)::bit(256)),
                d.mirrored,
                1 - bit_count(('x' || a.phash)::bit(64) # ('x' || b.phash)::bit(64))::float8 / 64,
-               CASE d.status WHEN 'confirmed' THEN 1.0 ELSE 0.0 END,
+               -- DuplicateRule.confidence at the default thresholds (PDQ 60, pHash 8).
+               greatest(0, least(1, 1 - (bit_count(('x' || a.pdq)::bit(256) # ('x' || b.pdq)::bit(256))::float8 / 60
+                                          + bit_count(('x' || a.phash)::bit(64) # ('x' || b.phash)::bit(64))::float8 / 8) / 4)),
                d.status, d.reviewed_by, d.reviewed_at, d.created_at
         FROM image_duplicates_by_hash d
         JOIN images a ON a.id = d.image1_id AND a.phash IS NOT NULL AND a.pdq IS NOT NULL
@@ -57,11 +58,11 @@ let m0016DuplicatePairs = Migration(
         ORDER BY d.image1_id, d.image2_id, (d.status = 'confirmed') DESC, d.reviewed_at DESC NULLS LAST
         """,
         "DROP TABLE image_duplicates_by_hash",
-        "DELETE FROM report_links WHERE kind = 'near_duplicate'",
         "ALTER TABLE images ADD COLUMN hashed_at timestamptz",
         "ALTER TABLE images ADD COLUMN content_hashes jsonb",
         "UPDATE images SET hashed_at = processed_at WHERE processed_at IS NOT NULL",
         "CREATE INDEX images_hashed_at ON images (hashed_at) WHERE status = 'done'",
+        "CREATE INDEX images_processed_order ON images (processed_at, id) WHERE status = 'done'",
         """
         INSERT INTO jobs (kind, payload, dedupe_key, max_attempts)
         SELECT 'relink_duplicates', '{}', 'relink_duplicates', 10
