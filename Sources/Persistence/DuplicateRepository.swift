@@ -18,6 +18,8 @@ public struct DuplicatePair: Sendable, Equatable {
     public var confidence: Double
     /// One image is a flipped copy of the other (found through the mirror image's hash).
     public var mirrored: Bool
+    /// Which hashes agreed (the distances are theirs).
+    public var matchedBy: MatchedBy
     public var status: DuplicateStatus
     public var reviewedBy: String?
     public var reviewedAt: Date?
@@ -35,7 +37,7 @@ public struct DuplicateRepository: Sendable {
 
     static let columns = """
         id, image1_id, image2_id, ahash_distance, dhash_distance, phash_distance, pdq_distance, similarity, confidence, mirrored,
-        status, reviewed_by, reviewed_at, created_at
+        status, reviewed_by, reviewed_at, created_at, matched_by
         """
 
     /// The order of a listing: newest first (keyset by id), or most confident first (a page of
@@ -74,11 +76,11 @@ public struct DuplicateRepository: Sendable {
     private func pairs(_ rows: PostgresRowSequence) async throws -> [DuplicatePair] {
         var result: [DuplicatePair] = []
         for try await row in rows.decode(
-            (Int64, UUID, UUID, Int, Int, Int, Int, Double, Double, Bool, String, String?, Date?, Date).self)
+            (Int64, UUID, UUID, Int, Int, Int, Int, Double, Double, Bool, String, String?, Date?, Date, String).self)
         {
             result.append(DuplicatePair(id: row.0, image1: row.1, image2: row.2,
                                         distances: HashDistances(ahash: row.3, dhash: row.4, phash: row.5, pdq: row.6),
-                                        similarity: row.7, confidence: row.8, mirrored: row.9,
+                                        similarity: row.7, confidence: row.8, mirrored: row.9, matchedBy: MatchedBy(rawValue: row.14) ?? .own,
                                         status: DuplicateStatus(rawValue: row.10) ?? .pending, reviewedBy: row.11,
                                         reviewedAt: row.12, createdAt: row.13))
         }

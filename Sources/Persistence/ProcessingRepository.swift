@@ -98,18 +98,19 @@ public struct ProcessingRepository: Sendable {
         let ahash = duplicates.map(\.distances.ahash), dhash = duplicates.map(\.distances.dhash)
         let phash = duplicates.map(\.distances.phash), pdq = duplicates.map(\.distances.pdq)
         let mirrored = duplicates.map(\.mirrored), similarity = duplicates.map(\.strength), confidence = duplicates.map(\.confidence)
+        let matchedBy = duplicates.map(\.matchedBy.rawValue)
         try await connection.query(
             """
             INSERT INTO image_duplicates (image1_id, image2_id, ahash_distance, dhash_distance, phash_distance, pdq_distance,
-                                          mirrored, similarity, confidence)
-            SELECT LEAST(\(id), other), GREATEST(\(id), other), a, d, p, q, flipped, s, c
+                                          mirrored, similarity, confidence, matched_by)
+            SELECT LEAST(\(id), other), GREATEST(\(id), other), a, d, p, q, flipped, s, c, via
             FROM unnest(\(others)::uuid[], \(ahash)::int8[], \(dhash)::int8[], \(phash)::int8[], \(pdq)::int8[], \(mirrored)::bool[],
-                        \(similarity)::float8[], \(confidence)::float8[]) AS t(other, a, d, p, q, flipped, s, c)
+                        \(similarity)::float8[], \(confidence)::float8[], \(matchedBy)::text[]) AS t(other, a, d, p, q, flipped, s, c, via)
             WHERE other <> \(id)
             ON CONFLICT (image1_id, image2_id) DO UPDATE SET
                 ahash_distance = EXCLUDED.ahash_distance, dhash_distance = EXCLUDED.dhash_distance,
                 phash_distance = EXCLUDED.phash_distance, pdq_distance = EXCLUDED.pdq_distance, mirrored = EXCLUDED.mirrored,
-                similarity = EXCLUDED.similarity, confidence = EXCLUDED.confidence
+                similarity = EXCLUDED.similarity, confidence = EXCLUDED.confidence, matched_by = EXCLUDED.matched_by
             """, logger: logger)
     }
 

@@ -55,20 +55,21 @@ public actor DuplicateIndex {
     }
 
     /// Every other image the rule links to this one, by the image's own hashes and by each
-    /// lookup key (a copy found through the mirrored key is marked as such), against each
+    /// lookup key (the match says which: `MatchedBy`), against each
     /// image's own and content hashes: one match per image, the most confident, most confident
     /// first.
     public func matches(for hashes: ImageHashes, keys: [LookupKey] = [], excluding id: UUID) -> [DuplicateMatch] {
         var best: [UUID: DuplicateMatch] = [:]
-        let queries = [(hashes, false)] + keys.map { ($0.hashes, $0.transform == .mirrored) }
-        for (query, isMirror) in queries where rule.isStrong(query) {
+        let queries = [(hashes, MatchedBy.own)] + keys.map { ($0.hashes, MatchedBy($0.transform)) }
+        for (query, via) in queries where rule.isStrong(query) {
             for (index, isContent) in [(own, false), (content, true)] {
                 for candidate in index.query(query.pdq, maxDistance: rule.pdq) where candidate.id != id {
                     let fingerprint = stored[candidate.id]
                     guard let other = isContent ? fingerprint?.content : fingerprint?.hashes,
                           let evidence = rule.evidence(query, other) else { continue }
                     if let known = best[candidate.id], known.confidence >= evidence.confidence { continue }
-                    best[candidate.id] = DuplicateMatch(otherImageID: candidate.id, evidence: evidence, mirrored: isMirror)
+                    best[candidate.id] = DuplicateMatch(otherImageID: candidate.id, evidence: evidence,
+                                                        matchedBy: isContent && via == .own ? .content : via)
                 }
             }
         }

@@ -22,6 +22,7 @@ extension WebController {
                     ["hashType": $0.rawValue, "distance": pair.distances[$0], "bits": $0 == .pdq ? 256 : 64]
                 },
                 "confidence": String(format: "%.2f", pair.confidence), "mirrored": pair.mirrored,
+                "matchedBy": pair.matchedBy == .own ? "" : pair.matchedBy.rawValue,
                 "ids": String(pair.id),
                 "canReview": services.policy.allows(context.caller, .reviewDuplicates),
             ] as [String: Any]

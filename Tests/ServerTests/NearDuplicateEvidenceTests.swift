@@ -111,6 +111,14 @@ import TestSupport
                 #expect((evidence?["confidence"] as? Double ?? 0) >= 0.5)
                 let distances = evidence?["distances"] as? [String: Any]
                 #expect(Set(distances?.keys.map { $0 } ?? []) == ["ahash", "dhash", "phash", "pdq"])
+                // The pair says which hashes agreed: the copies' own, the mirror image's, the
+                // picture inside the border.
+                try await client.execute(uri: "/images/\(ids["copy-\(number)"]!)/duplicates", method: .get) { response in
+                    let pairs = response.json["items"] as? [[String: Any]] ?? []
+                    #expect(pairs.count == 1)
+                    let expected: [Set<String>] = [["own"], ["own", "content"], ["mirrored"], ["content"]]
+                    #expect(expected[number].contains(pairs.first?["matchedBy"] as? String ?? "?"), "\(copies[number].1): \(pairs)")
+                }
             }
             // Nothing else links: one pair per copy, no near-duplicate connection for the rest.
             #expect(try await env.scalar("SELECT count(*) FROM image_duplicates") == copies.count)

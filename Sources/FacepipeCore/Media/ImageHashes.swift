@@ -98,18 +98,42 @@ public struct ImageFingerprint: Sendable, Equatable {
     public var all: [ImageHashes] { [hashes] + (content.map { [$0] } ?? []) }
 }
 
+/// Which hashes of the pair agreed: the two images' own, or a lookup key's (the distances on
+/// a pair are those of the sets that matched).
+public enum MatchedBy: String, Sendable, Codable, CaseIterable {
+    /// The images' own hashes.
+    case own
+    /// The mirror image's: one is a flipped copy of the other.
+    case mirrored
+    /// A turned (or turned back) copy's: one is turned a few degrees.
+    case turned
+    /// The picture inside a frame of either (`ContentBox`): padding, bars, a screenshot's page.
+    case content
+
+    public init(_ transform: LookupKey.Transform?) {
+        switch transform {
+        case nil: self = .own
+        case .mirrored: self = .mirrored
+        case .turned, .straightened: self = .turned
+        case .content: self = .content
+        }
+    }
+}
+
 /// A near-duplicate found for an image: the other image and the rule's evidence.
 public struct DuplicateMatch: Sendable, Equatable {
     public var otherImageID: UUID
     public var evidence: DuplicateEvidence
-    /// Found by the mirror image's hash: one of the two is a flipped copy of the other.
-    public var mirrored: Bool
+    public var matchedBy: MatchedBy
 
-    public init(otherImageID: UUID, evidence: DuplicateEvidence, mirrored: Bool = false) {
+    public init(otherImageID: UUID, evidence: DuplicateEvidence, matchedBy: MatchedBy = .own) {
         self.otherImageID = otherImageID
         self.evidence = evidence
-        self.mirrored = mirrored
+        self.matchedBy = matchedBy
     }
+
+    /// Found by the mirror image's hash: one of the two is a flipped copy of the other.
+    public var mirrored: Bool { matchedBy == .mirrored }
 
     public var distances: HashDistances { evidence.distances }
     public var confidence: Double { evidence.confidence }

@@ -1,4 +1,5 @@
 /// Near-duplicates become evidence (issue 23): one row per image pair with every hash's distance,
+/// which hashes matched (`matched_by`: the images' own, or a mirrored, turned or content key),
 /// the link's similarity and confidence, instead of one row per hash type within 10 bits.
 ///
 /// Pairs the old rule made are not carried over unless a person reviewed them (a confirmed pair
@@ -23,6 +24,7 @@ let m0016DuplicatePairs = Migration(
             phash_distance integer NOT NULL,
             pdq_distance integer NOT NULL,
             mirrored boolean NOT NULL DEFAULT false,
+            matched_by text NOT NULL DEFAULT 'own' CHECK (matched_by IN ('own', 'mirrored', 'turned', 'content')),
             similarity double precision NOT NULL,
             confidence double precision NOT NULL,
             status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'confirmed', 'different')),

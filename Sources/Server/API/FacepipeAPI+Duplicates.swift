@@ -23,7 +23,8 @@ extension FacepipeAPI {
 
     static func schema(_ pair: DuplicatePair) -> Components.Schemas.Duplicate {
         .init(id: pair.id, image1Id: pair.image1.uuidString.lowercased(), image2Id: pair.image2.uuidString.lowercased(),
-              hashType: .pdq, mirrored: pair.mirrored, distance: pair.distances.pdq, distances: schema(pair.distances),
+              hashType: .pdq, mirrored: pair.mirrored, matchedBy: .init(rawValue: pair.matchedBy.rawValue) ?? .own,
+              distance: pair.distances.pdq, distances: schema(pair.distances),
               similarity: (pair.similarity * 10_000).rounded() / 10_000, confidence: (pair.confidence * 10_000).rounded() / 10_000,
               status: .init(rawValue: pair.status.rawValue) ?? .pending, reviewedBy: pair.reviewedBy, reviewedAt: pair.reviewedAt,
               createdAt: pair.createdAt)
