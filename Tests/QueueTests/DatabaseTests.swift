@@ -291,7 +291,7 @@ extension MigrationTests {
         let scratch = try Self.scratch(mode: 0o700)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let config = EmbeddedPostgresConfig(binDirectory: ScratchCluster.binDirectory, dataDirectory: scratch + "/.data/postgres",
-                                            port: Int.random(in: 55_000...59_000))
+                                            port: ScratchCluster.freePort())
         await #expect {
             _ = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
         } throws: { error in
