@@ -148,8 +148,25 @@ public struct ProcessingRepository: Sendable {
         try hashes.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
     }
 
-    static func fingerprint(_ hashes: ImageHashes, content: String?) -> ImageFingerprint {
-        ImageFingerprint(hashes: hashes, content: content.flatMap { try? JSONDecoder().decode(ImageHashes.self, from: Data($0.utf8)) })
+    /// An image's stored hashes (hex columns, `content_hashes` as JSON text); nil when any hash
+    /// column is missing or not hex.
+    static func fingerprint(ahash: String?, dhash: String?, phash: String?, pdq: String?, quality: Int, content: String?)
+        -> ImageFingerprint?
+    {
+        guard let a = ahash.flatMap(PerceptualHash.parseHex), let d = dhash.flatMap(PerceptualHash.parseHex),
+              let p = phash.flatMap(PerceptualHash.parseHex), let pdq = pdq.flatMap(PDQHash.init(hex:)) else { return nil }
+        return ImageFingerprint(hashes: ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality),
+                                content: content.flatMap { try? JSONDecoder().decode(ImageHashes.self, from: Data($0.utf8)) })
+    }
+
+    /// Rows of (id, ahash, dhash, phash, pdq, quality, content_hashes, at) as stored hashes.
+    static func storedHashes(_ rows: PostgresRowSequence) async throws -> [StoredHashes] {
+        var result: [StoredHashes] = []
+        for try await (id, a, d, p, pdq, quality, content, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
+            guard let fingerprint = fingerprint(ahash: a, dhash: d, phash: p, pdq: pdq, quality: quality, content: content) else { continue }
+            result.append(StoredHashes(id: id, fingerprint: fingerprint, hashedAt: at))
+        }
+        return result
     }
 
     /// Stores hashes computed again (the relink job), marking them fresh for workers' indexes.
@@ -193,26 +210,16 @@ public struct ProcessingRepository: Sendable {
         public var hashedAt: Date
     }
 
-    /// Hashes of every finished image hashed after `since` (all when nil), oldest first, at most
-    /// `limit` (all when nil).
-    public func hashes(hashedAfter since: Date?, limit: Int? = nil) async throws -> [StoredHashes] {
+    /// Hashes of every finished image hashed after `since` (all when nil), oldest first.
+    public func hashes(hashedAfter since: Date?) async throws -> [StoredHashes] {
         let rows = try await client.query(
             """
             SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, hashed_at FROM images
             WHERE status = 'done' AND phash IS NOT NULL AND hashed_at IS NOT NULL
               AND (\(since)::timestamptz IS NULL OR hashed_at > \(since))
-            ORDER BY hashed_at, id LIMIT \(limit)
+            ORDER BY hashed_at, id
             """, logger: logger)
-        var result: [StoredHashes] = []
-        for try await (id, a, d, p, pdq, quality, content, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
-            guard let a = PerceptualHash.parseHex(a), let d = PerceptualHash.parseHex(d), let p = PerceptualHash.parseHex(p),
-                  let pdq = PDQHash(hex: pdq)
-            else { continue }
-            result.append(StoredHashes(id: id, fingerprint: Self.fingerprint(ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality),
-                                                                             content: content),
-                                       hashedAt: at))
-        }
-        return result
+        return try await Self.storedHashes(rows)
     }
 
     /// Where the relink job has got to: the last image it linked, in processing order
@@ -248,11 +255,7 @@ public struct ProcessingRepository: Sendable {
         for try await (id, key, a, d, p, pdq, quality, content, at) in rows.decode(
             (UUID, String, String?, String?, String?, String?, Int, String?, Int64).self)
         {
-            var stored: ImageFingerprint?
-            if let a = a.flatMap(PerceptualHash.parseHex), let d = d.flatMap(PerceptualHash.parseHex), let p = p.flatMap(PerceptualHash.parseHex),
-               let pdq = pdq.flatMap(PDQHash.init(hex:)) {
-                stored = Self.fingerprint(ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality), content: content)
-            }
+            let stored = Self.fingerprint(ahash: a, dhash: d, phash: p, pdq: pdq, quality: quality, content: content)
             items.append(RelinkItem(id: id, originalKey: key, stored: stored, cursor: RelinkCursor(micros: at, id: id)))
         }
         return items
@@ -267,15 +270,6 @@ public struct ProcessingRepository: Sendable {
             WHERE status = 'done' AND phash IS NOT NULL AND processed_at IS NOT NULL
               AND ((extract(epoch FROM processed_at) * 1000000)::int8, id) <= (\(cursor.micros)::int8, \(cursor.id)::uuid)
             """, logger: logger)
-        var result: [StoredHashes] = []
-        for try await (id, a, d, p, pdq, quality, content, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
-            guard let a = PerceptualHash.parseHex(a), let d = PerceptualHash.parseHex(d), let p = PerceptualHash.parseHex(p),
-                  let pdq = PDQHash(hex: pdq)
-            else { continue }
-            result.append(StoredHashes(id: id, fingerprint: Self.fingerprint(ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality),
-                                                                             content: content),
-                                       hashedAt: at))
-        }
-        return result
+        return try await Self.storedHashes(rows)
     }
 }

@@ -46,8 +46,6 @@ public actor DuplicateIndex {
         if rule.isStrong(strong) || framed != nil { stored[id] = fingerprint }
     }
 
-    public func insert(_ id: UUID, _ hashes: ImageHashes) { insert(id, ImageFingerprint(hashes: hashes)) }
-
     public func remove(_ id: UUID) {
         own.remove(id: id)
         content.remove(id: id)
