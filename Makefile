@@ -2,11 +2,12 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release clean-data help
+.PHONY: setup build run test test-stress bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
 	@echo "make test         set up and run the whole test suite against a real PostgreSQL"
+	@echo "make test-stress  the Swift suites and browser tests while busy loops hold every core, 3 runs in a row"
 	@echo "make bench-queue    job queue throughput and NOTIFY latency"
 	@echo "make bench-imaging  process_image throughput on 12 MP photos, duplicate lookup at 1M hashes"
 	@echo "make bench-access   authentication overhead per request, erasure time"
@@ -34,6 +35,10 @@ run: build
 
 test: setup
 	@bash scripts/run-tests.sh
+
+# The Swift suites and the browser tests while busy loops hold every core, three runs in a row.
+test-stress: setup
+	@bash scripts/test-stress.sh
 
 bench: bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents
 

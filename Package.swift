@@ -81,6 +81,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -301,7 +302,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FacepipeCoreTests",
-            dependencies: ["FacepipeCore", "App"],
+            dependencies: ["FacepipeCore", "App", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,6 +23,11 @@ swift build --build-tests
 swift test --skip-build "$@"
 # PostgreSQL stopped, paused and restarted under a running API, on a quiet machine (see the suite).
 FACEPIPE_OUTAGE_TESTS=1 swift test --skip-build --filter DatabaseOutageTests
+if [ "${FACEPIPE_TEST_STRESS:-}" = 1 ]; then
+  # make test-stress: the Swift suites above and the pages below, while both cores are busy.
+  .deps/venv/bin/python -m pytest -q -p no:cacheprovider Tests/ui
+  exit 0
+fi
 # Coverage-guided fuzzing (libFuzzer) of hashing, upload names/options, the WebP stripper and the
 # whole upload validation path: a repeatable run here (seed 1, ~20 s per target); `make fuzz`
 # searches for 10 minutes per target.

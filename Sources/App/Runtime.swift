@@ -10,6 +10,7 @@ import Pipeline
 import Webhooks
 import PostgresNIO
 import Queue
+import Scanning
 import Server
 import Services
 import Web
@@ -107,7 +108,10 @@ public enum Runtime {
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
         let ingest = IngestService(
             config: config.ingest, store: store,
-            scanning: scanner.map { .init(scanner: $0, whenUnavailable: config.scanner.whenUnavailable) },
+            scanning: scanner.map {
+                .init(scanner: ScanQueue($0, slots: config.scanner.maxConcurrentScans, attempts: config.scanner.scanAttempts, logger: logger),
+                      whenUnavailable: config.scanner.whenUnavailable)
+            },
             client: client, queue: queue, spoolDirectory: URL(fileURLWithPath: ".data/spool", isDirectory: true),
             policy: policy, erasedReupload: config.auth.erasedReupload,
             linkObserver: linkObserver, logger: logger)

@@ -296,12 +296,18 @@ public struct IngestService: Sendable {
             if case .sizeLimitExceeded = error {
                 throw APIError(status: 413, code: "file_too_large", message: "file exceeds the virus scanner's size limit")
             }
-            logger.error("virus scanner unavailable", metadata: ["error": "\(error)"])
+            // A timeout out of the scan queue means clamd is up (it answered PING) but did not
+            // finish this file in any of its attempts: busy, not down.
+            let busy = error == .timeout
+            logger.error(busy ? "virus scanner busy" : "virus scanner unavailable", metadata: ["error": "\(error)"])
             guard scanning.whenUnavailable == .accept else {
-                throw APIError(status: 503, code: "scanner_unavailable",
+                throw busy
+                    ? APIError(status: 503, code: "scanner_busy",
+                               message: "the virus scanner is up but too busy to scan this file now; try again shortly", retryAfterSeconds: 10)
+                    : APIError(status: 503, code: "scanner_unavailable",
                                message: "the virus scanner is unavailable; try again later", retryAfterSeconds: 30)
             }
-            return "scanner unavailable: \(error)"
+            return busy ? "scanner busy: \(error)" : "scanner unavailable: \(error)"
         }
     }
 

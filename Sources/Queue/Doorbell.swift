@@ -4,6 +4,9 @@ actor Doorbell {
     private var pending = false
     private var waiter: CheckedContinuation<Void, Never>?
 
+    /// Someone waits and no ring is pending: only the next ring (or the timeout) wakes them.
+    var isWaiting: Bool { waiter != nil }
+
     func ring() {
         if let waiter {
             self.waiter = nil

@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Claims and runs jobs with bounded concurrency. One per worker process.
 ///
@@ -19,6 +20,8 @@ public final class WorkerPool: Service {
     private let doorbell = Doorbell()
     private let inFlight = InFlightJobs()
     private let completions: CompletionBatcher
+    /// LISTEN is subscribed (set after the catch-up ring that follows each subscription).
+    private let listening = Mutex(false)
 
     public init(queue: JobQueue, handlers: JobHandlerRegistry, config: QueueConfig, logger: Logger, workerID: String? = nil) {
         self.queue = queue
@@ -30,6 +33,13 @@ public final class WorkerPool: Service {
         var logger = logger
         logger[metadataKey: "worker_id"] = .string(self.workerID)
         self.logger = logger
+    }
+
+    /// LISTEN is subscribed and the claim loop waits with no wake-up pending: from now on a job
+    /// queued is found because its NOTIFY rings the doorbell (or at the next poll). Tests wait
+    /// for this instead of sleeping "to give the listener time".
+    public var isIdleAndListening: Bool {
+        get async { listening.withLock { $0 } ? await doorbell.isWaiting : false }
     }
 
     /// `host:pid:random`, so an operator can tell which process holds a job.
@@ -196,6 +206,8 @@ public final class WorkerPool: Service {
                     try await connection.listen(on: JobQueue.channel) { notifications in
                         // Jobs may have been queued while we were not listening.
                         await self.doorbell.ring()
+                        self.listening.withLock { $0 = true }
+                        defer { self.listening.withLock { $0 = false } }
                         for try await _ in notifications { await self.doorbell.ring() }
                     }
                 }

@@ -2,6 +2,7 @@ import FacepipeCore
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 
 /// The imaging threads' pool: calls run on its threads, and a call whose caller gives up is
 /// abandoned without holding up the pool (a blocked thread stands in for a hung decode: like
@@ -22,40 +23,41 @@ import Testing
     @Test func aHungCallIsAbandonedAndItsThreadReplaced() async throws {
         let pool = AbandonableThreadPool(name: "t", size: 1)
         let gate = Gate()
+        defer { gate.open() }
         let hung = Task { try await pool.run { gate.block(); return "late" } }
         try await gate.waitUntilBlocked(1)  // running on the pool's thread, not still queued
-        let cancelled = ContinuousClock.now
         hung.cancel()
+        // The caller is answered while the call is still blocked: the gate opens only below.
         await #expect(throws: CancellationError.self) { try await hung.value }
-        #expect(ContinuousClock.now - cancelled < .seconds(2), "the caller was answered at once, not when the call ends")
+        #expect(gate.blockedNow == 1)
         #expect(pool.abandonedRunning == 1)
         #expect(pool.liveThreads == 1)
-        // The only thread is stuck, yet the next call runs now on its replacement.
-        let start = ContinuousClock.now
+        // The only thread is stuck, yet the next call runs on its replacement.
         #expect(try await pool.run { 42 } == 42)
-        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(gate.blockedNow == 1, "answered by the replacement while the abandoned call still blocks")
         // When the abandoned call returns, its thread ends instead of joining the pool again.
         gate.open()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while pool.abandonedRunning > 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(pool.abandonedRunning == 0)
+        #expect(try await eventually { pool.abandonedRunning == 0 })
         #expect(pool.liveThreads == 1)
         #expect(pool.abandonedTotal == 1)
     }
 
     @Test func aCallAbandonedBeforeItStartsNeverRuns() async throws {
         let pool = AbandonableThreadPool(name: "t", size: 1)
+        let gate = Gate()
+        defer { gate.open() }
         let ran = Mutex(false)
-        // The blocker holds the only thread for 3 s: long enough, even on a busy machine, for the
-        // queued call to be cancelled while it still waits.
-        let blocker = Task { try await pool.run { usleep(3_000_000) } }
-        try await Task.sleep(for: .milliseconds(100))
+        // The blocker holds the only thread until the gate opens, so the next call must queue.
+        let blocker = Task { try await pool.run { gate.block() } }
+        try await gate.waitUntilBlocked(1)
         let queued = Task { try await pool.run { ran.withLock { $0 = true } } }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(try await eventually { pool.queuedCalls == 1 })
         queued.cancel()
         await #expect(throws: CancellationError.self) { try await queued.value }
+        #expect(pool.queuedCalls == 0, "the cancelled call left the queue")
+        gate.open()
         try await blocker.value
-        try await pool.run {}
+        try await pool.run {}  // the only thread has passed the place where the call would have run
         #expect(!ran.withLock { $0 })
         #expect(pool.abandonedTotal == 0, "nothing was running, so no thread was written off")
     }
@@ -81,10 +83,12 @@ import Testing
 final class Gate: Sendable {
     private let released = DispatchSemaphore(value: 0)
     private let blocked = Mutex(0)
+    private let left = Mutex(0)
     private let isOpen = Mutex(false)
 
     func block() {
         blocked.withLock { $0 += 1 }
+        defer { left.withLock { $0 += 1 } }
         guard !isOpen.withLock({ $0 }) else { return }
         released.wait()
         released.signal()  // let the next blocked call through too
@@ -95,7 +99,11 @@ final class Gate: Sendable {
         released.signal()
     }
 
+    /// Calls that entered `block()` and have not left it.
+    var blockedNow: Int { blocked.withLock { $0 } - left.withLock { $0 } }
+
     func waitUntilBlocked(_ count: Int) async throws {
-        while blocked.withLock({ $0 }) < count { try await Task.sleep(for: .milliseconds(10)) }
+        let reached = try await eventually(every: .milliseconds(10)) { self.blocked.withLock { $0 } >= count }
+        if !reached { throw TestSetupError("\(count) calls never blocked") }
     }
 }

@@ -21,8 +21,10 @@ import TestSupport
             let tracker = RunTracker()
             var handlers = JobHandlerRegistry()
             handlers.register("t.tracked", TrackingHandler(tracker: tracker))
+            // Exclusive claims are the point here; a lease that lapses because a starved machine
+            // missed its heartbeats hands a job on by design, so the lease is made long.
             let pools = (0..<3).map { index in
-                WorkerPool(queue: queue, handlers: handlers, config: QueueConfig(concurrency: 4, pollIntervalMilliseconds: 100),
+                WorkerPool(queue: queue, handlers: handlers, config: QueueConfig(concurrency: 4, pollIntervalMilliseconds: 100, leaseSeconds: 600),
                            logger: logger, workerID: "pool-\(index)")
             }
             let ids = try await queue.enqueue((0..<150).map { _ in NewJob(kind: "t.tracked") }).map(\.jobID)
@@ -46,10 +48,11 @@ import TestSupport
             let pool = WorkerPool(queue: queue, handlers: handlers,
                                   config: QueueConfig(concurrency: 1, pollIntervalMilliseconds: 600_000), logger: logger)
             try await run([pool]) {
-                // Give the listener time to subscribe and the first (startup) poll to pass.
-                try await Task.sleep(for: .milliseconds(500))
+                // LISTEN subscribed and the start-up claims done: only a NOTIFY can wake the pool
+                // now (the next poll is ten minutes away).
+                try #require(try await eventually { await pool.isIdleAndListening })
                 let id = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
-                let finished = try await eventually(timeout: .seconds(60)) { try await queue.job(id)?.status == .done }
+                let finished = try await eventually { try await queue.job(id)?.status == .done }
                 #expect(finished)
             }
         }
@@ -109,21 +112,24 @@ import TestSupport
             let threads = AbandonableThreadPool(name: "t", size: 1)
             var handlers = JobHandlerRegistry()
             handlers.registerDiagnostics()
-            handlers.register("t.hang", HangingHandler(threads: threads, seconds: 60))
+            // The hang stands in for a stuck decode, so it runs as an image job: the short limit
+            // (IMAGE_PROCESSING_TIMEOUT) is for image kinds only, and the no-op job below keeps
+            // JOB_TIMEOUT's ten minutes however long a starved machine takes to run it.
+            handlers.register(.processImage, HangingHandler(threads: threads, seconds: 60))
             let config = QueueConfig(concurrency: 1, pollIntervalMilliseconds: 50, backoff: Backoff(baseMilliseconds: 10, maxMilliseconds: 20),
-                                     jobTimeout: .milliseconds(400))
+                                     imageProcessingTimeout: .milliseconds(400))
             let pool = WorkerPool(queue: queue, handlers: handlers, config: config, logger: logger)
-            let hung = try await queue.enqueue(NewJob(kind: "t.hang", maxAttempts: 2)).jobID
+            let hung = try await queue.enqueue(NewJob(kind: .processImage, maxAttempts: 2)).jobID
             try await run([pool]) {
-                #expect(try await eventually(timeout: .seconds(60)) { try await queue.job(hung)?.status == .failed })
+                #expect(try await eventually { try await queue.job(hung)?.status == .failed })
                 let next = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
-                #expect(try await eventually(timeout: .seconds(60)) { try await queue.job(next)?.status == .done })
+                #expect(try await eventually { try await queue.job(next)?.status == .done })
                 // Both hung calls are still blocked (60 s each), yet the only slot ran the next job.
                 #expect(threads.abandonedRunning == 2)
             }
             let job = try #require(try await queue.job(hung))
             #expect(job.attempts == 2)
-            #expect(job.errorLog.map(\.error) == Array(repeating: "t.hang timed out after 400 ms (JOB_TIMEOUT); the work was abandoned", count: 2))
+            #expect(job.errorLog.map(\.error) == Array(repeating: "process_image timed out after 400 ms (IMAGE_PROCESSING_TIMEOUT); the work was abandoned", count: 2))
             #expect(threads.abandonedTotal == 2)
         }
     }
@@ -134,7 +140,8 @@ import TestSupport
             // Slow only on its first attempt, so the retry finishes quickly.
             let id = try await queue.enqueue(
                 try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 120_000, slowAttempts: 1))).jobID
-            let worker = try WorkerProcess.start(databaseURL: url)
+            // A short lease, so the victim's claim lapses soon after it is killed.
+            let worker = try WorkerProcess.start(databaseURL: url, leaseSeconds: 2)
             defer { worker.kill(SIGKILL) }
             let finished = try await eventually { try await queue.job(id)?.status == .running }
                 #expect(finished)
@@ -144,10 +151,10 @@ import TestSupport
 
             var handlers = JobHandlerRegistry()
             handlers.registerDiagnostics()
-            // A lease of 10 s for the rescuer's own attempt: with 2 s, a fresh-clone run on a busy
+            // A long lease for the rescuer's own attempt: with 2 s, a fresh-clone run on a busy
             // machine let it lapse once and counted a third attempt.
             let rescuer = WorkerPool(queue: queue, handlers: handlers,
-                                     config: QueueConfig(concurrency: 1, pollIntervalMilliseconds: 100, leaseSeconds: 10), logger: logger)
+                                     config: QueueConfig(concurrency: 1, pollIntervalMilliseconds: 100, leaseSeconds: 120), logger: logger)
             try await run([rescuer]) {
                 let finished = try await eventually { try await queue.job(id)?.status == .done }
                 #expect(finished)
@@ -169,7 +176,7 @@ import TestSupport
             // tasks for seconds (a 1.5 s job once ran start to end between two polls in CI).
             let id = try await queue.enqueue(
                 try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 6000))).jobID
-            let running = try await eventually(timeout: .seconds(60)) { try await queue.job(id)?.status == .running }
+            let running = try await eventually { try await queue.job(id)?.status == .running }
             try #require(running, "the job was never seen running")
             worker.kill(SIGTERM)
             worker.waitUntilExit()
@@ -182,7 +189,8 @@ import TestSupport
     /// healthcheck` (the container's health check) reads the first.
     @Test func aWorkerProcessServesHealthAndJobMetrics() async throws {
         try await TestDatabase.withScratchDatabase { url, client in
-            let port = Int.random(in: 21_000...24_000)
+            let port = ScratchCluster.freePort()
+            let unused = ScratchCluster.freePort()
             let worker = try WorkerProcess.start(databaseURL: url, httpPort: port)
             defer { worker.kill(SIGKILL) }
             let queue = JobQueue(client: client, logger: logger)
@@ -193,7 +201,7 @@ import TestSupport
             #expect(health.body.contains(#""role":"worker""#) && health.body.contains(#""status":"up""#))
             let metrics = try await Self.get("http://127.0.0.1:\(port)/metrics")
             #expect(metrics.body.contains(#"facepipe_job_duration_seconds"#) && metrics.body.contains("diagnostic.noop"))
-            for (checkPort, expected) in [(port, Int32(0)), (port + 1, Int32(1))] {
+            for (checkPort, expected) in [(port, Int32(0)), (unused, Int32(1))] {
                 let check = Process()
                 check.executableURL = try facepipeExecutable()
                 check.arguments = ["healthcheck", "--port", String(checkPort)]
@@ -206,13 +214,15 @@ import TestSupport
         }
     }
 
+    /// GETs `url`, trying again until the process behind it has started (within `patience`).
     static func get(_ url: String) async throws -> (status: Int, body: String) {
-        for _ in 0..<100 {
+        let deadline = ContinuousClock.now + patience
+        repeat {
             if let (data, response) = try? await URLSession.shared.data(from: URL(string: url)!), let http = response as? HTTPURLResponse {
                 return (http.statusCode, String(decoding: data, as: UTF8.self))
             }
             try await Task.sleep(for: .milliseconds(100))
-        }
+        } while ContinuousClock.now < deadline
         throw TestSetupError("\(url) did not answer")
     }
 
@@ -284,7 +294,8 @@ struct WorkerProcess {
     let process: Process
 
     /// - Parameter httpPort: where it serves /health and /metrics (0: not at all, so parallel tests never collide).
-    static func start(databaseURL: DatabaseURL, httpPort: Int = 0) throws -> WorkerProcess {
+    /// - Parameter leaseSeconds: how long its claims last without a heartbeat.
+    static func start(databaseURL: DatabaseURL, httpPort: Int = 0, leaseSeconds: Int = 60) throws -> WorkerProcess {
         let process = Process()
         process.executableURL = try facepipeExecutable()
         process.arguments = ["worker"]
@@ -292,7 +303,7 @@ struct WorkerProcess {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = "postgres://\(databaseURL.username)@\(databaseURL.host):\(databaseURL.port)/\(databaseURL.database)"
         environment["QUEUE_DIAGNOSTIC_JOBS"] = "true"
-        environment["QUEUE_LEASE_SECONDS"] = "2"
+        environment["QUEUE_LEASE_SECONDS"] = String(leaseSeconds)
         environment["QUEUE_POLL_INTERVAL_MS"] = "100"
         environment["LOG_LEVEL"] = "warning"
         environment["WORKER_HTTP_PORT"] = String(httpPort)

@@ -54,7 +54,11 @@ struct IngestHarness: Sendable {
                 guard let socket = ProcessInfo.processInfo.environment["FACEPIPE_TEST_CLAMD_SOCKET"] else {
                     throw TestSetupError("FACEPIPE_TEST_CLAMD_SOCKET is not set: run the tests with `make test`")
                 }
-                scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: socket))), whenUnavailable: .reject)
+                // In line and retried as `Runtime` does it in the service.
+                let defaults = ScannerConfig()
+                scanning = .init(scanner: ScanQueue(ClamdScanner(.init(endpoint: .unixSocket(path: socket))),
+                                                    slots: defaults.maxConcurrentScans, attempts: defaults.scanAttempts),
+                                 whenUnavailable: .reject)
             }
             if let policy = unreachableScanner {
                 let nowhere = base.appendingPathComponent("no-clamd.sock").path
@@ -62,8 +66,9 @@ struct IngestHarness: Sendable {
                                  whenUnavailable: policy)
             }
             if let socket = silentScanner {  // a clamd that takes the connection and never answers
-                scanning = .init(scanner: ClamdScanner(.init(endpoint: .unixSocket(path: socket), connectTimeout: .seconds(1),
-                                                             scanTimeout: .milliseconds(500))), whenUnavailable: .reject)
+                scanning = .init(scanner: ScanQueue(ClamdScanner(.init(endpoint: .unixSocket(path: socket), connectTimeout: .seconds(1),
+                                                                       scanTimeout: .milliseconds(500))), slots: 4, attempts: 3),
+                                 whenUnavailable: .reject)
             }
             var dependencies = try await makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
                                                     scanning: scanning, faceModels: faceModels,

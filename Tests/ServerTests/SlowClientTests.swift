@@ -12,11 +12,16 @@ import TestSupport
 import Glibc
 #endif
 
-/// Slow clients against the real server on loopback (bounded: 100 connections, a few seconds).
+/// Slow clients against the real server on loopback (bounded: 100 connections).
 /// A slowloris client opens connections and sends a request's headers a byte at a time, never
 /// finishing them, to hold the server's connections. Each is closed once the connection has
 /// carried no complete request for `HTTP_IDLE_TIMEOUT_SECONDS`, however many bytes trickle in;
 /// meanwhile ordinary requests are served as usual.
+///
+/// Decided by events, not by the clock: an ordinary request counts as "served meanwhile" when
+/// every trickling connection is still open after its answer came, and the test waits (within
+/// `patience`) until the server has closed all of them. How fast either happened is printed,
+/// not asserted: a starved machine is slow, not wrong.
 @Suite struct SlowClientTests {
     @Test func tricklingHeadersAreCutOffAndOthersAreServedMeanwhile() async throws {
         try await TestDatabase.withScratchDatabase { _, client in
@@ -25,50 +30,48 @@ import Glibc
             try FileManager.default.createDirectory(at: base.appendingPathComponent("media"), withIntermediateDirectories: true)
             let store = try LocalMediaStore(root: base.appendingPathComponent("media"))
             let dependencies = try await IngestHarness.makeDependencies(client: client, store: store, spool: base.appendingPathComponent("spool"))
-            let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0, idleTimeout: .seconds(2)), dependencies: dependencies)
+            // 10 s idle: wide enough that an ordinary request is answered while all 100 are still
+            // held even when the machine is busy, short enough to keep the test brief.
+            let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0, idleTimeout: .seconds(10)), dependencies: dependencies)
             try await app.test(.live) { live in
                 let port = try #require(live.port)
                 let slow = try (0..<100).map { _ in try RawConnection(port: port) }
+                defer { for connection in slow { connection.close() } }
                 for connection in slow { connection.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n") }
                 let start = ContinuousClock.now
-                var latencies: [Duration] = []
                 var closedAt: [Int: Duration] = [:]
-                // Five seconds: every 200 ms each slow connection sends one more header byte,
-                // and one ordinary request is made.
-                while ContinuousClock.now - start < .seconds(5) {
+                /// One more header byte on every open trickling connection; notes the closed ones.
+                func trickle() {
                     for (index, connection) in slow.enumerated() where closedAt[index] == nil {
                         if connection.isClosedByPeer() { closedAt[index] = ContinuousClock.now - start } else { connection.send("X") }
                     }
+                }
+                var servedWhileAllHeld = 0
+                var served = 0
+                var latencies: [Duration] = []
+                let deadline = start + patience
+                while closedAt.count < slow.count && ContinuousClock.now < deadline {
+                    trickle()
                     // A new connection per ordinary request: a kept-alive one would itself be cut
-                    // after 2 s idle when the busy machine delays this loop (as it should be).
+                    // when idle (as it should be).
                     let requested = ContinuousClock.now
                     let ordinary = try RawConnection(port: port)
                     ordinary.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    #expect(ordinary.statusLine().hasPrefix("HTTP/1.1 200"))
+                    let status = ordinary.statusLine()
                     ordinary.close()
+                    #expect(status.hasPrefix("HTTP/1.1 200"), "an ordinary request got \"\(status)\"")
+                    served += 1
                     latencies.append(ContinuousClock.now - requested)
+                    trickle()
+                    if closedAt.isEmpty { servedWhileAllHeld += 1 }
                     try await Task.sleep(for: .milliseconds(200))
-                }
-                // On a machine busy with the rest of the suite the server may take longer to get
-                // round to them: wait for the closes themselves, still trickling, up to a generous
-                // 60 s bound that a starved machine still meets (78 of 100 were closed by 10 s once).
-                while closedAt.count < slow.count && ContinuousClock.now - start < .seconds(60) {
-                    for (index, connection) in slow.enumerated() where closedAt[index] == nil {
-                        if connection.isClosedByPeer() { closedAt[index] = ContinuousClock.now - start } else { connection.send("X") }
-                    }
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-                // One last look whatever the time: on a saturated machine one ordinary request can
-                // outlast both loops, and what matters is that the server closed them.
-                for (index, connection) in slow.enumerated() where closedAt[index] == nil && connection.isClosedByPeer() {
-                    closedAt[index] = ContinuousClock.now - start
                 }
                 #expect(closedAt.count == slow.count, "\(slow.count - closedAt.count) trickling connections still open after \(ContinuousClock.now - start)")
-                let latest = closedAt.values.max() ?? .zero
+                #expect(servedWhileAllHeld >= 1, "no ordinary request was answered while the 100 trickling connections were open")
                 let sorted = latencies.sorted()
-                let p95 = sorted[min(sorted.count - 1, sorted.count * 95 / 100)]
-                print("slowloris: 100 trickling connections cut off by \(latest); /health meanwhile p50 \(sorted[sorted.count / 2]), p95 \(p95)")
-                for connection in slow { connection.close() }
+                print("slowloris: 100 trickling connections cut off by \(closedAt.values.max() ?? .zero); "
+                      + "\(served) ordinary requests, \(servedWhileAllHeld) while all 100 were open; "
+                      + "/health p50 \(sorted[sorted.count / 2]), p95 \(sorted[min(sorted.count - 1, sorted.count * 95 / 100)])")
             }
         }
     }
@@ -104,9 +107,9 @@ final class RawConnection: @unchecked Sendable {
         return false  // the server answered something (it should not, to unfinished headers)
     }
 
-    /// The first line of the answer (blocking until it arrives, the peer closes, or 30 s pass).
+    /// The first line of the answer (blocking until it arrives, the peer closes, or 120 s pass).
     func statusLine() -> String {
-        var limit = timeval(tv_sec: 30, tv_usec: 0)
+        var limit = timeval(tv_sec: 120, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var bytes: [UInt8] = []
         var byte: UInt8 = 0

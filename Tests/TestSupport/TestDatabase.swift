@@ -66,9 +66,14 @@ public func facepipeExecutable() throws -> URL {
     return binary
 }
 
+/// How long a test waits for something that must happen, at most. Only a bound against hanging
+/// for ever, never a measure of speed: the whole suite runs at once on two cores, and on a
+/// machine busy with other work a test can be starved for a minute or more before its turn.
+public let patience = Duration.seconds(300)
+
 /// Polls `condition` until it holds or `timeout` passes (for asynchronous effects, not timing).
 public func eventually(
-    timeout: Duration = .seconds(60), every interval: Duration = .milliseconds(50),
+    timeout: Duration = patience, every interval: Duration = .milliseconds(50),
     _ condition: @Sendable () async throws -> Bool
 ) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout

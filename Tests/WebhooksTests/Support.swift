@@ -24,8 +24,12 @@ actor Recorder {
     private(set) var requests: [ReceivedRequest] = []
     private var script: [Int]
     private(set) var port: Int?
+    /// `POST /slow` holds its answer until this is set (or the receiver shuts down).
+    private(set) var slowReleased = false
 
     init(script: [Int]) { self.script = script }
+
+    func releaseSlow() { slowReleased = true }
 
     func record(_ request: ReceivedRequest) -> Int {
         requests.append(request)
@@ -36,7 +40,8 @@ actor Recorder {
 }
 
 /// A real HTTP receiver on 127.0.0.1, an ephemeral port: `POST /hook` records the request and
-/// answers as scripted; `POST /slow` waits `delay` first; `POST /redirect` answers 302.
+/// answers as scripted; `POST /slow` holds its answer until the test calls `releaseSlow()`;
+/// `POST /redirect` answers 302.
 struct Receiver: Sendable {
     let recorder: Recorder
     let port: Int
@@ -44,9 +49,10 @@ struct Receiver: Sendable {
     var url: String { "http://127.0.0.1:\(port)/hook" }
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
     var requests: [ReceivedRequest] { get async { await recorder.requests } }
+    func releaseSlow() async { await recorder.releaseSlow() }
 
     static func run<T: Sendable>(
-        script: [Int] = [], delay: Duration = .seconds(3), _ body: @Sendable (Receiver) async throws -> T
+        script: [Int] = [], _ body: @Sendable (Receiver) async throws -> T
     ) async throws -> T {
         let recorder = Recorder(script: script)
         let router = Router()
@@ -63,7 +69,7 @@ struct Receiver: Sendable {
         }
         router.post("/slow") { request, _ -> Response in
             _ = await recorder.record(try await collect(request))
-            try await Task.sleep(for: delay)
+            while !(await recorder.slowReleased) { try await Task.sleep(for: .milliseconds(20)) }
             return Response(status: .ok)
         }
         router.post("/redirect") { request, _ -> Response in
@@ -76,7 +82,7 @@ struct Receiver: Sendable {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in await recorder.setPort(channel.localAddress?.port) }, logger: logger)
         return try await runServices([app]) {
-            guard try await eventually(timeout: .seconds(60), { await recorder.port != nil }), let port = await recorder.port else {
+            guard try await eventually({ await recorder.port != nil }), let port = await recorder.port else {
                 throw TestSetupError("the test receiver did not start")
             }
             return try await body(Receiver(recorder: recorder, port: port))

@@ -70,14 +70,14 @@ import Webhooks
     }
 
     @Test func timeoutAndRefusedConnectionAreRetryable() async throws {
-        try await Receiver.run(delay: .seconds(8)) { receiver in
+        try await Receiver.run { receiver in
+            // The receiver never answers until released below: only the 1 s timeout can end it.
             let handler = WebhookDeliveryHandler(secret: testSecret, timeoutSeconds: 1)
-            let start = ContinuousClock.now
             let slow = await #expect(throws: WebhookDeliveryError.self) {
                 try await handler.handle(try job(receiver.url("/slow")), context: context)
             }
             #expect(slow?.status == nil)
-            #expect(ContinuousClock.now - start < .seconds(7), "the 1 s timeout ended the attempt, not the 8 s reply")
+            await receiver.releaseSlow()
         }
         // Nothing listens on port 1 of the loopback address.
         let handler = WebhookDeliveryHandler(secret: testSecret, timeoutSeconds: 2)

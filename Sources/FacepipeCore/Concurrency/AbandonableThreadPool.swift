@@ -56,6 +56,8 @@ public final class AbandonableThreadPool: @unchecked Sendable {
     public var abandonedRunning: Int { condition.withLock { abandonedNow } }
     /// Calls abandoned while running, since start.
     public var abandonedTotal: Int { condition.withLock { abandonedEver } }
+    /// Calls waiting for a thread.
+    public var queuedCalls: Int { condition.withLock { queue.count } }
 
     /// Runs `body` on one of the pool's threads. Cancelling the calling task abandons the call.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -133,12 +133,24 @@ public struct ScannerConfig: Sendable, Equatable {
 
     public var endpoint: Endpoint?
     public var whenUnavailable: WhenUnavailable
+    /// One scan, from connecting to clamd's verdict (`CLAMAV_TIMEOUT_SECONDS`). Waiting for a
+    /// slot (below) is not counted.
     public var timeoutSeconds: Int
+    /// Scans one process sends clamd at once (`CLAMAV_MAX_CONCURRENT_SCANS`); more wait in line
+    /// here. Keep it at or under clamd's `MaxThreads` (10 by default) divided by API processes.
+    public var maxConcurrentScans: Int
+    /// Scans tried per upload while clamd times out but answers PING (`CLAMAV_SCAN_ATTEMPTS`).
+    public var scanAttempts: Int
 
-    public init(endpoint: Endpoint? = nil, whenUnavailable: WhenUnavailable = .reject, timeoutSeconds: Int = 30) {
+    public init(
+        endpoint: Endpoint? = nil, whenUnavailable: WhenUnavailable = .reject, timeoutSeconds: Int = 30,
+        maxConcurrentScans: Int = 4, scanAttempts: Int = 3
+    ) {
         self.endpoint = endpoint
         self.whenUnavailable = whenUnavailable
         self.timeoutSeconds = timeoutSeconds
+        self.maxConcurrentScans = maxConcurrentScans
+        self.scanAttempts = scanAttempts
     }
 
     public init(from source: some ConfigSource) throws {
@@ -150,6 +162,8 @@ public struct ScannerConfig: Sendable, Equatable {
         }
         self.init(
             endpoint: endpoint, whenUnavailable: try source.choice("CLAMAV_ON_UNAVAILABLE", default: WhenUnavailable.reject),
-            timeoutSeconds: try source.int("CLAMAV_TIMEOUT_SECONDS", default: 30, range: 1...600))
+            timeoutSeconds: try source.int("CLAMAV_TIMEOUT_SECONDS", default: 30, range: 1...600),
+            maxConcurrentScans: try source.int("CLAMAV_MAX_CONCURRENT_SCANS", default: 4, range: 1...256),
+            scanAttempts: try source.int("CLAMAV_SCAN_ATTEMPTS", default: 3, range: 1...10))
     }
 }
