@@ -17,16 +17,19 @@ public struct SharedRateLimiter: Sendable {
     /// Which limit (`uploads`, `face_searches`): one table holds every kind.
     let bucket: String
     let capacity: Double
+    /// Seconds to refill an empty bucket (60: the limits are per minute).
+    let windowSeconds: Double
     let logger: Logger
 
-    public init(client: DatabaseClient, bucket: String, perMinute: Int, logger: Logger) {
+    public init(client: DatabaseClient, bucket: String, perMinute: Int, window: Duration = .seconds(60), logger: Logger) {
         self.client = client
         self.bucket = bucket
         self.capacity = Double(max(1, perMinute))
+        self.windowSeconds = max(1, Double(window.components.seconds))
         self.logger = logger
     }
 
-    var refillPerSecond: Double { capacity / 60 }
+    var refillPerSecond: Double { capacity / windowSeconds }
 
     public func check(_ key: String) async throws -> Decision {
         let rows = try await client.query(

@@ -97,11 +97,12 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: CallerRateLimitMiddleware(
         uploads: auth.uploadsPerMinute > 0
-            ? SharedRateLimiter(client: dependencies.client, bucket: "uploads", perMinute: auth.uploadsPerMinute, logger: dependencies.logger)
+            ? SharedRateLimiter(client: dependencies.client, bucket: "uploads", perMinute: auth.uploadsPerMinute,
+                                window: auth.rateLimitWindow, logger: dependencies.logger)
             : nil,
         faceSearches: auth.faceSearchesPerMinute > 0
             ? SharedRateLimiter(client: dependencies.client, bucket: "face_searches", perMinute: auth.faceSearchesPerMinute,
-                                logger: dependencies.logger)
+                                window: auth.rateLimitWindow, logger: dependencies.logger)
             : nil))
     router.add(middleware: BodySizeLimitMiddleware(maxFileBytes: dependencies.ingest.config.maxFileBytes,
                                                    maxFilesPerRequest: dependencies.ingest.config.maxFilesPerRequest))

@@ -74,7 +74,8 @@ import TestSupport
             let job = try #require(try await queue.job(id))
             #expect(job.attempts == 4)
             #expect(job.errorLog.map(\.error) == (1...3).map { "diagnostic failure on attempt \($0)" })
-            // Scheduled delays (retry_at − time of failure) grow with each attempt.
+            // Scheduled delays (retry_at − the failure's time, both `now()` of the transaction that
+            // recorded it, so a slow machine does not shorten them) grow with each attempt.
             let delays = try await retryDelays(client, job: id)
             #expect(delays.count == 3)
             #expect(zip(delays, delays.dropFirst()).allSatisfy { $0 < $1 })
@@ -147,7 +148,7 @@ import TestSupport
                 #expect(finished)
             let victim = try #require(try await queue.job(id)?.claimedBy)
             worker.kill(SIGKILL)
-            worker.waitUntilExit()
+            try await worker.exited()
 
             var handlers = JobHandlerRegistry()
             handlers.registerDiagnostics()
@@ -179,7 +180,7 @@ import TestSupport
             let running = try await eventually { try await queue.job(id)?.status == .running }
             try #require(running, "the job was never seen running")
             worker.kill(SIGTERM)
-            worker.waitUntilExit()
+            try await worker.exited()
             #expect(worker.process.terminationStatus == 0)
             #expect(try await queue.job(id)?.status == .done)
         }
@@ -208,7 +209,7 @@ import TestSupport
                 check.currentDirectoryURL = FileManager.default.temporaryDirectory
                 check.standardOutput = FileHandle.nullDevice
                 try check.run()
-                check.waitUntilExit()
+                try await check.exited()
                 #expect(check.terminationStatus == expected, "healthcheck on \(checkPort)")
             }
         }
@@ -245,8 +246,10 @@ import TestSupport
     func retryDelays(_ client: DatabaseClient, job: Int64) async throws -> [Double] {
         var delays: [Double] = []
         let rows = try await client.query("""
-            SELECT extract(epoch FROM (data->>'retry_at')::timestamptz - at)::float8
-            FROM events WHERE job_id = \(job) AND type = 'job.retry_scheduled' ORDER BY id
+            SELECT extract(epoch FROM (e.data->>'retry_at')::timestamptz - (l->>'at')::timestamptz)::float8
+            FROM events e JOIN jobs j ON j.id = e.job_id, jsonb_array_elements(j.error_log) l
+            WHERE e.job_id = \(job) AND e.type = 'job.retry_scheduled' AND l->>'attempt' = e.data->>'attempt'
+            ORDER BY e.id
             """)
         for try await delay in rows.decode(Double.self) { delays.append(delay) }
         return delays
@@ -317,5 +320,5 @@ struct WorkerProcess {
         if process.isRunning { _ = Foundation.kill(process.processIdentifier, signal) }
     }
 
-    func waitUntilExit() { process.waitUntilExit() }
+    func exited() async throws { try await process.exited() }
 }

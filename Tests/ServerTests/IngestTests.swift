@@ -161,7 +161,8 @@ import TestSupport
     /// Limits count per caller: one key's burst does not use up another's, and an anonymous
     /// caller (PUBLIC_UPLOADS) is counted by address.
     @Test func uploadsAreRateLimitedPerCaller() async throws {
-        let auth = AuthConfig(policy: AccessPolicy(publicUploads: true), uploadsPerMinute: 2, faceSearchesPerMinute: 0)
+        let auth = AuthConfig(policy: AccessPolicy(publicUploads: true), uploadsPerMinute: 2, faceSearchesPerMinute: 0,
+                              rateLimitWindow: .seconds(86_400))
         try await IngestHarness.run(auth: auth) { client, env in
             let other = client.with(key: try await env.key(.standard))
             var seed: UInt64 = 0

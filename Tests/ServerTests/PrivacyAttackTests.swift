@@ -22,7 +22,8 @@ import TestSupport
     /// Item 5: the router reaches the same handler through `//upload/images` and
     /// `/upload/images/`; the limiter must count those spellings against the same bucket.
     @Test func rateLimitsCannotBeSkippedWithExtraSlashes() async throws {
-        let auth = AuthConfig(uploadsPerMinute: 2, faceSearchesPerMinute: 0)
+        let auth = AuthConfig(uploadsPerMinute: 2, faceSearchesPerMinute: 0,
+                              rateLimitWindow: .seconds(86_400))
         try await IngestHarness.run(auth: auth) { client, env in
             var seed: UInt64 = 100
             func form() throws -> Multipart {
@@ -390,7 +391,8 @@ import TestSupport
     /// Item 5: each replica kept its own buckets, so N replicas allowed N times the limit.
     /// Two applications on one database (as two API replicas) now share them.
     @Test func rateLimitsAreSharedByEveryReplica() async throws {
-        let auth = AuthConfig(uploadsPerMinute: 2, faceSearchesPerMinute: 0)
+        let auth = AuthConfig(uploadsPerMinute: 2, faceSearchesPerMinute: 0,
+                              rateLimitWindow: .seconds(86_400))
         try await IngestHarness.run(auth: auth) { client, env in
             var seed: UInt64 = 300
             func form() throws -> Multipart {

@@ -30,9 +30,9 @@ import Glibc
             try FileManager.default.createDirectory(at: base.appendingPathComponent("media"), withIntermediateDirectories: true)
             let store = try LocalMediaStore(root: base.appendingPathComponent("media"))
             let dependencies = try await IngestHarness.makeDependencies(client: client, store: store, spool: base.appendingPathComponent("spool"))
-            // 10 s idle: wide enough that an ordinary request is answered while all 100 are still
-            // held even when the machine is busy, short enough to keep the test brief.
-            let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0, idleTimeout: .seconds(10)), dependencies: dependencies)
+            // The default 30 s idle limit: wide enough that an ordinary request is answered while
+            // all 100 are still held even when the whole suite starves this test for a while.
+            let app = try buildApplication(http: HTTPConfig(host: "127.0.0.1", port: 0, idleTimeout: .seconds(30)), dependencies: dependencies)
             try await app.test(.live) { live in
                 let port = try #require(live.port)
                 let slow = try (0..<100).map { _ in try RawConnection(port: port) }
@@ -57,7 +57,7 @@ import Glibc
                     let requested = ContinuousClock.now
                     let ordinary = try RawConnection(port: port)
                     ordinary.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-                    let status = ordinary.statusLine()
+                    let status = try await ordinary.statusLine()
                     ordinary.close()
                     #expect(status.hasPrefix("HTTP/1.1 200"), "an ordinary request got \"\(status)\"")
                     served += 1
@@ -107,13 +107,24 @@ final class RawConnection: @unchecked Sendable {
         return false  // the server answered something (it should not, to unfinished headers)
     }
 
-    /// The first line of the answer (blocking until it arrives, the peer closes, or 120 s pass).
-    func statusLine() -> String {
-        var limit = timeval(tv_sec: 120, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    /// The first line of the answer, once it arrives (or the peer closes, or `patience` runs
+    /// out). Reads without blocking and sleeps between tries: a blocking read would hold one of
+    /// the few threads Swift concurrency has, which the server under test needs too.
+    func statusLine() async throws -> String {
+        let deadline = ContinuousClock.now + patience
         var bytes: [UInt8] = []
         var byte: UInt8 = 0
-        while bytes.count < 200, recv(descriptor, &byte, 1, 0) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+        while bytes.count < 200, ContinuousClock.now < deadline {
+            let read = recv(descriptor, &byte, 1, Int32(MSG_DONTWAIT))
+            if read == 1 {
+                if byte == UInt8(ascii: "\n") { break }
+                bytes.append(byte)
+            } else if read < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                try await Task.sleep(for: .milliseconds(5))
+            } else {
+                break  // closed or failed
+            }
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 

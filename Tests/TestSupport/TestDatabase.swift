@@ -83,3 +83,11 @@ public func eventually(
     }
     return try await condition()
 }
+
+extension Process {
+    /// Waits for the process to end without blocking a thread: `waitUntilExit()` would hold one
+    /// of the few threads Swift concurrency has while the child runs (seconds, when it drains).
+    public func exited() async throws {
+        while isRunning { try await Task.sleep(for: .milliseconds(20)) }
+    }
+}

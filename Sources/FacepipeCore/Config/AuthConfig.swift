@@ -39,11 +39,16 @@ public struct AuthConfig: Sendable, Equatable {
     /// Per caller (key or token subject; the address for anonymous callers). 0 = off.
     public var uploadsPerMinute: Int
     public var faceSearchesPerMinute: Int
+    /// The window the per-minute limits refill over: a minute, as the settings say. Not a
+    /// setting: tests that count refusals stretch it to a day, so whether a token came back
+    /// never depends on how slowly a busy machine ran the test.
+    public var rateLimitWindow: Duration
     public var erasedReupload: ErasedReupload
 
     public init(policy: AccessPolicy = AccessPolicy(), jwt: JWT? = nil, adminKeyFile: String = ".data/admin.key",
                 trustedProxies: Set<String> = [], uploadsPerMinute: Int = 20, faceSearchesPerMinute: Int = 10,
-                erasedReupload: ErasedReupload = .reject) {
+                rateLimitWindow: Duration = .seconds(60), erasedReupload: ErasedReupload = .reject) {
+        self.rateLimitWindow = rateLimitWindow
         self.policy = policy
         self.jwt = jwt
         self.adminKeyFile = adminKeyFile
