@@ -2,12 +2,14 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test test-stress bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release clean-data help
+.PHONY: setup build run test test-stress soak sanitize bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
 	@echo "make test         set up and run the whole test suite against a real PostgreSQL"
 	@echo "make test-stress  the Swift suites and browser tests while busy loops hold every core, 3 runs in a row"
+	@echo "make soak         30 minutes of mixed load; server RSS every 5 minutes and its growth"
+	@echo "make sanitize     the Swift suite under AddressSanitizer and ThreadSanitizer"
 	@echo "make bench-queue    job queue throughput and NOTIFY latency"
 	@echo "make bench-imaging  process_image throughput on 12 MP photos, duplicate lookup at 1M hashes"
 	@echo "make bench-access   authentication overhead per request, erasure time"
@@ -39,6 +41,19 @@ test: setup
 # The Swift suites and the browser tests while busy loops hold every core, three runs in a row.
 test-stress: setup
 	@bash scripts/test-stress.sh
+
+# 30 minutes of mixed load (uploads, reads, face searches) on a release build; the server's RSS
+# every 5 minutes and its growth after the first 5.
+soak: setup
+	$(SWIFT) build -c release
+	bash scripts/test-db.sh start
+	.build/release/facepipe bench load --database-url "$$(bash scripts/test-db.sh url)" \
+	  --clients 20 --seconds 1800 --mixed --no-drain --rss-every 300; status=$$?; \
+	  bash scripts/test-db.sh stop; exit $$status
+
+# The Swift suite under AddressSanitizer, then under ThreadSanitizer (separate build folders).
+sanitize: setup
+	@bash scripts/sanitize.sh
 
 bench: bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents
 

@@ -39,6 +39,12 @@ public final class DatabaseAvailability: Service, Sendable {
 
     /// True until two pings in a row fail (and again from the first ping that succeeds).
     public var isUp: Bool { state.withLock { $0.up } }
+    /// Requests answered 503 on this monitor's verdict alone, without waiting for the pool.
+    public var refusedRequests: Int { refusals.withLock { $0 } }
+    private let refusals = Mutex(0)
+
+    /// Called by the outage middleware for each request it refuses while the database is down.
+    func noteRefused() { refusals.withLock { $0 += 1 } }
 
     /// How long the current state has lasted.
     public var elapsed: Duration { state.withLock { ContinuousClock.now - $0.since } }

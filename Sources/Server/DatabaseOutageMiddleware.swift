@@ -16,6 +16,7 @@ struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let availability, !availability.isUp, request.uri.path != "/health", request.uri.path != "/metrics" {
+            availability.noteRefused()
             throw APIError.databaseUnavailable
         }
         do {

@@ -25,11 +25,15 @@ struct LoadBench: AsyncParsableCommand {
     @Option(help: "Folder of photos.") var dir = ".deps/testdata/photos"
     @Flag(inversion: .prefixedNo, help: "Wait for the backlog to be processed and check every upload was (slow after long runs on small machines).")
     var drain = true
+    @Option(help: "Print the server's RSS every this many seconds, and its growth after the first interval at the end (make soak: 300).")
+    var rssEvery: Int?
 
     /// Shared by every client task.
     final class Recorder: Sendable {
         let tally = Mutex(Tally())
         let rss = Mutex<[Int]>([])
+        /// RSS at each --rss-every mark.
+        let marks = Mutex<[Int]>([])
     }
 
     struct Tally: Sendable {
@@ -59,10 +63,17 @@ struct LoadBench: AsyncParsableCommand {
             print("load: \(clients) clients for \(seconds) s\(mixed ? " (half of them reading)" : ""), \(photos.count) photos made unique, server pid \(server.pid), idle RSS \(idle / 1024) MB")
             let recorder = Recorder()
             let deadline = ContinuousClock.now + .seconds(seconds)
+            let loadStart = ContinuousClock.now
             let sampler = Task {
+                var nextReport = rssEvery.map { loadStart + .seconds($0) }
                 while ContinuousClock.now < deadline {
                     let current = residentMemory(pid: server.pid).current
                     recorder.rss.withLock { $0.append(current) }
+                    if let due = nextReport, ContinuousClock.now >= due, let every = rssEvery {
+                        recorder.marks.withLock { $0.append(current) }
+                        print("  RSS after \(format((ContinuousClock.now - loadStart).seconds / 60, 1)) min: \(current / 1024) MB")
+                        nextReport = due + .seconds(every)
+                    }
                     try await Task.sleep(for: .seconds(1))
                 }
             }
@@ -99,6 +110,12 @@ struct LoadBench: AsyncParsableCommand {
             print("  uploads: \(uploads.count) (\(format(Double(uploads.count) / Double(seconds))) /s), latency p50 \(p(uploads, 0.5)) ms, p95 \(p(uploads, 0.95)) ms, p99 \(p(uploads, 0.99)) ms")
             if mixed { print("  reads: \(reads.count), latency p50 \(p(reads, 0.5)) ms, p95 \(p(reads, 0.95)) ms, p99 \(p(reads, 0.99)) ms") }
             print("  server RSS at each quarter of the run \(quarters.map { "\($0) MB" }.joined(separator: ", ")); peak \(peakDuringLoad / 1024) MB")
+            let marks = recorder.marks.withLock { $0 }
+            if let first = marks.first, let last = marks.last, marks.count >= 2, first > 0 {
+                // The first interval is warm-up (caches, pools, the allocator's arenas filling).
+                print("  RSS growth after the first mark: \(first / 1024) → \(last / 1024) MB, "
+                      + "\(format(Double(last - first) / Double(first) * 100, 1)) % over \(marks.count - 1) intervals")
+            }
             for failure in result.failures.prefix(5) { print("  failure: \(failure)") }
             guard drain else {
                 print("  acknowledged \(result.acknowledged.count); backlog not waited for (--no-drain)")
