@@ -42,6 +42,8 @@ public final class DatabaseAvailability: Service, Sendable {
     /// Requests answered 503 on this monitor's verdict alone, without waiting for the pool.
     public var refusedRequests: Int { refusals.withLock { $0 } }
     private let refusals = Mutex(0)
+    /// The last ping failed to connect or lost its connection (not a timeout).
+    private let lastPingFailed = Mutex(false)
 
     /// Called by the outage middleware for each request it refuses while the database is down.
     func noteRefused() { refusals.withLock { $0 += 1 } }
@@ -60,8 +62,10 @@ public final class DatabaseAvailability: Service, Sendable {
         try? await connection.withLock({ current in defer { current = nil }; return current })?.close()
     }
 
+    enum Ping { case answered, timedOut, failed }
+
     /// One round trip on the monitor's connection, connecting first if there is none.
-    private func ping() async -> Bool {
+    private func ping() async -> Ping {
         do {
             _ = try await withTimeout(.seconds(2)) { [self] in
                 let open: PostgresConnection
@@ -73,16 +77,27 @@ public final class DatabaseAvailability: Service, Sendable {
                 }
                 return try await Database.ping(open, logger: logger)
             }
-            return true
+            return .answered
         } catch {
             // Start afresh next time: a connection that timed out may be stuck for good.
             try? await connection.withLock({ current in defer { current = nil }; return current })?.close()
-            return false
+            return error is TimeoutError ? .timedOut : .failed
         }
     }
 
     func check() async {
-        let answered = await ping()
+        let result = await ping()
+        let answered = result == .answered
+        // The previous ping could not connect or lost its connection (refused, closed, "the
+        // database system is starting up"): the server restarted, so the pool's connections
+        // died with it, even when the restart was too quick for two failed pings to call it an
+        // outage. A pool that met the restart while connecting was once seen never to try again
+        // (issue 27), so it is checked as after an outage. A ping that merely timed out (a
+        // loaded server) does not count: that pool may be busy, not stuck.
+        let afterRestart = lastPingFailed.withLock { failed in
+            defer { failed = result == .failed }
+            return answered && failed
+        }
         let change = state.withLock { current -> (up: Bool, lasted: Duration)? in
             current.failures = answered ? 0 : current.failures + 1
             let up = answered || (current.up && current.failures < 2)
@@ -91,7 +106,7 @@ public final class DatabaseAvailability: Service, Sendable {
             current = (up, .now, current.failures)
             return (up, lasted)
         }
-        if answered { await requests?.replacePoolIfStuck(afterOutage: change?.up == true) }
+        if answered { await requests?.replacePoolIfStuck(afterOutage: change?.up == true || afterRestart) }
         guard let (up, lasted) = change else { return }
         if up {
             logger.notice("database is reachable again; serving requests", metadata: ["outage_seconds": "\(lasted.seconds)"])

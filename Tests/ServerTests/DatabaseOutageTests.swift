@@ -22,10 +22,12 @@ import Glibc
 /// point where the connection pool gives up. Each test is bounded by `withTimeout`, so a wait
 /// that never ends fails the test instead of hanging the suite.
 ///
-/// `make test` runs this suite on its own after the others (FACEPIPE_OUTAGE_TESTS=1): run in
-/// parallel with the whole suite on 2 busy cores, the restart case once saw a request that never
-/// got an answer (the test's 150 s bound caught it) although the database was back and the pool
-/// had been replaced. That is an open defect (issue 12), not a flaky test.
+/// `make test` runs this suite on its own after the others (FACEPIPE_OUTAGE_TESTS=1), and
+/// `make test-stress` ten times more while busy loops hold every core. Once, in parallel with
+/// the whole suite, the restart case saw a request that never got an answer although the
+/// database was back; since then a restart too quick to count as an outage also gets the pool
+/// checked and, if stuck, replaced (`DatabaseAvailability.check`). Times are printed, not
+/// asserted: the tests decide by what happened.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["FACEPIPE_OUTAGE_TESTS"] == "1",
                              "run by make test on its own; set FACEPIPE_OUTAGE_TESTS=1"))
 struct DatabaseOutageTests {
