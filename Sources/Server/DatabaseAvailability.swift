@@ -59,7 +59,15 @@ public final class DatabaseAvailability: Service, Sendable {
             }
         }
         // PostgresNIO insists that a connection is closed before it is released.
-        try? await connection.withLock({ current in defer { current = nil }; return current })?.close()
+        await dropConnection()
+    }
+
+    /// Closes the monitor's connection, waiting 2 s at most: closing a connection whose server
+    /// restarted under it was seen to wait for ever, and a monitor stuck there stops pinging, so
+    /// nothing ever notices the database is back or replaces a stuck pool (issue 27).
+    private func dropConnection() async {
+        guard let old = connection.withLock({ current in defer { current = nil }; return current }) else { return }
+        _ = try? await withTimeout(.seconds(2)) { try await old.close() }
     }
 
     enum Ping { case answered, timedOut, failed }
@@ -80,7 +88,7 @@ public final class DatabaseAvailability: Service, Sendable {
             return .answered
         } catch {
             // Start afresh next time: a connection that timed out may be stuck for good.
-            try? await connection.withLock({ current in defer { current = nil }; return current })?.close()
+            await dropConnection()
             return error is TimeoutError ? .timedOut : .failed
         }
     }
