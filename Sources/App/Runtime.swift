@@ -88,6 +88,12 @@ public enum Runtime {
                     FileHandle.standardOutput.write(Data(banner.text.utf8))
                 }))
             }
+            // Everything after the pool starts once the pool runs: the group starts services
+            // together, and a lease made before `run()` logs PostgresNIO's warning.
+            let poolIndex = services.firstIndex { $0.service as? DatabaseClient === client } ?? 0
+            services = services.enumerated().map { index, entry in
+                index <= poolIndex ? entry : .init(service: AfterPoolStarts(client: client, base: entry.service))
+            }
             let group = ServiceGroup(configuration: .init(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
             try await group.run()
@@ -292,5 +298,16 @@ public struct DatabaseRuntime: Sendable {
             }
             return DatabaseRuntime(url: url, embedded: server)
         }
+    }
+}
+
+/// Runs `base` once the pool's `run()` has started.
+struct AfterPoolStarts: Service {
+    let client: DatabaseClient
+    let base: any Service
+
+    func run() async throws {
+        await client.waitUntilRunning()
+        try await base.run()
     }
 }

@@ -53,7 +53,7 @@ public enum Database {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             // Let run() start first: leasing before it logs a spurious warning (and waits anyway).
-            try await Task.sleep(for: .milliseconds(5))
+            await client.waitUntilRunning()
             return try await body(client)
         }
     }

@@ -22,6 +22,8 @@ public final class DatabaseClient: Service, Sendable {
     private let generations: AsyncStream<Generation>
     private let started: AsyncStream<Generation>.Continuation
     private let replacementCount = Atomic<Int>(0)
+    /// Opened when the first pool's `run()` is called; see `waitUntilRunning()`.
+    private let running = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// One pool and the signal that ends it.
     struct Generation: Sendable {
@@ -56,7 +58,10 @@ public final class DatabaseClient: Service, Sendable {
                 for await generation in self.generations {
                     group.addTask {
                         await withDiscardingTaskGroup { lifetime in
-                            lifetime.addTask { await generation.pool.run() }
+                            lifetime.addTask {
+                                self.markRunning()
+                                await generation.pool.run()
+                            }
                             for await _ in generation.retired {}
                             lifetime.cancelAll()
                         }
@@ -65,6 +70,29 @@ public final class DatabaseClient: Service, Sendable {
                 group.cancelAll()
             }
         }
+    }
+
+    /// Returns once `run()` has started the pool. A query made before that waits anyway, but
+    /// PostgresNIO logs a warning for it; callers that start `run()` themselves wait here.
+    public func waitUntilRunning() async {
+        await withCheckedContinuation { continuation in
+            let ready = running.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    private func markRunning() {
+        let waiters = running.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.open else { return [] }
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Replaces the pool if it cannot serve although the database answers. Call it only when
