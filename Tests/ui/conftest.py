@@ -111,6 +111,9 @@ class Session:
     def __init__(self, browser, server, role, viewport):
         self.server = server
         self.context = browser.new_context(base_url=server.base, viewport=viewport)
+        # Waits are bounds against hanging, not measures of speed: a busy machine (make
+        # test-stress) may take far longer than Playwright's default 30 s to render a page.
+        self.context.set_default_timeout(180_000)
         self.page = self.context.new_page()
         self.requests = []
         self.console_errors = []
