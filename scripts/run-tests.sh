@@ -3,22 +3,7 @@
 # PostgreSQL, clamd with a test signature, and moto_server (S3 protocol) on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cleanup() {
-  bash scripts/test-db.sh stop || true
-  bash scripts/test-clamd.sh stop || true
-  bash scripts/test-moto.sh stop || true
-  TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh stop || true
-}
-trap cleanup EXIT
-bash scripts/test-db.sh start
-bash scripts/test-clamd.sh start
-bash scripts/test-moto.sh start
-TEST_MOTO_INSTANCE=test-moto-auth TEST_MOTO_PORT=25445 bash scripts/test-moto.sh start
-export FACEPIPE_TEST_DATABASE_URL="$(bash scripts/test-db.sh url)"
-export FACEPIPE_TEST_CLAMD_SOCKET="$(bash scripts/test-clamd.sh socket)"
-export FACEPIPE_TEST_CLAMD_TCP="127.0.0.1:$(cat .data/clamd/tcp.port)"
-export FACEPIPE_TEST_S3_ENDPOINT="$(bash scripts/test-moto.sh url)"
-export FACEPIPE_TEST_S3_AUTH_ENDPOINT="$(TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh url)"
+source scripts/test-services.sh
 swift build --build-tests
 swift test --skip-build "$@"
 # PostgreSQL stopped, paused and restarted under a running API, on a quiet machine (see the suite).

@@ -5,22 +5,7 @@
 # A report from either makes the run fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cleanup() {
-  bash scripts/test-db.sh stop || true
-  bash scripts/test-clamd.sh stop || true
-  bash scripts/test-moto.sh stop || true
-  TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh stop || true
-}
-trap cleanup EXIT
-bash scripts/test-db.sh start
-bash scripts/test-clamd.sh start
-bash scripts/test-moto.sh start
-TEST_MOTO_INSTANCE=test-moto-auth TEST_MOTO_PORT=25445 bash scripts/test-moto.sh start
-export FACEPIPE_TEST_DATABASE_URL="$(bash scripts/test-db.sh url)"
-export FACEPIPE_TEST_CLAMD_SOCKET="$(bash scripts/test-clamd.sh socket)"
-export FACEPIPE_TEST_CLAMD_TCP="127.0.0.1:$(cat .data/clamd/tcp.port)"
-export FACEPIPE_TEST_S3_ENDPOINT="$(bash scripts/test-moto.sh url)"
-export FACEPIPE_TEST_S3_AUTH_ENDPOINT="$(TEST_MOTO_INSTANCE=test-moto-auth bash scripts/test-moto.sh url)"
+source scripts/test-services.sh
 # Reports end the run with a failure; leaks are not checked (the suite's long-lived pools and
 # caches would drown real reports).
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1"

@@ -23,11 +23,11 @@ done
 # The database-outage suite again, OUTAGE_LOOPS times (10 by default), still under the busy loops:
 # a pool that does not come back after a restart shows up as a failure here.
 loops="${OUTAGE_LOOPS:-10}"
-bash scripts/test-db.sh start
-trap 'stop_busy; bash scripts/test-db.sh stop || true' EXIT
-export FACEPIPE_TEST_DATABASE_URL="$(bash scripts/test-db.sh url)"
-for loop in $(seq "$loops"); do
-  echo "== test-stress: DatabaseOutageTests $loop of $loops"
-  FACEPIPE_OUTAGE_TESTS=1 swift test --skip-build --filter DatabaseOutageTests
-done
+(
+  source scripts/test-services.sh  # stopped when this subshell ends
+  for loop in $(seq "$loops"); do
+    echo "== test-stress: DatabaseOutageTests $loop of $loops"
+    FACEPIPE_OUTAGE_TESTS=1 swift test --skip-build --filter DatabaseOutageTests
+  done
+)
 echo "test-stress: $runs of $runs runs passed, then DatabaseOutageTests $loops of $loops times"
