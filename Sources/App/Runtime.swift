@@ -46,6 +46,7 @@ public enum Runtime {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if let embedded = database.embedded { services.append(.init(service: embedded)) }
             services.append(.init(service: client))
+            let startsAfterPool = services.count
             try VipsRuntime.start(logger: logger)
             let store = try await MediaRuntime.makeStore(config.media, logger: logger)
             let runsWorker = role == .worker || role == .serve(withWorker: true)
@@ -90,9 +91,8 @@ public enum Runtime {
             }
             // Everything after the pool starts once the pool runs: the group starts services
             // together, and a lease made before `run()` logs PostgresNIO's warning.
-            let poolIndex = services.firstIndex { $0.service as? DatabaseClient === client } ?? 0
             services = services.enumerated().map { index, entry in
-                index <= poolIndex ? entry : .init(service: AfterPoolStarts(client: client, base: entry.service))
+                index < startsAfterPool ? entry : .init(service: AfterPoolStarts(client: client, base: entry.service))
             }
             let group = ServiceGroup(configuration: .init(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
@@ -115,8 +115,7 @@ public enum Runtime {
         let ingest = IngestService(
             config: config.ingest, store: store,
             scanning: scanner.map {
-                .init(scanner: ScanQueue($0, slots: config.scanner.maxConcurrentScans, attempts: config.scanner.scanAttempts, logger: logger),
-                      whenUnavailable: config.scanner.whenUnavailable)
+                .init(scanner: ScanQueue($0, config: config.scanner, logger: logger), whenUnavailable: config.scanner.whenUnavailable)
             },
             client: client, queue: queue, spoolDirectory: URL(fileURLWithPath: ".data/spool", isDirectory: true),
             policy: policy, erasedReupload: config.auth.erasedReupload,

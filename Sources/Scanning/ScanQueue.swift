@@ -1,3 +1,4 @@
+import FacepipeCore
 import Foundation
 import Logging
 import Metrics
@@ -23,6 +24,11 @@ public struct ScanQueue: VirusScanner {
         self.attempts = max(1, attempts)
         self.slots = ScanSlots(max(1, slots))
         self.logger = logger
+    }
+
+    /// In line as the settings say (`CLAMAV_MAX_CONCURRENT_SCANS`, `CLAMAV_SCAN_ATTEMPTS`).
+    public init(_ scanner: any VirusScanner, config: ScannerConfig, logger: Logger = Logger(label: "facepipe.scanning")) {
+        self.init(scanner, slots: config.maxConcurrentScans, attempts: config.scanAttempts, logger: logger)
     }
 
     public func scan(fileAt url: URL) async throws -> ScanVerdict {

@@ -27,7 +27,18 @@ public final class DatabaseAvailability: Service, Sendable {
     let requests: DatabaseClient?
     let logger: Logger
     let interval: Duration
-    private let state = Mutex<(up: Bool, since: ContinuousClock.Instant, failures: Int)>((true, .now, 0))
+    private let state = Mutex(Health())
+
+    /// What the pings have shown so far.
+    private struct Health {
+        var up = true
+        /// When `up` last changed.
+        var since = ContinuousClock.now
+        /// Failed pings in a row.
+        var failures = 0
+        /// The last ping could not connect or lost its connection (not a timeout).
+        var lastFailedToConnect = false
+    }
     private let connection = Mutex<PostgresConnection?>(nil)
 
     public init(url: DatabaseURL, requests: DatabaseClient? = nil, interval: Duration = .seconds(1), logger: Logger) {
@@ -42,8 +53,6 @@ public final class DatabaseAvailability: Service, Sendable {
     /// Requests answered 503 on this monitor's verdict alone, without waiting for the pool.
     public var refusedRequests: Int { refusals.withLock { $0 } }
     private let refusals = Mutex(0)
-    /// The last ping failed to connect or lost its connection (not a timeout).
-    private let lastPingFailed = Mutex(false)
 
     /// Called by the outage middleware for each request it refuses while the database is down.
     func noteRefused() { refusals.withLock { $0 += 1 } }
@@ -96,23 +105,23 @@ public final class DatabaseAvailability: Service, Sendable {
     func check() async {
         let result = await ping()
         let answered = result == .answered
-        // The previous ping could not connect or lost its connection (refused, closed, "the
-        // database system is starting up"): the server restarted, so the pool's connections
-        // died with it, even when the restart was too quick for two failed pings to call it an
-        // outage. A pool that met the restart while connecting was once seen never to try again
-        // (issue 27), so it is checked as after an outage. A ping that merely timed out (a
-        // loaded server) does not count: that pool may be busy, not stuck.
-        let afterRestart = lastPingFailed.withLock { failed in
-            defer { failed = result == .failed }
-            return answered && failed
-        }
-        let change = state.withLock { current -> (up: Bool, lasted: Duration)? in
+        // `afterRestart`: the previous ping could not connect or lost its connection (refused,
+        // closed, "the database system is starting up"), so the server restarted and the pool's
+        // connections died with it, even when the restart was too quick for two failed pings to
+        // call it an outage; the pool is then checked as after an outage. A ping that merely
+        // timed out (a loaded server) does not count: that pool may be busy, not stuck.
+        // (Issue 27: under busy loops a request still waited for ever after about 1 restart in
+        // 20 while the pool answered new queries; the cause is not found.)
+        let (change, afterRestart) = state.withLock { current -> ((up: Bool, lasted: Duration)?, Bool) in
+            let afterRestart = answered && current.lastFailedToConnect
+            current.lastFailedToConnect = result == .failed
             current.failures = answered ? 0 : current.failures + 1
             let up = answered || (current.up && current.failures < 2)
-            guard current.up != up else { return nil }
+            guard current.up != up else { return (nil, afterRestart) }
             let lasted = ContinuousClock.now - current.since
-            current = (up, .now, current.failures)
-            return (up, lasted)
+            current.up = up
+            current.since = .now
+            return ((up, lasted), afterRestart)
         }
         if answered { await requests?.replacePoolIfStuck(afterOutage: change?.up == true || afterRestart) }
         guard let (up, lasted) = change else { return }

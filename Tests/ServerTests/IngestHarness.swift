@@ -55,9 +55,7 @@ struct IngestHarness: Sendable {
                     throw TestSetupError("FACEPIPE_TEST_CLAMD_SOCKET is not set: run the tests with `make test`")
                 }
                 // In line and retried as `Runtime` does it in the service.
-                let defaults = ScannerConfig()
-                scanning = .init(scanner: ScanQueue(ClamdScanner(.init(endpoint: .unixSocket(path: socket))),
-                                                    slots: defaults.maxConcurrentScans, attempts: defaults.scanAttempts),
+                scanning = .init(scanner: ScanQueue(ClamdScanner(.init(endpoint: .unixSocket(path: socket))), config: ScannerConfig()),
                                  whenUnavailable: .reject)
             }
             if let policy = unreachableScanner {
@@ -67,7 +65,7 @@ struct IngestHarness: Sendable {
             }
             if let socket = silentScanner {  // a clamd that takes the connection and never answers
                 scanning = .init(scanner: ScanQueue(ClamdScanner(.init(endpoint: .unixSocket(path: socket), connectTimeout: .seconds(1),
-                                                                       scanTimeout: .milliseconds(500))), slots: 4, attempts: 3),
+                                                                       scanTimeout: .milliseconds(500))), config: ScannerConfig()),
                                  whenUnavailable: .reject)
             }
             var dependencies = try await makeDependencies(client: client, store: store, spool: spool, ingest: ingest, auth: auth,
