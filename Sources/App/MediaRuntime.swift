@@ -49,9 +49,10 @@ enum MediaRuntime {
         return Array(key.utf8)
     }
 
-    static func makeLinks(_ config: MediaConfig, logger: Logger) throws -> MediaLinks {
+    static func makeLinks(_ config: MediaConfig, http: HTTPConfig, logger: Logger) throws -> MediaLinks {
         let signer = try URLSigner(secret: try signingSecret(config, logger: logger))
-        return MediaLinks(signer: signer, baseURL: config.publicBaseURL, ttlSeconds: config.urlTTLSeconds)
+        return MediaLinks(signer: signer, baseURL: config.publicBaseURL,
+                          fallbackBaseURL: MediaLinks.localBaseURL(host: http.host, port: http.port), ttlSeconds: config.urlTTLSeconds)
     }
 
     static func makeScanner(_ config: ScannerConfig, logger: Logger) -> ClamdScanner? {

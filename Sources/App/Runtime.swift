@@ -58,7 +58,11 @@ public enum Runtime {
             }
             // Loaded once per process and shared by the worker and face search.
             let faces = FaceModels.load(config.faces, logger: logger)
-            let links = try MediaRuntime.makeLinks(config.media, logger: logger)
+            let links = try MediaRuntime.makeLinks(config.media, http: config.http, logger: logger)
+            if runsWorker, config.media.publicBaseURL == nil, !config.webhooks.urls.isEmpty {
+                logger.warning("PUBLIC_BASE_URL is unset: links in webhooks point at this host's own address, which receivers elsewhere may not reach",
+                               metadata: ["base": "\(links.base)"])
+            }
             if runsWorker {
                 let handlers = makeHandlers(config, client: client, queue: queue, store: store, links: links, faces: faces, logger: logger)
                 let pool = WorkerPool(queue: queue, handlers: handlers, config: config.queue, logger: logger)

@@ -19,11 +19,11 @@ struct WebhookObserver: ProcessingObserver, AnonymizationObserver {
         // The platform's back end reads these as an admin would (faces shown), signed for a day.
         let thumbnails = result.thumbnails.mapValues { links.url(forKey: $0, ttlSeconds: MediaLinks.webhookTTLSeconds) }
         let payload = WebhookPayload(
-            imageId: image.id, reportId: image.reportID, status: .done, sha256: image.sha256, width: result.width,
+            imageId: image.id, reportId: image.reportID, status: .completed, sha256: image.sha256, width: result.width,
             height: result.height,
             // From the processing just finished (the row was read before it ran).
             hasFaces: result.faces.map { !$0.isEmpty } ?? image.hasFaces, faceCount: result.faces?.count ?? image.faceCount, hashes: .init(result.hashes),
-            thumbnails: .init(thumb: thumbnails["thumb"], medium: thumbnails["medium"], large: thumbnails["large"]),
+            thumbnails: WebhookPayload.Thumbnail.list(thumbnails),
             duplicates: duplicates.map(WebhookPayload.Duplicate.init), processedAt: Date())
         try await enqueuer.enqueue(payload, on: connection, correlationID: job.correlationID)
     }

@@ -106,11 +106,12 @@ public func buildRouter(dependencies: ServerDependencies) throws -> Router<AppRe
             : nil))
     router.add(middleware: BodySizeLimitMiddleware(maxFileBytes: dependencies.ingest.config.maxFileBytes,
                                                    maxFilesPerRequest: dependencies.ingest.config.maxFilesPerRequest))
-    router.add(middleware: RequestContextStoreMiddleware())
+    router.add(middleware: RequestContextStoreMiddleware(trustedProxies: auth.trustedProxies))
     router.add(middleware: OptionalJSONBodyMiddleware.process)
     // Readable JSON, keys in a stable order, and URLs as written ("/media/…", not "\/media\/…").
     try FacepipeAPI(dependencies: dependencies).registerHandlers(
-        on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]))
+        on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
+        middlewares: [AbsoluteLinksMiddleware()])
     MetricsController(queue: dependencies.queue, policy: dependencies.services.policy).addRoutes(to: router)
     MediaController(store: dependencies.store, links: dependencies.links).addRoutes(to: router)
     WebController<AppRequestContext>(services: dependencies.services, authenticator: dependencies.authenticator,

@@ -63,6 +63,8 @@ struct CallerAuthenticationMiddleware: AuthenticatorMiddleware {
 
 extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let xForwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    static let xForwardedHost = HTTPField.Name("X-Forwarded-Host")!
     static let wwwAuthenticate = HTTPField.Name("WWW-Authenticate")!
     static let xCSRFToken = HTTPField.Name("X-CSRF-Token")!
 }

@@ -4,10 +4,11 @@ import Foundation
 /// The body of an `image.anonymized` webhook: an anonymized copy is stored.
 ///
 /// ```json
-/// {"event":"image.anonymized","imageId":"…","reportId":"r1","variantId":"…",
-///  "options":{"replacewith":"solid","boxes":true,"maskScale":1.3,"threshold":0.2},
-///  "url":"http://…/media/processed/2026/12/…-1a2b….jpg","faces":2,"detectionsOnOutput":0,
-///  "facesLeft":0,"verified":true,"anonymizedAt":"2026-01-02T03:04:05Z"}
+/// {"event":"image.anonymized",
+///  "data":{"imageId":"…","reportId":"r1","variantId":"…",
+///          "options":{"replacewith":"solid","boxes":true,"maskScale":1.3,"threshold":0.2},
+///          "url":"https://…/media/processed/2026/12/…-1a2b….jpg","faces":2,"detectionsOnOutput":0,
+///          "facesLeft":0,"verified":true,"anonymizedAt":"2026-01-02T03:04:05Z"}}
 /// ```
 /// `url` is signed and valid for a day (`MediaLinks.webhookTTLSeconds`).
 /// `facesLeft` counts detections on the copy outside every mask; `verified` is `facesLeft == 0`.
@@ -37,7 +38,12 @@ public struct AnonymizedPayload: Sendable, Codable, Equatable {
         anonymizedAt = date
     }
 
+    /// Every field but `event`, which goes beside `data` (see `WebhookEnvelope`).
+    enum CodingKeys: String, CodingKey {
+        case imageId, reportId, variantId, options, url, faces, detectionsOnOutput, facesLeft, verified, anonymizedAt
+    }
+
     public func jsonBody() throws -> String {
-        String(decoding: try WebhookPayload.encoder.encode(self), as: UTF8.self)
+        try WebhookEnvelope(event: event, data: self).jsonBody()
     }
 }

@@ -4,8 +4,8 @@ import Foundation
 /// The body of a `report.linked` webhook: two reports are connected for the first time.
 ///
 /// ```json
-/// {"event":"report.linked","reports":["r1","r3"],"kind":"same_image","strength":1,
-///  "imageId":"…","linkedAt":"2026-01-02T03:04:05Z"}
+/// {"event":"report.linked",
+///  "data":{"reports":["r1","r3"],"kind":"same_image","strength":1,"imageId":"…","linkedAt":"2026-01-02T03:04:05Z"}}
 /// ```
 /// `kind` is `same_image` (the same file), `near_duplicate` (an edited copy; strength
 /// 1 − distance/bits) or `same_face` (the same person; strength = cosine similarity). `imageId` is
@@ -27,7 +27,10 @@ public struct ReportLinkedPayload: Sendable, Codable, Equatable {
         linkedAt = date
     }
 
+    /// Every field but `event`, which goes beside `data` (see `WebhookEnvelope`).
+    enum CodingKeys: String, CodingKey { case reports, kind, strength, imageId, linkedAt }
+
     public func jsonBody() throws -> String {
-        String(decoding: try WebhookPayload.encoder.encode(self), as: UTF8.self)
+        try WebhookEnvelope(event: event, data: self).jsonBody()
     }
 }

@@ -1,23 +1,26 @@
 import FacepipeCore
 import Foundation
 
-/// The body of an `image.processed` webhook: what processing found out about one image.
+/// The body of an `image.processed` webhook, in seed 000's shape (§9.2): the event name and
+/// a `data` object; facepipe's additions are extra fields inside `data`, never renamed ones.
 ///
 /// ```json
-/// {"event":"image.processed","imageId":"…","reportId":"…","status":"done","sha256":"…",
-///  "width":1200,"height":800,"hasFaces":true,"faceCount":2,
-///  "hashes":{"phash":"…","dhash":"…","ahash":"…","pdq":"…"},
-///  "thumbnails":{"thumb":"…","medium":"…","large":"…"},
-///  "duplicates":[{"imageId":"…","hashType":"pdq","distance":12,"similarity":0.9688,"confidence":0.83,
-///                  "distances":{"ahash":3,"dhash":5,"phash":2,"pdq":12}}],
-///  "processedAt":"2026-01-02T03:04:05Z","error":null}
+/// {"event":"image.processed",
+///  "data":{"id":"…","reportId":"…","status":"completed","sha256":"…",
+///          "width":1200,"height":800,"hasFaces":true,"faceCount":2,
+///          "hashes":{"phash":"…","dhash":"…","ahash":"…","pdq":"…"},
+///          "thumbnails":[{"size":"thumb","url":"https://…"},{"size":"medium","url":"https://…"}],
+///          "duplicates":[{"imageId":"…","hashType":"pdq","distance":12,"similarity":0.9688,"confidence":0.83,
+///                         "distances":{"ahash":3,"dhash":5,"phash":2,"pdq":12}}],
+///          "processedAt":"2026-01-02T03:04:05Z"}}
 /// ```
 ///
-/// Optional fields that are nil are left out (never `null`); ids are lowercase UUIDs and
-/// dates ISO 8601 in UTC, as in the HTTP API.
+/// Optional fields that are nil are left out (never `null`); ids are lowercase UUIDs, dates
+/// ISO 8601 in UTC, and URLs absolute, as in the HTTP API.
 public struct WebhookPayload: Sendable, Codable, Equatable {
+    /// Seed 000's words: `completed` or `failed` (with `error`).
     public enum Status: String, Sendable, Codable, CaseIterable {
-        case done, failed
+        case completed, failed
     }
 
     /// Perceptual hashes as lowercase hex (16 digits; 64 for PDQ).
@@ -40,16 +43,20 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
         }
     }
 
-    /// Thumbnail URLs by size (absent sizes are left out).
-    public struct Thumbnails: Sendable, Codable, Equatable {
-        public var thumb: String?
-        public var medium: String?
-        public var large: String?
+    /// One thumbnail: its size name (`thumb` 150 px, `medium` 300 px, `large` 800 px on the long
+    /// side) and a signed absolute URL.
+    public struct Thumbnail: Sendable, Codable, Equatable {
+        public var size: String
+        public var url: String
 
-        public init(thumb: String? = nil, medium: String? = nil, large: String? = nil) {
-            self.thumb = thumb
-            self.medium = medium
-            self.large = large
+        public init(size: String, url: String) {
+            self.size = size
+            self.url = url
+        }
+
+        /// The sizes present in `urls` (by name), smallest first.
+        public static func list(_ urls: [String: String]) -> [Thumbnail] {
+            ImageRecord.thumbnailSizeNames.compactMap { name in urls[name].map { Thumbnail(size: name, url: $0) } }
         }
     }
 
@@ -104,7 +111,7 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
     public var hasFaces: Bool?
     public var faceCount: Int?
     public var hashes: Hashes?
-    public var thumbnails: Thumbnails?
+    public var thumbnails: [Thumbnail]
     public var duplicates: [Duplicate]
     public var processedAt: Date
     /// Why processing failed (`status` = failed).
@@ -113,7 +120,7 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
     public init(
         event: String = WebhookPayload.imageProcessed, imageId: UUID, reportId: String? = nil, status: Status, sha256: String,
         width: Int? = nil, height: Int? = nil, hasFaces: Bool? = nil, faceCount: Int? = nil, hashes: Hashes? = nil,
-        thumbnails: Thumbnails? = nil, duplicates: [Duplicate] = [], processedAt: Date, error: String? = nil
+        thumbnails: [Thumbnail] = [], duplicates: [Duplicate] = [], processedAt: Date, error: String? = nil
     ) {
         self.event = event
         self.imageId = imageId
@@ -131,15 +138,17 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
         self.error = error
     }
 
+    enum EnvelopeKeys: String, CodingKey { case event, data }
+
     enum CodingKeys: String, CodingKey {
-        case event, imageId, reportId, status, sha256, width, height, hasFaces, faceCount, hashes, thumbnails, duplicates,
-             processedAt, error
+        case id, reportId, status, sha256, width, height, hasFaces, faceCount, hashes, thumbnails, duplicates, processedAt, error
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(event, forKey: .event)
-        try c.encode(imageId.uuidString.lowercased(), forKey: .imageId)
+        var envelope = encoder.container(keyedBy: EnvelopeKeys.self)
+        try envelope.encode(event, forKey: .event)
+        var c = envelope.nestedContainer(keyedBy: CodingKeys.self, forKey: .data)
+        try c.encode(imageId.uuidString.lowercased(), forKey: .id)
         try c.encodeIfPresent(reportId, forKey: .reportId)
         try c.encode(status, forKey: .status)
         try c.encode(sha256, forKey: .sha256)
@@ -148,10 +157,24 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
         try c.encodeIfPresent(hasFaces, forKey: .hasFaces)
         try c.encodeIfPresent(faceCount, forKey: .faceCount)
         try c.encodeIfPresent(hashes, forKey: .hashes)
-        try c.encodeIfPresent(thumbnails, forKey: .thumbnails)
+        try c.encode(thumbnails, forKey: .thumbnails)
         try c.encode(duplicates, forKey: .duplicates)
         try c.encode(processedAt, forKey: .processedAt)
         try c.encodeIfPresent(error, forKey: .error)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let envelope = try decoder.container(keyedBy: EnvelopeKeys.self)
+        let c = try envelope.nestedContainer(keyedBy: CodingKeys.self, forKey: .data)
+        self.init(
+            event: try envelope.decode(String.self, forKey: .event), imageId: try c.decode(UUID.self, forKey: .id),
+            reportId: try c.decodeIfPresent(String.self, forKey: .reportId), status: try c.decode(Status.self, forKey: .status),
+            sha256: try c.decode(String.self, forKey: .sha256), width: try c.decodeIfPresent(Int.self, forKey: .width),
+            height: try c.decodeIfPresent(Int.self, forKey: .height), hasFaces: try c.decodeIfPresent(Bool.self, forKey: .hasFaces),
+            faceCount: try c.decodeIfPresent(Int.self, forKey: .faceCount), hashes: try c.decodeIfPresent(Hashes.self, forKey: .hashes),
+            thumbnails: try c.decodeIfPresent([Thumbnail].self, forKey: .thumbnails) ?? [],
+            duplicates: try c.decode([Duplicate].self, forKey: .duplicates), processedAt: try c.decode(Date.self, forKey: .processedAt),
+            error: try c.decodeIfPresent(String.self, forKey: .error))
     }
 
     /// The JSON text sent as the request body: keys sorted, so the same payload always
@@ -176,5 +199,16 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
+    }
+}
+
+/// `{"event": …, "data": …}`: the shape of every webhook body (seed 000 §9.2), so a receiver
+/// switches on `event` and reads `data`.
+struct WebhookEnvelope<Body: Encodable>: Encodable {
+    let event: String
+    let data: Body
+
+    func jsonBody() throws -> String {
+        String(decoding: try WebhookPayload.encoder.encode(self), as: UTF8.self)
     }
 }

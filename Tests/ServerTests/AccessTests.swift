@@ -42,7 +42,7 @@ import TestSupport
             let form = Multipart(files: [.init(name: id == "searchFace" ? "image" : "files", filename: "a.jpg", contentType: "image/jpeg",
                                                data: Data([0xFF, 0xD8, 0xFF]))])
             return (uri, [.contentType: form.contentType], form.body)
-        case "initUpload": return json(#"{"filename":"a.jpg","contentType":"image/jpeg"}"#)
+        case "initUpload", "presignUpload": return json(#"{"filename":"a.jpg","contentType":"image/jpeg"}"#)
         case "putUpload": return (uri + "?expires=1&signature=x", [.contentType: "application/octet-stream"], ByteBuffer(string: "x"))
         case "reviewDuplicate": return json(#"{"status":"confirmed"}"#)
         case "setReport": return json(#"{"status":"approved"}"#)

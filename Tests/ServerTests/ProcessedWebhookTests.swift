@@ -30,8 +30,9 @@ import TestSupport
             for try await body in try await env.client.query(
                 "SELECT payload->>'body' FROM jobs WHERE kind = 'webhook'").decode(String.self) { bodies.append(body) }
             let delivery = try #require(bodies.first)
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(delivery.utf8)) as? [String: Any])
-            #expect(json["event"] as? String == "image.processed")
+            let envelope = try #require(try JSONSerialization.jsonObject(with: Data(delivery.utf8)) as? [String: Any])
+            #expect(envelope["event"] as? String == "image.processed")
+            let json = try #require(envelope["data"] as? [String: Any])
             #expect(json["hasFaces"] as? Bool == true && json["faceCount"] as? Int == 6, "\(delivery)")
             // The jobs it queued (faces to embed, the blurFaces copy) use QUEUE_MAX_ATTEMPTS.
             var attempts: [String: Int] = [:]

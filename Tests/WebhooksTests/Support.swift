@@ -130,12 +130,12 @@ enum WebhookTestData {
     /// A fully populated `done` payload (whole-second date: ISO 8601 carries seconds).
     static func payload(imageId: UUID) -> WebhookPayload {
         WebhookPayload(
-            imageId: imageId, reportId: "report-1", status: .done,
+            imageId: imageId, reportId: "report-1", status: .completed,
             sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             width: 640, height: 480, hasFaces: true, faceCount: 2,
             hashes: .init(phash: "8f373714acfcf4d0", dhash: "0f1e2d3c4b5a6978", ahash: "ffff0000ffff0000",
                           pdq: String(repeating: "ab", count: 32)),
-            thumbnails: .init(thumb: "https://media.example/t.webp", medium: "https://media.example/m.webp"),
+            thumbnails: [.init(size: "thumb", url: "https://media.example/t.webp"), .init(size: "medium", url: "https://media.example/m.webp")],
             duplicates: [.init(imageId: UUID(uuidString: "6F1C9D2E-0B7A-4C1D-9E55-2B1F3C4D5E6F")!, hashType: "phash", distance: 3)],
             processedAt: Date(timeIntervalSince1970: 1_767_323_045))
     }

@@ -57,13 +57,16 @@ import Webhooks
     @Test func encodesTheDocumentedShape() throws {
         let id = UUID(uuidString: "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9")!
         let body = try WebhookTestData.payload(imageId: id).jsonBody()
+        // Seed 000 §9.2: {"event", "data": {id, reportId, status: "completed", thumbnails: [{size, url}],
+        // hasFaces, faceCount, duplicates}}; facepipe's additions sit inside `data`.
         let expected = #"""
-            {"duplicates":[{"distance":3,"hashType":"phash","imageId":"6f1c9d2e-0b7a-4c1d-9e55-2b1f3c4d5e6f"}],\#
-            "event":"image.processed","faceCount":2,"hasFaces":true,\#
+            {"data":{"duplicates":[{"distance":3,"hashType":"phash","imageId":"6f1c9d2e-0b7a-4c1d-9e55-2b1f3c4d5e6f"}],\#
+            "faceCount":2,"hasFaces":true,\#
             "hashes":{"ahash":"ffff0000ffff0000","dhash":"0f1e2d3c4b5a6978","pdq":"\#(String(repeating: "ab", count: 32))","phash":"8f373714acfcf4d0"},\#
-            "height":480,"imageId":"0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9","processedAt":"2026-01-02T03:04:05Z","reportId":"report-1",\#
-            "sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","status":"done",\#
-            "thumbnails":{"medium":"https://media.example/m.webp","thumb":"https://media.example/t.webp"},"width":640}
+            "height":480,"id":"0a1b2c3d-4e5f-4071-8293-a4b5c6d7e8f9","processedAt":"2026-01-02T03:04:05Z","reportId":"report-1",\#
+            "sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08","status":"completed",\#
+            "thumbnails":[{"size":"thumb","url":"https://media.example/t.webp"},{"size":"medium","url":"https://media.example/m.webp"}],\#
+            "width":640},"event":"image.processed"}
             """#
         #expect(body == expected)
         #expect(try WebhookPayload.decode(Data(body.utf8)) == WebhookTestData.payload(imageId: id))
@@ -72,8 +75,10 @@ import Webhooks
     @Test func failedPayloadLeavesOutWhatIsUnknown() throws {
         let payload = WebhookPayload(imageId: UUID(), status: .failed, sha256: "abc", processedAt: Date(timeIntervalSince1970: 0),
                                      error: "decode failed: not an image")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(try payload.jsonBody().utf8)) as? [String: Any])
-        #expect(Set(object.keys) == ["event", "imageId", "status", "sha256", "duplicates", "processedAt", "error"])
+        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(try payload.jsonBody().utf8)) as? [String: Any])
+        #expect(Set(envelope.keys) == ["event", "data"])
+        let object = try #require(envelope["data"] as? [String: Any])
+        #expect(Set(object.keys) == ["id", "status", "sha256", "thumbnails", "duplicates", "processedAt", "error"])
         #expect(object["status"] as? String == "failed")
         #expect(object["error"] as? String == "decode failed: not an image")
         #expect((object["duplicates"] as? [Any])?.isEmpty == true)
@@ -112,8 +117,9 @@ import Webhooks
                                        verification: .init(facesMasked: 2, detectionsOnOutput: 1, facesLeft: 0), error: nil,
                                        jobID: 7, createdAt: Date(), finishedAt: Date())
         let body = try AnonymizedPayload(image: image, variant: variant, url: "https://cdn.example/processed/2026/12/x-1.jpg").jsonBody()
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
-        #expect(json["event"] as? String == "image.anonymized")
+        let envelope = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        #expect(envelope["event"] as? String == "image.anonymized" && envelope.count == 2)
+        let json = try #require(envelope["data"] as? [String: Any])
         #expect(json["url"] as? String == "https://cdn.example/processed/2026/12/x-1.jpg")
         #expect(json["reportId"] as? String == "r1" && json["faces"] as? Int == 2 && json["facesLeft"] as? Int == 0)
         #expect(json["verified"] as? Bool == true && json["detectionsOnOutput"] as? Int == 1)

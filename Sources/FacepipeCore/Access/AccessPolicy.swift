@@ -47,6 +47,7 @@ public struct AccessPolicy: Sendable, Equatable {
         "getGallery": .readGallery,
         "uploadImages": .upload,
         "initUpload": .upload,
+        "presignUpload": .upload,
         "putUpload": .signedUpload,
         "listImages": .readImages,
         "getImage": .readImages,

@@ -103,8 +103,31 @@ extension FacepipeAPI {
     }
 
     func initUpload(_ input: Operations.InitUpload.Input) async throws -> Operations.InitUpload.Output {
-        try dependencies.ingest.authorize(call.caller)
         guard case .json(let request) = input.body else { throw APIError.badRequest("expected a JSON body") }
+        let announced = try await announceUpload(request, lifetimeSeconds: dependencies.links.ttlSeconds)
+        return .created(.init(body: .json(.init(id: announced.id, uploadUrl: announced.url, method: .put,
+                                                expiresAt: announced.expiresAt))))
+    }
+
+    /// Seed 000's direct upload (§2.2): `{filename, contentType, size}` → `{uploadUrl, fileKey,
+    /// expiresIn: 3600}`. The URL is facepipe's own signed PUT, not the bucket's, so the bytes
+    /// are still scanned and validated before anything is stored; `fileKey` is the upload's id.
+    func presignUpload(_ input: Operations.PresignUpload.Input) async throws -> Operations.PresignUpload.Output {
+        guard case .json(let request) = input.body else { throw APIError.badRequest("expected a JSON body") }
+        let announced = try await announceUpload(request, lifetimeSeconds: Self.presignedLifetimeSeconds)
+        return .ok(.init(body: .json(.init(uploadUrl: announced.url, fileKey: announced.id, expiresIn: Self.presignedLifetimeSeconds,
+                                           id: announced.id, method: .put, expiresAt: announced.expiresAt))))
+    }
+
+    /// Seed 000's `expiresIn` for a presigned upload.
+    static let presignedLifetimeSeconds = 3600
+
+    /// Records the intent to upload one file and signs the URL it goes to: what `/upload-init`
+    /// and `/upload/presigned` share (they differ in lifetime and answer shape).
+    func announceUpload(_ request: Components.Schemas.UploadInitRequest, lifetimeSeconds: Int) async throws
+        -> (id: String, url: String, expiresAt: Date)
+    {
+        try dependencies.ingest.authorize(call.caller)
         guard let filename = FileName.clean(request.filename) else {
             throw APIError.badRequest("filename has no readable name in it (only a path or control characters)", code: "invalid_filename")
         }
@@ -115,15 +138,14 @@ extension FacepipeAPI {
         }
         if let reportID = request.reportId { try ReportService.checkID(reportID) }
         let id = UUID()
-        let expires = Date().addingTimeInterval(Double(dependencies.links.ttlSeconds))
+        let expires = Date().addingTimeInterval(Double(lifetimeSeconds))
         try await dependencies.ingest.announce(UploadIntent(
             id: id, filename: filename, contentType: type.mimeType, declaredBytes: request.size,
             reportID: request.reportId, blurFaces: request.blurFaces ?? false, isPublic: request._public ?? false, expiresAt: expires),
             by: call.caller)
         let url = try dependencies.links.signedUploadURL(id: id, expires: expires)
         // Whole seconds: the signature covers the truncated expiry.
-        let expiresAt = Date(timeIntervalSince1970: expires.timeIntervalSince1970.rounded(.down))
-        return .created(.init(body: .json(.init(id: id.uuidString.lowercased(), uploadUrl: url, method: .put, expiresAt: expiresAt))))
+        return (id.uuidString.lowercased(), url, Date(timeIntervalSince1970: expires.timeIntervalSince1970.rounded(.down)))
     }
 
     func putUpload(_ input: Operations.PutUpload.Input) async throws -> Operations.PutUpload.Output {

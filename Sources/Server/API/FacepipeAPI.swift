@@ -31,6 +31,8 @@ enum RequestContextStore {
         var caller: Caller
         /// The request's Content-Type as sent (the generated code only says which case matched).
         var contentType: String?
+        /// `scheme://host[:port]` the request was made to (`RequestBaseURL`), when it names one.
+        var baseURL: String?
     }
 
     @TaskLocal static var current: Values?
