@@ -63,6 +63,10 @@ public struct IngestService: Sendable {
         public var width: Int
         public var height: Int
         public var jobID: Int64?
+        /// Where the original is stored.
+        public var originalKey: String
+        /// The image these bytes already were (`duplicate`), as found: its status and files.
+        public var existing: ImageRecord?
     }
 
     public let config: IngestConfig
@@ -144,7 +148,8 @@ public struct IngestService: Sendable {
             let jobID = try await attach(existing, upload)
             try await markIntentUsed(upload.intentID, imageID: existing.id)
             return Outcome(imageID: existing.id, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: existing.mime,
-                           width: existing.width ?? header.uprightWidth, height: existing.height ?? header.uprightHeight, jobID: jobID)
+                           width: existing.width ?? header.uprightWidth, height: existing.height ?? header.uprightHeight, jobID: jobID,
+                           originalKey: existing.originalKey, existing: existing)
         }
 
         let id = UUID()
@@ -184,13 +189,16 @@ public struct IngestService: Sendable {
             if case .duplicate(let existing) = inserted {
                 // A concurrent upload of the same bytes won: drop our copy, answer with theirs.
                 try? await store.delete(key)
-                if let record = try await images.find(existing) { _ = try await attach(record, upload) }
+                let record = try await images.find(existing)
+                var jobID: Int64?
+                if let record { jobID = try await attach(record, upload) }
                 try await markIntentUsed(upload.intentID, imageID: existing)
                 return Outcome(imageID: existing, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
-                               width: header.uprightWidth, height: header.uprightHeight, jobID: nil)
+                               width: header.uprightWidth, height: header.uprightHeight, jobID: jobID,
+                               originalKey: record?.originalKey ?? key.rawValue, existing: record)
             }
             return Outcome(imageID: id, duplicate: false, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
-                           width: header.uprightWidth, height: header.uprightHeight, jobID: jobID)
+                           width: header.uprightWidth, height: header.uprightHeight, jobID: jobID, originalKey: key.rawValue)
         } catch {
             try? await store.delete(key)
             throw error
@@ -289,7 +297,8 @@ public struct IngestService: Sendable {
                     "signature": signature, "sha256": sha256, "filename": upload.filename ?? "", "request_id": upload.requestID ?? "",
                 ]), as: UTF8.self)
                 try? await images.recordEvent(imageID: nil, type: "upload.virus_detected", data: data)
-                throw APIError(status: 422, code: "virus_detected", message: "file failed virus scan")
+                // 400, as seed 000 says: the request carried a file that may not be stored.
+                throw APIError(status: 400, code: "virus_detected", message: "file failed virus scan")
             }
             return nil
         } catch let error as ScanError {

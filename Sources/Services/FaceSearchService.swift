@@ -64,14 +64,36 @@ public struct FaceSearchService: Sendable {
     }
 
     /// - Parameter file: the spooled query image (finished).
-    public func search(_ file: UploadSpooler, filename: String?, minSimilarity: Double?, limit: Int, _ context: CallContext) async throws
-        -> [Match]
+    /// A search's matches and the similarity floor it used.
+    public struct Outcome: Sendable {
+        public var matches: [Match]
+        /// The `minSimilarity` applied: the request's, or the calibrated "possible match" floor
+        /// (`FACE_SEARCH_MIN_SIMILARITY`) when the request asked for less and the caller is
+        /// below admin, or when it asked for nothing.
+        public var minSimilarity: Double
+        /// The request asked for less than the floor and was raised to it.
+        public var raisedToFloor: Bool
+    }
+
+    /// The floor `requested` is held to for `caller`: seed 000's clients send 0.6, where this
+    /// embedder scores most pairs of different people (≈ 0.82); below admin it is raised to
+    /// the calibrated "possible match" threshold, and the answer says so.
+    public func appliedMinSimilarity(_ requested: Double?, for caller: Caller) -> (value: Double, raised: Bool) {
+        guard let requested else { return (minSimilarity, false) }
+        if requested < minSimilarity, !policy.allows(caller, .searchBelowMatchFloor) { return (minSimilarity, true) }
+        return (requested, false)
+    }
+
+    /// - Parameter file: the spooled query image (finished).
+    public func search(_ file: UploadSpooler, filename: String?, minSimilarity requested: Double?, limit: Int,
+                       _ context: CallContext) async throws -> Outcome
     {
         let models = try authorize(context)
         _ = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: filename, declaredMimeType: nil)
         let bytes = try Data(contentsOf: file.url)
         let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        var auditData: [String: Any] = ["query_sha256": sha256]
+        let floor = appliedMinSimilarity(requested, for: context.caller)
+        var auditData: [String: Any] = ["query_sha256": sha256, "min_similarity": floor.value]
         do {
             let analysis: (faces: [FaceBoxFraction], embedding: [Float]?)
             do {
@@ -91,11 +113,11 @@ public struct FaceSearchService: Sendable {
                 error.faces = analysis.faces
                 throw error
             }
-            let found = try await faces.search(embedding, minSimilarity: minSimilarity ?? self.minSimilarity, limit: limit)
+            let found = try await faces.search(embedding, minSimilarity: floor.value, limit: limit)
             auditData["returned_image_ids"] = found.map { $0.imageID.uuidString.lowercased() }
             try await audit.record(.faceSearch, context, data: auditData)
             let unmasked = policy.allows(context.caller, .seeUnmasked)
-            return found.map { match in
+            let matches = found.map { match in
                 Match(reportID: match.reportID, imageID: match.imageID, faceID: match.faceID,
                       similarity: (match.similarity * 10_000).rounded() / 10_000, strength: matching.strength(of: match.similarity),
                       identityID: match.identityID,
@@ -103,6 +125,7 @@ public struct FaceSearchService: Sendable {
                       thumbnailURL: derivatives.faceThumbnail(unmasked: match.thumbnailKey, masked: match.blurredThumbnailKey,
                                                               for: context.caller))
             }
+            return Outcome(matches: matches, minSimilarity: floor.value, raisedToFloor: floor.raised)
         } catch let error as APIError {
             auditData["refused"] = error.code
             try await audit.record(.faceSearch, context, data: auditData)

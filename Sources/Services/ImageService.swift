@@ -111,6 +111,23 @@ public struct ImageService: Sendable {
 
     /// - Parameter auditOriginal: false when a document's view shows its pages (the document's
     ///   original link is the one audited; pages carry none).
+    /// What seed 000's upload answer links to: the original (for those who may view originals,
+    /// audited like any original link) and the thumbnails of an image that already had them
+    /// (the same bytes uploaded before), as the caller may see them. A new upload has none yet.
+    public func uploadLinks(imageID: UUID, originalKey: String, existing: ImageRecord?, _ context: CallContext) async throws
+        -> (originalURL: String?, thumbnails: [(size: String, url: String)])
+    {
+        var originalURL: String?
+        if policy.allows(context.caller, .viewOriginals) {
+            originalURL = links.url(forKey: originalKey)
+            try await audit.record(.originalViewed, context, target: "image:\(imageID.uuidString.lowercased())",
+                                   data: ["expires_in_seconds": links.ttlSeconds, "upload": true])
+        }
+        guard let existing, policy.allows(context.caller, .readImages) else { return (originalURL, []) }
+        let urls = derivatives.thumbnails(of: existing, for: context.caller)
+        return (originalURL, ImageRecord.thumbnailSizeNames.compactMap { name in urls[name].map { (name, $0) } })
+    }
+
     public func get(_ id: UUID, _ context: CallContext, auditOriginal: Bool = true) async throws -> View {
         try policy.require(.readImages, context.caller)
         guard let image = try await images.find(id) else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }

@@ -55,11 +55,16 @@ struct CommonOptions: ParsableArguments {
 
     /// Loads configuration and sets up logging and metrics for the process.
     func load(extra: [String: String] = [:]) async throws -> (AppConfig, Logger) {
-        let config = try await ConfigLoader.load(overrides: overrides.merging(extra) { $1 }, environmentFile: envFile)
+        let (config, unread) = try await ConfigLoader.loadReportingUnread(overrides: overrides.merging(extra) { $1 },
+                                                                          environmentFile: envFile)
         let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
         Observability.bootstrapLogging(level: level, format: config.log.format == .json ? .json : .text)
         Observability.bootstrapMetrics()
-        return (config, Logger(label: "facepipe"))
+        let logger = Logger(label: "facepipe")
+        for name in unread {
+            logger.warning("setting \(name) is not used: \(SeedSettings.advice(for: name))", metadata: ["setting": "\(name)"])
+        }
+        return (config, logger)
     }
 }
 

@@ -113,7 +113,7 @@ import TestSupport
                 #expect(check["facesLeft"] as? Int == 0 && check["verified"] as? Bool == true, "\(check)")
                 // Signed (anyone holding the link may fetch it), in the original's format, at
                 // processed/YYYY/MM/{id}-{digest}-{token}.jpg.
-                let url = variant["url"] as? String ?? ""
+                let url = localPath(variant["url"] as? String ?? "")
                 #expect(url.range(of: #"^/media/processed/\d{4}/\d{2}/\#(id)-[0-9a-f]{16}-[0-9a-f]{32}\.jpg\?expires=\d+&signature="#,
                                   options: .regularExpression) != nil, "\(url)")
                 try await client.anonymous.execute(uri: url, method: .get) { response in

@@ -31,7 +31,7 @@ struct BadInputCorpus {
             entries.append(entry("truncated", image.prefix(image.count * 55 / 100), 422, "corrupt_image"))
             entries.append(entry("corrupt", try corrupt(kind, image), 422, "corrupt_image"))
             entries.append(entry("bomb", try bomb(kind, image), 413, "too_many_pixels"))
-            entries.append(entry("eicar inside", try embed(kind, image, TestImages.eicar), 422, "virus_detected"))
+            entries.append(entry("eicar inside", try embed(kind, image, TestImages.eicar), 400, "virus_detected"))
             entries.append(entry("zip appended", image + emptyZip, 415, "polyglot"))
             entries.append(entry("script inside", try embed(kind, image, Data("<script>alert(document.cookie)</script>".utf8)), 415, "polyglot"))
         }

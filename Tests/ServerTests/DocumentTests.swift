@@ -66,7 +66,7 @@ import TestSupport
                 #expect($0.status == .ok)
                 #expect($0.json["status"] as? String == "done" && $0.json["pageCount"] as? Int == 3)
                 #expect($0.json["reports"] as? [String] == ["d1"])
-                #expect(($0.json["originalUrl"] as? String)?.hasPrefix("/media/originals/") == true)
+                #expect(($0.json["originalUrl"] as? String)?.hasPrefix(testOrigin + "/media/originals/") == true)
                 pages = $0.json["pages"] as? [[String: Any]] ?? []
             }
             #expect(pages.map { $0["page"] as? Int } == [1, 2, 3])

@@ -215,7 +215,7 @@ struct AuthorizedClient: TestClientProtocol {
         } else if headers[.authorization] == "" {
             headers[.authorization] = nil
         }
-        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        return try await base.executeRequest(uri: localPath(uri), method: method, headers: headers, body: body)
     }
 
     /// The same application with no credential at all.
@@ -223,6 +223,15 @@ struct AuthorizedClient: TestClientProtocol {
 
     func with(key: String) -> AuthorizedClient { AuthorizedClient(base: base, key: key) }
 }
+
+/// The path of a link the API answered with. API links are absolute, built from the request's
+/// `Host` (the test client sends `localhost`); following one means requesting its path.
+func localPath(_ url: String) -> String {
+    url.hasPrefix(testOrigin) ? String(url.dropFirst(testOrigin.count)) : url
+}
+
+/// The scheme and host the router test client's requests are made to.
+let testOrigin = "http://localhost"
 
 extension HTTPFields {
     static func bearer(_ key: String) -> HTTPFields { [.authorization: "Bearer \(key)"] }

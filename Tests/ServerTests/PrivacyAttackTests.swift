@@ -106,9 +106,9 @@ import TestSupport
             #expect(try await Self.faces(in: try #require(theirs["large"]), gold, detection.detector) == 1, "gold sees the face")
 
             // The attack: edit the blurred link towards the unblurred file, with and without its signature.
-            let blurred = try #require(mine["large"])
+            let blurred = localPath(try #require(mine["large"]))
             let path = String(blurred.prefix { $0 != "?" }), query = String(blurred.drop { $0 != "?" })
-            let unblurredPath = String(try #require(theirs["large"]).prefix { $0 != "?" })
+            let unblurredPath = String(localPath(try #require(theirs["large"])).prefix { $0 != "?" })
             for edited in [path.replacingOccurrences(of: "blurred_large", with: "large"), unblurredPath + query, unblurredPath, path,
                            "/media/thumbnails/large/\(id).webp", "/media/thumbnails/blurred/\(id).webp"] {
                 for caller in [standard, client.anonymous] {

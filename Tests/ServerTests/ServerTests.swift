@@ -141,7 +141,7 @@ import TestSupport
                 let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 let byStatus = body?["byStatus"] as? [String: Int]
                 #expect(byStatus?["queued"] == 1)
-                #expect(byStatus?["running"] == 1)
+                #expect(byStatus?["processing"] == 1 && byStatus?["running"] == nil)
             }
             try await client.execute(uri: "/jobs/\(id)/cancel", method: .post) { response in
                 #expect(response.status == .ok)

@@ -49,7 +49,7 @@ class Server:
         deadline = time.time() + timeout
         while time.time() < deadline:
             _, queue = self.api("/queue")
-            if queue["byStatus"]["queued"] + queue["byStatus"]["running"] == 0:
+            if queue["byStatus"]["queued"] + queue["byStatus"]["processing"] == 0:
                 return
             time.sleep(0.5)
         raise AssertionError("the queue did not drain")

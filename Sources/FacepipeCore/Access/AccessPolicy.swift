@@ -20,7 +20,7 @@ public struct AccessPolicy: Sendable, Equatable {
         case .readMetrics: publicMetrics ? .anonymous : .admin
         case .readImages, .readDuplicates, .readReports, .searchFaces, .readQueue: .standard
         case .seeUnmasked: .gold
-        case .viewOriginals, .readTimeline, .reprocess, .reviewDuplicates, .correctIdentities, .readFaceAttributes, .setReports, .manageJobs, .manageKeys, .readAudit,
+        case .viewOriginals, .readTimeline, .reprocess, .reviewDuplicates, .correctIdentities, .searchBelowMatchFloor, .readFaceAttributes, .setReports, .manageJobs, .manageKeys, .readAudit,
              .erase:
             .admin
         }

@@ -24,6 +24,9 @@ public enum Permission: String, Sendable, CaseIterable {
     case readFaceAttributes
     /// Split faces off an identity, merge two identities.
     case correctIdentities
+    /// Face search with a `minSimilarity` below the calibrated "possible match" floor, where
+    /// different people score as similar (an analyst's look at the tail, not an answer).
+    case searchBelowMatchFloor
     case setReports
     /// Cancel and retry jobs.
     case manageJobs

@@ -31,6 +31,8 @@ public struct AppConfig: Sendable, Equatable {
 
     /// Reads and validates everything; the first bad value throws a `ConfigError` naming it.
     public init(from source: some ConfigSource) throws {
+        try SeedSettings.checkAliases(source)
+        let source = SeedSettingsSource(source)
         self.init(
             http: try HTTPConfig(from: source),
             database: try DatabaseConfig(from: source),

@@ -42,10 +42,11 @@ extension ConfigSource {
         value(name) ?? fallback
     }
 
-    public func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+    public func int(_ name: String, default fallback: Int, range: ClosedRange<Int>, unit: String? = nil) throws -> Int {
         guard let raw = value(name) else { return fallback }
         guard let parsed = Int(raw), range.contains(parsed) else {
-            throw ConfigError(variable: name, value: raw, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
+            throw ConfigError(variable: name, value: raw,
+                              expected: "an integer in \(range.lowerBound)...\(range.upperBound)" + (unit.map { ", in \($0)" } ?? ""))
         }
         return parsed
     }

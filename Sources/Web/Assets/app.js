@@ -88,7 +88,7 @@ function setupUpload() {
       const response = await fetch(`/jobs/${jobId}`, { credentials: "same-origin" });
       if (!response.ok) break;
       const job = await response.json();
-      if (job.status !== "queued" && job.status !== "running") break;
+      if (job.status !== "queued" && job.status !== "processing") break;
       await new Promise((wait) => setTimeout(wait, 1000));
     }
     const response = await fetch(`/images/${id}`, { credentials: "same-origin" });

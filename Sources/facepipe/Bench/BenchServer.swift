@@ -108,7 +108,7 @@ final class BenchServer: @unchecked Sendable {
                 continue
             }
             let status = ((try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any])?["byStatus"] as? [String: Int] ?? [:]
-            if (status["queued"] ?? 1) + (status["running"] ?? 1) == 0 { return }
+            if (status["queued"] ?? 1) + (status["processing"] ?? 1) == 0 { return }
             try await Task.sleep(for: .milliseconds(250))
         }
         throw BenchServerError("the queue did not drain within \(limit)")
