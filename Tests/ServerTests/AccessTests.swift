@@ -150,18 +150,21 @@ import TestSupport
                 #expect((items.first?["data"] as? [String: Any])?["to"] as? String == "approved")
                 #expect((items.first?["actor"] as? String)?.hasPrefix("key:") == true)
             }
-            // Handing out a signed link to an original is recorded; a standard caller gets no link and no entry.
+            // Handing out a signed link to an original is recorded (the upload answer's too); a standard
+            // caller gets no link and no entry.
             var imageID = ""
             try await client.upload(Multipart(files: [.init(filename: "a.jpg", contentType: "image/jpeg", data: try TestImages.jpeg())])) {
                 imageID = $0.files.first?["id"] as? String ?? ""
+                #expect($0.files.first?["originalUrl"] != nil)
             }
+            #expect(try await env.scalar("SELECT count(*) FROM audit_log WHERE action = 'original_viewed'") == 1)
             try await client.with(key: try await env.key(.standard)).execute(uri: "/images/\(imageID)", method: .get) {
                 #expect($0.json["originalUrl"] == nil)
             }
-            #expect(try await env.scalar("SELECT count(*) FROM audit_log WHERE action = 'original_viewed'") == 0)
+            #expect(try await env.scalar("SELECT count(*) FROM audit_log WHERE action = 'original_viewed'") == 1)
             try await client.execute(uri: "/images/\(imageID)", method: .get) { #expect($0.json["originalUrl"] != nil) }
             #expect(try await env.scalar(
-                "SELECT count(*) FROM audit_log WHERE action = 'original_viewed' AND target = 'image:\(imageID)' AND role = 'admin'") == 1)
+                "SELECT count(*) FROM audit_log WHERE action = 'original_viewed' AND target = 'image:\(imageID)' AND role = 'admin'") == 2)
             // A reviewed pair is recorded.
             try await client.upload(Multipart(files: [.init(filename: "b.jpg", contentType: "image/jpeg", data: try TestImages.jpeg(seed: 7))])) { _ in }
             try await env.client.query("""

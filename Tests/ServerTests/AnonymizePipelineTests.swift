@@ -197,6 +197,6 @@ import TestSupport
 
     /// `/media/processed/…?expires=…` → `processed/…`.
     static func key(_ url: Any?) -> String {
-        String((url as? String ?? "").dropFirst("/media/".count).prefix { $0 != "?" })
+        String(localPath(url as? String ?? "").dropFirst("/media/".count).prefix { $0 != "?" })
     }
 }
