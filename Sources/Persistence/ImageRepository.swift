@@ -81,10 +81,11 @@ public struct ImageRepository: Sendable {
               AND (\(filter.to)::timestamptz IS NULL OR created_at < \(filter.to))
               AND (\(filter.reportID)::text IS NULL OR EXISTS (
                     SELECT 1 FROM image_reports r WHERE r.image_id = images.id AND r.report_id = \(filter.reportID)))
-              AND (NOT \(filter.publicOnly) OR (is_public AND status = 'done' AND (has_faces = false OR EXISTS (
-                    -- ProcessedVariant.isPubliclyShowable: a verified copy that masks faces.
+              AND (NOT \(filter.publicOnly) OR (is_public AND status = 'done' AND EXISTS (
+                    -- ProcessedVariant.isPubliclyShowable: a verified copy that masks faces (the
+                    -- gallery shows copies, never the original's thumbnails: seed 002).
                     SELECT 1 FROM processed_variants v WHERE v.image_id = images.id AND v.status = 'done'
-                      AND v.faces_left = 0 AND v.options->>'replacewith' <> 'none'))))
+                      AND v.faces_left = 0 AND v.options->>'replacewith' <> 'none')))
               AND (\(anonymizeStatus)::text IS NULL OR EXISTS (
                     SELECT 1 FROM processed_variants v WHERE v.image_id = images.id AND v.status = \(anonymizeStatus)))
               AND (\(cursorTime)::timestamptz IS NULL OR (created_at, id) < (\(cursorTime), \(cursorID)))

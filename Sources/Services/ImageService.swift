@@ -183,29 +183,35 @@ public struct ImageService: Sendable {
             return ProcessOutcome(pipeline: "process", jobID: result.jobID, duplicate: result.duplicate, status: .queued)
         case .anonymize(let overrides):
             try policy.require(.reprocess, context.caller)
-            guard let defaults = anonymizeDefault else {
-                throw APIError(status: 409, code: "anonymize_unavailable",
-                               message: "face detection is off on this server (FACE_DETECTION=false), so faces cannot be anonymized")
-            }
-            let settings: AnonymizeSettings
-            do {
-                settings = try AnonymizeSettings.resolve(overrides, over: defaults)
-            } catch {
-                throw APIError.badRequest(error.description, code: "invalid_options")
-            }
-            guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
-            let outcome = try await client.withTransaction(logger: logger) { connection in
-                let outcome = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
-                    id, settings, correlationID: context.requestID, requestedBy: context.caller.id, on: connection)
-                if !outcome.duplicate {
-                    try await audit.record(.imageReprocessed, context, target: "image:\(id.uuidString.lowercased())",
-                                           data: ["pipeline": "anonymize", "options": settings.canonicalJSON], on: connection)
-                }
-                return outcome
-            }
-            return ProcessOutcome(pipeline: "anonymize", jobID: outcome.jobID, duplicate: outcome.duplicate,
-                                  variantID: outcome.variantID, status: outcome.status)
+            return try await anonymize(id, overrides, context)
         }
+    }
+
+    /// Queues an anonymized copy of `id` (or answers with the same copy asked for before). The
+    /// caller is authorized before this: an admin (`process`) or a receipt's holder (`ReceiptService`).
+    func anonymize(_ id: UUID, _ overrides: AnonymizeSettings.Overrides, _ context: CallContext) async throws -> ProcessOutcome {
+        guard let defaults = anonymizeDefault else {
+            throw APIError(status: 409, code: "anonymize_unavailable",
+                           message: "face detection is off on this server (FACE_DETECTION=false), so faces cannot be anonymized")
+        }
+        let settings: AnonymizeSettings
+        do {
+            settings = try AnonymizeSettings.resolve(overrides, over: defaults)
+        } catch {
+            throw APIError.badRequest(error.description, code: "invalid_options")
+        }
+        guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
+        let outcome = try await client.withTransaction(logger: logger) { connection in
+            let outcome = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
+                id, settings, correlationID: context.requestID, requestedBy: context.caller.id, on: connection)
+            if !outcome.duplicate {
+                try await audit.record(.imageReprocessed, context, target: "image:\(id.uuidString.lowercased())",
+                                       data: ["pipeline": "anonymize", "options": settings.canonicalJSON], on: connection)
+            }
+            return outcome
+        }
+        return ProcessOutcome(pipeline: "anonymize", jobID: outcome.jobID, duplicate: outcome.duplicate,
+                              variantID: outcome.variantID, status: outcome.status)
     }
 
     /// Queues process_image again → (job id, whether one was queued already).

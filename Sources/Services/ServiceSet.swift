@@ -19,6 +19,8 @@ public struct ServiceSet: Sendable {
     public var faceSearch: FaceSearchService
     public var documents: DocumentService
     public var identities: IdentityService
+    /// Anonymous uploaders' receipts (seed 002's public mode).
+    public var receipts: ReceiptService
     /// The links to derived files a caller is handed (which files by role).
     public var derivatives: DerivativeLinks
 
@@ -41,6 +43,7 @@ public struct ServiceSet: Sendable {
         documents = DocumentService(client: client, store: store, links: links, images: images, erasure: erasure, audit: audit,
                                     policy: policy, logger: logger)
         identities = IdentityService(client: client, audit: audit, policy: policy, logger: logger)
+        receipts = ReceiptService(client: client, images: images, logger: logger)
         faceSearch = FaceSearchService(models: faceModels, matching: faceMatching, client: client, derivatives: derivatives,
                                        audit: audit, policy: policy, logger: logger)
     }

@@ -30,12 +30,13 @@ extension WebController {
             page = try await services.images.gallery(cursor: cursor, limit: 60, call(context))
         }
         data["items"] = page.items.map { image -> [String: Any] in
-            let thumbnails = services.derivatives.thumbnails(of: image, for: context.caller)
-            // Anonymous visitors open the verified anonymized copy (or, with no face, the large size).
-            let publicView = page.variants[image.id]?.first?.url ?? (image.hasFaces == false ? thumbnails["large"] : nil)
+            // Anonymous visitors see and open the verified anonymized copy, never the original's
+            // thumbnails (seed 002's gallery is of anonymized images).
+            let publicView = page.variants[image.id]?.first?.url
+            let thumb = signedIn ? services.derivatives.thumbnails(of: image, for: context.caller)["thumb"] : publicView
             return [
                 "href": signedIn ? "/ui/images/\(image.id.uuidString.lowercased())" : (publicView ?? "#"),
-                "thumb": thumbnails["thumb"] ?? "", "status": image.status.rawValue, "faces": (image.faceCount ?? 0) > 0 ? image.faceCount! : "",
+                "thumb": thumb ?? "", "status": image.status.rawValue, "faces": (image.faceCount ?? 0) > 0 ? image.faceCount! : "",
                 "report": signedIn ? image.reportID ?? "" : "",
                 // Report ids are for signed-in readers only, in the text as in the tile.
                 "alt": "Image \(Self.short(image.id))\(signedIn ? image.reportID.map { " of report \($0)" } ?? "" : "")",

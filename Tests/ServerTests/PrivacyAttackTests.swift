@@ -258,13 +258,18 @@ import TestSupport
             try await seeing.runAll(on: queue)
             let items = try await gallery()
             #expect(items.map { $0["id"] as? String } == [id])
-            let shown = Self.thumbnails(items.first ?? [:])
-            #expect(!shown.isEmpty)
-            for (size, url) in shown {
-                #expect(try await Self.faces(in: url, client.anonymous, detection.detector) == 0, "gallery \(size) shows a face")
-            }
+            // Seed 002's gallery: the verified anonymized copies, never the original's thumbnails.
+            #expect(items.first?["thumbnails"] == nil)
             let copies = items.first?["processed"] as? [[String: Any]] ?? []
             #expect(!copies.isEmpty && copies.allSatisfy { ($0["verification"] as? [String: Any])?["verified"] as? Bool == true })
+            for copy in copies {
+                let url = try #require(copy["url"] as? String)
+                #expect(try await Self.faces(in: url, client.anonymous, detection.detector) == 0, "the gallery's copy shows a face")
+            }
+            try await client.anonymous.execute(uri: "/ui/gallery", method: .get) { response in
+                let page = String(buffer: response.body)
+                #expect(page.contains("/media/processed/") && !page.contains("/media/thumbnails/"), "the public page shows copies only")
+            }
         }
     }
 

@@ -15,7 +15,7 @@ public struct AccessPolicy: Sendable, Equatable {
     /// The least role that holds `permission`.
     public func minimumRole(for permission: Permission) -> Role {
         switch permission {
-        case .readHealth, .readGallery, .signedUpload: .anonymous
+        case .readHealth, .readGallery, .signedUpload, .followReceipt: .anonymous
         case .upload: publicUploads ? .anonymous : .standard
         case .readMetrics: publicMetrics ? .anonymous : .admin
         case .readImages, .readDuplicates, .readReports, .searchFaces, .readQueue: .standard
@@ -49,6 +49,8 @@ public struct AccessPolicy: Sendable, Equatable {
         "initUpload": .upload,
         "presignUpload": .upload,
         "putUpload": .signedUpload,
+        "getUploadReceipt": .followReceipt,
+        "processUploadReceipt": .followReceipt,
         "listImages": .readImages,
         "getImage": .readImages,
         "processImage": .reprocess,

@@ -6,6 +6,8 @@ public enum Permission: String, Sendable, CaseIterable {
     /// The body of a direct upload: the URL's signature is the credential (whoever announced it
     /// at upload-init needed `upload`).
     case signedUpload
+    /// Follow one anonymous upload with its receipt (the receipt is the credential).
+    case followReceipt
     case upload
     case readImages
     case readDuplicates

@@ -22,7 +22,7 @@ extension FacepipeAPI {
         return .ok(.init(body: .json(.init(
             items: page.items.map {
                 .init(id: $0.id.uuidString.lowercased(), width: $0.width, height: $0.height, createdAt: $0.createdAt,
-                      thumbnails: thumbnails($0), processed: (page.variants[$0.id] ?? []).map(Self.schema))
+                      processed: (page.variants[$0.id] ?? []).map(Self.schema))
             },
             nextCursor: page.nextCursor))))
     }

@@ -24,7 +24,7 @@ extension FacepipeAPI {
             let upload = IngestService.Upload(filename: name, declaredType: nil, reportID: reportID, blurFaces: blurFaces,
                                               isPublic: form.isPublic, requestID: requestID, requestedBy: call.caller.id,
                                               contributor: ReportContributor(call.caller))
-            return try await answer(try await ingest.ingest(spooler, upload), filename: name)
+            return try await answer(try await ingest.ingest(spooler, upload), filename: name, anonymous: call.caller.role == .anonymous)
         } rejected: { name, error in
             Components.Schemas.UploadedFile(filename: name, status: .rejected,
                                             error: .init(code: error.code, message: error.message, status: error.httpStatus))
@@ -170,7 +170,8 @@ extension FacepipeAPI {
                                           contributor: ReportContributor(id: intent.createdBy == "anonymous" ? nil : intent.createdBy,
                                                                          role: intent.createdByRole ?? .anonymous))
         let outcome = try await dependencies.ingest.ingest(spooler, upload)
-        return .created(.init(body: .json(try await answer(outcome, filename: intent.filename))))
+        return .created(.init(body: .json(try await answer(outcome, filename: intent.filename,
+                                                           anonymous: intent.createdByRole ?? .anonymous == .anonymous))))
     }
 
     /// A direct upload's body may carry the type announced at upload-init (what browsers, `fetch`
@@ -186,13 +187,15 @@ extension FacepipeAPI {
 
     /// One file's answer in seed 000's words: `status` is `processing` for new work and the
     /// existing image's own state for bytes already processed (`done`, `failed`); `originalUrl`
-    /// for callers who may view originals; `thumbnails` once they exist, as the caller may see them.
-    func answer(_ outcome: IngestService.Outcome, filename: String?) async throws -> Components.Schemas.UploadedFile {
+    /// for callers who may view originals; `thumbnails` once they exist, as the caller may see them;
+    /// for an anonymous uploader, the `receipt` that lets them follow it (seed 002's public mode).
+    func answer(_ outcome: IngestService.Outcome, filename: String?, anonymous: Bool) async throws -> Components.Schemas.UploadedFile {
         let links = try await services.images.uploadLinks(imageID: outcome.imageID, originalKey: outcome.originalKey,
                                                           existing: outcome.existing, call)
+        let receipt = anonymous ? try await services.receipts.issue(for: outcome.imageID, call) : nil
         return .init(filename: filename, id: outcome.imageID.uuidString.lowercased(), status: Self.uploadStatus(outcome),
                      duplicate: outcome.duplicate, sha256: outcome.sha256, bytes: outcome.bytes, mime: outcome.mime,
-                     width: outcome.width, height: outcome.height, jobId: outcome.jobID, originalUrl: links.originalURL,
+                     width: outcome.width, height: outcome.height, jobId: outcome.jobID, originalUrl: links.originalURL, receipt: receipt,
                      thumbnails: links.thumbnails.compactMap { link in
                          Components.Schemas.ThumbnailLink.SizePayload(rawValue: link.size).map { .init(size: $0, url: link.url) }
                      })

@@ -1,0 +1,45 @@
+import FacepipeCore
+import Foundation
+import Services
+
+extension FacepipeAPI {
+    func getUploadReceipt(_ input: Operations.GetUploadReceipt.Input) async throws -> Operations.GetUploadReceipt.Output {
+        let status = try await services.receipts.status(input.headers.xUploadReceipt, call)
+        let newest = status.copies.max { $0.variant.createdAt < $1.variant.createdAt }
+        return .ok(.init(body: .json(.init(
+            imageId: status.image.id.uuidString.lowercased(), status: Self.seedStatus(status.image.status),
+            anonymization: newest.map { Self.seedAnonymization($0.variant.status) } ?? Components.Schemas.ReceiptStatus.AnonymizationPayload.none,
+            processed: status.copies.map(Self.schema)))))
+    }
+
+    func processUploadReceipt(_ input: Operations.ProcessUploadReceipt.Input) async throws -> Operations.ProcessUploadReceipt.Output {
+        var body: Components.Schemas.ProcessRequest?
+        if case .json(let json) = input.body { body = json }
+        guard case .anonymize(let overrides) = Self.processRequest(body) else {
+            throw APIError.badRequest("a receipt may ask for anonymized copies only (pipeline anonymize)", code: "invalid_pipeline")
+        }
+        let token = input.headers.xUploadReceipt
+        let outcome = try await services.receipts.anonymize(token, overrides, call)
+        let id = try await services.receipts.status(token, call).image.id
+        return .accepted(.init(body: .json(Self.schema(outcome, imageID: id))))
+    }
+
+    /// Seed 002's words for an image's state: an image not yet picked up is `queued`.
+    static func seedStatus(_ status: ImageStatus) -> Components.Schemas.ReceiptStatus.StatusPayload {
+        switch status {
+        case .uploaded, .queued: .queued
+        case .processing: .processing
+        case .done: .done
+        case .failed: .failed
+        }
+    }
+
+    static func seedAnonymization(_ status: ImageStatus) -> Components.Schemas.ReceiptStatus.AnonymizationPayload {
+        switch status {
+        case .uploaded, .queued: .queued
+        case .processing: .processing
+        case .done: .done
+        case .failed: .failed
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Crypto
+import FacepipeCore
+import Foundation
+import Logging
+import Persistence
+
+/// Seed 002's public mode after the upload (issue 24): an anonymous upload is answered with a
+/// receipt, an unguessable token, and whoever holds it — only them, since it is shown once and
+/// stored as a hash — may follow that one image, ask for anonymized copies of it with seed
+/// 002's options, and open the copies that passed verification.
+///
+/// The receipt is the credential: it reaches one image and nothing else, no role is involved,
+/// and it expires (`lifetime`). Copies a receipt asks for are bounded (`maxCopies`), and one
+/// that masks nothing (`replacewith: none`) is refused: it would be the original again.
+public struct ReceiptService: Sendable {
+    let client: DatabaseClient
+    let images: ImageService
+    let logger: Logger
+
+    /// How long a receipt works: a visitor comes back within a week, not a year later.
+    public static let lifetime: TimeInterval = 7 * 86_400
+    /// Anonymized copies of one image a receipt holder may have made (all holders together).
+    public static let maxCopies = 5
+
+    public init(client: DatabaseClient, images: ImageService, logger: Logger) {
+        self.client = client
+        self.images = images
+        self.logger = logger
+    }
+
+    /// A new receipt for `imageID`, for an anonymous uploader; nil for anyone with a credential
+    /// (they follow their uploads through `/images`).
+    public func issue(for imageID: UUID, _ context: CallContext) async throws -> String? {
+        guard context.caller.role == .anonymous else { return nil }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        try await repository.create(digest: Self.digest(token), imageID: imageID, expiresAt: Date().addingTimeInterval(Self.lifetime))
+        return token
+    }
+
+    /// What the receipt's holder may see: the image's state and its anonymized copies (links
+    /// only to verified ones that mask faces, as for any anonymous caller).
+    public struct Status: Sendable {
+        public var image: ImageRecord
+        public var copies: [ImageService.VariantView]
+    }
+
+    public func status(_ token: String?, _ context: CallContext) async throws -> Status {
+        let id = try await resolve(token)
+        guard let image = try await ImageRepository(client: client, logger: logger).find(id) else {
+            throw Self.refused
+        }
+        return Status(image: image, copies: try await images.variantViews(of: [id], for: context.caller)[id] ?? [])
+    }
+
+    /// Queues an anonymized copy of the receipt's image with seed 002's options.
+    public func anonymize(_ token: String?, _ overrides: AnonymizeSettings.Overrides, _ context: CallContext) async throws
+        -> ImageService.ProcessOutcome
+    {
+        let id = try await resolve(token)
+        if overrides.replacewith?.lowercased() == "none" {
+            throw APIError.badRequest("replacewith none masks nothing; choose blur, solid or mosaic", code: "invalid_options")
+        }
+        if try await repository.copies(of: id) >= Self.maxCopies {
+            throw APIError(status: 429, code: "too_many_copies",
+                           message: "this image has \(Self.maxCopies) anonymized copies already; open one of those")
+        }
+        return try await images.anonymize(id, overrides, context)
+    }
+
+    /// The image a receipt follows. Unknown, malformed and expired receipts get the same answer.
+    func resolve(_ token: String?) async throws -> UUID {
+        guard let token, token.utf8.count == 43,
+              token.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
+        else { throw Self.refused }
+        guard let id = try await repository.image(forDigest: Self.digest(token)) else { throw Self.refused }
+        return id
+    }
+
+    static let refused = APIError(status: 403, code: "invalid_receipt", message: "unknown or expired upload receipt")
+
+    var repository: UploadReceiptRepository { UploadReceiptRepository(client: client, logger: logger) }
+
+    /// The stored form of a token: its SHA-256, hex.
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
