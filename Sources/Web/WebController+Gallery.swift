@@ -55,6 +55,9 @@ extension WebController {
         try services.policy.require(.upload, context.caller)
         return render("upload", [
             "maxBytes": settings.maxFileBytes, "maxMB": settings.maxFileBytes >> 20, "maxFiles": settings.maxFilesPerRequest,
+            // Seed 002's public mode: a visitor's upload is public by default (its anonymized copy
+            // is what they came for), and they follow it with the receipt the answer carries.
+            "anonymous": context.caller.role == .anonymous,
         ], context, nav: "upload")
     }
 

@@ -100,6 +100,8 @@ public struct WebController<Context: WebRequestContext>: Sendable {
         data["user"] = [
             "signedIn": caller.role != .anonymous, "role": caller.role.rawValue,
             "standard": services.policy.allows(caller, .readImages), "admin": services.policy.allows(caller, .manageKeys),
+            // Anonymous visitors too in seed 002's public mode (PUBLIC_UPLOADS).
+            "upload": services.policy.allows(caller, .upload),
         ] as [String: Any]
         data["csrf"] = context.sessions.session?.csrfToken ?? ""
         if let nav { data["nav"] = [nav: true] }

@@ -55,8 +55,8 @@ class Server:
         raise AssertionError("the queue did not drain")
 
 
-@pytest.fixture(scope="session")
-def server():
+def serve(**settings):
+    """A `facepipe serve` on a scratch database with `settings` added to its environment."""
     database_url = os.environ.get("FACEPIPE_TEST_DATABASE_URL")
     assert database_url, "FACEPIPE_TEST_DATABASE_URL is not set: run the tests with `make test`"
     psql = [str(ROOT / ".deps/postgres/bin/psql"), "-q", "-v", "ON_ERROR_STOP=1", database_url]
@@ -65,9 +65,9 @@ def server():
     work = Path(tempfile.mkdtemp(prefix="facepipe-ui-"))
     os.chmod(work, 0o755)
     (work / ".deps").symlink_to(ROOT / ".deps")
-    port = free_port(25500)
+    port = free_port(25500 if not settings else 25600)
     env = dict(os.environ, DATABASE_URL=database_url.rsplit("/", 1)[0] + "/" + name, HTTP_PORT=str(port), LOG_FORMAT="text",
-               LOG_LEVEL="warning", RATE_LIMIT_UPLOADS_PER_MINUTE="0", RATE_LIMIT_FACE_SEARCHES_PER_MINUTE="0")
+               LOG_LEVEL="warning", RATE_LIMIT_UPLOADS_PER_MINUTE="0", RATE_LIMIT_FACE_SEARCHES_PER_MINUTE="0", **settings)
     for variable in ("CLAMAV_SOCKET", "CLAMAV_HOST"):
         env.pop(variable, None)
     log = open(work / "serve.log", "w")
@@ -95,6 +95,17 @@ def server():
         process.wait(timeout=60)
         subprocess.run(psql + ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server():
+    yield from serve()
+
+
+@pytest.fixture(scope="session")
+def public_server():
+    """Seed 002's public mode: anonymous visitors may upload."""
+    yield from serve(PUBLIC_UPLOADS="true")
 
 
 @pytest.fixture(scope="session")
@@ -137,8 +148,7 @@ class Session:
         self.context.close()
 
 
-@pytest.fixture
-def session_for(browser, server):
+def sessions(browser, server):
     opened = []
 
     def open_session(role=None, viewport=None):
@@ -152,3 +162,13 @@ def session_for(browser, server):
         foreign = [url for url in session.requests if not (url.startswith(server.base) or url.startswith("blob:") or url.startswith("data:"))]
         assert not foreign, foreign
         session.close()
+
+
+@pytest.fixture
+def session_for(browser, server):
+    yield from sessions(browser, server)
+
+
+@pytest.fixture
+def public_session_for(browser, public_server):
+    yield from sessions(browser, public_server)

@@ -38,6 +38,31 @@ def test_anonymous_visitors_see_the_public_gallery_only(session_for):
     visitor.screenshot("login-desktop")
 
 
+def test_a_visitor_in_public_mode_uploads_and_follows_it_to_the_anonymized_copy(public_session_for, public_server):
+    """Seed 002's flow, anonymously, with PUBLIC_UPLOADS=true: upload, follow the job with the
+    receipt, see the anonymized copy, find it in the public gallery."""
+    for viewport, name in [(None, "public-upload-desktop"), (PHONE, "public-upload-phone")]:
+        visitor = public_session_for(viewport=viewport)
+        page = visitor.page
+        page.goto("/ui/gallery")
+        assert page.locator("nav a").all_inner_texts() == ["Gallery", "Upload"]
+        page.click("nav >> text=Upload")
+        page.wait_for_url("**/ui/upload")
+        assert page.is_checked("#public")
+        page.set_input_files("#files", str(PHOTOS / "obama.jpg"))
+        copy = page.locator("#upload-rows .receipt-copy img")
+        copy.wait_for()
+        assert "/media/processed/" in copy.get_attribute("src")
+        page.wait_for_function("() => document.querySelector('#upload-rows .receipt-copy img').naturalWidth > 0")
+        visitor.screenshot(name)
+    page.goto("/ui/gallery")
+    tiles = page.locator(".grid .tile img")
+    tiles.first.wait_for()
+    sources = [tiles.nth(index).get_attribute("src") for index in range(tiles.count())]
+    assert sources and all("/media/processed/" in source for source in sources), sources
+    assert "/media/thumbnails/" not in page.content()
+
+
 def test_a_wrong_key_is_refused_and_a_right_one_logs_in(session_for, server):
     user = session_for()
     page = user.page
@@ -70,8 +95,9 @@ def test_uploads_by_file_picker_and_by_drop_show_progress_then_done(session_for,
     assert "1 face" in rows.nth(0).inner_text() and "1 face" in rows.nth(1).inner_text()
     # Following an upload polls its job, and reads the image (which, for an admin, hands out an
     # audited link to the original) once at the end, not once a second.
+    # The upload answer's originalUrl (seed 000) is such a link too: two uploads, four entries.
     _, audit = server.api("/audit?action=original_viewed")
-    assert len(audit["items"]) == 2, audit
+    assert len(audit["items"]) == 4, audit
     admin.screenshot("upload-desktop")
     # A refused file says why.
     page.set_input_files("#files", {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image at all"})

@@ -55,6 +55,8 @@ function setupUpload() {
       const report = document.getElementById("reportId").value.trim();
       if (report) data.append("reportId", report);
       data.append("blurFaces", document.getElementById("blurFaces").checked ? "true" : "false");
+      const isPublic = document.getElementById("public");
+      if (isPublic && isPublic.checked) data.append("public", "true");
       const request = new XMLHttpRequest();
       request.open("POST", "/upload/images");
       request.setRequestHeader("X-CSRF-Token", csrf());
@@ -70,6 +72,10 @@ function setupUpload() {
         } else if (file.status === "rejected") {
           item.result.textContent = `Refused: ${file.error.message} (${file.error.code})`;
           item.row.classList.add("rejected");
+        } else if (file.receipt) {
+          // An anonymous visitor (public mode): the receipt is their only way back to the upload.
+          item.result.textContent = file.duplicate ? "already uploaded: following…" : "processing…";
+          followReceipt(file.receipt, item.result);
         } else {
           item.result.replaceChildren(el("a", { href: `/ui/images/${file.id}`, text: file.duplicate ? "already uploaded" : "processing…" }));
           follow(file.id, file.jobId, item.result);
@@ -97,6 +103,31 @@ function setupUpload() {
     const label = image.status === "done" ? `done${image.faceCount ? ` · ${image.faceCount} face(s)` : ""}`
       : image.status === "failed" ? `failed: ${image.error || ""}` : image.status;
     cell.replaceChildren(el("a", { href: `/ui/images/${id}`, class: `status status-${image.status}`, text: label }));
+  }
+
+  // Seed 002's flow for a visitor: poll the receipt until the anonymized copy is verified (or
+  // processing ends without one), then show the copy.
+  async function followReceipt(receipt, cell) {
+    for (let attempt = 0; attempt < 900; attempt += 1) {
+      const response = await fetch("/upload/receipt", { headers: { "X-Upload-Receipt": receipt }, credentials: "same-origin" });
+      if (!response.ok) { cell.textContent = "Could not follow this upload: " + errorText(await response.json(), response.status); return; }
+      const state = await response.json();
+      const copy = (state.processed || []).find((variant) => variant.url);
+      if (copy) {
+        cell.replaceChildren(el("a", { href: copy.url, class: "receipt-copy" },
+          el("img", { src: copy.url, alt: "Anonymized copy", width: "150", height: "150" })),
+          el("span", { class: "status status-done", text: "anonymized" }));
+        return;
+      }
+      const settled = state.status === "failed" || state.anonymization === "failed"
+        || (state.status === "done" && state.anonymization === "none" && attempt > 5);
+      if (settled) {
+        cell.replaceChildren(el("span", { class: `status status-${state.status}`, text: state.anonymization === "failed" ? "anonymization failed" : state.status }));
+        return;
+      }
+      cell.textContent = state.anonymization === "none" ? state.status + "…" : "anonymizing…";
+      await new Promise((wait) => setTimeout(wait, 1000));
+    }
   }
 
   dropZone(document.getElementById("drop"), document.getElementById("files"), (files) => {
