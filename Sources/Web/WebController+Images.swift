@@ -12,11 +12,20 @@ extension WebController {
         let view = try await services.images.get(id, call(context))
         let image = view.image
         let pairs = try await services.duplicates.forImage(id, call(context))
-        let boxes = Self.boxes(view.faces, width: image.width, height: image.height)
+        // The whole picture (seed 002's image page); images processed before views existed show
+        // their square thumbnail, with the faces outside it counted.
+        let whole = services.derivatives.view(of: image, for: context.caller)
+        let picture = whole ?? services.derivatives.thumbnails(of: image, for: context.caller)["large"]
+        // Outlines where faces are, for those who may see faces; the others see them blurred.
+        let seesFaces = services.policy.allows(context.caller, .seeUnmasked)
+        let boxes = seesFaces ? Self.boxes(view.faces, width: image.width, height: image.height, square: whole == nil) : []
+        let (shownWidth, shownHeight) = whole != nil ? Self.aspect(width: image.width, height: image.height) : (800, 800)
         var data: [String: Any] = [
             "id": id.uuidString.lowercased(), "short": Self.short(id), "status": image.status.rawValue, "error": image.error ?? "",
-            "large": services.derivatives.thumbnails(of: image, for: context.caller)["large"] ?? "",
-            "faceCount": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "boxes": boxes, "shown": boxes.count, "clipped": boxes.count < view.faces.count,
+            "large": picture ?? "", "whole": whole != nil, "shownWidth": shownWidth, "shownHeight": shownHeight,
+            "blurredFaces": !seesFaces && (image.faceCount ?? 0) > 0,
+            "faceCount": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "boxes": boxes, "shown": boxes.count,
+            "clipped": seesFaces && boxes.count < view.faces.count,
             "original": view.originalURL ?? "", "ttlMinutes": max(1, services.derivatives.ttlSeconds / 60),
             "variants": view.variants.map(Self.variant), "hasVariants": !view.variants.isEmpty,
             "reports": image.reports, "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
@@ -81,17 +90,28 @@ extension WebController {
 
     /// Face boxes on the large thumbnail, in percent of it: that thumbnail is the image's centred
     /// square, so boxes are moved and scaled into it (and clipped at its edges).
-    static func boxes(_ faces: [FaceRepository.StoredFace], width: Int?, height: Int?) -> [[String: Any]] {
+    /// Face outlines as percentages of what is shown: the whole picture, or (`square`) the
+    /// centred square of the large thumbnail, where faces outside it are left out.
+    static func boxes(_ faces: [FaceRepository.StoredFace], width: Int?, height: Int?, square: Bool = false) -> [[String: Any]] {
         guard let width, let height, width > 0, height > 0 else { return [] }
-        let side = Double(min(width, height))
-        let left = (Double(width) - side) / 2, top = (Double(height) - side) / 2
+        let shownWidth = square ? Double(min(width, height)) : Double(width)
+        let shownHeight = square ? Double(min(width, height)) : Double(height)
+        let left = (Double(width) - shownWidth) / 2, top = (Double(height) - shownHeight) / 2
         return faces.compactMap { face in
-            let x0 = max(0, (Double(face.box.x) - left) / side), y0 = max(0, (Double(face.box.y) - top) / side)
-            let x1 = min(1, (Double(face.box.x + face.box.width) - left) / side), y1 = min(1, (Double(face.box.y + face.box.height) - top) / side)
+            let x0 = max(0, (Double(face.box.x) - left) / shownWidth), y0 = max(0, (Double(face.box.y) - top) / shownHeight)
+            let x1 = min(1, (Double(face.box.x + face.box.width) - left) / shownWidth)
+            let y1 = min(1, (Double(face.box.y + face.box.height) - top) / shownHeight)
             guard x1 > x0, y1 > y0 else { return nil }
             func percent(_ value: Double) -> String { String(format: "%.2f", value * 100) }
             return ["x": percent(x0), "y": percent(y0), "w": percent(x1 - x0), "h": percent(y1 - y0), "index": face.index + 1, "score": ""]
         }
+    }
+
+    /// The picture's box on the page (its aspect ratio, long side 800), so nothing moves as it loads.
+    static func aspect(width: Int?, height: Int?) -> (Int, Int) {
+        guard let width, let height, width > 0, height > 0 else { return (800, 800) }
+        let scale = 800 / Double(max(width, height))
+        return (max(1, Int((Double(width) * scale).rounded())), max(1, Int((Double(height) * scale).rounded())))
     }
 
     /// One anonymized copy: options in words, status, and what verification found.

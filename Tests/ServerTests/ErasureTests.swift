@@ -40,11 +40,12 @@ import TestSupport
             try await runJobs()
             let id = ids[0]
             func count(_ sql: String) async throws -> Int { try await env.scalar(sql.replacingOccurrences(of: "$ID", with: id)) }
-            // What there is to erase: original, 6 thumbnails (3 sizes, and each blurred), a face crop, a vector, a pair.
-            #expect(try await count("SELECT count(*) FROM image_files WHERE image_id = '$ID'") == 8)
+            // What there is to erase: original, 6 thumbnails (3 sizes, and each blurred), the whole
+            // picture and its blurred twin, a face crop, a vector, a pair.
+            #expect(try await count("SELECT count(*) FROM image_files WHERE image_id = '$ID'") == 10)
             #expect(try await count("SELECT count(*) FROM face_detections WHERE image_id = '$ID' AND embedding IS NOT NULL") == 1)
             #expect(try await count("SELECT count(*) FROM image_duplicates WHERE '$ID' IN (image1_id, image2_id)") >= 1)
-            #expect(env.storedFiles().filter { $0.contains(id) }.count == 8)
+            #expect(env.storedFiles().filter { $0.contains(id) }.count == 10)
             let hashes = try ImageAnalysis.hashes(of: photo)
             #expect(await index.matches(for: hashes, excluding: UUID()).contains { $0.otherImageID.uuidString.lowercased() == id })
 

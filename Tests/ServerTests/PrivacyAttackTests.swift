@@ -99,11 +99,12 @@ import TestSupport
                 }
             }
             let mine = try #require(shown["standard"]), theirs = try #require(shown["gold"])
-            for size in ["thumb", "medium", "large"] {
+            for size in ["thumb", "medium", "large", "view"] {
                 let url = try #require(mine[size], "standard gets a \(size) thumbnail")
                 #expect(try await Self.faces(in: url, standard, detection.detector) == 0, "standard \(size) shows a face")
             }
             #expect(try await Self.faces(in: try #require(theirs["large"]), gold, detection.detector) == 1, "gold sees the face")
+            #expect(try await Self.faces(in: try #require(theirs["view"]), gold, detection.detector) == 1, "gold sees the whole picture")
 
             // The attack: edit the blurred link towards the unblurred file, with and without its signature.
             let blurred = localPath(try #require(mine["large"]))
@@ -140,7 +141,12 @@ import TestSupport
                 let page = String(buffer: response.body)
                 #expect(response.status == .ok)
                 #expect(!page.contains(unblurredPath.dropFirst("/media/".count)), "the page shows the unblurred large thumbnail")
-                #expect(page.contains(path.dropFirst("/media/".count)))
+                // The page shows the whole picture, blurred, and no outline of where the face was.
+                let unblurredView = String(localPath(theirs["view"] ?? "").prefix { $0 != "?" }.dropFirst("/media/".count))
+                let blurredView = String(localPath(mine["view"] ?? "").prefix { $0 != "?" }.dropFirst("/media/".count))
+                #expect(!unblurredView.isEmpty && !page.contains(unblurredView), "the page shows the unblurred view")
+                #expect(!blurredView.isEmpty && page.contains(blurredView))
+                #expect(!page.contains("class=\"face\""))
             }
         }
     }

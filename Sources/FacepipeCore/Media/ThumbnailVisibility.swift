@@ -36,4 +36,19 @@ extension ImageRecord {
         // No detection at all: the thumbnails as made; faces found but no blurred set: none.
         return hasFaces == false ? thumbnails.filter { Self.thumbnailSizeNames.contains($0.key) } : [:]
     }
+
+    /// The whole picture (not cropped; the image page's), stored beside the thumbnails.
+    public static let viewName = "view"
+    /// The same with every face blurred.
+    public static let maskedViewName = "blurred_view"
+
+    /// Media key of the whole picture as a caller is shown it, by the rule above: as made for
+    /// those who may see faces and for images the detector saw no face in; blurred for the
+    /// others; nothing when faces were never checked or an image has no view (processed before
+    /// views were made: the pages fall back to the square thumbnail).
+    public func visibleView(showingFaces: Bool) -> String? {
+        if showingFaces || hasFaces == false { return thumbnails[Self.viewName] }
+        guard hasFaces != nil else { return nil }
+        return thumbnails[Self.maskedViewName]
+    }
 }

@@ -111,7 +111,8 @@ extension FacepipeAPI {
     /// The caller's links (which files by role: `DerivativeLinks`).
     func thumbnails(_ image: ImageRecord) -> Components.Schemas.Thumbnails {
         let urls = services.derivatives.thumbnails(of: image, for: call.caller)
-        return .init(thumb: urls["thumb"], medium: urls["medium"], large: urls["large"], blurred: urls["blurred"])
+        return .init(thumb: urls["thumb"], medium: urls["medium"], large: urls["large"], blurred: urls["blurred"],
+                     view: services.derivatives.view(of: image, for: call.caller))
     }
 
     static func imageID(_ raw: String) throws -> UUID { try uuid(raw, what: "image id") }
