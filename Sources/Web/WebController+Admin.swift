@@ -68,6 +68,10 @@ extension WebController {
         guard let id = fields.text("id") else { throw APIError.badRequest("a report id is needed", code: "invalid_report_id") }
         let name = fields["perpetratorName"].flatMap { $0.isEmpty ? nil : $0 }
         _ = try await services.reports.set(id, status: fields.text("status"), perpetratorName: name, call(context))
+        // The report page's form comes back to the report.
+        if fields["back"] == "report" {
+            return .redirect(to: "/ui/reports/" + Self.pathSegment(id), type: .normal)
+        }
         return .redirect(to: "/ui/admin", type: .normal)
     }
 }

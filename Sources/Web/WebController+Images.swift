@@ -47,6 +47,10 @@ extension WebController {
                 return ["face": face.index + 1, "identity": identity.uuidString.lowercased(), "short": Self.short(identity)]
             },
         ]
+        if let document = view.document {
+            data["document"] = ["href": "/ui/documents/\(document.documentID.uuidString.lowercased())", "page": document.page,
+                                "short": Self.short(document.documentID)] as [String: Any]
+        }
         if let defaults = services.images.anonymizeDefault {
             data["anonymize"] = [
                 "replacements": AnonymizeSettings.Replacement.allCases.map {

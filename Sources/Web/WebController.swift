@@ -57,6 +57,8 @@ public struct WebController<Context: WebRequestContext>: Sendable {
         ui.post("jobs/:id/:action") { request, context in try await page(request, context) { try await jobAction(request, context) } }
         ui.get("images/:id") { request, context in try await page(request, context) { try await imagePage(request, context) } }
         ui.post("images/:id/:action") { request, context in try await page(request, context) { try await imageAction(request, context) } }
+        ui.get("reports/:id") { request, context in try await page(request, context) { try await reportPage(request, context) } }
+        ui.get("documents/:id") { request, context in try await page(request, context) { try await documentPage(request, context) } }
         ui.get("identities/:id") { request, context in try await page(request, context) { try await identityPage(request, context) } }
         ui.post("identities/:id/:action") { request, context in try await page(request, context) { try await identityAction(request, context) } }
         ui.get("duplicates") { request, context in try await page(request, context) { try await duplicatesPage(request, context) } }

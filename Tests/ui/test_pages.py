@@ -304,6 +304,71 @@ def test_a_person_page_groups_faces_and_an_admin_corrects_it(session_for, server
     assert len(audit["items"]) == 2
 
 
+def one_page_pdf():
+    """A small valid PDF: one A5 page with a filled rectangle and a line of text."""
+    content = b"0.2 0.4 0.8 rg 40 300 200 120 re f BT /F1 24 Tf 40 250 Td (Evidence page) Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return pdf
+
+
+def upload_document(server, report, name, data, mime):
+    boundary = "facepipe-ui-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"reportId\"\r\n\r\n{report}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+            f"Content-Type: {mime}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return server.api("/upload/documents", "POST", body=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_report_page_shows_its_evidence_links_and_documents(session_for, server):
+    status, body = upload_document(server, "r-ui-1", "statement.pdf", one_page_pdf(), "application/pdf")
+    assert status == 200, body
+    server.wait_for_idle_queue()
+    admin = session_for("admin")
+    page = admin.page
+    page.goto("/ui/admin")
+    page.click("a[href='/ui/reports/r-ui-1']")
+    page.wait_for_url("**/ui/reports/r-ui-1")
+    assert "r-ui-1" in page.inner_text("h1") and "approved" in page.inner_text("h1")
+    assert page.locator("ul[aria-label='Evidence images'] img").count() >= 2
+    assert page.locator("h2", has_text="Linked reports").count() == 1
+    # An admin names the perpetrator from the report page and comes back to it.
+    page.fill("input[name=perpetratorName]", "Vladimir Gza")
+    with page.expect_navigation():
+        page.click("form.row button[type=submit]")
+    assert page.url.endswith("/ui/reports/r-ui-1") and "Vladimir Gza" in page.inner_text("section.card")
+    admin.screenshot("report-desktop")
+    # Below gold the name is masked and there is nothing to change.
+    standard = session_for("standard", PHONE)
+    standard.page.goto("/ui/reports/r-ui-1")
+    assert "Vlxxxr Gxa" in standard.page.inner_text("section.card") and standard.page.locator("form.row").count() == 0
+    standard.screenshot("report-phone")
+    # The document, page by page.
+    page.click("ul.docs a")
+    page.wait_for_url("**/ui/documents/*")
+    assert "1 page(s)" in page.inner_text("main")
+    picture = page.locator("ol.pages img").first
+    picture.wait_for()
+    page.wait_for_function("() => document.querySelector('ol.pages img').naturalWidth > 0")
+    admin.screenshot("document-desktop")
+    page.click("ol.pages a")
+    page.wait_for_url("**/ui/images/*")
+    assert "page 1 of document" in page.inner_text("dl")
+
+
 def test_forms_without_the_csrf_token_are_refused(session_for, server):
     admin = session_for("admin")
     page = admin.page
