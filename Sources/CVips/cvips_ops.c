@@ -11,7 +11,10 @@ static VipsSize size_mode(int size) {
     }
 }
 
+// 0: no crop, 1: centre, 2: libvips' attention (the region with the most skin, saturation and
+// edges: a tile of a photo with no face found keeps its subject).
 static VipsInteresting crop_mode(int crop_centre) {
+    if (crop_centre == 2) return VIPS_INTERESTING_ATTENTION;
     return crop_centre ? VIPS_INTERESTING_CENTRE : VIPS_INTERESTING_NONE;
 }
 

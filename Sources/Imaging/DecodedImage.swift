@@ -53,12 +53,36 @@ public final class DecodedImage: Sendable {
     /// Centred square thumbnails of several sides, each resized from the next larger one
     /// (the 150 px one from the 300 px one, …: each step reads a small image, not the decoded
     /// one). A side larger than the short side gives the largest centred square.
-    public func squareThumbnails(sides: [Int], as format: EncodeFormat = .webp()) throws -> [Int: EncodedImage] {
+    /// Where a square tile of a non-square picture is cut.
+    public enum SquareFocus: Sendable, Equatable {
+        /// The middle (as before faces were known).
+        case centre
+        /// libvips' attention crop: for pictures with no face.
+        case attention
+        /// Around this point, in this image's pixels (the middle of the faces found), as far as
+        /// the picture allows.
+        case point(x: Double, y: Double)
+    }
+
+    public func squareThumbnails(sides: [Int], focus: SquareFocus = .centre, as format: EncodeFormat = .webp()) throws
+        -> [Int: EncodedImage]
+    {
         var source = image
         var result: [Int: EncodedImage] = [:]
-        for side in Set(sides).sorted(by: >) {
+        let short = min(width, height)
+        if case .point(let x, let y) = focus, width != height {
+            // The largest square holding the point near its middle; then every size is a resize.
+            let left = min(max(0, Int(x.rounded()) - short / 2), width - short)
+            let top = min(max(0, Int(y.rounded()) - short / 2), height - short)
+            source = try image.extract(left: left, top: top, width: short, height: short).inMemory()
+        }
+        for (index, side) in Set(sides).sorted(by: >).enumerated() {
             let spec = try ThumbnailSpec.cover(width: min(side, width, height), height: min(side, width, height)).validated()
-            source = try source.thumbnail(width: spec.width, height: spec.height, cropCentre: true, size: Int32(CVIPS_SIZE_DOWN)).inMemory()
+            if index == 0, focus == .attention, width != height {
+                source = try source.attentionSquare(side: spec.width, size: Int32(CVIPS_SIZE_DOWN)).inMemory()
+            } else {
+                source = try source.thumbnail(width: spec.width, height: spec.height, cropCentre: true, size: Int32(CVIPS_SIZE_DOWN)).inMemory()
+            }
             result[side] = try Encoder.encode(source, as: format)
         }
         return result

@@ -38,6 +38,13 @@ extension VipsImage {
         }
     }
 
+    /// A `side`×`side` tile cut where libvips' attention measure finds the subject.
+    func attentionSquare(side: Int, size: Int32) throws -> VipsImage {
+        try Vips.image(ImagingError.operationFailed) {
+            cvips_thumbnail_image(pointer, Int32(clamping: side), Int32(clamping: side), 2, size)
+        }
+    }
+
     func extract(left: Int, top: Int, width: Int, height: Int) throws -> VipsImage {
         try Vips.image(ImagingError.operationFailed) {
             cvips_extract(pointer, Int32(clamping: left), Int32(clamping: top), Int32(clamping: width), Int32(clamping: height))

@@ -63,13 +63,17 @@ public struct ImageAnalysis: Sendable {
             let masked = try Anonymizer.anonymize(decoded, faces: masks, options: .default, as: .png)
             source = try DecodedImage(masked.data, maxDimension: max(decoded.width, decoded.height))
         }
-        var thumbnails = try thumbnails(of: source, quality: thumbnailQuality)
+        // Square tiles are cut around the faces found (a portrait's head stays in), or where
+        // libvips' attention crop finds the subject when there is none.
+        let centre = facesCentre(found?.map(\.face) ?? [], scale: Double(decoded.width) / Double(max(1, decoded.source.uprightWidth)))
+        var thumbnails = try thumbnails(of: source, quality: thumbnailQuality, focus: centre.map { .point(x: $0.x, y: $0.y) } ?? .attention)
         if !masks.isEmpty {
             // What callers who may not see faces get (below gold, everywhere): every size with
             // every detection down to deface's threshold blurred. Already blurred when the whole
             // set is (the same bytes, under the masked names, so one rule picks the set
             // whatever the image's flags).
-            let masked = anonymizeThumbnails ? thumbnails : try maskedThumbnails(of: decoded, faces: masks, quality: thumbnailQuality)
+            let masked = anonymizeThumbnails ? thumbnails
+                : try maskedThumbnails(of: decoded, faces: masks, quality: thumbnailQuality, facesCentre: centre)
             for thumbnail in masked {
                 guard let name = ImageRecord.maskedThumbnailNames[thumbnail.name] else { continue }
                 thumbnails.append(Thumbnail(name: name, image: thumbnail.image))
@@ -91,8 +95,10 @@ public struct ImageAnalysis: Sendable {
     }
 
     /// Square WebP thumbnails; an image smaller than a size gets its largest centred square.
-    public static func thumbnails(of source: DecodedImage, quality: Int) throws -> [Thumbnail] {
-        let images = try source.squareThumbnails(sides: thumbnailSizes.map(\.side), as: .webp(quality: quality))
+    public static func thumbnails(of source: DecodedImage, quality: Int, focus: DecodedImage.SquareFocus = .centre) throws
+        -> [Thumbnail]
+    {
+        let images = try source.squareThumbnails(sides: thumbnailSizes.map(\.side), focus: focus, as: .webp(quality: quality))
         return try thumbnailSizes.map { size in
             guard let image = images[size.side] else { throw ImagingError.operationFailed("no \(size.side) px thumbnail") }
             return Thumbnail(name: size.name, image: image)
@@ -127,7 +133,17 @@ public struct ImageAnalysis: Sendable {
     /// The square thumbnails with the faces blurred, made from a copy just large enough for the
     /// largest of them (a few milliseconds, not a full-size blur): faces only need hiding at
     /// that scale. Named by size, like `thumbnails(of:quality:)`.
-    static func maskedThumbnails(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int) throws -> [Thumbnail] {
+    /// The middle of the box around every face, in the decoded image's pixels (`scale` from the
+    /// original's, where faces are); nil without faces.
+    static func facesCentre(_ faces: [DetectedFace], scale: Double) -> (x: Double, y: Double)? {
+        guard !faces.isEmpty else { return nil }
+        let left = faces.map(\.x).min()!, top = faces.map(\.y).min()!
+        let right = faces.map { $0.x + $0.width }.max()!, bottom = faces.map { $0.y + $0.height }.max()!
+        return ((left + right) / 2 * scale, (top + bottom) / 2 * scale)
+    }
+
+    static func maskedThumbnails(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int,
+                                 facesCentre centre: (x: Double, y: Double)? = nil) throws -> [Thumbnail] {
         let side = thumbnailSizes.map(\.side).max() ?? 800
         let short = max(1, min(decoded.width, decoded.height))
         let scale = min(1, Double(side) / Double(short))
@@ -139,7 +155,10 @@ public struct ImageAnalysis: Sendable {
         let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
         let masked = try DecodedImage(Anonymizer.anonymize(small, faces: scaled, options: .default, as: .png).data,
                                       maxDimension: max(small.width, small.height))
-        return try thumbnails(of: masked, quality: quality)
+        // The same tile as the unmasked set: cut around the same faces, scaled to this copy.
+        let toMasked = Double(small.width) / Double(max(1, decoded.width))
+        return try thumbnails(of: masked, quality: quality,
+                              focus: centre.map { .point(x: $0.x * toMasked, y: $0.y * toMasked) } ?? .attention)
     }
 
     /// Hashes only (for `facepipe hash`): a smaller decode suffices.
