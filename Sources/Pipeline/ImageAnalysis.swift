@@ -110,7 +110,7 @@ public struct ImageAnalysis: Sendable {
     public static let viewSide = 1600
 
     /// The whole picture, shrunk to `viewSide` at most, as WebP.
-    static func view(of source: DecodedImage, quality: Int) throws -> EncodedImage {
+    public static func view(of source: DecodedImage, quality: Int) throws -> EncodedImage {
         let (width, height) = viewSize(width: source.width, height: source.height)
         return try source.thumbnail(.inside(width: width, height: height), as: .webp(quality: quality))
     }

@@ -101,7 +101,7 @@ struct FacesBench: AsyncParsableCommand {
 
     /// Where process_image spends its time, one image at a time on one thread (medians).
     func stageBreakdown(_ photos: [Data], detector: CenterFaceDetector) throws {
-        var decode = Samples(), thumbnails = Samples(), hashes = Samples(), detect = Samples()
+        var decode = Samples(), thumbnails = Samples(), view = Samples(), hashes = Samples(), detect = Samples()
         func timed<T>(_ samples: inout Samples, _ work: () throws -> T) rethrows -> T {
             let start = ContinuousClock.now
             defer { samples.add(seconds(ContinuousClock.now - start) * 1000) }
@@ -112,10 +112,11 @@ struct FacesBench: AsyncParsableCommand {
                 try DecodedImage(bytes, maxDimension: ImageAnalysis.decodeSize(try ImageProbe.probe(bytes)))
             }
             _ = try timed(&thumbnails) { try ImageAnalysis.thumbnails(of: decoded, quality: 80) }
+            _ = try timed(&view) { try ImageAnalysis.view(of: decoded, quality: 80) }
             _ = try timed(&hashes) { try ImageAnalysis.hashes(of: decoded) }
 
             _ = try timed(&detect) { try detector.detect(decoded) }
         }
-        print("process_image stages (1 thread, median ms/image): decode \(format(decode.median)), thumbnails \(format(thumbnails.median)), hashes \(format(hashes.median)), face detection \(format(detect.median))")
+        print("process_image stages (1 thread, median ms/image): decode \(format(decode.median)), thumbnails \(format(thumbnails.median)), whole-picture view \(format(view.median)), hashes \(format(hashes.median)), face detection \(format(detect.median))")
     }
 }
