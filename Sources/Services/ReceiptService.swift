@@ -57,7 +57,7 @@ public struct ReceiptService: Sendable {
 
     /// Queues an anonymized copy of the receipt's image with seed 002's options.
     public func anonymize(_ token: String?, _ overrides: AnonymizeSettings.Overrides, _ context: CallContext) async throws
-        -> ImageService.ProcessOutcome
+        -> (imageID: UUID, outcome: ImageService.ProcessOutcome)
     {
         let id = try await resolve(token)
         if overrides.replacewith?.lowercased() == "none" {
@@ -67,7 +67,7 @@ public struct ReceiptService: Sendable {
             throw APIError(status: 429, code: "too_many_copies",
                            message: "this image has \(Self.maxCopies) anonymized copies already; open one of those")
         }
-        return try await images.anonymize(id, overrides, context)
+        return (id, try await images.anonymize(id, overrides, context))
     }
 
     /// The image a receipt follows. Unknown, malformed and expired receipts get the same answer.

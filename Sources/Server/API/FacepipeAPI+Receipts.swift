@@ -18,28 +18,25 @@ extension FacepipeAPI {
         guard case .anonymize(let overrides) = Self.processRequest(body) else {
             throw APIError.badRequest("a receipt may ask for anonymized copies only (pipeline anonymize)", code: "invalid_pipeline")
         }
-        let token = input.headers.xUploadReceipt
-        let outcome = try await services.receipts.anonymize(token, overrides, call)
-        let id = try await services.receipts.status(token, call).image.id
-        return .accepted(.init(body: .json(Self.schema(outcome, imageID: id))))
+        let made = try await services.receipts.anonymize(input.headers.xUploadReceipt, overrides, call)
+        return .accepted(.init(body: .json(Self.schema(made.outcome, imageID: made.imageID))))
     }
 
-    /// Seed 002's words for an image's state: an image not yet picked up is `queued`.
-    static func seedStatus(_ status: ImageStatus) -> Components.Schemas.ReceiptStatus.StatusPayload {
+    /// Seed 002's words for an image's or a copy's state: one not yet picked up is `queued`.
+    static func seedWord(_ status: ImageStatus) -> String {
         switch status {
-        case .uploaded, .queued: .queued
-        case .processing: .processing
-        case .done: .done
-        case .failed: .failed
+        case .uploaded, .queued: "queued"
+        case .processing: "processing"
+        case .done: "done"
+        case .failed: "failed"
         }
+    }
+
+    static func seedStatus(_ status: ImageStatus) -> Components.Schemas.ReceiptStatus.StatusPayload {
+        .init(rawValue: seedWord(status)) ?? .queued
     }
 
     static func seedAnonymization(_ status: ImageStatus) -> Components.Schemas.ReceiptStatus.AnonymizationPayload {
-        switch status {
-        case .uploaded, .queued: .queued
-        case .processing: .processing
-        case .done: .done
-        case .failed: .failed
-        }
+        .init(rawValue: seedWord(status)) ?? .queued
     }
 }
