@@ -226,7 +226,9 @@ public struct IngestService: Sendable {
                 _ = try await links.recordSameImage(image.id, observer: linkObserver, correlationID: upload.requestID, on: connection)
             }
             guard blur else { return nil }
-            try await images.requireBlurredFaces(image.id, isPublic: upload.isPublic, on: connection)
+            // A visitor's copy of the bytes may ask for blurring, never make someone's image public.
+            try await images.requireBlurredFaces(image.id, isPublic: upload.isPublic && upload.contributor.role != .anonymous,
+                                                 on: connection)
             let job = NewJob(kind: .processImage, imageID: image.id, dedupeKey: "process_image:\(image.id.uuidString.lowercased())",
                              correlationID: upload.requestID, requestedBy: upload.requestedBy)
             let jobID = try await queue.enqueue(job, on: connection).jobID

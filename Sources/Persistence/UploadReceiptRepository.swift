@@ -32,9 +32,12 @@ public struct UploadReceiptRepository: Sendable {
         return nil
     }
 
-    /// How many anonymized copies exist of `imageID` (receipt holders may ask for a few).
-    public func copies(of imageID: UUID) async throws -> Int {
-        let rows = try await client.query("SELECT count(*)::int FROM processed_variants WHERE image_id = \(imageID)", logger: logger)
+    /// How many anonymized copies exist of `imageID` (receipt holders may ask for a few), with
+    /// the image's row locked until the caller's transaction ends.
+    public static func lockAndCountCopies(of imageID: UUID, on connection: PostgresConnection) async throws -> Int {
+        _ = try await connection.query("SELECT 1 FROM images WHERE id = \(imageID) FOR UPDATE", logger: connection.logger)
+        let rows = try await connection.query("SELECT count(*)::int FROM processed_variants WHERE image_id = \(imageID)",
+                                              logger: connection.logger)
         for try await count in rows.decode(Int.self) { return count }
         return 0
     }

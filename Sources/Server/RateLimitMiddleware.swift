@@ -26,7 +26,7 @@ struct CallerRateLimitMiddleware: RouterMiddleware {
         let path = routedPath(request.uri.path)
         switch request.method {
         case .post: return path == "/upload/images" || path == "/upload/documents" || path == "/upload-init"
-            || path == "/upload/presigned"
+            || path == "/upload/presigned" || path == "/upload/receipt/process"
         case .put: return path.hasPrefix("/uploads/")
         default: return false
         }

@@ -12,16 +12,17 @@ import Storage
 /// base (links stay paths) rather than a link an attacker shaped.
 enum RequestBaseURL {
     static func from(host: String?, forwardedProto: String?, forwardedHost: String?, peerIsTrustedProxy: Bool) -> String? {
-        let host = (peerIsTrustedProxy ? firstValue(forwardedHost) : nil) ?? host
+        let host = (peerIsTrustedProxy ? lastValue(forwardedHost) : nil) ?? host
         guard let host, isPlainHost(host) else { return nil }
-        let proto = peerIsTrustedProxy ? firstValue(forwardedProto)?.lowercased() : nil
+        let proto = peerIsTrustedProxy ? lastValue(forwardedProto)?.lowercased() : nil
         let scheme = proto == "https" ? "https" : "http"
         return "\(scheme)://\(host.lowercased())"
     }
 
-    /// A proxy chain may append values: the first is what the client sent to the first proxy.
-    static func firstValue(_ header: String?) -> String? {
-        header?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+    /// A proxy that appends rather than sets puts its value last; earlier ones may be the
+    /// client's own (a proxy passes what it is sent unless told to replace it).
+    static func lastValue(_ header: String?) -> String? {
+        header?.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Letters, digits, dots and hyphens, or a bracketed IPv6 address; then an optional port.

@@ -111,6 +111,12 @@ public struct ImageService: Sendable {
 
     /// - Parameter auditOriginal: false when a document's view shows its pages (the document's
     ///   original link is the one audited; pages carry none).
+    /// The timeline steps every reader sees (admins see every event, with its data).
+    static let readerEventTypes: Set<String> = [
+        "image.uploaded", "image.processed", "image.failed", "faces.embedded", "image.anonymize_queued", "image.anonymized",
+        "image.anonymize_failed",
+    ]
+
     /// What seed 000's upload answer links to: the original (for those who may view originals,
     /// audited like any original link) and the thumbnails of an image that already had them
     /// (the same bytes uploaded before), as the caller may see them. A new upload has none yet.
@@ -153,7 +159,15 @@ public struct ImageService: Sendable {
         // the details — request ids, callers, file names, errors, signatures — are admin-only.
         var events = try await images.events(for: id)
         if !policy.allows(context.caller, .readTimeline) {
-            for index in events.indices { events[index].data = "{}" }
+            // Only the image's own steps: report membership, links, grouping and webhook jobs
+            // are admin-only facts, and so are job ids and exact times.
+            events = events.filter { Self.readerEventTypes.contains($0.type) }.map { event in
+                var event = event
+                event.data = "{}"
+                event.jobID = nil
+                event.at = Date(timeIntervalSince1970: event.at.timeIntervalSince1970.rounded(.down))
+                return event
+            }
         }
         view.events = events
         return view
@@ -193,7 +207,9 @@ public struct ImageService: Sendable {
 
     /// Queues an anonymized copy of `id` (or answers with the same copy asked for before). The
     /// caller is authorized before this: an admin (`process`) or a receipt's holder (`ReceiptService`).
-    func anonymize(_ id: UUID, _ overrides: AnonymizeSettings.Overrides, _ context: CallContext) async throws -> ProcessOutcome {
+    /// - Parameter check: runs first in the transaction that queues the copy (a limit to hold).
+    func anonymize(_ id: UUID, _ overrides: AnonymizeSettings.Overrides, _ context: CallContext,
+                   check: (@Sendable (PostgresConnection) async throws -> Void)? = nil) async throws -> ProcessOutcome {
         guard let defaults = anonymizeDefault else {
             throw APIError(status: 409, code: "anonymize_unavailable",
                            message: "face detection is off on this server (FACE_DETECTION=false), so faces cannot be anonymized")
@@ -206,6 +222,7 @@ public struct ImageService: Sendable {
         }
         guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
         let outcome = try await client.withTransaction(logger: logger) { connection in
+            try await check?(connection)
             let outcome = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
                 id, settings, correlationID: context.requestID, requestedBy: context.caller.id, on: connection)
             if !outcome.duplicate {

@@ -15,6 +15,7 @@ import Persistence
 public struct ReceiptService: Sendable {
     let client: DatabaseClient
     let images: ImageService
+    let policy: AccessPolicy
     let logger: Logger
 
     /// How long a receipt works: a visitor comes back within a week, not a year later.
@@ -22,16 +23,18 @@ public struct ReceiptService: Sendable {
     /// Anonymized copies of one image a receipt holder may have made (all holders together).
     public static let maxCopies = 5
 
-    public init(client: DatabaseClient, images: ImageService, logger: Logger) {
+    public init(client: DatabaseClient, images: ImageService, policy: AccessPolicy, logger: Logger) {
         self.client = client
         self.images = images
+        self.policy = policy
         self.logger = logger
     }
 
-    /// A new receipt for `imageID`, for an anonymous uploader; nil for anyone with a credential
-    /// (they follow their uploads through `/images`).
-    public func issue(for imageID: UUID, _ context: CallContext) async throws -> String? {
-        guard context.caller.role == .anonymous else { return nil }
+    /// A new receipt for an anonymous upload; nil for anyone with a credential (they follow
+    /// their uploads through `/images`). Bytes that were already here get one only when that
+    /// image is public already: a receipt must not open a private image to whoever holds a copy.
+    public func issue(for imageID: UUID, uploadedBy role: Role, existing: ImageRecord?) async throws -> String? {
+        guard role == .anonymous, existing.map(\.isPublic) ?? true else { return nil }
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
@@ -63,16 +66,27 @@ public struct ReceiptService: Sendable {
         if overrides.replacewith?.lowercased() == "none" {
             throw APIError.badRequest("replacewith none masks nothing; choose blur, solid or mosaic", code: "invalid_options")
         }
-        if try await repository.copies(of: id) >= Self.maxCopies {
-            throw APIError(status: 429, code: "too_many_copies",
-                           message: "this image has \(Self.maxCopies) anonymized copies already; open one of those")
+        // The look is the visitor's (what covers the faces, boxes or ellipses); how much is
+        // covered is not: a threshold, mask scale, mosaic size or scale of their own could make
+        // a copy that shows faces and still passes verification, and such a copy goes public.
+        if overrides.threshold != nil || overrides.maskScale != nil || overrides.mosaicSize != nil || overrides.scale != nil {
+            throw APIError.badRequest("a receipt may choose replacewith and boxes; threshold, maskScale, mosaicSize and scale are the server's",
+                                      code: "invalid_options")
         }
-        return (id, try await images.anonymize(id, overrides, context))
+        let outcome = try await images.anonymize(id, overrides, context) { connection in
+            // Counted under the image's row lock, so concurrent requests cannot pass the limit.
+            if try await UploadReceiptRepository.lockAndCountCopies(of: id, on: connection) >= Self.maxCopies {
+                throw APIError(status: 429, code: "too_many_copies",
+                               message: "this image has \(Self.maxCopies) anonymized copies already; open one of those")
+            }
+        }
+        return (id, outcome)
     }
 
     /// The image a receipt follows. Unknown, malformed and expired receipts get the same answer.
     func resolve(_ token: String?) async throws -> UUID {
-        guard let token, token.utf8.count == 43,
+        // Receipts belong to public mode: switched off, the ones handed out stop working too.
+        guard policy.publicUploads, let token, token.utf8.count == 43,
               token.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
         else { throw Self.refused }
         guard let id = try await repository.image(forDigest: Self.digest(token)) else { throw Self.refused }

@@ -43,7 +43,7 @@ public struct ServiceSet: Sendable {
         documents = DocumentService(client: client, store: store, links: links, images: images, erasure: erasure, audit: audit,
                                     policy: policy, logger: logger)
         identities = IdentityService(client: client, audit: audit, policy: policy, logger: logger)
-        receipts = ReceiptService(client: client, images: images, logger: logger)
+        receipts = ReceiptService(client: client, images: images, policy: policy, logger: logger)
         faceSearch = FaceSearchService(models: faceModels, matching: faceMatching, client: client, derivatives: derivatives,
                                        audit: audit, policy: policy, logger: logger)
     }

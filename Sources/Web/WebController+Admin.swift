@@ -19,8 +19,8 @@ extension WebController {
         var data: [String: Any] = [
             "reports": reports.map { report -> [String: Any] in
                 [
-                    "id": report.id, "status": report.status, "name": report.perpetratorName ?? "", "images": report.imageCount,
-                    "updated": Self.time(report.updatedAt),
+                    "id": report.id, "href": "/ui/reports/" + Self.pathSegment(report.id), "status": report.status,
+                    "name": report.perpetratorName ?? "", "images": report.imageCount, "updated": Self.time(report.updatedAt),
                     "actions": ["approved", "rejected", "pending"].filter { $0 != report.status }.map {
                         ["value": $0, "label": $0 == "approved" ? "Approve" : $0 == "rejected" ? "Reject" : "Set pending"]
                     },

@@ -19,7 +19,7 @@ extension WebController {
                         "thumbnail": services.derivatives.faceThumbnail(unmasked: face.thumbnailKey, masked: face.blurredThumbnailKey,
                                                                         for: context.caller) ?? ""]
             },
-            "reports": record.reports.map { ["id": $0.id, "status": $0.status] },
+            "reports": record.reports.map { ["id": $0.id, "status": $0.status, "href": "/ui/reports/" + Self.pathSegment($0.id)] },
             "separated": record.separatedFrom.map { ["id": $0.uuidString.lowercased(), "short": Self.short($0)] },
             "admin": services.policy.allows(context.caller, .correctIdentities),
         ]

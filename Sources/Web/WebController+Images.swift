@@ -28,7 +28,7 @@ extension WebController {
             "clipped": seesFaces && boxes.count < view.faces.count,
             "original": view.originalURL ?? "", "ttlMinutes": max(1, services.derivatives.ttlSeconds / 60),
             "variants": view.variants.map(Self.variant), "hasVariants": !view.variants.isEmpty,
-            "reports": image.reports, "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
+            "reports": image.reports.map { ["id": $0, "href": "/ui/reports/" + Self.pathSegment($0)] }, "mime": image.mime, "width": image.width ?? 0, "height": image.height ?? 0,
             "size": ByteCountFormatter.string(fromByteCount: image.bytes, countStyle: .file),
             "created": Self.time(image.createdAt), "createdISO": ISO8601DateFormatter().string(from: image.createdAt),
             "processedAt": image.processedAt.map(Self.time) ?? "", "sha256": image.sha256,

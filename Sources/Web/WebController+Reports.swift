@@ -39,6 +39,7 @@ extension WebController {
                  "faces": (image.faceCount ?? 0) > 0 ? image.faceCount! : "", "alt": "Image \(Self.short(image.id))"]
             },
             "hasImages": !evidence.isEmpty, "more": page.nextCursor != nil,
+            "allImages": "/ui/gallery?reportId=" + Self.pathSegment(report.id),
             "documents": documents.map { ["href": "/ui/documents/\($0.id.uuidString.lowercased())", "short": Self.short($0.id), "pages": $0.pages] },
             "hasDocuments": !documents.isEmpty,
             "links": links, "hasLinks": !links.isEmpty, "linksHidden": linksHidden,

@@ -21,9 +21,14 @@ import Testing
         let config = try AppConfig(from: DictionaryConfigSource(["IMAGE_PROCESSING_TIMEOUT": "60000"]))
         #expect(config.queue.imageProcessingTimeout == .seconds(60))
         #expect(try AppConfig(from: DictionaryConfigSource([:])).queue.imageProcessingTimeout == .seconds(60))
-        // "60" meant seconds before: refused, naming the unit, rather than read as 60 ms.
-        #expect { try AppConfig(from: DictionaryConfigSource(["IMAGE_PROCESSING_TIMEOUT": "60"])) } throws: { error in
-            "\(error)".contains("IMAGE_PROCESSING_TIMEOUT") && "\(error)".contains("milliseconds")
+        #expect(try AppConfig(from: DictionaryConfigSource(["IMAGE_PROCESSING_TIMEOUT": "90s"])).queue.imageProcessingTimeout == .seconds(90))
+        #expect(try AppConfig(from: DictionaryConfigSource(["IMAGE_PROCESSING_TIMEOUT": "1500ms"])).queue.imageProcessingTimeout
+            == .milliseconds(1500))
+        // "60" or "1800" meant seconds before: refused, naming the unit, rather than read as 60 ms or 1.8 s.
+        for old in ["60", "1800", "9999", "0s", "abc"] {
+            #expect { try AppConfig(from: DictionaryConfigSource(["IMAGE_PROCESSING_TIMEOUT": old])) } throws: { error in
+                "\(error)".contains("IMAGE_PROCESSING_TIMEOUT") && "\(error)".contains("milliseconds")
+            }
         }
     }
 

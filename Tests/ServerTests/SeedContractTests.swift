@@ -115,7 +115,7 @@ import TestSupport
         // An untrusted peer's forwarding headers are ignored.
         #expect(RequestBaseURL.from(host: "10.0.0.5:8080", forwardedProto: "https", forwardedHost: "evil.example",
                                     peerIsTrustedProxy: false) == "http://10.0.0.5:8080")
-        #expect(RequestBaseURL.from(host: "10.0.0.5:8080", forwardedProto: "https, http", forwardedHost: "Evidence.Example",
+        #expect(RequestBaseURL.from(host: "10.0.0.5:8080", forwardedProto: "http, https", forwardedHost: "Evil.example, Evidence.Example",
                                     peerIsTrustedProxy: true) == "https://evidence.example")
         #expect(RequestBaseURL.from(host: "[::1]:8080", forwardedProto: nil, forwardedHost: nil, peerIsTrustedProxy: false)
             == "http://[::1]:8080")

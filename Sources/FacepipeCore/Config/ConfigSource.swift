@@ -42,11 +42,10 @@ extension ConfigSource {
         value(name) ?? fallback
     }
 
-    public func int(_ name: String, default fallback: Int, range: ClosedRange<Int>, unit: String? = nil) throws -> Int {
+    public func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
         guard let raw = value(name) else { return fallback }
         guard let parsed = Int(raw), range.contains(parsed) else {
-            throw ConfigError(variable: name, value: raw,
-                              expected: "an integer in \(range.lowerBound)...\(range.upperBound)" + (unit.map { ", in \($0)" } ?? ""))
+            throw ConfigError(variable: name, value: raw, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return parsed
     }

