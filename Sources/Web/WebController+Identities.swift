@@ -4,8 +4,8 @@ import Hummingbird
 import Persistence
 import Services
 
-/// One person as facepipe grouped them: their faces (as the images' thumbnails, blurred below
-/// gold as in face search) and every report they appear in; admins split faces off or merge
+/// One person as facepipe grouped them: their faces (each face's own crop; below gold the
+/// images' thumbnails with every face blurred, as in face search) and every report they appear in; admins split faces off or merge
 /// another identity in. The service decides who sees what and audits the look-up.
 extension WebController {
     func identityPage(_ request: Request, _ context: Context) async throws -> Response {
@@ -16,8 +16,10 @@ extension WebController {
             "faces": record.faces.map { face -> [String: Any] in
                 return ["face": face.id.uuidString.lowercased(), "image": face.imageID.uuidString.lowercased(),
                         "imageShort": Self.short(face.imageID), "index": face.index + 1, "pinned": face.pinned,
-                        "thumbnail": services.derivatives.faceThumbnail(unmasked: face.thumbnailKey, masked: face.blurredThumbnailKey,
-                                                                        for: context.caller) ?? ""]
+                        // This person's own face (its crop) for those who may see faces; below
+                        // gold the image's tile with every face blurred.
+                        "thumbnail": services.derivatives.faceThumbnail(unmasked: face.cropKey ?? face.thumbnailKey,
+                                                                        masked: face.blurredThumbnailKey, for: context.caller) ?? ""]
             },
             "reports": record.reports.map { ["id": $0.id, "status": $0.status, "href": "/ui/reports/" + Self.pathSegment($0.id)] },
             "separated": record.separatedFrom.map { ["id": $0.uuidString.lowercased(), "short": Self.short($0)] },

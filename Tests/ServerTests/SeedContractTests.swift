@@ -65,6 +65,10 @@ import TestSupport
                 _ = try await queue.complete([job.id], worker: "t")
             }
             try await client.execute(uri: "/jobs/\(jobID)", method: .get) { #expect($0.json["status"] as? String == "done") }
+            // The image says where its anonymization stands (none asked for: none).
+            try await client.execute(uri: "/images/\(id)", method: .get) {
+                #expect($0.json["status"] as? String == "done" && $0.json["anonymization"] as? String == "none", "\($0.json)")
+            }
 
             // §9.2 image.processed: {"event", "data": {id, reportId, status: completed, thumbnails: [{size, url}], hasFaces,
             // faceCount, duplicates: []}}.

@@ -279,12 +279,18 @@ def test_a_person_page_groups_faces_and_an_admin_corrects_it(session_for, server
     assert count >= 2, "obama.jpg and its re-encoded copy (r-ui-3) are one person"
     main = page.inner_text("main")
     assert "r-ui-1" in main and "r-ui-3" in main
+    # Each tile is that person's own face (its crop), not the picture's middle.
+    tiles = [faces.nth(index).locator("img").get_attribute("src") for index in range(count)]
+    assert all("/media/faces/" in tile for tile in tiles), tiles
+    page.wait_for_function("() => [...document.querySelectorAll('.people img')].every((img) => img.naturalWidth > 0)")
     admin.screenshot("person-desktop")
     # Below admin: approved reports only (r-ui-1 was approved above), no corrections.
     standard = session_for("standard")
     standard.page.goto(f"/ui/identities/{person}")
     seen = standard.page.inner_text("main")
     assert "r-ui-1" in seen and "r-ui-3" not in seen
+    # Below gold no face crop: the image's tile with the faces blurred.
+    assert "/media/faces/" not in standard.page.content()
     assert standard.page.locator("#split-form, #merge-form").count() == 0
     # The admin splits the copy's face off: a new person, pinned there...
     page.locator(f".people li:has(a[href='/ui/images/{image_id}']) input[type=checkbox]").check()
@@ -356,6 +362,11 @@ def test_a_report_page_shows_its_evidence_links_and_documents(session_for, serve
     standard.page.goto("/ui/reports/r-ui-1")
     assert "Vlxxxr Gxa" in standard.page.inner_text("section.card") and standard.page.locator("form.row").count() == 0
     standard.screenshot("report-phone")
+    standard.page.click("ul.docs a")
+    standard.page.wait_for_url("**/ui/documents/*")
+    standard.page.wait_for_function("() => document.querySelector('ol.pages img') && document.querySelector('ol.pages img').naturalWidth > 0")
+    assert standard.page.locator("text=Original").count() == 0  # originals are for admins
+    standard.screenshot("document-phone")
     # The document, page by page.
     page.click("ul.docs a")
     page.wait_for_url("**/ui/documents/*")

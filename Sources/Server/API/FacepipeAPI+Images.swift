@@ -104,7 +104,9 @@ extension FacepipeAPI {
             status: .init(rawValue: image.status.rawValue) ?? .failed, mime: image.mime, bytes: image.bytes,
             width: image.width, height: image.height, sha256: image.sha256, hasFaces: image.hasFaces,
             faceCount: image.faceCount, blurFaces: image.blurFaces, _public: image.isPublic, createdAt: image.createdAt,
-            processedAt: image.processedAt, thumbnails: thumbnails(image), processed: variants.isEmpty ? nil : variants.map(Self.schema),
+            processedAt: image.processedAt, thumbnails: thumbnails(image),
+            anonymization: Components.Schemas.ImageSummary.AnonymizationPayload(rawValue: Self.anonymization(of: variants)),
+            processed: variants.isEmpty ? nil : variants.map(Self.schema),
             document: document.map { .init(id: $0.documentID.uuidString.lowercased(), page: $0.page) }, error: image.error)
     }
 

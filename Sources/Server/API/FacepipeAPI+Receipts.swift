@@ -5,10 +5,9 @@ import Services
 extension FacepipeAPI {
     func getUploadReceipt(_ input: Operations.GetUploadReceipt.Input) async throws -> Operations.GetUploadReceipt.Output {
         let status = try await services.receipts.status(input.headers.xUploadReceipt, call)
-        let newest = status.copies.max { $0.variant.createdAt < $1.variant.createdAt }
         return .ok(.init(body: .json(.init(
             imageId: status.image.id.uuidString.lowercased(), status: Self.seedStatus(status.image.status),
-            anonymization: newest.map { Self.seedAnonymization($0.variant.status) } ?? Components.Schemas.ReceiptStatus.AnonymizationPayload.none,
+            anonymization: .init(rawValue: Self.anonymization(of: status.copies)) ?? .queued,
             // A failed copy's error text names internal files: not for a visitor.
             processed: status.copies.map { var copy = Self.schema($0); copy.error = nil; return copy }))))
     }
@@ -37,7 +36,8 @@ extension FacepipeAPI {
         .init(rawValue: seedWord(status)) ?? .queued
     }
 
-    static func seedAnonymization(_ status: ImageStatus) -> Components.Schemas.ReceiptStatus.AnonymizationPayload {
-        .init(rawValue: seedWord(status)) ?? .queued
+    /// The newest anonymized copy's state in seed 002's words, `none` before one is asked for.
+    static func anonymization(of copies: [ImageService.VariantView]) -> String {
+        copies.max { $0.variant.createdAt < $1.variant.createdAt }.map { seedWord($0.variant.status) } ?? "none"
     }
 }
