@@ -117,8 +117,10 @@ public struct ProcessImageHandler: JobHandler {
         var written: [(kind: StoredFileKind, key: String)] = []
         var thumbnails: [String: String] = [:]
         for thumbnail in analysis.thumbnails {
-            let thumbKey = try MediaKey.thumbnail(id: image.id, variant: thumbnail.name, ext: "webp", original: image.originalKey)
-            try await store.put(thumbKey, data: thumbnail.image.data, contentType: "image/webp")
+            // WebP squares; the whole-picture view is JPEG.
+            let jpeg = thumbnail.image.format == .jpeg
+            let thumbKey = try MediaKey.thumbnail(id: image.id, variant: thumbnail.name, ext: jpeg ? "jpg" : "webp", original: image.originalKey)
+            try await store.put(thumbKey, data: thumbnail.image.data, contentType: thumbnail.image.format.mimeType)
             thumbnails[thumbnail.name] = thumbKey.rawValue
             written.append((.thumbnail, thumbKey.rawValue))
         }

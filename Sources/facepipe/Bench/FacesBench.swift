@@ -117,6 +117,6 @@ struct FacesBench: AsyncParsableCommand {
 
             _ = try timed(&detect) { try detector.detect(decoded) }
         }
-        print("process_image stages (1 thread, median ms/image): decode \(format(decode.median)), thumbnails \(format(thumbnails.median)), whole-picture view \(format(view.median)), hashes \(format(hashes.median)), face detection \(format(detect.median))")
+        print("process_image stages (1 thread, median ms/image): decode \(format(decode.median)), thumbnails \(format(thumbnails.median)) (p95 \(format(thumbnails.percentile(95)))), whole-picture view \(format(view.median)) (p95 \(format(view.percentile(95)))), hashes \(format(hashes.median)), face detection \(format(detect.median))")
     }
 }
