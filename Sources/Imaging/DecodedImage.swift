@@ -50,9 +50,6 @@ public final class DecodedImage: Sendable {
         return try Encoder.encode(resized, as: format)
     }
 
-    /// Centred square thumbnails of several sides, each resized from the next larger one
-    /// (the 150 px one from the 300 px one, …: each step reads a small image, not the decoded
-    /// one). A side larger than the short side gives the largest centred square.
     /// Where a square tile of a non-square picture is cut.
     public enum SquareFocus: Sendable, Equatable {
         /// The middle (as before faces were known).
@@ -64,6 +61,9 @@ public final class DecodedImage: Sendable {
         case point(x: Double, y: Double)
     }
 
+    /// Square thumbnails of several sides cut at `focus`, each resized from the next larger one
+    /// (the 150 px one from the 300 px one, …: each step reads a small image, not the decoded
+    /// one). A side larger than the short side gives the largest square.
     public func squareThumbnails(sides: [Int], focus: SquareFocus = .centre, as format: EncodeFormat = .webp()) throws
         -> [Int: EncodedImage]
     {

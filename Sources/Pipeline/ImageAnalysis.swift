@@ -94,7 +94,7 @@ public struct ImageAnalysis: Sendable {
         return analysis
     }
 
-    /// Square WebP thumbnails; an image smaller than a size gets its largest centred square.
+    /// Square WebP thumbnails cut at `focus`; an image smaller than a size gets its largest square.
     public static func thumbnails(of source: DecodedImage, quality: Int, focus: DecodedImage.SquareFocus = .centre) throws
         -> [Thumbnail]
     {
@@ -127,16 +127,21 @@ public struct ImageAnalysis: Sendable {
     /// The view with every detection blurred (deface's defaults, as the masked thumbnails).
     static func maskedView(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int) throws -> EncodedImage {
         let (width, height) = viewSize(width: decoded.width, height: decoded.height)
-        let small = try DecodedImage(decoded.thumbnail(.inside(width: width, height: height), as: .png).data,
-                                     maxDimension: max(width, height))
-        let toSmall = Double(small.width) / Double(max(1, decoded.source.uprightWidth))
-        let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
-        return try Anonymizer.anonymize(small, faces: scaled, options: .default, as: viewFormat(quality))
+        return try blurred(decoded, shrunkTo: width, height, faces: faces, as: viewFormat(quality)).image
     }
 
-    /// The square thumbnails with the faces blurred, made from a copy just large enough for the
-    /// largest of them (a few milliseconds, not a full-size blur): faces only need hiding at
-    /// that scale. Named by size, like `thumbnails(of:quality:)`.
+    /// `decoded` shrunk to fit `width`×`height` with every face blurred (a few milliseconds, not
+    /// a full-size blur: faces only need hiding at the size shown), and the shrunk size's width.
+    static func blurred(_ decoded: DecodedImage, shrunkTo width: Int, _ height: Int, faces: [Anonymizer.Face],
+                        as format: EncodeFormat) throws -> (image: EncodedImage, width: Int) {
+        let small = try DecodedImage(decoded.thumbnail(.inside(width: width, height: height), as: .png).data,
+                                     maxDimension: max(width, height))
+        // Faces are in the original's pixels; `small` knows only its own size.
+        let toSmall = Double(small.width) / Double(max(1, decoded.source.uprightWidth))
+        let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
+        return (try Anonymizer.anonymize(small, faces: scaled, options: .default, as: format), small.width)
+    }
+
     /// The middle of the box around every face, in the decoded image's pixels (`scale` from the
     /// original's, where faces are); nil without faces.
     static func facesCentre(_ faces: [DetectedFace], scale: Double) -> (x: Double, y: Double)? {
@@ -146,19 +151,17 @@ public struct ImageAnalysis: Sendable {
         return ((left + right) / 2 * scale, (top + bottom) / 2 * scale)
     }
 
+    /// The square thumbnails with the faces blurred, made from a copy just large enough for the
+    /// largest of them, and cut around the same faces as the unmasked set. Named by size, like
+    /// `thumbnails(of:quality:)`.
     static func maskedThumbnails(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int,
                                  facesCentre centre: (x: Double, y: Double)? = nil) throws -> [Thumbnail] {
         let side = thumbnailSizes.map(\.side).max() ?? 800
         let short = max(1, min(decoded.width, decoded.height))
         let scale = min(1, Double(side) / Double(short))
         let width = max(1, Int((Double(decoded.width) * scale).rounded())), height = max(1, Int((Double(decoded.height) * scale).rounded()))
-        let small = try DecodedImage(decoded.thumbnail(.inside(width: width, height: height), as: .png).data,
-                                     maxDimension: max(width, height))
-        // Faces are in the original's pixels; `small` knows only its own size.
-        let toSmall = Double(small.width) / Double(max(1, decoded.source.uprightWidth))
-        let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
-        let masked = try DecodedImage(Anonymizer.anonymize(small, faces: scaled, options: .default, as: .png).data,
-                                      maxDimension: max(small.width, small.height))
+        let small = try blurred(decoded, shrunkTo: width, height, faces: faces, as: .png)
+        let masked = try DecodedImage(small.image.data, maxDimension: max(width, height))
         // The same tile as the unmasked set: cut around the same faces, scaled to this copy.
         let toMasked = Double(small.width) / Double(max(1, decoded.width))
         return try thumbnails(of: masked, quality: quality,

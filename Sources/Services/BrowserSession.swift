@@ -20,12 +20,7 @@ public struct BrowserSession: Codable, Sendable, Equatable {
     }
 
     /// 32 random bytes, URL-safe base64.
-    public static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
+    public static func newToken() -> String { RandomToken.make() }
 
     /// Compares tokens in constant time.
     public func accepts(_ token: String?) -> Bool {

@@ -131,7 +131,7 @@ public struct ImageService: Sendable {
         }
         guard let existing, policy.allows(context.caller, .readImages) else { return (originalURL, []) }
         let urls = derivatives.thumbnails(of: existing, for: context.caller)
-        return (originalURL, ImageRecord.thumbnailSizeNames.compactMap { name in urls[name].map { (name, $0) } })
+        return (originalURL, ImageRecord.bySize(urls))
     }
 
     public func get(_ id: UUID, _ context: CallContext, auditOriginal: Bool = true) async throws -> View {

@@ -35,10 +35,7 @@ public struct ReceiptService: Sendable {
     /// image is public already: a receipt must not open a private image to whoever holds a copy.
     public func issue(for imageID: UUID, uploadedBy role: Role, existing: ImageRecord?) async throws -> String? {
         guard role == .anonymous, existing.map(\.isPublic) ?? true else { return nil }
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let token = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = RandomToken.make()
         try await repository.create(digest: Self.digest(token), imageID: imageID, expiresAt: Date().addingTimeInterval(Self.lifetime))
         return token
     }
@@ -86,9 +83,7 @@ public struct ReceiptService: Sendable {
     /// The image a receipt follows. Unknown, malformed and expired receipts get the same answer.
     func resolve(_ token: String?) async throws -> UUID {
         // Receipts belong to public mode: switched off, the ones handed out stop working too.
-        guard policy.publicUploads, let token, token.utf8.count == 43,
-              token.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7a) || $0 == 0x2d || $0 == 0x5f })
-        else { throw Self.refused }
+        guard policy.publicUploads, let token, RandomToken.isWellFormed(token.utf8) else { throw Self.refused }
         guard let id = try await repository.image(forDigest: Self.digest(token)) else { throw Self.refused }
         return id
     }

@@ -56,7 +56,7 @@ public struct WebhookPayload: Sendable, Codable, Equatable {
 
         /// The sizes present in `urls` (by name), smallest first.
         public static func list(_ urls: [String: String]) -> [Thumbnail] {
-            ImageRecord.thumbnailSizeNames.compactMap { name in urls[name].map { Thumbnail(size: name, url: $0) } }
+            ImageRecord.bySize(urls).map { Thumbnail(size: $0.size, url: $0.url) }
         }
     }
 

@@ -7,24 +7,20 @@ import Foundation
 public enum APIKeyFormat {
     public static let prefix = "fp_"
     public static let lookupLength = 12
-    public static let bodyLength = 43
+    public static let bodyLength = RandomToken.length
 
     /// The lookup part of a well-formed key, or nil.
     public static func lookup(of key: String) -> String? {
         guard key.hasPrefix(prefix) else { return nil }
         let body = key.utf8.dropFirst(prefix.utf8.count)
-        guard body.count == bodyLength,
-              body.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F })
-        else { return nil }
+        guard RandomToken.isWellFormed(body) else { return nil }
         return String(decoding: body.prefix(lookupLength), as: UTF8.self)
     }
 
     /// A new key from 32 random bytes.
     public static func make(from bytes: [UInt8]) -> String {
         precondition(bytes.count == 32)
-        let base64 = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return prefix + base64
+        return prefix + RandomToken.encode(bytes)
     }
 }
 

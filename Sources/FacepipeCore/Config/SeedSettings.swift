@@ -6,8 +6,9 @@ import Synchronization
 /// is either an alias of facepipe's own name (read through `SeedSettingsSource`), checked against
 /// what facepipe can do (`FACE_DETECTION_MODEL`, `FACE_EMBEDDING_DIM`: a value it cannot honour
 /// stops the start with a reason), or read in the seed's unit (`IMAGE_PROCESSING_TIMEOUT`, in
-/// milliseconds). Names facepipe does not read at all are reported at start-up
-/// (`unreadSettings`), never silently ignored.
+/// milliseconds). Names facepipe does not read at all are reported at start-up (`unread`),
+/// never silently ignored. `FACE_DETECTION_MODEL` and `FACE_EMBEDDING_DIM` are checked by
+/// `FaceConfig`.
 public enum SeedSettings {
     /// Seed name → facepipe's name for the same setting, with the same values.
     public static let aliases: [String: String] = [
@@ -15,10 +16,6 @@ public enum SeedSettings {
         "IMAGE_THUMBNAIL_QUALITY": "THUMBNAIL_QUALITY",
         "MAX_UPLOAD_MB": "IMAGE_MAX_SIZE_MB",
     ]
-
-    /// Seed names whose values are checked rather than used (facepipe runs one detector and one
-    /// embedder); see `FaceConfig`.
-    public static let checked = ["FACE_DETECTION_MODEL", "FACE_EMBEDDING_DIM"]
 
     /// Seed settings for parts facepipe does not have, and what it uses instead: reported at
     /// start-up when set.
@@ -47,7 +44,7 @@ public enum SeedSettings {
     /// facepipe or the seeds use) but that no part of the configuration asked for.
     public static func unread(_ names: some Sequence<String>, asked: Set<String>) -> [String] {
         names.filter { name in
-            !asked.contains(name) && aliases[name] == nil && !checked.contains(name)
+            !asked.contains(name) && aliases[name] == nil
                 && (replaced[name] != nil || prefixes.contains { name.hasPrefix($0) })
         }.sorted()
     }

@@ -11,6 +11,12 @@ extension ImageRecord {
     /// Size name → the name of the same size with the faces blurred.
     public static let maskedThumbnailNames = ["thumb": "blurred_thumb", "medium": "blurred", "large": "blurred_large"]
 
+    /// The sizes present in `urls` (by name), smallest first: the list seed 000's answers and
+    /// webhooks carry.
+    public static func bySize(_ urls: [String: String]) -> [(size: String, url: String)] {
+        thumbnailSizeNames.compactMap { name in urls[name].map { (name, $0) } }
+    }
+
     /// Size name → media key of what a caller is shown.
     /// - Parameter showingFaces: the caller may see faces (gold and admin; the platform's webhooks).
     ///
