@@ -87,8 +87,11 @@ extension IngestService {
             try await mayAddDocument(to: upload, on: connection)
             _ = try await documents.add(id, to: report, on: connection)
             for page in pages where try await links.add(page.imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
-                                                         blurFaces: false, onTimeline: true, on: connection) {
-                _ = try await links.recordSameImage(page.imageID, observer: linkObserver, correlationID: upload.requestID, on: connection)
+                                                         blurFaces: false, on: connection) {
+                try await timeline.append(.addedToReport(report: report, blurFaces: false, requestID: upload.requestID),
+                                          imageID: page.imageID, on: connection)
+                let fresh = try await links.recordSameImage(page.imageID, on: connection)
+                try await timeline.announce(fresh, observer: linkObserver, correlationID: upload.requestID, on: connection)
             }
         }
     }

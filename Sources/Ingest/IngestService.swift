@@ -74,6 +74,7 @@ public struct IngestService: Sendable {
     public let scanning: Scanning?
     public let client: DatabaseClient
     public let images: ImageRepository
+    let timeline: TimelineRepository
     public let intents: UploadIntentRepository
     public let queue: JobQueue
     public let spoolDirectory: URL
@@ -98,6 +99,7 @@ public struct IngestService: Sendable {
         self.scanning = scanning
         self.client = client
         self.images = ImageRepository(client: client, logger: logger)
+        self.timeline = TimelineRepository(client: client, logger: logger)
         self.intents = UploadIntentRepository(client: client, logger: logger)
         self.queue = queue
         self.spoolDirectory = spoolDirectory
@@ -161,8 +163,10 @@ public struct IngestService: Sendable {
                                  width: header.uprightWidth, height: header.uprightHeight, originalKey: key.rawValue,
                                  blurFaces: upload.blurFaces, isPublic: upload.isPublic)
             let (inserted, jobID) = try await client.withTransaction(logger: logger) { connection in
-                let inserted = try await images.insert(image, requestID: upload.requestID, on: connection)
+                let inserted = try await images.insert(image, on: connection)
                 guard case .inserted = inserted else { return (inserted, Int64?.none) }
+                try await timeline.append(.uploaded(bytes: Int(file.byteCount), mime: type.mimeType, requestID: upload.requestID),
+                                          imageID: id, on: connection)
                 try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
                 _ = try await joinReport(id, upload, onTimeline: false, on: connection)
                 if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
@@ -173,16 +177,10 @@ public struct IngestService: Sendable {
                 let jobID = try await queue.enqueue(job, on: connection).jobID
                 if let claimed = checked.claimed {
                     // Kept under its real type; the timeline says what the client called it.
-                    try await connection.query(
-                        """
-                        INSERT INTO events (image_id, type, data)
-                        VALUES (\(id), 'upload.type_corrected', jsonb_build_object('claimed', \(claimed), 'actual', \(type.mimeType)))
-                        """, logger: logger)
+                    try await timeline.append(.typeCorrected(claimed: claimed, actual: type.mimeType), imageID: id, on: connection)
                 }
                 if let scanFlag {
-                    try await connection.query(
-                        "INSERT INTO events (image_id, type, data) VALUES (\(id), 'image.scan_skipped', jsonb_build_object('reason', \(scanFlag)))",
-                        logger: logger)
+                    try await timeline.append(.scanSkipped(reason: scanFlag), imageID: id, on: connection)
                 }
                 return (inserted, jobID)
             }
@@ -223,7 +221,8 @@ public struct IngestService: Sendable {
         let blur = (upload.blurFaces || upload.isPublic) && !image.blurFaces
         return try await client.withTransaction(logger: logger) { connection -> Int64? in
             if try await joinReport(image.id, upload, onTimeline: true, on: connection) == .added {
-                _ = try await links.recordSameImage(image.id, observer: linkObserver, correlationID: upload.requestID, on: connection)
+                let fresh = try await links.recordSameImage(image.id, on: connection)
+                try await timeline.announce(fresh, observer: linkObserver, correlationID: upload.requestID, on: connection)
             }
             guard blur else { return nil }
             // A visitor's copy of the bytes may ask for blurring, never make someone's image public.
@@ -255,10 +254,17 @@ public struct IngestService: Sendable {
         let membership: ReportMembership
         if claim.direct {
             membership = try await links.add(imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
-                                             blurFaces: upload.blurFaces, onTimeline: onTimeline, on: connection) ? .added : .unchanged
+                                             blurFaces: upload.blurFaces, on: connection) ? .added : .unchanged
+            if membership == .added, onTimeline {
+                try await timeline.append(.addedToReport(report: report, blurFaces: upload.blurFaces, requestID: upload.requestID),
+                                          imageID: imageID, on: connection)
+            }
         } else {
             membership = try await links.addPending(imageID, to: report, by: upload.requestedBy, requestID: upload.requestID,
                                                     blurFaces: upload.blurFaces, on: connection) ? .pending : .unchanged
+            if membership == .pending {
+                try await timeline.append(.reportPending(report: report, requestID: upload.requestID), imageID: imageID, on: connection)
+            }
         }
         if !claim.created || membership == .pending, membership != .unchanged {
             try await auditAddition(to: report, upload, data: #"{"image":"\#(imageID.uuidString.lowercased())","pending":\#(membership == .pending)}"#,
@@ -295,10 +301,9 @@ public struct IngestService: Sendable {
                 logger.warning("upload failed virus scan", metadata: [
                     "signature": "\(signature)", "sha256": "\(sha256)", "request_id": "\(upload.requestID ?? "")",
                 ])
-                let data = try String(decoding: JSONSerialization.data(withJSONObject: [
-                    "signature": signature, "sha256": sha256, "filename": upload.filename ?? "", "request_id": upload.requestID ?? "",
-                ]), as: UTF8.self)
-                try? await images.recordEvent(imageID: nil, type: "upload.virus_detected", data: data)
+                try? await timeline.append(
+                    .virusDetected(signature: signature, sha256: sha256, filename: upload.filename ?? "", requestID: upload.requestID),
+                    imageID: nil)
                 // 400, as seed 000 says: the request carried a file that may not be stored.
                 throw APIError(status: 400, code: "virus_detected", message: "file failed virus scan")
             }

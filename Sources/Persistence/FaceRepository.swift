@@ -52,24 +52,16 @@ public struct FaceRepository: Sendable {
     }
 
     /// - Parameter attributes: by face index; a face without one gets NULL (the feature is off).
-    public func saveEmbeddings(_ embeddings: [(Int, [Float])], attributes: [Int: FaceAttributes] = [:], imageID: UUID, jobID: Int64)
-        async throws
-    {
-        try await client.withTransaction(logger: logger) { connection in
-            for (index, vector) in embeddings {
-                let estimate = attributes[index]
-                try await connection.query(
-                    """
-                    UPDATE face_detections SET embedding = \(Self.literal(vector))::vector,
-                        estimated_age = \(estimate.map { Float($0.age) }), estimated_gender = \(estimate?.gender.rawValue),
-                        gender_confidence = \(estimate.map { Float($0.genderConfidence) })
-                    WHERE image_id = \(imageID) AND face_index = \(index)
-                    """, logger: logger)
-            }
+    public func saveEmbeddings(_ embeddings: [(Int, [Float])], attributes: [Int: FaceAttributes] = [:], imageID: UUID,
+                               on connection: PostgresConnection) async throws {
+        for (index, vector) in embeddings {
+            let estimate = attributes[index]
             try await connection.query(
                 """
-                INSERT INTO events (image_id, job_id, type, data)
-                VALUES (\(imageID), \(jobID), 'faces.embedded', jsonb_build_object('faces', \(embeddings.count)))
+                UPDATE face_detections SET embedding = \(Self.literal(vector))::vector,
+                    estimated_age = \(estimate.map { Float($0.age) }), estimated_gender = \(estimate?.gender.rawValue),
+                    gender_confidence = \(estimate.map { Float($0.genderConfidence) })
+                WHERE image_id = \(imageID) AND face_index = \(index)
                 """, logger: logger)
         }
     }

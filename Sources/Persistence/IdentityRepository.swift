@@ -338,23 +338,3 @@ public struct IdentityRepository: Sendable {
             """, logger: logger).decode(UUID.self).all()
     }
 }
-
-extension IdentityRepository {
-    /// One `faces.grouped` event on the image's timeline: which identity each face joined,
-    /// which were new, which were merged.
-    public func recordOnTimeline(_ imageID: UUID, _ assigned: [Assignment], jobID: Int64?, on connection: PostgresConnection)
-        async throws
-    {
-        guard !assigned.isEmpty else { return }
-        func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
-        let data: [String: Any] = [
-            "identities": assigned.map { id($0.identityID) },
-            "new": assigned.filter(\.created).map { id($0.identityID) },
-            "merged": assigned.flatMap(\.merged).map(id),
-        ]
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys]), as: UTF8.self)
-        try await connection.query(
-            "INSERT INTO events (image_id, job_id, type, data) VALUES (\(imageID), \(jobID), 'faces.grouped', \(json)::jsonb)",
-            logger: logger)
-    }
-}

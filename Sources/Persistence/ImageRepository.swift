@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// All SQL for the `images` table, its `reports` and its timeline (`events`).
+/// All SQL for the `images` table and its `reports`.
 public struct ImageRepository: Sendable {
     let client: DatabaseClient
     let logger: Logger
@@ -21,7 +21,7 @@ public struct ImageRepository: Sendable {
 
     /// Inserts the row for a stored original, in the caller's transaction (so its processing job
     /// can be enqueued atomically with it). Creates the report row on first sight.
-    public func insert(_ image: NewImage, requestID: String?, on connection: PostgresConnection) async throws -> InsertResult {
+    public func insert(_ image: NewImage, on connection: PostgresConnection) async throws -> InsertResult {
         if let report = image.reportID {
             try await connection.query("INSERT INTO reports (id) VALUES (\(report)) ON CONFLICT (id) DO NOTHING", logger: logger)
         }
@@ -35,11 +35,6 @@ public struct ImageRepository: Sendable {
                         'queued')
                 ON CONFLICT (pipeline, sha256) DO NOTHING
                 RETURNING id
-            ), logged AS (
-                INSERT INTO events (image_id, type, data)
-                SELECT id, 'image.uploaded', jsonb_strip_nulls(jsonb_build_object(
-                    'bytes', \(image.bytes), 'mime', \(image.mime), 'request_id', \(requestID)::text))
-                FROM inserted
             )
             SELECT id FROM inserted
             UNION ALL
@@ -106,23 +101,6 @@ public struct ImageRepository: Sendable {
                 .compactMap { name, value in value.map { (name, $0) } }
         }
         return []
-    }
-
-    public func events(for id: UUID, limit: Int = 500) async throws -> [ImageEvent] {
-        let rows = try await client.query(
-            "SELECT id, job_id, at, type, data::text FROM events WHERE image_id = \(id) ORDER BY id LIMIT \(limit)",
-            logger: logger)
-        var events: [ImageEvent] = []
-        for try await (eventID, jobID, at, type, data) in rows.decode((Int64, Int64?, Date, String, String).self) {
-            events.append(ImageEvent(id: eventID, jobID: jobID, at: at, type: type, data: data))
-        }
-        return events
-    }
-
-    /// Appends a timeline entry outside any job (e.g. a rejected upload of a known image).
-    public func recordEvent(imageID: UUID?, type: String, data: String = "{}") async throws {
-        try await client.query(
-            "INSERT INTO events (image_id, type, data) VALUES (\(imageID)::uuid, \(type), \(data)::jsonb)", logger: logger)
     }
 
     /// From now on the image's public derivatives show no face (and, if asked, it is in the public gallery).

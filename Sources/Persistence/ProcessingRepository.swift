@@ -44,15 +44,13 @@ public struct ProcessingRepository: Sendable {
             "UPDATE images SET status = 'processing', error = NULL, updated_at = now() WHERE id = \(id)", logger: logger)
     }
 
-    public func markFailed(_ id: UUID, error: String, jobID: Int64, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            WITH failed AS (
-                UPDATE images SET status = 'failed', error = \(error), updated_at = now() WHERE id = \(id) RETURNING id
-            )
-            INSERT INTO events (image_id, job_id, type, data)
-            SELECT id, \(jobID), 'image.failed', jsonb_build_object('error', \(error)) FROM failed
-            """, logger: logger)
+    /// False when the image no longer exists.
+    public func markFailed(_ id: UUID, error: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "UPDATE images SET status = 'failed', error = \(error), updated_at = now() WHERE id = \(id) RETURNING id",
+            logger: logger)
+        for try await _ in rows { return true }
+        return false
     }
 
     /// Locks the image row for the rest of the caller's transaction (erasure waits for it);
@@ -64,7 +62,7 @@ public struct ProcessingRepository: Sendable {
     }
 
     /// Stores results and duplicate pairs and marks the image done, in the caller's transaction.
-    public func saveResults(_ id: UUID, _ result: ProcessingResult, duplicates: [DuplicateMatch], jobID: Int64,
+    public func saveResults(_ id: UUID, _ result: ProcessingResult, duplicates: [DuplicateMatch],
                             on connection: PostgresConnection) async throws {
         let thumbnails = String(decoding: try JSONEncoder().encode(result.thumbnails), as: UTF8.self)
         let hashes = result.hashes
@@ -82,12 +80,6 @@ public struct ProcessingRepository: Sendable {
             try await replaceFaces(id, faces, on: connection)
         }
         try await savePairs(id, duplicates, on: connection)
-        let summary = """
-            {"thumbnails":\(result.thumbnails.count),"phash":"\(PerceptualHash.hex(hashes.phash))","pdq_quality":\(hashes.pdqQuality),"duplicates":\(duplicates.count)}
-            """
-        try await connection.query(
-            "INSERT INTO events (image_id, job_id, type, data) VALUES (\(id), \(jobID), 'image.processed', \(summary)::jsonb)",
-            logger: logger)
     }
 
     /// Records the image's near-duplicates, one row per image pair. A pair found again keeps its

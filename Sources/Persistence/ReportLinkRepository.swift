@@ -3,12 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Told about each connection between two reports the first time it is seen, in the transaction
-/// that records it (to queue the `report.linked` webhook with it).
-public protocol ReportLinkObserver: Sendable {
-    func linked(_ link: NewReportLink, correlationID: String?, on connection: PostgresConnection) async throws
-}
-
 /// All SQL for the evidence that connects reports: which reports an image belongs to
 /// (`image_reports`), matching faces (`face_links`) and the connections announced so far
 /// (`report_links`), plus the read side (`GET /reports/{id}/links`).
@@ -41,10 +35,8 @@ public struct ReportLinkRepository: Sendable {
 
     /// Puts the image in the report (an approved membership: creating the report on first
     /// sight, and making it the image's first report if it has none); false if it was there.
-    /// - Parameter onTimeline: record `image.added_to_report` (a re-upload: the first upload's
-    ///   `image.uploaded` already says which report it came with).
     public func add(_ imageID: UUID, to report: String, by caller: String?, requestID: String?, blurFaces: Bool,
-                    onTimeline: Bool = false, on connection: PostgresConnection) async throws -> Bool {
+                    on connection: PostgresConnection) async throws -> Bool {
         try await connection.query("INSERT INTO reports (id) VALUES (\(report)) ON CONFLICT (id) DO NOTHING", logger: logger)
         let rows = try await connection.query(
             """
@@ -54,11 +46,6 @@ public struct ReportLinkRepository: Sendable {
                 ON CONFLICT (image_id, report_id) DO NOTHING RETURNING image_id
             ), first AS (
                 UPDATE images SET report_id = \(report) WHERE id IN (SELECT image_id FROM added) AND report_id IS NULL
-            ), logged AS (
-                INSERT INTO events (image_id, type, data)
-                SELECT image_id, 'image.added_to_report', jsonb_strip_nulls(jsonb_build_object(
-                    'report', \(report)::text, 'blur_faces', \(blurFaces), 'request_id', \(requestID)::text))
-                FROM added WHERE \(onTimeline)
             )
             SELECT image_id FROM added
             """, logger: logger)
@@ -78,11 +65,6 @@ public struct ReportLinkRepository: Sendable {
                 SELECT \(imageID), \(report), \(caller), \(requestID), \(blurFaces)
                 WHERE NOT EXISTS (SELECT 1 FROM image_reports WHERE image_id = \(imageID) AND report_id = \(report))
                 ON CONFLICT (image_id, report_id) DO NOTHING RETURNING image_id
-            ), logged AS (
-                INSERT INTO events (image_id, type, data)
-                SELECT image_id, 'image.report_pending', jsonb_strip_nulls(jsonb_build_object(
-                    'report', \(report)::text, 'request_id', \(requestID)::text))
-                FROM added
             )
             SELECT image_id FROM added
             """, logger: logger)
@@ -91,18 +73,21 @@ public struct ReportLinkRepository: Sendable {
     }
 
     /// A pending addition becomes a membership (as if added now); false when none was pending.
-    public func approvePending(_ imageID: UUID, in report: String, on connection: PostgresConnection) async throws -> Bool {
+    /// Returns what the waiting addition carried, or nil when none was pending; `added` is false
+    /// when the image was in the report already.
+    public func approvePending(_ imageID: UUID, in report: String, on connection: PostgresConnection) async throws
+        -> (added: Bool, requestID: String?, blurFaces: Bool)?
+    {
         let rows = try await connection.query(
             """
             DELETE FROM pending_report_images WHERE image_id = \(imageID) AND report_id = \(report)
             RETURNING added_by, request_id, blur_faces
             """, logger: logger)
         for try await (addedBy, requestID, blurFaces) in rows.decode((String?, String?, Bool).self) {
-            _ = try await add(imageID, to: report, by: addedBy, requestID: requestID, blurFaces: blurFaces, onTimeline: true,
-                              on: connection)
-            return true
+            let added = try await add(imageID, to: report, by: addedBy, requestID: requestID, blurFaces: blurFaces, on: connection)
+            return (added, requestID, blurFaces)
         }
-        return false
+        return nil
     }
 
     /// Drops a pending addition; false when none was pending.
@@ -138,20 +123,18 @@ public struct ReportLinkRepository: Sendable {
     }
 
     /// The same file in several reports: every pair of its reports is connected.
-    public func recordSameImage(_ imageID: UUID, observer: (any ReportLinkObserver)?, correlationID: String?,
-                                on connection: PostgresConnection) async throws -> [NewReportLink] {
+    public func recordSameImage(_ imageID: UUID, on connection: PostgresConnection) async throws -> [NewReportLink] {
         try await record(
             """
             SELECT a.report_id, b.report_id, 'same_image', 1.0::float8
             FROM image_reports a JOIN image_reports b ON b.image_id = a.image_id AND a.report_id < b.report_id
             WHERE a.image_id = \(imageID)
-            """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
+            """, imageID: imageID, on: connection)
     }
 
     /// Near-duplicate pairs just found for the image: its reports × each other image's reports
     /// (pairs judged different left out).
-    public func recordNearDuplicates(_ imageID: UUID, others: [UUID], strengths: [Double], observer: (any ReportLinkObserver)?,
-                                     correlationID: String?, on connection: PostgresConnection) async throws -> [NewReportLink] {
+    public func recordNearDuplicates(_ imageID: UUID, others: [UUID], strengths: [Double], on connection: PostgresConnection) async throws -> [NewReportLink] {
         guard !others.isEmpty else { return [] }
         return try await record(
             """
@@ -164,13 +147,12 @@ public struct ReportLinkRepository: Sendable {
               AND NOT EXISTS (SELECT 1 FROM image_duplicates x WHERE x.status = 'different'
                               AND x.image1_id = LEAST(\(imageID), d.other) AND x.image2_id = GREATEST(\(imageID), d.other))
             GROUP BY 1, 2
-            """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
+            """, imageID: imageID, on: connection)
     }
 
     /// Faces of this image that match faces of other images (similarity ≥ `minSimilarity`, the
     /// nearest `perFace` each, by the HNSW index): stored as face links, and their reports connected.
-    public func recordFaceMatches(_ imageID: UUID, minSimilarity: Double, perFace: Int, observer: (any ReportLinkObserver)?,
-                                  correlationID: String?, on connection: PostgresConnection) async throws -> [NewReportLink] {
+    public func recordFaceMatches(_ imageID: UUID, minSimilarity: Double, perFace: Int, on connection: PostgresConnection) async throws -> [NewReportLink] {
         try await FaceRepository.prepareSearch(on: connection, logger: logger)
         try await connection.query(
             """
@@ -197,13 +179,12 @@ public struct ReportLinkRepository: Sendable {
             JOIN image_reports b ON b.image_id = other.image_id
             WHERE mine.image_id = \(imageID) AND a.report_id <> b.report_id
             GROUP BY 1, 2
-            """, imageID: imageID, observer: observer, correlationID: correlationID, on: connection)
+            """, imageID: imageID, on: connection)
     }
 
-    /// Upserts the candidate connections; those inserted now (`xmax = 0`) are new: each gets a
-    /// `report.linked` event on the image's timeline and goes to the observer.
-    private func record(_ candidates: PostgresQuery, imageID: UUID, observer: (any ReportLinkObserver)?, correlationID: String?,
-                        on connection: PostgresConnection) async throws -> [NewReportLink] {
+    /// Upserts the candidate connections and returns those inserted now (`xmax = 0`): the new
+    /// ones, for the caller to announce (`TimelineRepository.announce`).
+    private func record(_ candidates: PostgresQuery, imageID: UUID, on connection: PostgresConnection) async throws -> [NewReportLink] {
         var query: PostgresQuery = "WITH candidates (report1, report2, kind, strength) AS ("
         query.sql += candidates.sql
         query.binds = candidates.binds
@@ -219,15 +200,6 @@ public struct ReportLinkRepository: Sendable {
         {
             guard inserted, let kind = ReportLinkKind(rawValue: kind) else { continue }
             fresh.append(NewReportLink(reports: (first, second), kind: kind, strength: strength, imageID: imageID))
-        }
-        for link in fresh {
-            try await connection.query(
-                """
-                INSERT INTO events (image_id, type, data) VALUES (\(imageID), 'report.linked',
-                    jsonb_build_object('reports', jsonb_build_array(\(link.reports.0), \(link.reports.1)), 'kind', \(link.kind.rawValue),
-                                       'strength', \(link.strength)))
-                """, logger: logger)
-            try await observer?.linked(link, correlationID: correlationID, on: connection)
         }
         return fresh
     }

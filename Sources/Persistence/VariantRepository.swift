@@ -54,18 +54,16 @@ public struct VariantRepository: Sendable {
         throw APIError(status: 409, code: "request_in_progress", message: "the same copy is being requested right now; retry shortly")
     }
 
-    /// Records the job that makes the variant and puts `image.anonymize_queued` on the timeline.
-    public func attach(_ variantID: UUID, jobID: Int64, on connection: PostgresConnection) async throws {
-        try await connection.query(
+    /// Records the job that makes the variant; returns the variant's options as stored (JSON
+    /// text), nil when the variant is gone.
+    public func attach(_ variantID: UUID, jobID: Int64, on connection: PostgresConnection) async throws -> String? {
+        let rows = try await connection.query(
             """
-            WITH attached AS (
-                UPDATE processed_variants SET job_id = \(jobID), updated_at = clock_timestamp() WHERE id = \(variantID)
-                RETURNING image_id, options, options_digest
-            )
-            INSERT INTO events (image_id, job_id, type, data)
-            SELECT image_id, \(jobID), 'image.anonymize_queued',
-                   jsonb_build_object('variant', \(variantID), 'options', options) FROM attached
+            UPDATE processed_variants SET job_id = \(jobID), updated_at = clock_timestamp() WHERE id = \(variantID)
+            RETURNING options::text
             """, logger: logger)
+        for try await options in rows.decode(String.self) { return options }
+        return nil
     }
 
     public func find(_ id: UUID) async throws -> ProcessedVariant? {
@@ -98,39 +96,32 @@ public struct VariantRepository: Sendable {
             """, logger: logger)
     }
 
-    /// The copy is stored: records it with its verification and puts `image.anonymized` on the
-    /// timeline, in the caller's transaction (the one that holds the image row).
+    /// The copy is stored: records it with its verification, in the caller's transaction (the one
+    /// that holds the image row). Returns the variant's options as stored, nil when it is gone.
     public func saveDone(_ id: UUID, key: String, verification: ProcessedVariant.Verification, jobID: Int64,
-                         on connection: PostgresConnection) async throws {
+                         on connection: PostgresConnection) async throws -> String? {
         let v = verification
-        try await connection.query(
+        let rows = try await connection.query(
             """
-            WITH done AS (
-                UPDATE processed_variants SET status = 'done', media_key = \(key), faces_masked = \(v.facesMasked),
-                    detections_on_output = \(v.detectionsOnOutput), faces_left = \(v.facesLeft), error = NULL,
-                    job_id = \(jobID), finished_at = clock_timestamp(), updated_at = clock_timestamp()
-                WHERE id = \(id) RETURNING image_id, options
-            )
-            INSERT INTO events (image_id, job_id, type, data)
-            SELECT image_id, \(jobID), 'image.anonymized', jsonb_build_object(
-                'variant', \(id), 'options', options, 'key', \(key), 'faces', \(v.facesMasked),
-                'detections_on_output', \(v.detectionsOnOutput), 'faces_left', \(v.facesLeft), 'verified', \(v.verified))
-            FROM done
+            UPDATE processed_variants SET status = 'done', media_key = \(key), faces_masked = \(v.facesMasked),
+                detections_on_output = \(v.detectionsOnOutput), faces_left = \(v.facesLeft), error = NULL,
+                job_id = \(jobID), finished_at = clock_timestamp(), updated_at = clock_timestamp()
+            WHERE id = \(id) RETURNING options::text
             """, logger: logger)
+        for try await options in rows.decode(String.self) { return options }
+        return nil
     }
 
-    public func markFailed(_ id: UUID, error: String, jobID: Int64, on connection: PostgresConnection) async throws {
-        try await connection.query(
+    /// False when the variant is gone.
+    public func markFailed(_ id: UUID, error: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
             """
-            WITH failed AS (
-                UPDATE processed_variants SET status = 'failed', error = \(error), finished_at = clock_timestamp(),
-                    updated_at = clock_timestamp()
-                WHERE id = \(id) RETURNING image_id
-            )
-            INSERT INTO events (image_id, job_id, type, data)
-            SELECT image_id, \(jobID), 'image.anonymize_failed', jsonb_build_object('variant', \(id), 'error', \(error))
-            FROM failed
+            UPDATE processed_variants SET status = 'failed', error = \(error), finished_at = clock_timestamp(),
+                updated_at = clock_timestamp()
+            WHERE id = \(id) RETURNING id
             """, logger: logger)
+        for try await _ in rows { return true }
+        return false
     }
 
     static let columns = """

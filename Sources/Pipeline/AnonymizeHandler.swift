@@ -43,6 +43,7 @@ public struct AnonymizeHandler: JobHandler {
 
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
         let variants = VariantRepository(client: client, logger: logger)
+        let timeline = TimelineRepository(client: client, logger: logger)
         guard let id = job.imageID, let image = try await ImageRepository(client: client, logger: logger).find(id) else {
             throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
         }
@@ -71,7 +72,11 @@ public struct AnonymizeHandler: JobHandler {
                 }
                 try await store.put(key, data: output.image.data, contentType: output.format.mimeType)
                 try await ImageFileRepository(client: client, logger: logger).record(id, [(.processed, key.rawValue)], on: connection)
-                try await variants.saveDone(variantID, key: key.rawValue, verification: verification, jobID: job.id, on: connection)
+                if let options = try await variants.saveDone(variantID, key: key.rawValue, verification: verification, jobID: job.id,
+                                                             on: connection) {
+                    try await timeline.append(.anonymized(variant: variantID, options: options, key: key.rawValue, verification: verification),
+                                              imageID: id, jobID: job.id, on: connection)
+                }
                 var done = variant
                 done.status = .done
                 done.mediaKey = key.rawValue
@@ -90,8 +95,11 @@ public struct AnonymizeHandler: JobHandler {
         } catch {
             if error is PermanentJobError || job.attempt >= job.maxAttempts {
                 let message = String(describing: error)
-                try? await client.withTransaction(logger: logger) {
-                    try await variants.markFailed(variantID, error: message, jobID: job.id, on: $0)
+                try? await client.withTransaction(logger: logger) { connection in
+                    if try await variants.markFailed(variantID, error: message, on: connection) {
+                        try await timeline.append(.anonymizeFailed(variant: variantID, error: message), imageID: id, jobID: job.id,
+                                                  on: connection)
+                    }
                 }
             }
             throw error

@@ -11,10 +11,12 @@ import Queue
 public struct AnonymizeRequests: Sendable {
     let queue: JobQueue
     let variants: VariantRepository
+    let timeline: TimelineRepository
 
     public init(queue: JobQueue, client: DatabaseClient, logger: Logger) {
         self.queue = queue
         self.variants = VariantRepository(client: client, logger: logger)
+        self.timeline = TimelineRepository(client: client, logger: logger)
     }
 
     public struct Outcome: Sendable, Equatable {
@@ -36,7 +38,10 @@ public struct AnonymizeRequests: Sendable {
                          dedupeKey: "anonymize:\(imageID.uuidString.lowercased()):\(settings.digest)",
                          correlationID: correlationID, requestedBy: requestedBy)
         let jobID = try await queue.enqueue(job, on: connection).jobID
-        try await variants.attach(request.variantID, jobID: jobID, on: connection)
+        if let options = try await variants.attach(request.variantID, jobID: jobID, on: connection) {
+            try await timeline.append(.anonymizeQueued(variant: request.variantID, options: options), imageID: imageID, jobID: jobID,
+                                      on: connection)
+        }
         return Outcome(variantID: request.variantID, jobID: jobID, status: .queued, duplicate: false)
     }
 }

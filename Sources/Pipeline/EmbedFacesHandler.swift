@@ -69,24 +69,32 @@ public struct EmbedFacesHandler: JobHandler {
         }
         var estimates: [Int: FaceAttributes] = [:]
         for (face, analysis) in zip(faces, analysed) { estimates[face.index] = analysis.attributes }
-        try await FaceRepository(client: client, logger: logger).saveEmbeddings(
-            zip(faces.map(\.index), analysed).map { ($0, $1.vector) }, attributes: estimates, imageID: id, jobID: job.id)
+        let timeline = TimelineRepository(client: client, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            try await FaceRepository(client: client, logger: logger).saveEmbeddings(
+                zip(faces.map(\.index), analysed).map { ($0, $1.vector) }, attributes: estimates, imageID: id, on: connection)
+            try await timeline.append(.facesEmbedded(faces: analysed.count), imageID: id, jobID: job.id, on: connection)
+        }
         guard linking else {
             context.logger.info("faces embedded", metadata: ["image_id": "\(id)", "faces": "\(faces.count)", "linking": "off"])
             return
         }
         // The same person in another image connects the reports (one report.linked per new connection).
         let linked = try await client.withTransaction(logger: logger) { connection in
-            try await ReportLinkRepository(client: client, logger: logger).recordFaceMatches(
-                id, minSimilarity: matching.possible, perFace: 20, observer: linkObserver, correlationID: job.correlationID,
-                on: connection)
+            let fresh = try await ReportLinkRepository(client: client, logger: logger).recordFaceMatches(
+                id, minSimilarity: matching.possible, perFace: 20, on: connection)
+            try await timeline.announce(fresh, observer: linkObserver, correlationID: job.correlationID, on: connection)
+            return fresh
         }
         // Group the faces into identities (after the embeddings are committed, so a concurrent
         // job embedding the same person sees them once it holds the identities' lock).
         let assigned = try await client.withTransaction(logger: logger) { connection in
             let identities = IdentityRepository(client: client, logger: logger)
             let assigned = try await identities.assign(id, thresholds: matching, on: connection)
-            try await identities.recordOnTimeline(id, assigned, jobID: job.id, on: connection)
+            if !assigned.isEmpty {
+                try await timeline.append(.facesGrouped(identities: assigned.map(\.identityID), new: assigned.filter(\.created).map(\.identityID),
+                                                        merged: assigned.flatMap(\.merged)), imageID: id, jobID: job.id, on: connection)
+            }
             return assigned
         }
         context.logger.info("faces embedded", metadata: [

@@ -46,6 +46,7 @@ public struct ProcessImageHandler: JobHandler {
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
         let images = ImageRepository(client: client, logger: logger)
         let processing = ProcessingRepository(client: client, logger: logger)
+        let timeline = TimelineRepository(client: client, logger: logger)
         guard let id = job.imageID, let image = try await images.find(id) else {
             throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
         }
@@ -62,11 +63,15 @@ public struct ProcessImageHandler: JobHandler {
                     throw PermanentJobError("image \(id) was erased while it was being processed")
                 }
                 let result = try await store(analysis, of: image, on: connection)
-                try await processing.saveResults(id, result, duplicates: duplicates, jobID: job.id, on: connection)
+                try await processing.saveResults(id, result, duplicates: duplicates, on: connection)
+                try await timeline.append(
+                    .processed(thumbnails: result.thumbnails.count, phash: PerceptualHash.hex(analysis.hashes.phash),
+                               pdqQuality: analysis.hashes.pdqQuality, duplicates: duplicates.count),
+                    imageID: id, jobID: job.id, on: connection)
                 // Near-duplicates in other reports connect them (one report.linked per new connection).
-                _ = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
-                    id, others: duplicates.map(\.otherImageID), strengths: duplicates.map(\.strength), observer: observer,
-                    correlationID: job.correlationID, on: connection)
+                let linked = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
+                    id, others: duplicates.map(\.otherImageID), strengths: duplicates.map(\.strength), on: connection)
+                try await timeline.announce(linked, observer: observer, correlationID: job.correlationID, on: connection)
                 if image.blurFaces, self.faces != nil {
                     _ = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
                         id, anonymizeDefault, correlationID: job.correlationID, requestedBy: job.requestedBy, on: connection)
@@ -84,7 +89,9 @@ public struct ProcessImageHandler: JobHandler {
             if error is PermanentJobError || job.attempt >= job.maxAttempts {
                 let message = String(describing: error)
                 try? await client.withTransaction(logger: logger) { connection in
-                    try await processing.markFailed(id, error: message, jobID: job.id, on: connection)
+                    if try await processing.markFailed(id, error: message, on: connection) {
+                        try await timeline.append(.failed(error: message), imageID: id, jobID: job.id, on: connection)
+                    }
                     try await observer?.failed(image, error: message, job: job, on: connection)
                 }
             }

@@ -68,9 +68,10 @@ public struct RelinkDuplicatesHandler: JobHandler {
                 try await processing.updateHashes(item.id, fingerprint, on: connection)
                 try await processing.savePairs(item.id, matches, on: connection)
                 try await processing.prunePairs(item.id, keeping: matches.map(\.otherImageID), on: connection)
-                _ = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
-                    item.id, others: matches.map(\.otherImageID), strengths: matches.map(\.strength), observer: observer,
-                    correlationID: job.correlationID, on: connection)
+                let fresh = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
+                    item.id, others: matches.map(\.otherImageID), strengths: matches.map(\.strength), on: connection)
+                try await TimelineRepository(client: client, logger: logger).announce(
+                    fresh, observer: observer, correlationID: job.correlationID, on: connection)
                 return true
             }
             guard linked else { continue }

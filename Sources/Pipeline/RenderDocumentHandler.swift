@@ -90,6 +90,7 @@ public struct RenderDocumentHandler: JobHandler {
         let documents = DocumentRepository(client: client, logger: logger)
         let images = ImageRepository(client: client, logger: logger)
         let links = ReportLinkRepository(client: client, logger: logger)
+        let timeline = TimelineRepository(client: client, logger: logger)
         let sha256 = SHA256.hash(data: page.data).map { String(format: "%02x", $0) }.joined()
         let existing = try await images.findBySHA256(sha256)
         let id = existing?.id ?? UUID()
@@ -102,8 +103,10 @@ public struct RenderDocumentHandler: JobHandler {
                     let image = NewImage(id: id, reportID: document.reports.first, sha256: sha256, mime: page.mime,
                                          bytes: Int64(page.data.count), width: page.width, height: page.height,
                                          originalKey: key.rawValue, blurFaces: false)
-                    switch try await images.insert(image, requestID: job.correlationID, on: connection) {
+                    switch try await images.insert(image, on: connection) {
                     case .inserted:
+                        try await timeline.append(.uploaded(bytes: page.data.count, mime: page.mime, requestID: job.correlationID),
+                                                  imageID: id, on: connection)
                         try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
                         let process = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
                                              correlationID: job.correlationID, requestedBy: job.requestedBy)
@@ -114,8 +117,14 @@ public struct RenderDocumentHandler: JobHandler {
                 }
                 for report in document.reports {
                     if try await links.add(imageID, to: report, by: document.requestedBy, requestID: job.correlationID,
-                                           blurFaces: false, onTimeline: existing != nil, on: connection) {
-                        _ = try await links.recordSameImage(imageID, observer: nil, correlationID: job.correlationID, on: connection)
+                                           blurFaces: false, on: connection) {
+                        if existing != nil {
+                            // A page seen before: its first upload's `image.uploaded` named another report.
+                            try await timeline.append(.addedToReport(report: report, blurFaces: false, requestID: job.correlationID),
+                                                      imageID: imageID, on: connection)
+                        }
+                        let fresh = try await links.recordSameImage(imageID, on: connection)
+                        try await timeline.announce(fresh, observer: nil, correlationID: job.correlationID, on: connection)
                     }
                 }
                 try await documents.recordPage(document.id, page: number, imageID: imageID, dpi: page.dpi, on: connection)

@@ -1,6 +1,7 @@
 import FacepipeCore
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Claims, completion, retries and leases.
@@ -24,11 +25,11 @@ extension JobQueue {
                     updated_at = now()
                 FROM picked WHERE j.id = picked.id
                 RETURNING j.id, j.kind, j.payload::text AS payload, j.image_id, j.attempts, j.max_attempts,
-                          j.correlation_id, j.requested_by, j.priority, j.run_at
+                          j.correlation_id, j.requested_by, j.priority, j.run_at, j.claimed_by
             ), logged AS (
-                INSERT INTO events (image_id, job_id, type, data)
-                SELECT image_id, id, 'job.started', jsonb_build_object('kind', kind, 'attempt', attempts, 'worker', \(worker))
-                FROM claimed
+                \(unescaped: TimelineRepository.eachJobRow(
+                    from: "claimed", type: TimelineRepository.literal(.jobStarted),
+                    data: "jsonb_build_object('kind', kind, 'attempt', attempts, 'worker', claimed_by)"))
             )
             SELECT id, kind, payload, image_id, attempts, max_attempts, correlation_id, requested_by
             FROM claimed ORDER BY priority DESC, run_at, id
@@ -55,11 +56,9 @@ extension JobQueue {
                 WHERE id = ANY(\(ids)) AND status = 'running' AND claimed_by = \(worker)
                 RETURNING id, image_id, kind, attempts, claimed_at
             ), logged AS (
-                INSERT INTO events (image_id, job_id, type, data)
-                SELECT image_id, id, 'job.done', jsonb_build_object(
-                    'kind', kind, 'attempt', attempts,
-                    'ms', round(extract(epoch FROM clock_timestamp() - claimed_at) * 1000))
-                FROM finished
+                \(unescaped: TimelineRepository.eachJobRow(
+                    from: "finished", type: TimelineRepository.literal(.jobDone),
+                    data: "jsonb_build_object('kind', kind, 'attempt', attempts, 'ms', round(extract(epoch FROM clock_timestamp() - claimed_at) * 1000))"))
             )
             SELECT id FROM finished
             """, logger: logger)
@@ -86,12 +85,11 @@ extension JobQueue {
                         'attempt', attempts, 'at', now(), 'error', \(message), 'worker', \(worker))),
                     claimed_by = NULL, lease_until = NULL, updated_at = now()
                 WHERE id = \(id) AND status = 'running' AND claimed_by = \(worker)
-                RETURNING id, image_id, kind, status, attempts, run_at
+                RETURNING id, image_id, kind, status, attempts, run_at, \(message)::text AS error
             ), logged AS (
-                INSERT INTO events (image_id, job_id, type, data)
-                SELECT image_id, id, CASE status WHEN 'failed' THEN 'job.failed' ELSE 'job.retry_scheduled' END,
-                       jsonb_build_object('kind', kind, 'attempt', attempts, 'error', \(message), 'retry_at', run_at)
-                FROM failed
+                \(unescaped: TimelineRepository.eachJobRow(
+                    from: "failed", type: TimelineRepository.byStatus(failed: .jobFailed, otherwise: .jobRetryScheduled),
+                    data: "jsonb_build_object('kind', kind, 'attempt', attempts, 'error', error, 'retry_at', run_at)"))
             )
             SELECT status FROM failed
             """, logger: logger)
@@ -135,10 +133,9 @@ extension JobQueue {
                 FROM expired WHERE j.id = expired.id
                 RETURNING j.id, j.image_id, j.kind, j.status, j.attempts, expired.claimed_by
             ), logged AS (
-                INSERT INTO events (image_id, job_id, type, data)
-                SELECT image_id, id, CASE status WHEN 'failed' THEN 'job.failed' ELSE 'job.lease_expired' END,
-                       jsonb_build_object('kind', kind, 'attempt', attempts, 'worker', claimed_by)
-                FROM reaped
+                \(unescaped: TimelineRepository.eachJobRow(
+                    from: "reaped", type: TimelineRepository.byStatus(failed: .jobFailed, otherwise: .jobLeaseExpired),
+                    data: "jsonb_build_object('kind', kind, 'attempt', attempts, 'worker', claimed_by)"))
             ), notified AS (
                 SELECT pg_notify(\(Self.channel), 'retry') FROM (SELECT 1 FROM reaped WHERE status = 'queued' LIMIT 1) AS r
             )
@@ -159,8 +156,8 @@ extension JobQueue {
                 FROM target WHERE j.id = target.id AND target.status = 'queued'
                 RETURNING j.id, j.image_id, j.kind
             ), logged AS (
-                INSERT INTO events (image_id, job_id, type, data)
-                SELECT image_id, id, 'job.cancelled', jsonb_build_object('kind', kind) FROM cancelled
+                \(unescaped: TimelineRepository.eachJobRow(
+                    from: "cancelled", type: TimelineRepository.literal(.jobCancelled), data: "jsonb_build_object('kind', kind)"))
             )
             SELECT target.status, (SELECT count(*) FROM cancelled) FROM target
             """, logger: logger)
@@ -187,8 +184,9 @@ extension JobQueue {
                                   AND other.status IN ('queued', 'running'))
                 RETURNING j.id, j.image_id, j.kind
             ), logged AS (
-                INSERT INTO events (image_id, job_id, type, data)
-                SELECT image_id, id, 'job.queued', jsonb_build_object('kind', kind, 'retry', true) FROM retried
+                \(unescaped: TimelineRepository.eachJobRow(
+                    from: "retried", type: TimelineRepository.literal(.jobQueued),
+                    data: "jsonb_build_object('kind', kind, 'retry', true)"))
             ), notified AS (
                 SELECT pg_notify(\(Self.channel), 'retry') FROM retried
             )

@@ -64,10 +64,9 @@ public struct JobQueue: Sendable {
                 ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND status IN ('queued', 'running') DO NOTHING
                 RETURNING id, image_id, kind, correlation_id
             ), logged AS (
-                INSERT INTO events (image_id, job_id, type, data)
-                SELECT image_id, id, 'job.queued',
-                       jsonb_strip_nulls(jsonb_build_object('kind', kind, 'request_id', correlation_id))
-                FROM inserted
+                \(unescaped: TimelineRepository.eachJobRow(
+                    from: "inserted", type: TimelineRepository.literal(.jobQueued),
+                    data: "jsonb_strip_nulls(jsonb_build_object('kind', kind, 'request_id', correlation_id))"))
             ), notified AS (
                 SELECT pg_notify(\(Self.channel), 'new') FROM (SELECT 1 FROM inserted LIMIT 1) AS any_inserted
             )

@@ -109,14 +109,6 @@ public struct ImageService: Sendable {
         public var document: (documentID: UUID, page: Int)?
     }
 
-    /// - Parameter auditOriginal: false when a document's view shows its pages (the document's
-    ///   original link is the one audited; pages carry none).
-    /// The timeline steps every reader sees (admins see every event, with its data).
-    static let readerEventTypes: Set<String> = [
-        "image.uploaded", "image.processed", "image.failed", "faces.embedded", "image.anonymize_queued", "image.anonymized",
-        "image.anonymize_failed",
-    ]
-
     /// What seed 000's upload answer links to: the original (for those who may view originals,
     /// audited like any original link) and the thumbnails of an image that already had them
     /// (the same bytes uploaded before), as the caller may see them. A new upload has none yet.
@@ -134,6 +126,8 @@ public struct ImageService: Sendable {
         return (originalURL, ImageRecord.bySize(urls))
     }
 
+    /// - Parameter auditOriginal: false when a document's view shows its pages (the document's
+    ///   original link is the one audited; pages carry none).
     public func get(_ id: UUID, _ context: CallContext, auditOriginal: Bool = true) async throws -> View {
         try policy.require(.readImages, context.caller)
         guard let image = try await images.find(id) else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
@@ -157,11 +151,11 @@ public struct ImageService: Sendable {
         }
         // Every reader follows what happened to the image (seed 002's page shows the timeline);
         // the details — request ids, callers, file names, errors, signatures — are admin-only.
-        var events = try await images.events(for: id)
+        var events = try await TimelineRepository(client: client, logger: logger).entries(for: id)
         if !policy.allows(context.caller, .readTimeline) {
             // Only the image's own steps: report membership, links, grouping and webhook jobs
             // are admin-only facts, and so are job ids and exact times.
-            events = events.filter { Self.readerEventTypes.contains($0.type) }.map { event in
+            events = events.filter(\.type.shownToReaders).map { event in
                 var event = event
                 event.data = "{}"
                 event.jobID = nil

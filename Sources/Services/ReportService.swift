@@ -63,9 +63,18 @@ public struct ReportService: Sendable {
         try policy.require(.setReports, context.caller)
         let links = ReportLinkRepository(client: client, logger: logger)
         try await client.withTransaction(logger: logger) { connection in
-            let done = switch decision {
-            case .approve: try await links.approvePending(image, in: id, on: connection)
-            case .reject: try await links.rejectPending(image, in: id, on: connection)
+            let timeline = TimelineRepository(client: client, logger: logger)
+            let done: Bool
+            switch decision {
+            case .approve:
+                let approved = try await links.approvePending(image, in: id, on: connection)
+                if let approved, approved.added {
+                    try await timeline.append(.addedToReport(report: id, blurFaces: approved.blurFaces, requestID: approved.requestID),
+                                              imageID: image, on: connection)
+                }
+                done = approved != nil
+            case .reject:
+                done = try await links.rejectPending(image, in: id, on: connection)
             }
             guard done else {
                 throw APIError.notFound("image \(image.uuidString.lowercased()) is not waiting to join report \(id)")
@@ -73,7 +82,9 @@ public struct ReportService: Sendable {
             try await audit.record(.reportEvidenceReviewed, context, target: "report:\(id)",
                                    data: ["image": image.uuidString.lowercased(), "decision": decision.rawValue], on: connection)
             guard decision == .approve else { return }
-            _ = try await links.recordSameImage(image, observer: linkObserver, correlationID: context.requestID, on: connection)
+            let fresh = try await links.recordSameImage(image, on: connection)
+            try await timeline.announce(
+                fresh, observer: linkObserver, correlationID: context.requestID, on: connection)
             let job = NewJob(kind: .processImage, imageID: image, dedupeKey: "process_image:\(image.uuidString.lowercased())",
                              correlationID: context.requestID, requestedBy: context.caller.id)
             if case .enqueued = try await queue.enqueue(job, on: connection) {

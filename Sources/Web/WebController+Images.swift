@@ -149,16 +149,16 @@ extension WebController {
         return events.map { event in
             var took = ""
             if let job = event.jobID {
-                if event.type == "job.started" { started[job] = event.at }
-                if event.type != "job.started", let start = started[job] {
+                if event.type == .jobStarted { started[job] = event.at }
+                if event.type != .jobStarted, let start = started[job] {
                     took = String(format: "%.0f ms", event.at.timeIntervalSince(start) * 1000)
-                    if ["job.done", "job.failed", "job.retry_scheduled"].contains(event.type) { started[job] = nil }
+                    if event.type.endsAttempt { started[job] = nil }
                 }
             }
             let data = (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any]) ?? [:]
             let details = data.keys.sorted().filter { $0 != "request_id" }.map { "\($0): \(data[$0] ?? "")" }.joined(separator: ", ")
-            let kind = event.type.contains("fail") ? "failed" : event.type.contains("retry") ? "retry" : "ok"
-            return ["iso": iso.string(from: event.at), "time": time.string(from: event.at), "type": event.type,
+            let kind = event.type.isFailure ? "failed" : event.type.isRetry ? "retry" : "ok"
+            return ["iso": iso.string(from: event.at), "time": time.string(from: event.at), "type": event.type.rawValue,
                     "job": event.jobID.map { String($0) } ?? "", "took": took, "details": details, "kind": kind]
         }
     }

@@ -121,7 +121,7 @@ func insertImage(_ client: DatabaseClient, id: UUID = UUID()) async throws -> UU
     let image = NewImage(id: id, reportID: "report-1", sha256: sha, mime: "image/png", bytes: 1234, width: 640, height: 480,
                          originalKey: "originals/\(id.uuidString.lowercased())", blurFaces: false)
     _ = try await client.withTransaction(logger: TestDatabase.logger) { connection in
-        try await repository.insert(image, requestID: "webhooks-test", on: connection)
+        try await repository.insert(image, on: connection)
     }
     return id
 }

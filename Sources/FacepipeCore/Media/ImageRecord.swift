@@ -94,11 +94,11 @@ public struct ImageEvent: Sendable, Equatable {
     public var id: Int64
     public var jobID: Int64?
     public var at: Date
-    public var type: String
+    public var type: TimelineEventType
     /// JSON object text.
     public var data: String
 
-    public init(id: Int64, jobID: Int64?, at: Date, type: String, data: String) {
+    public init(id: Int64, jobID: Int64?, at: Date, type: TimelineEventType, data: String) {
         self.id = id
         self.jobID = jobID
         self.at = at

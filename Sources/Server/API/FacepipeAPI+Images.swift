@@ -31,7 +31,7 @@ extension FacepipeAPI {
         let view = try await services.images.get(try Self.imageID(input.path.id), call)
         let events = view.events?.map { event in
             Components.Schemas.Event(
-                id: event.id, at: event.at, _type: event.type, jobId: event.jobID,
+                id: event.id, at: event.at, _type: event.type.rawValue, jobId: event.jobID,
                 data: .init(additionalProperties: (try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(event.data.utf8))) ?? .init()))
         }
         let metadata = try? JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(view.image.safeMetadata.utf8))

@@ -96,12 +96,13 @@ extension FacesBench {
             try await client.query("INSERT INTO image_reports (image_id, report_id) VALUES (\(image), \("bench-new-\(number)"))")
             try await client.query("INSERT INTO face_detections (image_id, face_index, bbox, confidence) VALUES (\(image), 0, '{}', 1)")
             var start = ContinuousClock.now
-            try await FaceRepository(client: client, logger: logger).saveEmbeddings([(0, query)], imageID: image, jobID: 0)
+            try await client.withTransaction(logger: logger) {
+                try await FaceRepository(client: client, logger: logger).saveEmbeddings([(0, query)], imageID: image, on: $0)
+            }
             saveMs.add(seconds(ContinuousClock.now - start) * 1000)
             start = ContinuousClock.now
             let assigned = try await client.withTransaction(logger: logger) { connection in
-                _ = try await links.recordFaceMatches(image, minSimilarity: matching.possible, perFace: 20, observer: nil, correlationID: nil,
-                                                      on: connection)
+                _ = try await links.recordFaceMatches(image, minSimilarity: matching.possible, perFace: 20, on: connection)
                 return try await identities.assign(image, thresholds: matching, on: connection)
             }
             linkMs.add(seconds(ContinuousClock.now - start) * 1000)
