@@ -65,6 +65,10 @@ public enum Runtime {
             }
             if runsWorker {
                 let handlers = makeHandlers(config, client: client, queue: queue, store: store, links: links, faces: faces, logger: logger)
+                try handlers.requireEvery(ImageJob.Kind.allCases.map(\.jobKind))
+                for (kind, reason) in handlers.declined {
+                    logger.warning("this worker leaves a job kind to others", metadata: ["kind": "\(kind)", "reason": "\(reason)"])
+                }
                 let pool = WorkerPool(queue: queue, handlers: handlers, config: config.queue, logger: logger)
                 services.append(.init(service: pool))
             }
@@ -252,23 +256,38 @@ public enum Runtime {
         let observer = config.webhooks.isEnabled
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
         let (detection, embedder) = (faces.detection, faces.embedder)
-        registry.register(.processImage, ProcessImageHandler(
-            client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer,
-            faces: detection, embedFaces: embedder != nil, queue: queue, anonymizeDefault: config.faces.anonymizeDefault))
-        if let detection {
-            registry.register(.anonymize, AnonymizeHandler(client: client, store: store, faces: detection,
-                                                           defaults: config.faces.anonymizeDefault, observer: observer, logger: logger))
+        // One case per kind: a new `ImageJob` kind does not compile until it is handled here.
+        for kind in ImageJob.Kind.allCases {
+            switch kind {
+            case .process:
+                registry.register(kind.jobKind, ProcessImageHandler(
+                    client: client, store: store, index: index, config: config.processing, logger: logger, observer: observer,
+                    faces: detection, embedFaces: embedder != nil, queue: queue, anonymizeDefault: config.faces.anonymizeDefault))
+            case .anonymize:
+                guard let detection else {
+                    registry.decline(kind.jobKind, because: "face detection is unavailable in this process")
+                    continue
+                }
+                registry.register(kind.jobKind, AnonymizeHandler(client: client, store: store, faces: detection,
+                                                                 defaults: config.faces.anonymizeDefault, observer: observer, logger: logger))
+            case .embed:
+                guard let embedder else {
+                    registry.decline(kind.jobKind, because: "face embeddings are unavailable in this process")
+                    continue
+                }
+                registry.register(kind.jobKind, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger,
+                                                                  matching: config.faces.matching, linkObserver: observer,
+                                                                  attributes: faces.attributes, linking: config.faces.linkingEnabled))
+            case .erase:
+                registry.register(kind.jobKind, EraseImageHandler(client: client, store: store, logger: logger))
+            case .relinkDuplicates:
+                registry.register(kind.jobKind, RelinkDuplicatesHandler(client: client, store: store, rule: config.processing.duplicates,
+                                                                        observer: observer, logger: logger))
+            case .render:
+                registry.register(kind.jobKind, RenderDocumentHandler(client: client, store: store, queue: queue, config: config.ingest,
+                                                                      logger: logger))
+            }
         }
-        if let embedder {
-            registry.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger,
-                                                             matching: config.faces.matching, linkObserver: observer,
-                                                             attributes: faces.attributes, linking: config.faces.linkingEnabled))
-        }
-        registry.register(.eraseImage, EraseImageHandler(client: client, store: store, logger: logger))
-        registry.register(.relinkDuplicates, RelinkDuplicatesHandler(client: client, store: store, rule: config.processing.duplicates,
-                                                                     observer: observer, logger: logger))
-        registry.register(.renderDocument, RenderDocumentHandler(client: client, store: store, queue: queue, config: config.ingest,
-                                                                 logger: logger))
         // Registered whenever a secret exists, so deliveries queued earlier still go out.
         registry.registerWebhooks(config.webhooks)
         if config.queue.diagnosticJobs { registry.registerDiagnostics() }

@@ -56,9 +56,7 @@ extension IngestService {
                 let result = try await documents.insert(record, on: connection)
                 guard result.inserted else { return (result.id, nil) }
                 if let report = upload.reportID { _ = try await documents.add(id, to: report, on: connection) }
-                let job = NewJob(kind: .renderDocument, payload: #"{"document":"\#(id.uuidString.lowercased())"}"#,
-                                 dedupeKey: "render_document:\(id.uuidString.lowercased())", correlationID: upload.requestID,
-                                 requestedBy: upload.requestedBy)
+                let job = ImageJob.render(document: id).newJob(correlationID: upload.requestID, requestedBy: upload.requestedBy)
                 return (nil, try await queue.enqueue(job, on: connection).jobID)
             }
             if let existing {

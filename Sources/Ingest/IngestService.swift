@@ -172,8 +172,7 @@ public struct IngestService: Sendable {
                 if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
                     throw APIError.conflict("this upload URL was already used", code: "upload_used")
                 }
-                let job = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
-                                 correlationID: upload.requestID, requestedBy: upload.requestedBy)
+                let job = ImageJob.process(image: id).newJob(correlationID: upload.requestID, requestedBy: upload.requestedBy)
                 let jobID = try await queue.enqueue(job, on: connection).jobID
                 if let claimed = checked.claimed {
                     // Kept under its real type; the timeline says what the client called it.
@@ -228,8 +227,7 @@ public struct IngestService: Sendable {
             // A visitor's copy of the bytes may ask for blurring, never make someone's image public.
             try await images.requireBlurredFaces(image.id, isPublic: upload.isPublic && upload.contributor.role != .anonymous,
                                                  on: connection)
-            let job = NewJob(kind: .processImage, imageID: image.id, dedupeKey: "process_image:\(image.id.uuidString.lowercased())",
-                             correlationID: upload.requestID, requestedBy: upload.requestedBy)
+            let job = ImageJob.process(image: image.id).newJob(correlationID: upload.requestID, requestedBy: upload.requestedBy)
             let jobID = try await queue.enqueue(job, on: connection).jobID
             try await images.markQueued(image.id, on: connection)
             return jobID

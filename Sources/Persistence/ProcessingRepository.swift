@@ -216,14 +216,6 @@ public struct ProcessingRepository: Sendable {
 
     /// Where the relink job has got to: the last image it linked, in processing order
     /// (`processed_at` in whole microseconds since 1970, exactly as stored, and the id).
-    public struct RelinkCursor: Sendable, Codable, Equatable {
-        public var micros: Int64
-        public var id: UUID
-        public init(micros: Int64, id: UUID) {
-            self.micros = micros
-            self.id = id
-        }
-    }
 
     /// A finished image as the relink job reads it.
     public struct RelinkItem: Sendable {

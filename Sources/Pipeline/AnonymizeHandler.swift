@@ -16,10 +16,6 @@ import Storage
 /// `processed/YYYY/MM/{image}-{digest}.{ext}`. The detector then runs on the output: a
 /// detection outside every mask is a face left (see `AnonymizationCheck`).
 public struct AnonymizeHandler: JobHandler {
-    struct Payload: Codable {
-        var variant: UUID?
-    }
-
     let client: DatabaseClient
     let store: any MediaStore
     let faces: ImageAnalysis.FaceDetection
@@ -38,9 +34,6 @@ public struct AnonymizeHandler: JobHandler {
         self.logger = logger
     }
 
-    /// The payload of a job that makes `variant`.
-    public static func payload(variant: UUID) -> String { #"{"variant":"\#(variant.uuidString.lowercased())"}"# }
-
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
         let variants = VariantRepository(client: client, logger: logger)
         let timeline = TimelineRepository(client: client, logger: logger)
@@ -48,7 +41,7 @@ public struct AnonymizeHandler: JobHandler {
             throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
         }
         let variantID: UUID
-        if let requested = (try? job.decodePayload(Payload.self))?.variant {
+        if let requested = (try? job.decodePayload(ImageJob.AnonymizePayload.self))?.variant {
             variantID = requested
         } else {
             variantID = try await client.withTransaction(logger: logger) {

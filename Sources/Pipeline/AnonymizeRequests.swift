@@ -34,9 +34,8 @@ public struct AnonymizeRequests: Sendable {
         guard request.isNew else {
             return Outcome(variantID: request.variantID, jobID: request.jobID, status: request.status, duplicate: true)
         }
-        let job = NewJob(kind: .anonymize, payload: AnonymizeHandler.payload(variant: request.variantID), imageID: imageID,
-                         dedupeKey: "anonymize:\(imageID.uuidString.lowercased()):\(settings.digest)",
-                         correlationID: correlationID, requestedBy: requestedBy)
+        let job = ImageJob.anonymize(image: imageID, variant: request.variantID, optionsDigest: settings.digest)
+            .newJob(correlationID: correlationID, requestedBy: requestedBy)
         let jobID = try await queue.enqueue(job, on: connection).jobID
         if let options = try await variants.attach(request.variantID, jobID: jobID, on: connection) {
             try await timeline.append(.anonymizeQueued(variant: request.variantID, options: options), imageID: imageID, jobID: jobID,

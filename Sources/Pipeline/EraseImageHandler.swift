@@ -11,10 +11,6 @@ import Storage
 /// tombstone. Deleting a file that is gone already is not an error, so a run interrupted half-way
 /// is simply run again.
 public struct EraseImageHandler: JobHandler {
-    struct Payload: Decodable {
-        var imageId: UUID
-    }
-
     let client: DatabaseClient
     let store: any MediaStore
     let logger: Logger
@@ -26,7 +22,7 @@ public struct EraseImageHandler: JobHandler {
     }
 
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
-        let id = try job.decodePayload(Payload.self).imageId
+        let id = try job.decodePayload(ImageJob.ErasePayload.self).imageId
         let erasures = ErasureRepository(client: client, logger: logger)
         guard try await erasures.find(id) != nil else { throw PermanentJobError("no erasure was requested for image \(id)") }
         let registry = ImageFileRepository(client: client, logger: logger)

@@ -78,8 +78,7 @@ public struct ProcessImageHandler: JobHandler {
                 }
                 if embedFaces, let faces = result.faces, !faces.isEmpty {
                     try await queue.enqueue(
-                        NewJob(kind: .embedFaces, imageID: id, dedupeKey: "embed_faces:\(id.uuidString.lowercased())",
-                               correlationID: job.correlationID, requestedBy: job.requestedBy), on: connection)
+                        ImageJob.embed(image: id).newJob(correlationID: job.correlationID, requestedBy: job.requestedBy), on: connection)
                 }
                 try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
             }

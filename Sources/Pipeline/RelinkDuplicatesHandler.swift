@@ -40,12 +40,8 @@ public struct RelinkDuplicatesHandler: JobHandler {
         self.logger = logger
     }
 
-    struct Payload: Codable {
-        var after: ProcessingRepository.RelinkCursor?
-    }
-
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
-        let payload = (try? JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))) ?? Payload()
+        let payload = (try? job.decodePayload(ImageJob.RelinkPayload.self)) ?? ImageJob.RelinkPayload(after: nil)
         let processing = ProcessingRepository(client: client, logger: logger)
         let index = DuplicateIndex(rule: rule)
         if let after = payload.after {
@@ -86,8 +82,7 @@ public struct RelinkDuplicatesHandler: JobHandler {
             return
         }
         try await JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger).enqueue(
-            NewJob(kind: .relinkDuplicates, payload: Payload(after: last.cursor), dedupeKey: "relink_duplicates:\(last.id)",
-                   correlationID: job.correlationID))
+            ImageJob.relinkDuplicates(after: last.cursor).newJob(correlationID: job.correlationID))
     }
 
     /// Today's hashes and lookup keys from the original; the stored hashes (no keys) when the

@@ -16,7 +16,6 @@ import Storage
 /// document's reports: a re-used page links reports as a re-used photo does. A JPEG or PNG scan
 /// is its own single page. Idempotent: pages already recorded are skipped on a re-run.
 public struct RenderDocumentHandler: JobHandler {
-    struct Payload: Codable { var document: UUID }
 
     let client: DatabaseClient
     let store: any MediaStore
@@ -38,7 +37,7 @@ public struct RenderDocumentHandler: JobHandler {
 
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
         let documents = DocumentRepository(client: client, logger: logger)
-        guard let payload = try? job.decodePayload(Payload.self), let document = try await documents.find(payload.document) else {
+        guard let payload = try? job.decodePayload(ImageJob.RenderPayload.self), let document = try await documents.find(payload.document) else {
             throw PermanentJobError("the document no longer exists")
         }
         do {
@@ -108,8 +107,7 @@ public struct RenderDocumentHandler: JobHandler {
                         try await timeline.append(.uploaded(bytes: page.data.count, mime: page.mime, requestID: job.correlationID),
                                                   imageID: id, on: connection)
                         try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
-                        let process = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
-                                             correlationID: job.correlationID, requestedBy: job.requestedBy)
+                        let process = ImageJob.process(image: id).newJob(correlationID: job.correlationID, requestedBy: job.requestedBy)
                         _ = try await queue.enqueue(process, on: connection)
                     case .duplicate(let other):
                         imageID = other

@@ -28,14 +28,35 @@ public struct PermanentJobError: Error, CustomStringConvertible {
 /// Job handlers by kind.
 public struct JobHandlerRegistry: Sendable {
     private var handlers: [JobKind: any JobHandler] = [:]
+    /// Kinds this process deliberately leaves to other workers, with why (a worker without face
+    /// models leaves copies and embeddings to one that has them: the jobs wait, unclaimed).
+    public private(set) var declined: [JobKind: String] = [:]
 
     public init() {}
 
     public mutating func register(_ kind: JobKind, _ handler: some JobHandler) {
         handlers[kind] = handler
+        declined[kind] = nil
+    }
+
+    public mutating func decline(_ kind: JobKind, because reason: String) {
+        guard handlers[kind] == nil else { return }
+        declined[kind] = reason
     }
 
     public func handler(for kind: JobKind) -> (any JobHandler)? { handlers[kind] }
 
     public var kinds: [String] { handlers.keys.map(\.rawValue).sorted() }
+
+    /// Refuses a registry in which one of `kinds` is neither handled nor declined: a job kind
+    /// added without its handler stops the worker at start-up instead of waiting in the queue.
+    public func requireEvery(_ kinds: [JobKind]) throws {
+        let missing = kinds.filter { handlers[$0] == nil && declined[$0] == nil }
+        guard missing.isEmpty else { throw UnhandledJobKinds(kinds: missing.map(\.rawValue)) }
+    }
+}
+
+public struct UnhandledJobKinds: Error, CustomStringConvertible {
+    public let kinds: [String]
+    public var description: String { "no handler for job kind(s) \(kinds.joined(separator: ", ")): this build cannot run them" }
 }

@@ -63,8 +63,7 @@ public struct ErasureService: Sendable {
 
     func erase(_ id: UUID, _ context: CallContext) async throws -> Outcome {
         let key = id.uuidString.lowercased()
-        let job = NewJob(kind: .eraseImage, payload: #"{"imageId":"\#(key)"}"#, dedupeKey: "erase_image:\(key)",
-                         correlationID: context.requestID, requestedBy: context.caller.id)
+        let job = ImageJob.erase(image: id).newJob(correlationID: context.requestID, requestedBy: context.caller.id)
         return try await client.withTransaction(logger: logger) { connection in
             if try await erasures.begin(id, by: context.caller.id, on: connection) != nil {
                 let jobID = try await queue.enqueue(job, on: connection).jobID

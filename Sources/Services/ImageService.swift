@@ -233,8 +233,7 @@ public struct ImageService: Sendable {
     func reprocess(_ id: UUID, _ context: CallContext) async throws -> (jobID: Int64, duplicate: Bool) {
         try policy.require(.reprocess, context.caller)
         guard try await images.find(id) != nil else { throw APIError.notFound("image \(id.uuidString.lowercased()) not found") }
-        let job = NewJob(kind: .processImage, imageID: id, dedupeKey: "process_image:\(id.uuidString.lowercased())",
-                         correlationID: context.requestID, requestedBy: context.caller.id)
+        let job = ImageJob.process(image: id).newJob(correlationID: context.requestID, requestedBy: context.caller.id)
         let result = try await client.withTransaction(logger: logger) { connection in
             let result = try await queue.enqueue(job, on: connection)
             if case .enqueued = result {

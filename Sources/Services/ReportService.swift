@@ -85,8 +85,7 @@ public struct ReportService: Sendable {
             let fresh = try await links.recordSameImage(image, on: connection)
             try await timeline.announce(
                 fresh, observer: linkObserver, correlationID: context.requestID, on: connection)
-            let job = NewJob(kind: .processImage, imageID: image, dedupeKey: "process_image:\(image.uuidString.lowercased())",
-                             correlationID: context.requestID, requestedBy: context.caller.id)
+            let job = ImageJob.process(image: image).newJob(correlationID: context.requestID, requestedBy: context.caller.id)
             if case .enqueued = try await queue.enqueue(job, on: connection) {
                 try await ImageRepository(client: client, logger: logger).markQueued(image, on: connection)
             }

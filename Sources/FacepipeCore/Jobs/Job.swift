@@ -6,22 +6,15 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
     case queued, running, done, failed, cancelled
 }
 
-/// Job kinds are open-ended strings so new pipelines need no schema change.
+/// Job kinds are strings in `jobs.kind`: facepipe's image work is `ImageJob.Kind`; webhook
+/// deliveries and diagnostics add theirs.
 public struct JobKind: RawRepresentable, Hashable, Sendable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
     public let rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(stringLiteral value: String) { self.rawValue = value }
     public var description: String { rawValue }
 
-    public static let processImage: JobKind = "process_image"
-    public static let embedFaces: JobKind = "embed_faces"
-    public static let anonymize: JobKind = "anonymize"
-    /// Renders a document's pages into page images (each then goes through process_image).
-    public static let renderDocument: JobKind = "render_document"
     public static let webhook: JobKind = "webhook"
-    /// Hashes every finished image again and links them by today's `DuplicateRule`, oldest first,
-    /// a batch per run (queued by migration 16).
-    public static let relinkDuplicates: JobKind = "relink_duplicates"
     /// Diagnostic kinds: sleep for `ms`, failing the first `fail_times` attempts.
     public static let diagnosticSleep: JobKind = "diagnostic.sleep"
     public static let diagnosticNoop: JobKind = "diagnostic.noop"
@@ -172,9 +165,4 @@ public struct QueueCount: Sendable, Codable, Equatable {
         self.status = status
         self.count = count
     }
-}
-
-extension JobKind {
-    /// Deletes every file recorded for an erased image (its rows are gone already).
-    public static let eraseImage: JobKind = "erase_image"
 }
