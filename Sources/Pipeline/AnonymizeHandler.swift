@@ -52,50 +52,49 @@ public struct AnonymizeHandler: JobHandler {
             throw PermanentJobError("variant \(variantID) of image \(id) no longer exists")
         }
         if variant.status == .done { return }  // a re-delivered job: the copy exists
-        do {
-            try await variants.markProcessing(variantID, jobID: job.id)
-            let (output, verification) = try await anonymize(image, variant.settings)
-            let key = try MediaKey.processed(id: id, digest: variant.settings.digest, ext: output.format.fileExtension,
-                                             date: variant.createdAt, original: image.originalKey)
-            let processing = ProcessingRepository(client: client, logger: logger)
-            try await client.withTransaction(logger: logger) { connection in
-                // As process_image: the row is held while the file is written, so erasure cannot miss it.
-                guard try await processing.lock(id, on: connection) else {
-                    throw PermanentJobError("image \(id) was erased while it was being anonymized")
-                }
-                try await store.put(key, data: output.image.data, contentType: output.format.mimeType)
-                try await ImageFileRepository(client: client, logger: logger).record(id, [(.processed, key.rawValue)], on: connection)
-                if let options = try await variants.saveDone(variantID, key: key.rawValue, verification: verification, jobID: job.id,
-                                                             on: connection) {
-                    try await timeline.append(.anonymized(variant: variantID, options: options, key: key.rawValue, verification: verification),
-                                              imageID: id, jobID: job.id, on: connection)
-                }
-                var done = variant
-                done.status = .done
-                done.mediaKey = key.rawValue
-                done.verification = verification
-                try await observer?.anonymized(image, done, job: job, on: connection)
+        try await variants.markProcessing(variantID, jobID: job.id)
+        let (output, verification) = try await anonymize(image, variant.settings)
+        let key = try MediaKey.processed(id: id, digest: variant.settings.digest, ext: output.format.fileExtension,
+                                         date: variant.createdAt, original: image.originalKey)
+        let processing = ProcessingRepository(client: client, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            // As process_image: the row is held while the file is written, so erasure cannot miss it.
+            guard try await processing.lock(id, on: connection) else {
+                throw PermanentJobError("image \(id) was erased while it was being anonymized")
             }
-            context.logger.info("image anonymized", metadata: [
-                "image_id": "\(id)", "variant": "\(variantID)", "faces": "\(verification.facesMasked)",
-                "faces_left": "\(verification.facesLeft)",
+            try await store.put(key, data: output.image.data, contentType: output.format.mimeType)
+            try await ImageFileRepository(client: client, logger: logger).record(id, [(.processed, key.rawValue)], on: connection)
+            if let options = try await variants.saveDone(variantID, key: key.rawValue, verification: verification, jobID: job.id,
+                                                         on: connection) {
+                try await timeline.append(.anonymized(variant: variantID, options: options, key: key.rawValue, verification: verification),
+                                          imageID: id, jobID: job.id, on: connection)
+            }
+            var done = variant
+            done.status = .done
+            done.mediaKey = key.rawValue
+            done.verification = verification
+            try await observer?.anonymized(image, done, job: job, on: connection)
+        }
+        context.logger.info("image anonymized", metadata: [
+            "image_id": "\(id)", "variant": "\(variantID)", "faces": "\(verification.facesMasked)",
+            "faces_left": "\(verification.facesLeft)",
+        ])
+        if !verification.verified {
+            context.logger.warning("anonymized copy may still show faces", metadata: [
+                "image_id": "\(id)", "variant": "\(variantID)", "faces_left": "\(verification.facesLeft)",
             ])
-            if !verification.verified {
-                context.logger.warning("anonymized copy may still show faces", metadata: [
-                    "image_id": "\(id)", "variant": "\(variantID)", "faces_left": "\(verification.facesLeft)",
-                ])
-            }
-        } catch {
-            if error is PermanentJobError || job.attempt >= job.maxAttempts {
-                let message = String(describing: error)
-                try? await client.withTransaction(logger: logger) { connection in
-                    if try await variants.markFailed(variantID, error: message, on: connection) {
-                        try await timeline.append(.anonymizeFailed(variant: variantID, error: message), imageID: id, jobID: job.id,
-                                                  on: connection)
-                    }
-                }
-            }
-            throw error
+        }
+    }
+
+    /// The copy is `failed` with the error, on the image's timeline. (A job queued before copies
+    /// had rows names no variant: its copy, if any, stays as the job left it.)
+    public func failedForGood(_ job: ClaimedJob, error message: String, context: JobContext) async throws {
+        guard let id = job.imageID, let variantID = (try? job.decodePayload(ImageJob.AnonymizePayload.self))?.variant else { return }
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await VariantRepository(client: client, logger: logger).markFailed(variantID, error: message, on: connection)
+            else { return }
+            try await TimelineRepository(client: client, logger: logger).append(
+                .anonymizeFailed(variant: variantID, error: message), imageID: id, jobID: job.id, on: connection)
         }
     }
 

@@ -50,51 +50,49 @@ public struct ProcessImageHandler: JobHandler {
         guard let id = job.imageID, let image = try await images.find(id) else {
             throw PermanentJobError("image \(job.imageID?.uuidString ?? "(none)") no longer exists")
         }
-        do {
-            try await processing.markProcessing(id, jobID: job.id)
-            let analysis = try await analyse(image)
-            try await index.refresh(from: processing, erasures: ErasureRepository(client: client, logger: logger))
-            let duplicates = await index.matches(for: analysis.hashes, keys: analysis.lookupKeys, excluding: id)
-            let queue = self.queue ?? JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger)
-            try await client.withTransaction(logger: logger) { connection in
-                // Holding the row while files are written: an erasure waits for this transaction,
-                // and once it has committed, no file can be added behind its back.
-                guard try await processing.lock(id, on: connection) else {
-                    throw PermanentJobError("image \(id) was erased while it was being processed")
-                }
-                let result = try await store(analysis, of: image, on: connection)
-                try await processing.saveResults(id, result, duplicates: duplicates, on: connection)
-                try await timeline.append(
-                    .processed(thumbnails: result.thumbnails.count, phash: PerceptualHash.hex(analysis.hashes.phash),
-                               pdqQuality: analysis.hashes.pdqQuality, duplicates: duplicates.count),
-                    imageID: id, jobID: job.id, on: connection)
-                // Near-duplicates in other reports connect them (one report.linked per new connection).
-                let linked = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
-                    id, others: duplicates.map(\.otherImageID), strengths: duplicates.map(\.strength), on: connection)
-                try await timeline.announce(linked, observer: observer, correlationID: job.correlationID, on: connection)
-                if image.blurFaces, self.faces != nil {
-                    _ = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
-                        id, anonymizeDefault, correlationID: job.correlationID, requestedBy: job.requestedBy, on: connection)
-                }
-                if embedFaces, let faces = result.faces, !faces.isEmpty {
-                    try await queue.enqueue(
-                        ImageJob.embed(image: id).newJob(correlationID: job.correlationID, requestedBy: job.requestedBy), on: connection)
-                }
-                try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
+        try await processing.markProcessing(id, jobID: job.id)
+        let analysis = try await analyse(image)
+        try await index.refresh(from: processing, erasures: ErasureRepository(client: client, logger: logger))
+        let duplicates = await index.matches(for: analysis.hashes, keys: analysis.lookupKeys, excluding: id)
+        let queue = self.queue ?? JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            // Holding the row while files are written: an erasure waits for this transaction,
+            // and once it has committed, no file can be added behind its back.
+            guard try await processing.lock(id, on: connection) else {
+                throw PermanentJobError("image \(id) was erased while it was being processed")
             }
-            await index.insert(id, analysis.fingerprint)
-            context.logger.info("image processed", metadata: ["image_id": "\(id)", "duplicates": "\(duplicates.count)"])
-        } catch {
-            if error is PermanentJobError || job.attempt >= job.maxAttempts {
-                let message = String(describing: error)
-                try? await client.withTransaction(logger: logger) { connection in
-                    if try await processing.markFailed(id, error: message, on: connection) {
-                        try await timeline.append(.failed(error: message), imageID: id, jobID: job.id, on: connection)
-                    }
-                    try await observer?.failed(image, error: message, job: job, on: connection)
-                }
+            let result = try await store(analysis, of: image, on: connection)
+            try await processing.saveResults(id, result, duplicates: duplicates, on: connection)
+            try await timeline.append(
+                .processed(thumbnails: result.thumbnails.count, phash: PerceptualHash.hex(analysis.hashes.phash),
+                           pdqQuality: analysis.hashes.pdqQuality, duplicates: duplicates.count),
+                imageID: id, jobID: job.id, on: connection)
+            // Near-duplicates in other reports connect them (one report.linked per new connection).
+            let linked = try await ReportLinkRepository(client: client, logger: logger).recordNearDuplicates(
+                id, others: duplicates.map(\.otherImageID), strengths: duplicates.map(\.strength), on: connection)
+            try await timeline.announce(linked, observer: observer, correlationID: job.correlationID, on: connection)
+            if image.blurFaces, self.faces != nil {
+                _ = try await AnonymizeRequests(queue: queue, client: client, logger: logger).request(
+                    id, anonymizeDefault, correlationID: job.correlationID, requestedBy: job.requestedBy, on: connection)
             }
-            throw error
+            if embedFaces, let faces = result.faces, !faces.isEmpty {
+                try await queue.enqueue(
+                    ImageJob.embed(image: id).newJob(correlationID: job.correlationID, requestedBy: job.requestedBy), on: connection)
+            }
+            try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
+        }
+        await index.insert(id, analysis.fingerprint)
+        context.logger.info("image processed", metadata: ["image_id": "\(id)", "duplicates": "\(duplicates.count)"])
+    }
+
+    /// The image is `failed` with the error, on its timeline, and the webhook says so.
+    public func failedForGood(_ job: ClaimedJob, error message: String, context: JobContext) async throws {
+        guard let id = job.imageID, let image = try await ImageRepository(client: client, logger: logger).find(id) else { return }
+        try await client.withTransaction(logger: logger) { connection in
+            guard try await ProcessingRepository(client: client, logger: logger).markFailed(id, error: message, on: connection) else { return }
+            try await TimelineRepository(client: client, logger: logger).append(.failed(error: message), imageID: id, jobID: job.id,
+                                                                                on: connection)
+            try await observer?.failed(image, error: message, job: job, on: connection)
         }
     }
 

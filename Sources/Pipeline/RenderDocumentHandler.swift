@@ -40,31 +40,30 @@ public struct RenderDocumentHandler: JobHandler {
         guard let payload = try? job.decodePayload(ImageJob.RenderPayload.self), let document = try await documents.find(payload.document) else {
             throw PermanentJobError("the document no longer exists")
         }
-        do {
-            try await documents.markStatus(document.id, .processing)
-            guard let buffer = try await store.get(try MediaKey(document.originalKey), maxBytes: 1 << 30) else {
-                throw PermanentJobError("original \(document.originalKey) is missing from the media store")
-            }
-            // The child reads the original from a private file, not from this process's memory.
-            let original = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-document-\(UUID().uuidString)")
-            guard FileManager.default.createFile(atPath: original.path, contents: Data(buffer.readableBytesView),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                throw PermanentJobError("cannot write the document to \(original.path) for the renderer")
-            }
-            defer { try? FileManager.default.removeItem(at: original) }
-            let done = Set(try await documents.pages(of: document.id).map(\.page))
-            for page in 1...document.pageCount where !done.contains(page) {
-                let rendered = try await render(original, mime: document.mime, page: page)
-                try await record(rendered, page: page, of: document, job: job)
-            }
-            try await documents.markStatus(document.id, .done)
-            context.logger.info("document rendered", metadata: ["document_id": "\(document.id)", "pages": "\(document.pageCount)"])
-        } catch {
-            if error is PermanentJobError || job.attempt >= job.maxAttempts {
-                try? await documents.markStatus(document.id, .failed, error: String(describing: error))
-            }
-            throw error
+        try await documents.markStatus(document.id, .processing)
+        guard let buffer = try await store.get(try MediaKey(document.originalKey), maxBytes: 1 << 30) else {
+            throw PermanentJobError("original \(document.originalKey) is missing from the media store")
         }
+        // The child reads the original from a private file, not from this process's memory.
+        let original = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-document-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: original.path, contents: Data(buffer.readableBytesView),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw PermanentJobError("cannot write the document to \(original.path) for the renderer")
+        }
+        defer { try? FileManager.default.removeItem(at: original) }
+        let done = Set(try await documents.pages(of: document.id).map(\.page))
+        for page in 1...document.pageCount where !done.contains(page) {
+            let rendered = try await render(original, mime: document.mime, page: page)
+            try await record(rendered, page: page, of: document, job: job)
+        }
+        try await documents.markStatus(document.id, .done)
+        context.logger.info("document rendered", metadata: ["document_id": "\(document.id)", "pages": "\(document.pageCount)"])
+    }
+
+    /// The document is `failed` with the error.
+    public func failedForGood(_ job: ClaimedJob, error message: String, context: JobContext) async throws {
+        guard let payload = try? job.decodePayload(ImageJob.RenderPayload.self) else { return }
+        try await DocumentRepository(client: client, logger: logger).markStatus(payload.document, .failed, error: message)
     }
 
     public typealias RenderedPage = DocumentWork.RenderedPage

@@ -5,6 +5,16 @@ import Logging
 /// so handlers must be idempotent.
 public protocol JobHandler: Sendable {
     func handle(_ job: ClaimedJob, context: JobContext) async throws
+
+    /// Called once the queue has recorded that the job failed for good — a permanent error, its
+    /// last attempt failed or timed out, or its last worker stopped answering: the one place a
+    /// handler marks what the job was for (an image, a copy, a document) as failed. Idempotent
+    /// like `handle`; errors are logged, not retried.
+    func failedForGood(_ job: ClaimedJob, error: String, context: JobContext) async throws
+}
+
+extension JobHandler {
+    public func failedForGood(_ job: ClaimedJob, error: String, context: JobContext) async throws {}
 }
 
 public struct JobContext: Sendable {

@@ -112,10 +112,20 @@ extension JobQueue {
         return held
     }
 
+    /// What a reaper run did: how many jobs it took back, and those of them that had used their
+    /// last attempt (failed for good: their handlers are told).
+    public struct Reaped: Sendable {
+        public var count: Int
+        public var failed: [ClaimedJob]
+    }
+
+    /// The error a job's log and its final failure carry when its worker stopped renewing the lease.
+    public static let leaseExpiredError = "lease expired: worker stopped responding"
+
     /// Returns jobs whose worker stopped renewing its lease (it crashed or hung) to the queue,
     /// or fails them if that was their last attempt. Safe to run from every worker at once.
     @discardableResult
-    public func reapExpiredLeases() async throws -> Int {
+    public func reapExpiredLeases() async throws -> Reaped {
         let rows = try await client.query(
             """
             WITH expired AS (
@@ -129,9 +139,10 @@ extension JobQueue {
                     run_at = now(), claimed_by = NULL, lease_until = NULL, updated_at = now(),
                     error_log = j.error_log || jsonb_build_array(jsonb_build_object(
                         'attempt', j.attempts, 'at', now(), 'worker', expired.claimed_by,
-                        'error', 'lease expired: worker stopped responding'))
+                        'error', \(Self.leaseExpiredError)::text))
                 FROM expired WHERE j.id = expired.id
-                RETURNING j.id, j.image_id, j.kind, j.status, j.attempts, expired.claimed_by
+                RETURNING j.id, j.image_id, j.kind, j.status, j.attempts, expired.claimed_by, j.payload::text AS payload,
+                          j.max_attempts, j.correlation_id, j.requested_by
             ), logged AS (
                 \(unescaped: TimelineRepository.eachJobRow(
                     from: "reaped", type: TimelineRepository.byStatus(failed: .jobFailed, otherwise: .jobLeaseExpired),
@@ -139,10 +150,20 @@ extension JobQueue {
             ), notified AS (
                 SELECT pg_notify(\(Self.channel), 'retry') FROM (SELECT 1 FROM reaped WHERE status = 'queued' LIMIT 1) AS r
             )
-            SELECT count(*), (SELECT count(*) FROM notified) FROM reaped
+            SELECT id, kind, status, payload, image_id, attempts, max_attempts, correlation_id, requested_by,
+                   (SELECT count(*) FROM notified)
+            FROM reaped
             """, logger: logger)
-        for try await (count, _) in rows.decode((Int, Int).self) { return count }
-        return 0
+        var reaped = Reaped(count: 0, failed: [])
+        for try await (id, kind, status, payload, imageID, attempts, maxAttempts, correlation, requester, _) in rows.decode(
+            (Int64, String, String, String, UUID?, Int, Int, String?, String?, Int).self)
+        {
+            reaped.count += 1
+            guard status == JobStatus.failed.rawValue else { continue }
+            reaped.failed.append(ClaimedJob(id: id, kind: JobKind(rawValue: kind), payload: payload, imageID: imageID, attempt: attempts,
+                                            maxAttempts: maxAttempts, correlationID: correlation, requestedBy: requester))
+        }
+        return reaped
     }
 
     /// Cancels a queued job (a running one is left to finish: handlers are not interruptible

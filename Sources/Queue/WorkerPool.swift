@@ -144,6 +144,9 @@ public final class WorkerPool: Service {
                 QueueMetrics.failures(kind: job.kind).increment()
                 QueueMetrics.outcome(kind: job.kind, outcome: "failed").increment()
                 jobLogger.error("job failed", metadata: ["error": "\(message)", "attempt": "\(job.attempt)"])
+                // Only once the queue says so (nil: the outcome was not recorded, the lease
+                // expires and the reaper decides).
+                if status == .failed { await failedForGood(job, error: message, logger: jobLogger) }
             }
         }
         await inFlight.remove(job.id)
@@ -171,12 +174,26 @@ public final class WorkerPool: Service {
     private func reapExpiredLeases() async {
         do {
             let reaped = try await queue.reapExpiredLeases()
-            if reaped > 0 {
-                QueueMetrics.leasesReaped.increment(by: reaped)
-                logger.warning("reclaimed jobs with expired leases", metadata: ["count": "\(reaped)"])
+            if reaped.count > 0 {
+                QueueMetrics.leasesReaped.increment(by: reaped.count)
+                logger.warning("reclaimed jobs with expired leases", metadata: ["count": "\(reaped.count)"])
+            }
+            for job in reaped.failed {
+                await failedForGood(job, error: JobQueue.leaseExpiredError, logger: logger)
             }
         } catch {
             logger.error("lease reaper failed", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// Tells the job's handler that it failed for good (no handler here: another kind of worker
+    /// queued it, and its subject keeps its last state; the job row says `failed`).
+    private func failedForGood(_ job: ClaimedJob, error: String, logger: Logger) async {
+        guard let handler = handlers.handler(for: job.kind) else { return }
+        do {
+            try await handler.failedForGood(job, error: error, context: JobContext(logger: logger, workerID: workerID))
+        } catch {
+            logger.error("could not record a job's final failure", metadata: ["job_id": "\(job.id)", "error": "\(String(reflecting: error))"])
         }
     }
 

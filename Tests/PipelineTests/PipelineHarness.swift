@@ -72,7 +72,10 @@ struct PipelineHarness {
                 try await handler.handle(job, context: JobContext(logger: TestDatabase.logger, workerID: "test"))
                 try await queue.complete([job.id], worker: "test")
             } catch {
-                try await queue.fail(job.id, worker: "test", error: "\(error)", retryDelayMilliseconds: 0, permanent: true)
+                // As the worker pool does: the handler hears of the final failure once the queue has it.
+                if try await queue.fail(job.id, worker: "test", error: "\(error)", retryDelayMilliseconds: 0, permanent: true) == .failed {
+                    try await handler.failedForGood(job, error: "\(error)", context: JobContext(logger: TestDatabase.logger, workerID: "test"))
+                }
                 throw error
             }
         }

@@ -103,10 +103,11 @@ import TestSupport
             let queue = JobQueue(client: client, logger: logger)
             let id = try await queue.enqueue(NewJob(kind: "t.a", maxAttempts: 2)).jobID
             _ = try await queue.claim(worker: "dead", kinds: ["t.a"], limit: 1, leaseSeconds: 30)
-            #expect(try await queue.reapExpiredLeases() == 0)
+            #expect(try await queue.reapExpiredLeases().count == 0)
             // Time passes without a heartbeat (moved in the database rather than slept through).
             try await client.query("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = \(id)")
-            #expect(try await queue.reapExpiredLeases() == 1)
+            let first = try await queue.reapExpiredLeases()
+            #expect(first.count == 1 && first.failed.isEmpty)
             var job = try #require(try await queue.job(id))
             #expect(job.status == .queued)
             #expect(job.errorLog.first?.error.contains("lease expired") == true)
@@ -116,7 +117,9 @@ import TestSupport
             let second = try await queue.claim(worker: "alive", kinds: ["t.a"], limit: 1, leaseSeconds: 30)
             #expect(second.first?.attempt == 2)
             try await client.query("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = \(id)")
-            #expect(try await queue.reapExpiredLeases() == 1)
+            // The last attempt: the reaper hands the job back for its handler's failure hook.
+            let last = try await queue.reapExpiredLeases()
+            #expect(last.count == 1 && last.failed.map(\.id) == [id] && last.failed.first?.attempt == 2)
             job = try #require(try await queue.job(id))
             #expect(job.status == .failed)
             #expect(try await eventTypes(client, job: id).suffix(1) == ["job.failed"])

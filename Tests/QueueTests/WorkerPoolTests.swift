@@ -104,6 +104,35 @@ import TestSupport
         }
     }
 
+    /// The handler hears once, from the pool, that a job failed for good — a permanent error at
+    /// once, an ordinary one after its last attempt — and never about a job that recovered.
+    @Test func theHandlerHearsOfAFinalFailureOnceAndOnlyThen() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let queue = JobQueue(client: client, logger: logger)
+            let heard = FinalFailures()
+            var handlers = JobHandlerRegistry()
+            handlers.register("t.doomed", DoomedHandler(heard: heard))
+            let config = QueueConfig(concurrency: 2, pollIntervalMilliseconds: 50, backoff: Backoff(baseMilliseconds: 10, maxMilliseconds: 20))
+            let pool = WorkerPool(queue: queue, handlers: handlers, config: config, logger: logger)
+            let permanent = try await queue.enqueue(NewJob(kind: "t.doomed", payload: #"{"mode":"permanent"}"#, maxAttempts: 5)).jobID
+            let exhausted = try await queue.enqueue(NewJob(kind: "t.doomed", payload: #"{"mode":"always"}"#, maxAttempts: 3)).jobID
+            let recovers = try await queue.enqueue(NewJob(kind: "t.doomed", payload: #"{"mode":"once"}"#, maxAttempts: 3)).jobID
+            try await run([pool]) {
+                let settled = try await eventually {
+                    let heardBoth = await heard.calls.count == 2
+                    return try await queue.job(recovers)?.status == .done && heardBoth
+                }
+                #expect(settled)
+            }
+            let calls = await heard.calls
+            #expect(calls.map(\.id).sorted() == [permanent, exhausted].sorted())
+            #expect(calls.first { $0.id == permanent }?.attempt == 1 && calls.first { $0.id == permanent }?.error == "doomed for good")
+            #expect(calls.first { $0.id == exhausted }?.attempt == 3 && calls.first { $0.id == exhausted }?.error == "failed attempt 3")
+            #expect(try await queue.job(permanent)?.status == .failed)
+            #expect(try await queue.job(exhausted)?.status == .failed)
+        }
+    }
+
     /// A hung attempt (a blocking call that never looks at cancellation, like a stuck native
     /// decode) is ended by its kind's timeout: the job is retried or failed with a clear error,
     /// and the slot is free for the next job while the hung call is still blocked.
@@ -257,6 +286,30 @@ import TestSupport
 }
 
 /// Records which jobs run where, and whether any job ever ran twice at the same time.
+actor FinalFailures {
+    var calls: [(id: Int64, attempt: Int, error: String)] = []
+    func add(_ job: ClaimedJob, _ error: String) { calls.append((job.id, job.attempt, error)) }
+}
+
+/// Fails as its payload says: `permanent` at once, `always` on every attempt, `once` then succeeds.
+struct DoomedHandler: JobHandler {
+    struct Mode: Decodable { var mode: String }
+    struct Failure: Error, CustomStringConvertible { var description: String }
+    let heard: FinalFailures
+
+    func handle(_ job: ClaimedJob, context: JobContext) async throws {
+        switch try job.decodePayload(Mode.self).mode {
+        case "permanent": throw PermanentJobError("doomed for good")
+        case "once" where job.attempt > 1: return
+        default: throw Failure(description: "failed attempt \(job.attempt)")
+        }
+    }
+
+    func failedForGood(_ job: ClaimedJob, error: String, context: JobContext) async throws {
+        await heard.add(job, error)
+    }
+}
+
 actor RunTracker {
     private var running = Set<Int64>()
     private var runs: [Int64: Int] = [:]
