@@ -280,7 +280,7 @@ let package = Package(
             dependencies: [
                 "App", "Pipeline", "Imaging", "FacepipeCore", "Persistence", "Faces", "Services",
                 // SamplePDF for `bench documents`.
-                "TestSupport",
+                "SampleMedia",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -289,11 +289,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Sample files built in code (PDFs), for benchmarks and tests alike.
+        .target(
+            name: "SampleMedia",
+            swiftSettings: swiftSettings
+        ),
         // Helpers shared by the test targets: scratch databases, the built binary.
         .target(
             name: "TestSupport",
             dependencies: [
-                "FacepipeCore", "Persistence",
+                "FacepipeCore", "Persistence", "SampleMedia",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -102,10 +102,7 @@ public struct AnonymizeHandler: JobHandler {
     func anonymize(_ image: ImageRecord, _ settings: AnonymizeSettings) async throws
         -> (output: (image: EncodedImage, format: EncodeFormat), verification: ProcessedVariant.Verification)
     {
-        guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
-            throw PermanentJobError("original \(image.originalKey) is missing from the media store")
-        }
-        let bytes = Data(buffer.readableBytesView)
+        let bytes = try await store.required(image.originalKey, "original")
         let detector = faces.detector
         do {
             return try await ImagingThreads.run { try Self.run(bytes, mime: image.mime, detector: detector, settings: settings) }

@@ -50,20 +50,17 @@ public struct EmbedFacesHandler: JobHandler {
             // The private crops process_image stored: a few KB each instead of the original.
             var crops: [(Data, [Double])] = []
             for face in faces {
-                guard let key = face.cropKey, let box = face.cropFace,
-                      let buffer = try await store.get(try MediaKey(key), maxBytes: 16 << 20)
-                else { throw PermanentJobError("face crop \(face.cropKey ?? "?") is missing from the media store") }
-                crops.append((Data(buffer.readableBytesView), box))
+                guard let key = face.cropKey, let box = face.cropFace else {
+                    throw PermanentJobError("face \(face.index) of image \(id) has no stored crop")
+                }
+                crops.append((try await store.required(key, "face crop", maxBytes: 16 << 20), box))
             }
             let inputs = crops
             analysed = try await ImagingThreads.run {
                 try inputs.map { try FaceEmbedding.analyse(crop: $0.0, faceInCrop: $0.1, embedder: embedder, attributes: estimator) }
             }
         } else {
-            guard let buffer = try await store.get(try MediaKey(image.originalKey), maxBytes: 1 << 30) else {
-                throw PermanentJobError("original \(image.originalKey) is missing from the media store")
-            }
-            let bytes = Data(buffer.readableBytesView)
+            let bytes = try await store.required(image.originalKey, "original")
             let boxes = faces.map { FaceBox(x: $0.box.x, y: $0.box.y, width: $0.box.width, height: $0.box.height) }
             analysed = try await ImagingThreads.run { try FaceEmbedding.analyse(bytes, faces: boxes, embedder: embedder, attributes: estimator) }
         }

@@ -98,11 +98,7 @@ public struct ProcessImageHandler: JobHandler {
 
     /// Decodes the original once and computes everything from its pixels (no writes).
     func analyse(_ image: ImageRecord) async throws -> ImageAnalysis {
-        let key = try MediaKey(image.originalKey)
-        guard let buffer = try await store.get(key, maxBytes: 1 << 30) else {
-            throw PermanentJobError("original \(image.originalKey) is missing from the media store")
-        }
-        let bytes = Data(buffer.readableBytesView)
+        let bytes = try await store.required(image.originalKey, "original")
         let quality = config.thumbnailQuality
         let faces = self.faces
         do {

@@ -41,12 +41,10 @@ public struct RenderDocumentHandler: JobHandler {
             throw PermanentJobError("the document no longer exists")
         }
         try await documents.markStatus(document.id, .processing)
-        guard let buffer = try await store.get(try MediaKey(document.originalKey), maxBytes: 1 << 30) else {
-            throw PermanentJobError("original \(document.originalKey) is missing from the media store")
-        }
+        let bytes = try await store.required(document.originalKey, "original")
         // The child reads the original from a private file, not from this process's memory.
         let original = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-document-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: original.path, contents: Data(buffer.readableBytesView),
+        guard FileManager.default.createFile(atPath: original.path, contents: bytes,
                                              attributes: [.posixPermissions: 0o600]) else {
             throw PermanentJobError("cannot write the document to \(original.path) for the renderer")
         }

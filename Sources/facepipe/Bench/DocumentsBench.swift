@@ -3,7 +3,7 @@ import FacepipeCore
 import Foundation
 import Imaging
 import Pipeline
-import TestSupport
+import SampleMedia
 
 /// `facepipe bench documents`: pages/s of render_document's work on a 20-page PDF (text on every
 /// page, a photo on every other one) at `DOCUMENT_DPI`, next to a baseline measured in the same
