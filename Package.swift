@@ -85,11 +85,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one write path for an image: its rows, stored files, registry, timeline and jobs.
+        .target(
+            name: "Catalog",
+            dependencies: [
+                "FacepipeCore", "Persistence", "Storage", "Queue",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Taking in uploads: spool, scan, sniff, validate, dedupe, store, record, queue.
         .target(
             name: "Ingest",
             dependencies: [
-                "FacepipeCore", "Imaging", "Storage", "Scanning", "Persistence", "Queue",
+                "FacepipeCore", "Imaging", "Storage", "Scanning", "Persistence", "Queue", "Catalog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -101,7 +111,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "FacepipeCore", "Imaging", "Storage", "Persistence", "Queue", "Faces",
+                "FacepipeCore", "Imaging", "Storage", "Persistence", "Queue", "Faces", "Catalog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -200,7 +210,7 @@ let package = Package(
         .target(
             name: "Services",
             dependencies: [
-                "FacepipeCore", "Persistence", "Queue", "Storage", "Ingest", "Pipeline", "Faces", "Imaging",
+                "FacepipeCore", "Persistence", "Queue", "Storage", "Ingest", "Pipeline", "Faces", "Imaging", "Catalog",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import Catalog
 import FacepipeCore
 import Foundation
 import Imaging
@@ -75,6 +76,7 @@ public struct IngestService: Sendable {
     public let client: DatabaseClient
     public let images: ImageRepository
     let timeline: TimelineRepository
+    let catalog: Catalog
     public let intents: UploadIntentRepository
     public let queue: JobQueue
     public let spoolDirectory: URL
@@ -100,6 +102,7 @@ public struct IngestService: Sendable {
         self.client = client
         self.images = ImageRepository(client: client, logger: logger)
         self.timeline = TimelineRepository(client: client, logger: logger)
+        self.catalog = Catalog(client: client, store: store, queue: queue, logger: logger)
         self.intents = UploadIntentRepository(client: client, logger: logger)
         self.queue = queue
         self.spoolDirectory = spoolDirectory
@@ -154,51 +157,39 @@ public struct IngestService: Sendable {
                            originalKey: existing.originalKey, existing: existing)
         }
 
-        let id = UUID()
-        let key = try MediaKey.original(id: id, ext: type.fileExtension, date: Date())
-        _ = try await store.put(key, file: file.url, contentType: type.mimeType)
-        do {
-            // The report comes with `joinReport`, which decides whether the addition counts yet.
-            let image = NewImage(id: id, reportID: nil, sha256: sha256, mime: type.mimeType, bytes: file.byteCount,
-                                 width: header.uprightWidth, height: header.uprightHeight, originalKey: key.rawValue,
-                                 blurFaces: upload.blurFaces, isPublic: upload.isPublic)
-            let (inserted, jobID) = try await client.withTransaction(logger: logger) { connection in
-                let inserted = try await images.insert(image, on: connection)
-                guard case .inserted = inserted else { return (inserted, Int64?.none) }
-                try await timeline.append(.uploaded(bytes: Int(file.byteCount), mime: type.mimeType, requestID: upload.requestID),
-                                          imageID: id, on: connection)
-                try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
-                _ = try await joinReport(id, upload, onTimeline: false, on: connection)
-                if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
-                    throw APIError.conflict("this upload URL was already used", code: "upload_used")
-                }
-                let job = ImageJob.process(image: id).newJob(correlationID: upload.requestID, requestedBy: upload.requestedBy)
-                let jobID = try await queue.enqueue(job, on: connection).jobID
-                if let claimed = checked.claimed {
-                    // Kept under its real type; the timeline says what the client called it.
-                    try await timeline.append(.typeCorrected(claimed: claimed, actual: type.mimeType), imageID: id, on: connection)
-                }
-                if let scanFlag {
-                    try await timeline.append(.scanSkipped(reason: scanFlag), imageID: id, on: connection)
-                }
-                return (inserted, jobID)
+        // The report comes with `joinReport`, which decides whether the addition counts yet.
+        let checkedFile = Catalog.CheckedFile(bytes: .file(file.url), sha256: sha256, mime: type.mimeType, fileExtension: type.fileExtension,
+                                              byteCount: file.byteCount, width: header.uprightWidth, height: header.uprightHeight)
+        let provenance = Catalog.Provenance(requestID: upload.requestID, requestedBy: upload.requestedBy, blurFaces: upload.blurFaces,
+                                            isPublic: upload.isPublic)
+        let (creation, _) = try await catalog.createImage(checkedFile, provenance) { creation, connection in
+            guard case .created(let id, _, _) = creation else { return }
+            _ = try await joinReport(id, upload, onTimeline: false, on: connection)
+            if let intent = upload.intentID, try await !intents.markUsed(intent, imageID: id, on: connection) {
+                throw APIError.conflict("this upload URL was already used", code: "upload_used")
             }
-            if case .duplicate(let existing) = inserted {
-                // A concurrent upload of the same bytes won: drop our copy, answer with theirs.
-                try? await store.delete(key)
-                let record = try await images.find(existing)
-                var jobID: Int64?
-                if let record { jobID = try await attach(record, upload) }
-                try await markIntentUsed(upload.intentID, imageID: existing)
-                return Outcome(imageID: existing, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
-                               width: header.uprightWidth, height: header.uprightHeight, jobID: jobID,
-                               originalKey: record?.originalKey ?? key.rawValue, existing: record)
+            if let claimed = checked.claimed {
+                // Kept under its real type; the timeline says what the client called it.
+                try await timeline.append(.typeCorrected(claimed: claimed, actual: type.mimeType), imageID: id, on: connection)
             }
+            if let scanFlag {
+                try await timeline.append(.scanSkipped(reason: scanFlag), imageID: id, on: connection)
+            }
+        }
+        switch creation {
+        case .created(let id, let originalKey, let jobID):
             return Outcome(imageID: id, duplicate: false, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
-                           width: header.uprightWidth, height: header.uprightHeight, jobID: jobID, originalKey: key.rawValue)
-        } catch {
-            try? await store.delete(key)
-            throw error
+                           width: header.uprightWidth, height: header.uprightHeight, jobID: jobID, originalKey: originalKey)
+        case .existing(let existing):
+            // A concurrent upload of the same bytes won: answer with theirs.
+            guard let record = try await images.find(existing) else {
+                throw APIError.conflict("the same file was erased while this upload was stored; retry", code: "upload_in_progress")
+            }
+            let jobID = try await attach(record, upload)
+            try await markIntentUsed(upload.intentID, imageID: existing)
+            return Outcome(imageID: existing, duplicate: true, sha256: sha256, bytes: file.byteCount, mime: type.mimeType,
+                           width: header.uprightWidth, height: header.uprightHeight, jobID: jobID,
+                           originalKey: record.originalKey, existing: record)
         }
     }
 

@@ -1,3 +1,4 @@
+import Catalog
 import Faces
 import FacepipeCore
 import Foundation
@@ -54,27 +55,23 @@ public struct AnonymizeHandler: JobHandler {
         if variant.status == .done { return }  // a re-delivered job: the copy exists
         try await variants.markProcessing(variantID, jobID: job.id)
         let (output, verification) = try await anonymize(image, variant.settings)
-        let key = try MediaKey.processed(id: id, digest: variant.settings.digest, ext: output.format.fileExtension,
-                                         date: variant.createdAt, original: image.originalKey)
-        let processing = ProcessingRepository(client: client, logger: logger)
-        try await client.withTransaction(logger: logger) { connection in
-            // As process_image: the row is held while the file is written, so erasure cannot miss it.
-            guard try await processing.lock(id, on: connection) else {
-                throw PermanentJobError("image \(id) was erased while it was being anonymized")
-            }
-            try await store.put(key, data: output.image.data, contentType: output.format.mimeType)
-            try await ImageFileRepository(client: client, logger: logger).record(id, [(.processed, key.rawValue)], on: connection)
-            if let options = try await variants.saveDone(variantID, key: key.rawValue, verification: verification, jobID: job.id,
-                                                         on: connection) {
-                try await timeline.append(.anonymized(variant: variantID, options: options, key: key.rawValue, verification: verification),
+        // As process_image: the row is held while the file is written, so erasure cannot miss it.
+        let catalog = Catalog(client: client, store: store, queue: JobQueue(client: client, logger: logger), logger: logger)
+        let stored: Void? = try await catalog.withImageLocked(image) { writer, connection in
+            let key = try await writer.put(
+                .processed(digest: variant.settings.digest, fileExtension: output.format.fileExtension, requestedAt: variant.createdAt),
+                data: output.image.data, contentType: output.format.mimeType)
+            if let options = try await variants.saveDone(variantID, key: key, verification: verification, jobID: job.id, on: connection) {
+                try await timeline.append(.anonymized(variant: variantID, options: options, key: key, verification: verification),
                                           imageID: id, jobID: job.id, on: connection)
             }
             var done = variant
             done.status = .done
-            done.mediaKey = key.rawValue
+            done.mediaKey = key
             done.verification = verification
             try await observer?.anonymized(image, done, job: job, on: connection)
         }
+        guard stored != nil else { throw PermanentJobError("image \(id) was erased while it was being anonymized") }
         context.logger.info("image anonymized", metadata: [
             "image_id": "\(id)", "variant": "\(variantID)", "faces": "\(verification.facesMasked)",
             "faces_left": "\(verification.facesLeft)",

@@ -1,3 +1,4 @@
+import Catalog
 import FacepipeCore
 import Foundation
 import Imaging
@@ -55,13 +56,9 @@ public struct ProcessImageHandler: JobHandler {
         try await index.refresh(from: processing, erasures: ErasureRepository(client: client, logger: logger))
         let duplicates = await index.matches(for: analysis.hashes, keys: analysis.lookupKeys, excluding: id)
         let queue = self.queue ?? JobQueue(client: client, defaultMaxAttempts: job.maxAttempts, logger: logger)
-        try await client.withTransaction(logger: logger) { connection in
-            // Holding the row while files are written: an erasure waits for this transaction,
-            // and once it has committed, no file can be added behind its back.
-            guard try await processing.lock(id, on: connection) else {
-                throw PermanentJobError("image \(id) was erased while it was being processed")
-            }
-            let result = try await store(analysis, of: image, on: connection)
+        let catalog = Catalog(client: client, store: store, queue: queue, logger: logger)
+        let stored: Void? = try await catalog.withImageLocked(image) { writer, connection in
+            let result = try await store(analysis, with: writer)
             try await processing.saveResults(id, result, duplicates: duplicates, on: connection)
             try await timeline.append(
                 .processed(thumbnails: result.thumbnails.count, phash: PerceptualHash.hex(analysis.hashes.phash),
@@ -81,6 +78,7 @@ public struct ProcessImageHandler: JobHandler {
             }
             try await observer?.processed(image, result, duplicates: duplicates, job: job, on: connection)
         }
+        guard stored != nil else { throw PermanentJobError("image \(id) was erased while it was being processed") }
         await index.insert(id, analysis.fingerprint)
         context.logger.info("image processed", metadata: ["image_id": "\(id)", "duplicates": "\(duplicates.count)"])
     }
@@ -111,33 +109,26 @@ public struct ProcessImageHandler: JobHandler {
         }
     }
 
-    /// Writes the thumbnails and face crops and records each in `image_files`, inside the
-    /// transaction that holds the image row. A re-run overwrites the same keys.
-    func store(_ analysis: ImageAnalysis, of image: ImageRecord, on connection: PostgresConnection) async throws -> ProcessingResult {
-        var written: [(kind: StoredFileKind, key: String)] = []
+    /// Writes the thumbnails and face crops through the writer of the held image row (each is
+    /// recorded in `image_files` as it is written). A re-run overwrites the same keys.
+    func store(_ analysis: ImageAnalysis, with writer: ImageWriter) async throws -> ProcessingResult {
         var thumbnails: [String: String] = [:]
         for thumbnail in analysis.thumbnails {
             // WebP squares; the whole-picture view is JPEG.
             let jpeg = thumbnail.image.format == .jpeg
-            let thumbKey = try MediaKey.thumbnail(id: image.id, variant: thumbnail.name, ext: jpeg ? "jpg" : "webp", original: image.originalKey)
-            try await store.put(thumbKey, data: thumbnail.image.data, contentType: thumbnail.image.format.mimeType)
-            thumbnails[thumbnail.name] = thumbKey.rawValue
-            written.append((.thumbnail, thumbKey.rawValue))
+            thumbnails[thumbnail.name] = try await writer.put(.thumbnail(name: thumbnail.name, fileExtension: jpeg ? "jpg" : "webp"),
+                                                              data: thumbnail.image.data, contentType: thumbnail.image.format.mimeType)
         }
         var detected: [DetectedFace]?
         if let found = analysis.faces {
             detected = []
             for item in found {
                 // Face crops are private (not under thumbnails/ or processed/): only signed URLs reach them.
-                let cropKey = try MediaKey.faceCrop(id: image.id, index: item.face.index, original: image.originalKey)
-                try await store.put(cropKey, data: item.crop.data, contentType: "image/webp")
                 var face = item.face
-                face.cropKey = cropKey.rawValue
+                face.cropKey = try await writer.put(.faceCrop(index: item.face.index), data: item.crop.data, contentType: "image/webp")
                 detected?.append(face)
-                written.append((.faceCrop, cropKey.rawValue))
             }
         }
-        try await ImageFileRepository(client: client, logger: logger).record(image.id, written, on: connection)
         let metadata = String(decoding: try JSONEncoder().encode(analysis.header.metadata), as: UTF8.self)
         return ProcessingResult(width: analysis.header.uprightWidth, height: analysis.header.uprightHeight,
                                 thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes, faces: detected,

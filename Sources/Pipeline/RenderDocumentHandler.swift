@@ -1,3 +1,4 @@
+import Catalog
 import Crypto
 import FacepipeCore
 import Foundation
@@ -16,13 +17,13 @@ import Storage
 /// document's reports: a re-used page links reports as a re-used photo does. A JPEG or PNG scan
 /// is its own single page. Idempotent: pages already recorded are skipped on a re-run.
 public struct RenderDocumentHandler: JobHandler {
-
     let client: DatabaseClient
     let store: any MediaStore
     let queue: JobQueue
     let config: IngestConfig
     /// Where pages are rendered (a child process, never this one).
     let sandbox: DocumentSandbox
+    let catalog: Catalog
     let logger: Logger
 
     public init(client: DatabaseClient, store: any MediaStore, queue: JobQueue, config: IngestConfig,
@@ -32,6 +33,7 @@ public struct RenderDocumentHandler: JobHandler {
         self.store = store
         self.queue = queue
         self.config = config
+        self.catalog = Catalog(client: client, store: store, queue: queue, logger: logger)
         self.logger = logger
     }
 
@@ -83,50 +85,36 @@ public struct RenderDocumentHandler: JobHandler {
     /// Stores the page as an image (or finds the image with the same bytes), puts it in every
     /// report of the document and queues its processing, in one transaction.
     func record(_ page: RenderedPage, page number: Int, of document: DocumentRecord, job: ClaimedJob) async throws {
-        let documents = DocumentRepository(client: client, logger: logger)
-        let images = ImageRepository(client: client, logger: logger)
         let links = ReportLinkRepository(client: client, logger: logger)
         let timeline = TimelineRepository(client: client, logger: logger)
-        let sha256 = SHA256.hash(data: page.data).map { String(format: "%02x", $0) }.joined()
-        let existing = try await images.findBySHA256(sha256)
-        let id = existing?.id ?? UUID()
-        let key = try MediaKey.original(id: id, ext: page.ext, date: Date())
-        if existing == nil { _ = try await store.put(key, data: page.data, contentType: page.mime) }
-        do {
-            try await client.withTransaction(logger: logger) { connection in
-                var imageID = id
-                if existing == nil {
-                    let image = NewImage(id: id, reportID: document.reports.first, sha256: sha256, mime: page.mime,
-                                         bytes: Int64(page.data.count), width: page.width, height: page.height,
-                                         originalKey: key.rawValue, blurFaces: false)
-                    switch try await images.insert(image, on: connection) {
-                    case .inserted:
-                        try await timeline.append(.uploaded(bytes: page.data.count, mime: page.mime, requestID: job.correlationID),
-                                                  imageID: id, on: connection)
-                        try await ImageFileRepository(client: client, logger: logger).record(id, [(.original, key.rawValue)], on: connection)
-                        let process = ImageJob.process(image: id).newJob(correlationID: job.correlationID, requestedBy: job.requestedBy)
-                        _ = try await queue.enqueue(process, on: connection)
-                    case .duplicate(let other):
-                        imageID = other
-                    }
+        let (client, logger) = (client, logger)
+        /// The page image joins every report of the document, and the document records it.
+        @Sendable func attach(_ imageID: UUID, createdNow: Bool, on connection: PostgresConnection) async throws {
+            for report in document.reports {
+                guard try await links.add(imageID, to: report, by: document.requestedBy, requestID: job.correlationID,
+                                          blurFaces: false, on: connection) else { continue }
+                if !createdNow {
+                    // A page seen before: its first upload's `image.uploaded` named another report.
+                    try await timeline.append(.addedToReport(report: report, blurFaces: false, requestID: job.correlationID),
+                                              imageID: imageID, on: connection)
                 }
-                for report in document.reports {
-                    if try await links.add(imageID, to: report, by: document.requestedBy, requestID: job.correlationID,
-                                           blurFaces: false, on: connection) {
-                        if existing != nil {
-                            // A page seen before: its first upload's `image.uploaded` named another report.
-                            try await timeline.append(.addedToReport(report: report, blurFaces: false, requestID: job.correlationID),
-                                                      imageID: imageID, on: connection)
-                        }
-                        let fresh = try await links.recordSameImage(imageID, on: connection)
-                        try await timeline.announce(fresh, observer: nil, correlationID: job.correlationID, on: connection)
-                    }
-                }
-                try await documents.recordPage(document.id, page: number, imageID: imageID, dpi: page.dpi, on: connection)
+                let fresh = try await links.recordSameImage(imageID, on: connection)
+                try await timeline.announce(fresh, observer: nil, correlationID: job.correlationID, on: connection)
             }
-        } catch {
-            if existing == nil { try? await store.delete(key) }
-            throw error
+            try await DocumentRepository(client: client, logger: logger).recordPage(document.id, page: number, imageID: imageID,
+                                                                                    dpi: page.dpi, on: connection)
+        }
+        let sha256 = SHA256.hash(data: page.data).map { String(format: "%02x", $0) }.joined()
+        if let existing = try await ImageRepository(client: client, logger: logger).findBySHA256(sha256) {
+            try await client.withTransaction(logger: logger) { try await attach(existing.id, createdNow: false, on: $0) }
+            return
+        }
+        let file = Catalog.CheckedFile(bytes: .data(page.data), sha256: sha256, mime: page.mime, fileExtension: page.ext,
+                                       byteCount: Int64(page.data.count), width: page.width, height: page.height)
+        _ = try await catalog.createImage(file, Catalog.Provenance(requestID: job.correlationID, requestedBy: job.requestedBy)) {
+            creation, connection in
+            let createdNow = if case .created = creation { true } else { false }
+            try await attach(creation.imageID, createdNow: createdNow, on: connection)
         }
     }
 }
