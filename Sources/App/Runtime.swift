@@ -156,7 +156,7 @@ public enum Runtime {
 
     /// The face models a process shares (either may be nil: see the log for why).
     public struct FaceModels: Sendable {
-        public var detection: ImageAnalysis.FaceDetection?
+        public var detection: ImageAnalysis.FaceDetector?
         public var embedder: (any FaceEmbedder)?
         /// Age and gender (`FACE_ATTRIBUTES`, off by default).
         public var attributes: FaceAttributeEstimator?
@@ -171,7 +171,7 @@ public enum Runtime {
 
     /// The shared face detector, or nil (disabled, or the runtime/model is missing: images are
     /// then processed without faces and the log says why).
-    static func makeFaceDetection(_ config: FaceConfig, logger: Logger) -> ImageAnalysis.FaceDetection? {
+    static func makeFaceDetection(_ config: FaceConfig, logger: Logger) -> ImageAnalysis.FaceDetector? {
         guard config.detectionEnabled else {
             logger.info("face detection is off (FACE_DETECTION=false)")
             return nil
@@ -181,7 +181,7 @@ public enum Runtime {
             let detector = try CenterFaceDetector(
                 runtime: runtime, modelPath: config.detectorModel,
                 configuration: .init(detectionSize: config.detectionSize, threshold: Float(config.minConfidence)), logger: logger)
-            return ImageAnalysis.FaceDetection(detector: detector, minConfidence: config.minConfidence)
+            return ImageAnalysis.FaceDetector(detector: detector, minConfidence: config.minConfidence)
         } catch {
             logger.error("face detection unavailable; images are processed without it", metadata: ["error": "\(error)"])
             return nil

@@ -6,9 +6,9 @@ public struct APIError: Error, Equatable, CustomStringConvertible {
     public var message: String
     /// Sent as `Retry-After` (429 and 503 answers).
     public var retryAfterSeconds: Int?
-    /// Faces found in a face-search query that was refused (`no_face`, `multiple_faces`), as
+    /// Faces found in a face-search query that was refused (`no_face`, `multiple_faces`), in
     /// fractions of the image's width and height, so a client can show the user why.
-    public var faces: [FaceBoxFraction]?
+    public var faces: [FaceDetection]?
 
     public init(status: Int, code: String, message: String, retryAfterSeconds: Int? = nil) {
         self.httpStatus = status
@@ -41,19 +41,3 @@ public struct APIError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A face box as fractions (0…1) of the image's width and height, with the detector's score.
-public struct FaceBoxFraction: Sendable, Equatable, Codable {
-    public var x: Double
-    public var y: Double
-    public var width: Double
-    public var height: Double
-    public var score: Double
-
-    public init(x: Double, y: Double, width: Double, height: Double, score: Double) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-        self.score = score
-    }
-}

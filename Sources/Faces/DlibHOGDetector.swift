@@ -1,3 +1,4 @@
+import FacepipeCore
 import CDlib
 import Imaging
 

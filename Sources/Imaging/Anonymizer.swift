@@ -1,3 +1,4 @@
+import FacepipeCore
 import Foundation
 
 /// Hides faces like the `deface` tool (PyPI deface 1.5.0, `anonymize_frame`
@@ -5,15 +6,11 @@ import Foundation
 /// output goes through `Encoder` like every other output: 8-bit sRGB, no
 /// EXIF, GPS, XMP or ICC.
 public enum Anonymizer {
-    /// A detected face: its box in upright (EXIF-rotated) image pixels, as
-    /// the detector reports it (before `maskScale`), and its score.
-    public typealias Face = (x: Double, y: Double, width: Double, height: Double, score: Double)
-
     /// Decodes `bytes` at full resolution, upright, and anonymizes `faces`.
     /// Faces partly outside the image are clipped; faces entirely outside
     /// are ignored.
     public static func anonymize(
-        _ bytes: some ContiguousBytes, faces: [Face], options: AnonymizationOptions = .default,
+        _ bytes: some ContiguousBytes, faces: [FaceDetection], options: AnonymizationOptions = .default,
         as format: EncodeFormat, limits: ImageLimits = .default,
         strictness: DecodeStrictness = .truncated
     ) throws -> EncodedImage {
@@ -32,42 +29,34 @@ public enum Anonymizer {
     /// (`maxDimension`), they are scaled to it and the output has its size.
     /// Decode with `maxDimension` ≥ the long side for a full-resolution result.
     public static func anonymize(
-        _ image: DecodedImage, faces: [Face], options: AnonymizationOptions = .default,
+        _ image: DecodedImage, faces: [FaceDetection], options: AnonymizationOptions = .default,
         as format: EncodeFormat
     ) throws -> EncodedImage {
         let options = try options.validated()
         try validate(faces)
         let scaleX = Double(image.width) / Double(max(1, image.source.uprightWidth))
         let scaleY = Double(image.height) / Double(max(1, image.source.uprightHeight))
-        let scaled = faces.map { face in
-            (x: face.x * scaleX, y: face.y * scaleY, width: face.width * scaleX,
-             height: face.height * scaleY, score: face.score)
-        }
+        let scaled = faces.map { $0.scaled(x: scaleX, y: scaleY) }
         return try Encoder.encode(apply(scaled, to: image.image, options: options), as: format)
     }
 
-    static func validate(_ faces: [Face]) throws {
-        for face in faces {
-            let values = [face.x, face.y, face.width, face.height]
-            guard values.allSatisfy(\.isFinite), face.width >= 0, face.height >= 0 else {
-                throw ImagingError.invalidArgument(
-                    "face box \(face.x),\(face.y) \(face.width)×\(face.height)")
-            }
+    static func validate(_ faces: [FaceDetection]) throws {
+        for face in faces where !face.box.isValid {
+            let box = face.box
+            throw ImagingError.invalidArgument("face box \(box.x),\(box.y) \(box.width)×\(box.height)")
         }
     }
 
     /// One face after another, as deface does (a later mask sees the earlier
     /// ones); outlines and scores last, so no blur smears them.
-    static func apply(_ faces: [Face], to image: VipsImage, options: AnonymizationOptions) throws
+    static func apply(_ faces: [FaceDetection], to image: VipsImage, options: AnonymizationOptions) throws
         -> VipsImage
     {
         let header = image.header
         let width = Int(header.width), height = Int(header.height)
         let masks = faces.compactMap { face in
-            AnonymizationMask(
-                x: face.x, y: face.y, width: face.width, height: face.height,
-                maskScale: options.maskScale, imageWidth: width, imageHeight: height
-            ).map { (mask: $0, score: face.score) }
+            AnonymizationMask(face.box, maskScale: options.maskScale, imageWidth: width, imageHeight: height)
+                .map { (mask: $0, score: Double(face.score)) }
         }
         let ellipse = options.shape == .ellipse
         var output = image

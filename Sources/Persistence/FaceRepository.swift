@@ -18,10 +18,10 @@ public struct FaceRepository: Sendable {
         public var id: UUID
         public var index: Int
         /// In upright original-image pixels.
-        public var box: (x: Float, y: Float, width: Float, height: Float)
+        public var box: FaceBox
         public var cropKey: String?
-        /// [x, y, width, height] of the face inside the crop (rows written before migration 4 have none).
-        public var cropFace: [Double]?
+        /// The face inside the crop (rows written before migration 4 have none).
+        public var faceInCrop: FaceBox?
         /// The person it was grouped with (`IdentityRepository`), once embedded.
         public var identityID: UUID?
         /// With `FACE_ATTRIBUTES` on; admin-only in answers.
@@ -45,8 +45,8 @@ public struct FaceRepository: Sendable {
             if let age, let gender = gender.flatMap(FaceAttributes.Gender.init(rawValue:)), let confidence {
                 attributes = FaceAttributes(age: age, gender: gender, genderConfidence: confidence)
             }
-            result.append(StoredFace(id: id, index: index, box: (Float(x), Float(y), Float(w), Float(h)), cropKey: cropKey,
-                                     cropFace: cropFace.count == 4 ? cropFace : nil, identityID: identity, attributes: attributes))
+            result.append(StoredFace(id: id, index: index, box: FaceBox(x: x, y: y, width: w, height: h), cropKey: cropKey,
+                                     faceInCrop: FaceBox(array: cropFace), identityID: identity, attributes: attributes))
         }
         return result
     }

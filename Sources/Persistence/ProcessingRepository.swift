@@ -182,13 +182,16 @@ public struct ProcessingRepository: Sendable {
         try await connection.query("DELETE FROM face_detections WHERE image_id = \(id)", logger: logger)
         try await identities.prune(people, on: connection)
         for face in faces {
-            let box = #"{"x":\#(face.x),"y":\#(face.y),"width":\#(face.width),"height":\#(face.height)}"#
-            let landmarks = String(decoding: try JSONEncoder().encode(face.landmarks), as: UTF8.self)
-            let cropFace = try face.cropFace.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            let b = face.box.array
+            let box = #"{"x":\#(b[0]),"y":\#(b[1]),"width":\#(b[2]),"height":\#(b[3])}"#
+            // As `[[x, y], …]`, the shape the column has always had.
+            let points = face.detection.landmarks.map { [Double($0.x), Double($0.y)] }
+            let landmarks = String(decoding: try JSONEncoder().encode(points), as: UTF8.self)
+            let cropFace = try face.faceInCrop.map { String(decoding: try JSONEncoder().encode($0.array), as: UTF8.self) }
             try await connection.query(
                 """
                 INSERT INTO face_detections (image_id, face_index, bbox, confidence, landmarks, crop_key, crop_face)
-                VALUES (\(id), \(face.index), \(box)::jsonb, \(Float(face.confidence)), \(landmarks)::jsonb, \(face.cropKey),
+                VALUES (\(id), \(face.index), \(box)::jsonb, \(face.detection.score), \(landmarks)::jsonb, \(face.cropKey),
                         \(cropFace)::jsonb)
                 """, logger: logger)
         }

@@ -19,13 +19,13 @@ import Storage
 public struct AnonymizeHandler: JobHandler {
     let client: DatabaseClient
     let store: any MediaStore
-    let faces: ImageAnalysis.FaceDetection
+    let faces: ImageAnalysis.FaceDetector
     /// The options a job without a variant uses (jobs queued before variants existed).
     let defaults: AnonymizeSettings
     let observer: (any AnonymizationObserver)?
     let logger: Logger
 
-    public init(client: DatabaseClient, store: any MediaStore, faces: ImageAnalysis.FaceDetection,
+    public init(client: DatabaseClient, store: any MediaStore, faces: ImageAnalysis.FaceDetector,
                 defaults: AnonymizeSettings = .seed002, observer: (any AnonymizationObserver)? = nil, logger: Logger) {
         self.client = client
         self.store = store
@@ -130,9 +130,7 @@ public struct AnonymizeHandler: JobHandler {
         // would pass with faces showing (and be shown below gold, or in the public gallery).
         var strict = settings
         strict.threshold = min(settings.threshold, AnonymizeSettings.deface.threshold)
-        let onOutput = try detect(check, detector, strict).map {
-            (x: $0.x * scaleX, y: $0.y * scaleY, width: $0.width * scaleX, height: $0.height * scaleY, score: $0.score)
-        }
+        let onOutput = try detect(check, detector, strict).map { $0.scaled(x: scaleX, y: scaleY) }
         // `none` hides nothing: every detection on the copy is a face left.
         let left = AnonymizationCheck.facesLeft(
             masked: settings.replacewith == .none ? [] : found, found: onOutput, maskScale: settings.maskScale,
@@ -141,12 +139,9 @@ public struct AnonymizeHandler: JobHandler {
     }
 
     static func detect(_ image: DecodedImage, _ detector: CenterFaceDetector, _ settings: AnonymizeSettings) throws
-        -> [Anonymizer.Face]
+        -> [FaceDetection]
     {
-        try detector.detect(image, threshold: Float(settings.threshold), detectionSize: settings.detectionLongSide).map {
-            (x: Double($0.box.x), y: Double($0.box.y), width: Double($0.box.width), height: Double($0.box.height),
-             score: Double($0.score))
-        }
+        try detector.detect(image, threshold: Float(settings.threshold), detectionSize: settings.detectionLongSide)
     }
 }
 

@@ -46,11 +46,11 @@ public struct EmbedFacesHandler: JobHandler {
         guard !faces.isEmpty else { return }
         let embedder = self.embedder, estimator = self.attributes
         let analysed: [FaceEmbedding.Analysis]
-        if faces.allSatisfy({ $0.cropKey != nil && $0.cropFace != nil }) {
+        if faces.allSatisfy({ $0.cropKey != nil && $0.faceInCrop != nil }) {
             // The private crops process_image stored: a few KB each instead of the original.
-            var crops: [(Data, [Double])] = []
+            var crops: [(Data, FaceBox)] = []
             for face in faces {
-                guard let key = face.cropKey, let box = face.cropFace else {
+                guard let key = face.cropKey, let box = face.faceInCrop else {
                     throw PermanentJobError("face \(face.index) of image \(id) has no stored crop")
                 }
                 crops.append((try await store.required(key, "face crop", maxBytes: 16 << 20), box))
@@ -61,7 +61,7 @@ public struct EmbedFacesHandler: JobHandler {
             }
         } else {
             let bytes = try await store.required(image.originalKey, "original")
-            let boxes = faces.map { FaceBox(x: $0.box.x, y: $0.box.y, width: $0.box.width, height: $0.box.height) }
+            let boxes = faces.map(\.box)
             analysed = try await ImagingThreads.run { try FaceEmbedding.analyse(bytes, faces: boxes, embedder: embedder, attributes: estimator) }
         }
         var estimates: [Int: FaceAttributes] = [:]
@@ -122,17 +122,14 @@ public enum FaceEmbedding {
         public var attributes: FaceAttributes?
     }
 
-    /// One face from its stored crop; `faceInCrop` is `DetectedFace.cropFace`: [x, y, width,
-    /// height] in crop pixels.
-    public static func embed(crop: Data, faceInCrop box: [Double], embedder: any FaceEmbedder) throws -> [Float] {
-        try analyse(crop: crop, faceInCrop: box, embedder: embedder, attributes: nil).vector
+    /// One face from its stored crop; `faceInCrop` is `DetectedFace.faceInCrop`, in crop pixels.
+    public static func embed(crop: Data, faceInCrop face: FaceBox, embedder: any FaceEmbedder) throws -> [Float] {
+        try analyse(crop: crop, faceInCrop: face, embedder: embedder, attributes: nil).vector
     }
 
-    public static func analyse(crop: Data, faceInCrop box: [Double], embedder: any FaceEmbedder, attributes: FaceAttributeEstimator?)
+    public static func analyse(crop: Data, faceInCrop face: FaceBox, embedder: any FaceEmbedder, attributes: FaceAttributeEstimator?)
         throws -> Analysis
     {
-        guard box.count == 4 else { throw ImagingError.invalidArgument("face box in crop \(box)") }
-        let face = FaceBox(x: Float(box[0]), y: Float(box[1]), width: Float(box[2]), height: Float(box[3]))
         let decoded = try DecodedImage(crop, maxDimension: 1024, limits: .unlimited)
         let pixels = try decoded.rgb(maxDimension: 1024)
         guard let vector = try embedder.embed(pixels, faces: [face]).first else {
@@ -153,7 +150,7 @@ public enum FaceEmbedding {
         let decoded = try DecodedImage(bytes, maxDimension: size, limits: .unlimited)
         let pixels = try decoded.rgb(maxDimension: size)
         let scaleX = Float(pixels.width) / Float(header.uprightWidth), scaleY = Float(pixels.height) / Float(header.uprightHeight)
-        let boxes = faces.map { FaceBox(x: $0.x * scaleX, y: $0.y * scaleY, width: $0.width * scaleX, height: $0.height * scaleY) }
+        let boxes = faces.map { $0.scaled(x: Double(scaleX), y: Double(scaleY)) }
         let vectors = try embedder.embed(pixels, faces: boxes)
         let estimates = try attributes?.estimate(pixels, faces: boxes)
         return vectors.enumerated().map { Analysis(vector: $1, attributes: estimates?[$0]) }

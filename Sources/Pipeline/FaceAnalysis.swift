@@ -24,26 +24,18 @@ enum FaceAnalysis {
     /// `maskThreshold` (masked in the blurred thumbnails), in upright original pixels, from
     /// one detector run.
     static func run(_ decoded: DecodedImage, header: ImageHeader, detector: CenterFaceDetector, minConfidence: Double) throws
-        -> (faces: [Face], masks: [Anonymizer.Face])
+        -> (faces: [Face], masks: [FaceDetection])
     {
         let all = try detector.detect(decoded, threshold: Float(min(minConfidence, maskThreshold)))
         let scaleX = Double(header.uprightWidth) / Double(decoded.width)
         let scaleY = Double(header.uprightHeight) / Double(decoded.height)
-        /// A detection's box in upright original pixels, with its score: what the anonymizer takes.
-        func upright(_ box: FaceBox, _ score: Float) -> Anonymizer.Face {
-            (x: Double(box.x) * scaleX, y: Double(box.y) * scaleY, width: Double(box.width) * scaleX,
-             height: Double(box.height) * scaleY, score: Double(score))
-        }
-        let masks = all.map { upright($0.box, $0.score) }
+        /// In upright original pixels.
+        let masks = all.map { $0.scaled(x: scaleX, y: scaleY) }
         let detections = all.filter { Double($0.score) >= minConfidence }
         guard !detections.isEmpty else { return ([], masks) }
         let faces = try detections.enumerated().map { index, detection in
             let (image, inCrop) = try crop(decoded, detection.box)
-            let box = upright(detection.box, detection.score)
-            let face = DetectedFace(
-                index: index, x: box.x, y: box.y, width: box.width, height: box.height, confidence: box.score,
-                landmarks: detection.landmarks.map { [Double($0.x) * scaleX, Double($0.y) * scaleY] }, cropKey: nil,
-                cropFace: [inCrop.x, inCrop.y, inCrop.width, inCrop.height].map { Double($0) })
+            let face = DetectedFace(index: index, detection: detection.scaled(x: scaleX, y: scaleY), cropKey: nil, faceInCrop: inCrop)
             return Face(face: face, crop: image)
         }
         return (faces, masks)
@@ -68,9 +60,3 @@ enum FaceAnalysis {
     }
 }
 
-extension DetectedFace {
-    /// The face as the anonymizer takes it (upright original-image pixels).
-    var anonymizerFace: Anonymizer.Face {
-        (x: x, y: y, width: width, height: height, score: confidence)
-    }
-}

@@ -1,3 +1,4 @@
+import FacepipeCore
 import Faces
 import Foundation
 import Imaging

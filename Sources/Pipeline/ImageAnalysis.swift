@@ -39,7 +39,7 @@ public struct ImageAnalysis: Sendable {
     }
 
     /// Face detection settings for a run; nil skips detection.
-    public struct FaceDetection: Sendable {
+    public struct FaceDetector: Sendable {
         public var detector: CenterFaceDetector
         public var minConfidence: Double
         public init(detector: CenterFaceDetector, minConfidence: Double) {
@@ -52,7 +52,7 @@ public struct ImageAnalysis: Sendable {
     /// - Parameter anonymizeThumbnails: make the thumbnails from a copy with the faces blurred
     ///   (images flagged `blur_faces`: their public thumbnails must not show faces).
     public static func run(_ bytes: Data, thumbnailQuality: Int = 80, limits: ImageLimits = .default,
-                           faces: FaceDetection? = nil, anonymizeThumbnails: Bool = false) throws -> ImageAnalysis {
+                           faces: FaceDetector? = nil, anonymizeThumbnails: Bool = false) throws -> ImageAnalysis {
         let header = try ImageProbe.probe(bytes)
         let decoded = try DecodedImage(bytes, maxDimension: decodeSize(header), limits: limits)
         let detected = try faces.map { try FaceAnalysis.run(decoded, header: header, detector: $0.detector, minConfidence: $0.minConfidence) }
@@ -125,20 +125,20 @@ public struct ImageAnalysis: Sendable {
     }
 
     /// The view with every detection blurred (deface's defaults, as the masked thumbnails).
-    static func maskedView(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int) throws -> EncodedImage {
+    static func maskedView(of decoded: DecodedImage, faces: [FaceDetection], quality: Int) throws -> EncodedImage {
         let (width, height) = viewSize(width: decoded.width, height: decoded.height)
         return try blurred(decoded, shrunkTo: width, height, faces: faces, as: viewFormat(quality)).image
     }
 
     /// `decoded` shrunk to fit `width`×`height` with every face blurred (a few milliseconds, not
     /// a full-size blur: faces only need hiding at the size shown), and the shrunk size's width.
-    static func blurred(_ decoded: DecodedImage, shrunkTo width: Int, _ height: Int, faces: [Anonymizer.Face],
+    static func blurred(_ decoded: DecodedImage, shrunkTo width: Int, _ height: Int, faces: [FaceDetection],
                         as format: EncodeFormat) throws -> (image: EncodedImage, width: Int) {
         let small = try DecodedImage(decoded.thumbnail(.inside(width: width, height: height), as: .png).data,
                                      maxDimension: max(width, height))
         // Faces are in the original's pixels; `small` knows only its own size.
         let toSmall = Double(small.width) / Double(max(1, decoded.source.uprightWidth))
-        let scaled = faces.map { (x: $0.x * toSmall, y: $0.y * toSmall, width: $0.width * toSmall, height: $0.height * toSmall, score: $0.score) }
+        let scaled = faces.map { $0.scaled(x: toSmall, y: toSmall) }
         return (try Anonymizer.anonymize(small, faces: scaled, options: .default, as: format), small.width)
     }
 
@@ -146,15 +146,16 @@ public struct ImageAnalysis: Sendable {
     /// original's, where faces are); nil without faces.
     static func facesCentre(_ faces: [DetectedFace], scale: Double) -> (x: Double, y: Double)? {
         guard !faces.isEmpty else { return nil }
-        let left = faces.map(\.x).min()!, top = faces.map(\.y).min()!
-        let right = faces.map { $0.x + $0.width }.max()!, bottom = faces.map { $0.y + $0.height }.max()!
-        return ((left + right) / 2 * scale, (top + bottom) / 2 * scale)
+        let boxes = faces.map(\.box)
+        let left = boxes.map(\.x).min()!, top = boxes.map(\.y).min()!
+        let right = boxes.map(\.maxX).max()!, bottom = boxes.map(\.maxY).max()!
+        return (Double(left + right) / 2 * scale, Double(top + bottom) / 2 * scale)
     }
 
     /// The square thumbnails with the faces blurred, made from a copy just large enough for the
     /// largest of them, and cut around the same faces as the unmasked set. Named by size, like
     /// `thumbnails(of:quality:)`.
-    static func maskedThumbnails(of decoded: DecodedImage, faces: [Anonymizer.Face], quality: Int,
+    static func maskedThumbnails(of decoded: DecodedImage, faces: [FaceDetection], quality: Int,
                                  facesCentre centre: (x: Double, y: Double)? = nil) throws -> [Thumbnail] {
         let side = thumbnailSizes.map(\.side).max() ?? 800
         let short = max(1, min(decoded.width, decoded.height))

@@ -18,7 +18,7 @@ public struct ProcessImageHandler: JobHandler {
     let index: DuplicateIndex
     let config: ProcessingConfig
     let observer: (any ProcessingObserver)?
-    let faces: ImageAnalysis.FaceDetection?
+    let faces: ImageAnalysis.FaceDetector?
     let embedFaces: Bool
     /// The queue follow-up jobs go to (the configured one, so they get `QUEUE_MAX_ATTEMPTS`).
     let queue: JobQueue?
@@ -30,7 +30,7 @@ public struct ProcessImageHandler: JobHandler {
     ///   it (e.g. to enqueue webhooks atomically with the result).
     /// - Parameter faces: face detection for every image; nil leaves faces unknown.
     public init(client: DatabaseClient, store: any MediaStore, index: DuplicateIndex, config: ProcessingConfig, logger: Logger,
-                observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetection? = nil, embedFaces: Bool = false,
+                observer: (any ProcessingObserver)? = nil, faces: ImageAnalysis.FaceDetector? = nil, embedFaces: Bool = false,
                 queue: JobQueue? = nil, anonymizeDefault: AnonymizeSettings = .seed002) {
         self.queue = queue
         self.anonymizeDefault = anonymizeDefault

@@ -9,7 +9,7 @@ extension APIError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: httpStatus) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = ErrorBody(error: .init(code: code, message: message, faces: faces))
+        let body = ErrorBody(error: .init(code: code, message: message, faces: faces?.map(ErrorBody.Face.init)))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let seconds = retryAfterSeconds ?? (httpStatus == 503 ? 5 : nil) { headers[.retryAfter] = String(seconds) }
         if httpStatus == 401 { headers[.wwwAuthenticate] = #"Bearer realm="facepipe""# }
@@ -24,7 +24,18 @@ struct ErrorBody: Codable {
     struct Detail: Codable {
         var code: String
         var message: String
-        var faces: [FaceBoxFraction]?
+        var faces: [Face]?
+    }
+    /// A face of a refused query: its box in fractions (0…1) of the image's size, and its score.
+    struct Face: Codable {
+        var x, y, width, height, score: Double
+
+        init(_ face: FaceDetection) {
+            func rounded(_ value: Float, _ places: Double) -> Double { (Double(value) * places).rounded() / places }
+            (x, y, width, height) = (rounded(face.box.x, 1e4), rounded(face.box.y, 1e4), rounded(face.box.width, 1e4),
+                                     rounded(face.box.height, 1e4))
+            score = rounded(face.score, 1e3)
+        }
     }
     var error: Detail
 }

@@ -95,7 +95,7 @@ public struct FaceSearchService: Sendable {
         let floor = appliedMinSimilarity(requested, for: context.caller)
         var auditData: [String: Any] = ["query_sha256": sha256, "min_similarity": floor.value]
         do {
-            let analysis: (faces: [FaceBoxFraction], embedding: [Float]?)
+            let analysis: (faces: [FaceDetection], embedding: [Float]?)
             do {
                 analysis = try await ImagingThreads.run { try Self.analyse(bytes, models: models) }
             } catch is ImagingError {
@@ -134,13 +134,9 @@ public struct FaceSearchService: Sendable {
     }
 
     /// Faces in the query image (as fractions of its size) and, when there is exactly one, its embedding.
-    static func analyse(_ bytes: Data, models: Models) throws -> (faces: [FaceBoxFraction], embedding: [Float]?) {
+    static func analyse(_ bytes: Data, models: Models) throws -> (faces: [FaceDetection], embedding: [Float]?) {
         let query = try FaceEmbedding.query(bytes, detector: models.detector, embedder: models.embedder)
         let (w, h) = (Double(max(1, query.width)), Double(max(1, query.height)))
-        let boxes = query.faces.map {
-            FaceBoxFraction(x: Double($0.box.x) / w, y: Double($0.box.y) / h, width: Double($0.box.width) / w,
-                            height: Double($0.box.height) / h, score: (Double($0.score) * 1000).rounded() / 1000)
-        }
-        return (boxes, query.embedding)
+        return (query.faces.map { $0.scaled(x: 1 / w, y: 1 / h) }, query.embedding)
     }
 }

@@ -83,8 +83,7 @@ struct AnonymizeCommand: AsyncParsableCommand {
     static func anonymize(_ input: URL, to target: URL, detector: CenterFaceDetector, options: AnonymizationOptions) throws -> Int {
         let image = try DecodedImage(try Data(contentsOf: input), maxDimension: 1 << 16, limits: .unlimited)
         let detections = try detector.detect(image)
-        let faces = detections.map { (x: Double($0.box.x), y: Double($0.box.y), width: Double($0.box.width),
-                                      height: Double($0.box.height), score: Double($0.score)) }
+        let faces = detections
         let format: EncodeFormat = switch target.pathExtension.lowercased() {
         case "png": .png
         case "webp": .webp(quality: 90)

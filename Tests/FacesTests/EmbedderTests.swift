@@ -1,3 +1,4 @@
+import FacepipeCore
 import Foundation
 import Imaging
 import Testing

@@ -1,3 +1,4 @@
+import FacepipeCore
 import Foundation
 import Testing
 
@@ -14,13 +15,13 @@ import Testing
         let header = try ImageProbe.probe(data)
         let (w, h) = (Double(header.uprightWidth), Double(header.uprightHeight))
         // Six faces about 8 % of the width, in two rows.
-        let faces: [Anonymizer.Face] = (0..<6).map { (index: Int) -> Anonymizer.Face in
+        let faces: [FaceDetection] = (0..<6).map { (index: Int) -> FaceDetection in
             let column = Double(index % 3), row = Double(index / 3)
             let x: Double = w * (0.08 + 0.3 * column)
             let y: Double = h * (0.2 + 0.4 * row)
-            return (x: x, y: y, width: w * 0.08, height: w * 0.09, score: 0.9)
+            return FaceDetection(x: x, y: y, width: w * 0.08, height: w * 0.09, score: 0.9)
         }
-        let cases: [(String, AnonymizationOptions, [Anonymizer.Face])] = [
+        let cases: [(String, AnonymizationOptions, [FaceDetection])] = [
             ("decode+encode only", AnonymizationOptions(mode: .none), []),
             ("blur ellipse", .default, faces),
             ("blur box", AnonymizationOptions(shape: .box), faces),

@@ -1,3 +1,4 @@
+import FacepipeCore
 import Foundation
 import TestSupport
 import Testing
@@ -32,7 +33,7 @@ import Testing
         let input = try Self.jpegWithGPS(upright, orientation: 6)
         #expect(try ImageProbe.probe(input).width == 80)
         // A face in the red (top-left) quadrant, upright coordinates.
-        let face: Anonymizer.Face = (x: 10, y: 10, width: 30, height: 20, score: 0.9)
+        let face = FaceDetection(x: 10, y: 10, width: 30, height: 20, score: 0.9)
         let output = try Anonymizer.anonymize(
             input, faces: [face],
             options: AnonymizationOptions(mode: .solid, shape: .box, maskScale: 1),
@@ -73,13 +74,13 @@ import Testing
         let png = try Fixture.encode(raster, .png)
         for mode in [AnonymizationOptions.Mode.blur, .solid, .mosaic(tileSize: 4)] {
             let output = try Anonymizer.anonymize(
-                png, faces: [(x: 16, y: 16, width: 32, height: 32, score: 1)],
+                png, faces: [FaceDetection(x: 16, y: 16, width: 32, height: 32, score: 1)],
                 options: AnonymizationOptions(mode: mode, shape: .box, maskScale: 1), as: .png)
             let header = try ImageProbe.probe(output.data)
             #expect(header.bands == 4 && header.width == 64)
         }
         let solid = try Anonymizer.anonymize(
-            png, faces: [(x: 16, y: 16, width: 32, height: 32, score: 1)],
+            png, faces: [FaceDetection(x: 16, y: 16, width: 32, height: 32, score: 1)],
             options: AnonymizationOptions(mode: .solid, shape: .box, maskScale: 1), as: .png)
         // Flattened onto white by decodeRGB: opaque black stays black.
         #expect(try decodeRGB(solid.data).colour(20, 20).bytes == [0, 0, 0])

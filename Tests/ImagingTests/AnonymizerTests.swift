@@ -1,3 +1,4 @@
+import FacepipeCore
 import Foundation
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 /// so "unchanged" means identical.
 enum AnonymizeScene {
     static let width = 200, height = 160
-    static let face: Anonymizer.Face = (x: 80, y: 60, width: 40, height: 40, score: 0.87)
+    static let face = FaceDetection(x: 80, y: 60, width: 40, height: 40, score: 0.87)
     /// The face's box grown by the default mask scale 1.3 (12 px each side).
     static let box = (x: 68, y: 48, width: 64, height: 64)
 
@@ -24,7 +25,7 @@ enum AnonymizeScene {
     static func png() throws -> Data { try Fixture.encode(raster, .png) }
 
     static func anonymize(
-        _ options: AnonymizationOptions, faces: [Anonymizer.Face] = [face]
+        _ options: AnonymizationOptions, faces: [FaceDetection] = [face]
     ) throws -> RGBPixels {
         let output = try Anonymizer.anonymize(try png(), faces: faces, options: options, as: .png)
         #expect(output.width == width && output.height == height)
@@ -132,10 +133,10 @@ enum AnonymizeScene {
     }
 
     @Test func boxesOutsideTheImageAreClipped() throws {
-        let faces: [Anonymizer.Face] = [
-            (x: -30, y: -30, width: 60, height: 60, score: 0.9),
-            (x: 180, y: 140, width: 100, height: 100, score: 0.8),
-            (x: 500, y: -500, width: 10, height: 10, score: 0.7),
+        let faces: [FaceDetection] = [
+            FaceDetection(x: -30, y: -30, width: 60, height: 60, score: 0.9),
+            FaceDetection(x: 180, y: 140, width: 100, height: 100, score: 0.8),
+            FaceDetection(x: 500, y: -500, width: 10, height: 10, score: 0.7),
         ]
         for mode in [AnonymizationOptions.Mode.blur, .solid, .mosaic(tileSize: 20), .none] {
             for shape in [AnonymizationOptions.Shape.ellipse, .box] {
@@ -172,12 +173,12 @@ enum AnonymizeScene {
 
     @Test func rejectsImpossibleOptions() throws {
         let png = try Scene.png()
-        let bad: [(AnonymizationOptions, [Anonymizer.Face])] = [
+        let bad: [(AnonymizationOptions, [FaceDetection])] = [
             (AnonymizationOptions(maskScale: 0.5), [Scene.face]),
             (AnonymizationOptions(maskScale: .nan), [Scene.face]),
             (AnonymizationOptions(mode: .mosaic(tileSize: 0)), [Scene.face]),
-            (.default, [(x: .nan, y: 0, width: 10, height: 10, score: 1)]),
-            (.default, [(x: 0, y: 0, width: -10, height: 10, score: 1)]),
+            (.default, [FaceDetection(x: .nan, y: 0, width: 10, height: 10, score: 1)]),
+            (.default, [FaceDetection(x: 0, y: 0, width: -10, height: 10, score: 1)]),
         ]
         for (options, faces) in bad {
             #expect(throws: ImagingError.self) {

@@ -11,13 +11,13 @@ import TestSupport
 @Suite struct CropEmbeddingTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static let models: (ImageAnalysis.FaceDetection, DlibFaceEmbedder)? = {
+    static let models: (ImageAnalysis.FaceDetector, DlibFaceEmbedder)? = {
         guard let detector = try? CenterFaceDetector(
             runtime: try ONNXRuntime(libraryPath: root.appendingPathComponent(ONNXRuntime.defaultLibraryPath).path),
             modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path),
             let embedder = try? DlibFaceEmbedder(modelDirectory: root.appendingPathComponent(".deps/models").path)
         else { return nil }
-        return (ImageAnalysis.FaceDetection(detector: detector, minConfidence: 0.5), embedder)
+        return (ImageAnalysis.FaceDetector(detector: detector, minConfidence: 0.5), embedder)
     }()
 
     @Test(arguments: ["obama.jpg", "biden.jpg", "t1.jpg", "astronaut.png"])
@@ -26,13 +26,13 @@ import TestSupport
         let data = try RealPhotoDuplicateTests.photo(name)
         let faces = try #require(try ImageAnalysis.run(data, faces: detection).faces)
         #expect(!faces.isEmpty)
-        let boxes = faces.map { FaceBox(x: Float($0.face.x), y: Float($0.face.y), width: Float($0.face.width), height: Float($0.face.height)) }
+        let boxes = faces.map(\.face.box)
         let fromOriginal = try FaceEmbedding.embed(data, faces: boxes, embedder: embedder)
         for (face, original) in zip(faces, fromOriginal) {
-            let box = try #require(face.face.cropFace)
+            let box = try #require(face.face.faceInCrop)
             // The face lies inside its crop, with the 20% margin on the sides the image allowed.
-            #expect(box.count == 4 && box[0] >= -1 && box[1] >= -1 && box[2] > 8)
-            #expect(box[0] + box[2] <= Double(face.crop.width) + 1 && box[1] + box[3] <= Double(face.crop.height) + 1)
+            #expect(box.x >= -1 && box.y >= -1 && box.width > 8)
+            #expect(box.maxX <= Float(face.crop.width) + 1 && box.maxY <= Float(face.crop.height) + 1)
             let fromCrop = try FaceEmbedding.embed(crop: face.crop.data, faceInCrop: box, embedder: embedder)
             let similarity = zip(fromCrop, original).reduce(Float(0)) { $0 + $1.0 * $1.1 }
             print("\(name) face \(face.face.index): crop vs original similarity \(similarity)")
@@ -58,7 +58,7 @@ import TestSupport
         #expect((Double(max(found.box.width, found.box.height)) < DlibFaceEmbedder.faceSideInChip) == (detectionSize == 320))
         let vector = try #require(query.embedding)
         let face = try #require(try ImageAnalysis.run(data, faces: detection).faceCrops.first)
-        let stored = try FaceEmbedding.embed(crop: face.1.data, faceInCrop: try #require(face.0.cropFace), embedder: embedder)
+        let stored = try FaceEmbedding.embed(crop: face.1.data, faceInCrop: try #require(face.0.faceInCrop), embedder: embedder)
         let similarity = Double(zip(vector, stored).reduce(Float(0)) { $0 + $1.0 * $1.1 })
         print("\(name) at \(detectionSize) px: query vs stored similarity \(similarity)")
         #expect(similarity >= FaceMatchThresholds.defaultStrong, "\(name) at \(detectionSize) px: \(similarity)")

@@ -20,7 +20,7 @@ struct PipelineHarness {
     let ingest: IngestService
     let queue: JobQueue
     let handler: ProcessImageHandler
-    let detection: ImageAnalysis.FaceDetection?
+    let detection: ImageAnalysis.FaceDetector?
 
     static func run(faces: Bool = false, _ body: @escaping @Sendable (PipelineHarness) async throws -> Void) async throws {
         try await TestDatabase.withScratchDatabase { _, client in
@@ -32,13 +32,13 @@ struct PipelineHarness {
             let queue = JobQueue(client: client, logger: logger)
             let ingest = IngestService(config: IngestConfig(), store: store, scanning: nil, client: client, queue: queue,
                                        spoolDirectory: base.appendingPathComponent("spool"), logger: logger)
-            var detection: ImageAnalysis.FaceDetection?
+            var detection: ImageAnalysis.FaceDetector?
             if faces {
                 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 let detector = try CenterFaceDetector(
                     runtime: try ONNXRuntime(libraryPath: root.appendingPathComponent(ONNXRuntime.defaultLibraryPath).path),
                     modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path)
-                detection = ImageAnalysis.FaceDetection(detector: detector, minConfidence: 0.5)
+                detection = ImageAnalysis.FaceDetector(detector: detector, minConfidence: 0.5)
             }
             let handler = ProcessImageHandler(client: client, store: store, index: DuplicateIndex(),
                                               config: ProcessingConfig(), logger: logger, faces: detection)

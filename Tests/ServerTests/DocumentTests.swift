@@ -23,7 +23,7 @@ import TestSupport
         try await client.execute(uri: "/upload/documents", method: .post, headers: [.contentType: form.contentType], body: form.body, testCallback: check)
     }
 
-    static func runner(_ env: IngestHarness, _ detection: ImageAnalysis.FaceDetection) -> @Sendable () async throws -> Void {
+    static func runner(_ env: IngestHarness, _ detection: ImageAnalysis.FaceDetector) -> @Sendable () async throws -> Void {
         let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
         var handlers = JobHandlerRegistry()
         handlers.register(.renderDocument, RenderDocumentHandler(client: env.client, store: env.store, queue: queue, config: IngestConfig(),
@@ -37,7 +37,7 @@ import TestSupport
         return { try await registry.runAll(on: queue) }
     }
 
-    static func statement(_ detection: ImageAnalysis.FaceDetection) throws -> Data {
+    static func statement(_ detection: ImageAnalysis.FaceDetector) throws -> Data {
         let photo = try DecodedImage(try FaceSearchTests.photo("obama.jpg"), maxDimension: 600)
         let jpeg = try photo.encoded(as: .jpeg(quality: 90)).data
         return TestDocuments.pdf([

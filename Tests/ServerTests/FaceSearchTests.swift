@@ -25,16 +25,16 @@ import TestSupport
 
     /// Loaded once per test process and shared (the detector's session and the embedder are
     /// safe to share): a dozen suites loading their own copies at once slowed the whole run.
-    static func models() throws -> (ImageAnalysis.FaceDetection, any FaceEmbedder) { try sharedModels.get() }
+    static func models() throws -> (ImageAnalysis.FaceDetector, any FaceEmbedder) { try sharedModels.get() }
 
     private static let sharedModels = Result { try loadModels() }
 
-    private static func loadModels() throws -> (ImageAnalysis.FaceDetection, any FaceEmbedder) {
+    private static func loadModels() throws -> (ImageAnalysis.FaceDetector, any FaceEmbedder) {
         let detector = try CenterFaceDetector(
             runtime: try ONNXRuntime(libraryPath: root.appendingPathComponent(ONNXRuntime.defaultLibraryPath).path),
             modelPath: root.appendingPathComponent(CenterFaceDetector.defaultModelPath).path)
         let embedder = try DlibFaceEmbedder(modelDirectory: root.appendingPathComponent(".deps/models").path)
-        return (ImageAnalysis.FaceDetection(detector: detector, minConfidence: 0.5), embedder)
+        return (ImageAnalysis.FaceDetector(detector: detector, minConfidence: 0.5), embedder)
     }
 
     @Test func theSamePersonIsFoundFirstAndOnlyInApprovedReports() async throws {
@@ -72,6 +72,12 @@ import TestSupport
                 try await client.execute(uri: "/search/face", method: .post, headers: [.contentType: form.contentType], body: form.body) { response in
                     #expect(response.status == .badRequest)
                     #expect(response.errorCode == code)
+                    // The faces found, in fractions of the picture, so a client can show why.
+                    let faces = ((response.json["error"] as? [String: Any])?["faces"] as? [[String: Double]]) ?? []
+                    #expect(code == "no_face" ? faces.isEmpty : faces.count >= 2, "\(faces)")
+                    #expect(faces.allSatisfy { face in
+                        ["x", "y", "width", "height", "score"].allSatisfy { (0...1).contains(face[$0] ?? -1) }
+                            && face["x"]! + face["width"]! <= 1.0001 })
                 }
             }
 

@@ -268,7 +268,7 @@ extension JobHandlerRegistry {
 extension IngestHarness {
     /// What a worker with face models runs, for the tests: process_image with detection, then
     /// embed_faces (links, identities, attributes when an estimator is given), one job at a time.
-    func faceWorker(_ detection: ImageAnalysis.FaceDetection, _ embedder: any FaceEmbedder, attributes: FaceAttributeEstimator? = nil,
+    func faceWorker(_ detection: ImageAnalysis.FaceDetector, _ embedder: any FaceEmbedder, attributes: FaceAttributeEstimator? = nil,
                     linking: Bool = true, observer: (any ProcessingObserver)? = nil, extra: (inout JobHandlerRegistry) -> Void = { _ in })
         -> @Sendable () async throws -> Void
     {

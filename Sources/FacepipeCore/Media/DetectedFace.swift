@@ -1,29 +1,20 @@
-/// A face found in an image, in upright original-image pixels.
+/// A face found in an image and stored: its detection in upright original-image pixels, and
+/// its private crop.
 public struct DetectedFace: Sendable, Equatable, Codable {
     public var index: Int
-    public var x: Double
-    public var y: Double
-    public var width: Double
-    public var height: Double
-    public var confidence: Double
-    /// Five (x, y) points: eyes, nose, mouth corners.
-    public var landmarks: [[Double]]
+    public var detection: FaceDetection
     /// The 224×224 crop (20% padding), stored privately.
     public var cropKey: String?
-    /// The face inside that crop, [x, y, width, height] in crop pixels: the embed job works from
-    /// the crop (a few KB) instead of decoding the original again.
-    public var cropFace: [Double]?
+    /// The face inside that crop, in crop pixels: the embed job works from the crop (a few KB)
+    /// instead of decoding the original again.
+    public var faceInCrop: FaceBox?
 
-    public init(index: Int, x: Double, y: Double, width: Double, height: Double, confidence: Double, landmarks: [[Double]],
-                cropKey: String?, cropFace: [Double]? = nil) {
+    public init(index: Int, detection: FaceDetection, cropKey: String?, faceInCrop: FaceBox? = nil) {
         self.index = index
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-        self.confidence = confidence
-        self.landmarks = landmarks
+        self.detection = detection
         self.cropKey = cropKey
-        self.cropFace = cropFace
+        self.faceInCrop = faceInCrop
     }
+
+    public var box: FaceBox { detection.box }
 }

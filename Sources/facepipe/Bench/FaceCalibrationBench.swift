@@ -36,7 +36,7 @@ struct FaceCalibrationBench: AsyncParsableCommand {
         try VipsRuntime.start()
         let detector = try CenterFaceDetector(runtime: ONNXRuntime(libraryPath: config.faces.onnxRuntimeLibrary),
                                               modelPath: config.faces.detectorModel)
-        let detection = ImageAnalysis.FaceDetection(detector: detector, minConfidence: config.faces.minConfidence)
+        let detection = ImageAnalysis.FaceDetector(detector: detector, minConfidence: config.faces.minConfidence)
         let embedder = try DlibFaceEmbedder(modelDirectory: config.faces.embedderModels)
         let faces = try Self.labelledFaces(in: dir, detection: detection, embedder: embedder)
         let people = Set(faces.map(\.person)).count
@@ -100,7 +100,7 @@ struct FaceCalibrationBench: AsyncParsableCommand {
         return photos
     }
 
-    static func labelledFaces(in dir: String, detection: ImageAnalysis.FaceDetection, embedder: any FaceEmbedder) throws -> [Face] {
+    static func labelledFaces(in dir: String, detection: ImageAnalysis.FaceDetector, embedder: any FaceEmbedder) throws -> [Face] {
         var faces: [Face] = []
         for labelled in try labelledPhotos(in: dir) {
             let (folder, file, bytes) = (labelled.folder, labelled.file, labelled.bytes)
@@ -108,8 +108,8 @@ struct FaceCalibrationBench: AsyncParsableCommand {
             // As process_image crops and embed_faces embeds.
             var found: [(area: Float, vector: [Float])] = []
             for (face, crop) in try ImageAnalysis.run(bytes, faces: detection).faceCrops {
-                guard let box = face.cropFace else { continue }
-                found.append((Float(face.width * face.height), try FaceEmbedding.embed(crop: crop.data, faceInCrop: box, embedder: embedder)))
+                guard let box = face.faceInCrop else { continue }
+                found.append((face.box.width * face.box.height, try FaceEmbedding.embed(crop: crop.data, faceInCrop: box, embedder: embedder)))
             }
             let photo = "\(folder)/\(file)"
             if crowd {

@@ -61,7 +61,7 @@ struct FacesBench: AsyncParsableCommand {
 
         try stageBreakdown(photos, detector: detector)
 
-        let detection = ImageAnalysis.FaceDetection(detector: detector, minConfidence: config.faces.minConfidence)
+        let detection = ImageAnalysis.FaceDetector(detector: detector, minConfidence: config.faces.minConfidence)
         let pool = NIOThreadPool(numberOfThreads: workers)
         pool.start()
         let detectOnly = try await pipelineRate(photos, pool: pool) { bytes in _ = try ImageAnalysis.run(bytes, faces: detection) }
@@ -69,7 +69,7 @@ struct FacesBench: AsyncParsableCommand {
         let full = try await pipelineRate(photos, pool: pool) { bytes in
             // What the embed job does: each face from its stored crop.
             for (face, crop) in try ImageAnalysis.run(bytes, faces: detection).faceCrops {
-                guard let box = face.cropFace else { continue }
+                guard let box = face.faceInCrop else { continue }
                 _ = try FaceEmbedding.embed(crop: crop.data, faceInCrop: box, embedder: embedder)
             }
         }
