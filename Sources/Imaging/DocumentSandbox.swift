@@ -47,7 +47,7 @@ public struct DocumentSandbox: Sendable {
         public enum Operation: String, Codable, Sendable { case probe, render }
         public var operation: Operation
         public var input: String
-        public var type: DocumentFileType
+        public var type: MediaType
         public var page: Int?
         public var output: String?
         public var maxDimension: Int
@@ -72,8 +72,7 @@ public struct DocumentSandbox: Sendable {
         public var width: Int?
         public var height: Int?
         public var dpi: Double?
-        public var mime: String?
-        public var ext: String?
+        public var type: MediaType?
         /// `tooManyPages`, `pageTooLarge`, `encrypted`, `unreadable`, `tooLarge`, `corrupt`.
         public var error: String?
         public var message: String?
@@ -82,24 +81,24 @@ public struct DocumentSandbox: Sendable {
     }
 
     /// The document's page count, every page checked (`DocumentWork.probe`).
-    public func probe(fileAt url: URL, type: DocumentFileType, config: IngestConfig) async throws -> Int {
+    public func probe(fileAt url: URL, type: MediaType, config: IngestConfig) async throws -> Int {
         let answer = try await run(request(.probe, url, type: type, page: nil, output: nil, config: config))
         guard let pages = answer.pages else { throw DocumentError.unreadable("no page count from the renderer") }
         return pages
     }
 
     /// Page `page` (from 1) rendered as stored (`DocumentWork.render`).
-    public func render(fileAt url: URL, type: DocumentFileType, page: Int, config: IngestConfig) async throws -> DocumentWork.RenderedPage {
+    public func render(fileAt url: URL, type: MediaType, page: Int, config: IngestConfig) async throws -> DocumentWork.RenderedPage {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-page-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let answer = try await run(request(.render, url, type: type, page: page, output: output.path, config: config))
-        guard let width = answer.width, let height = answer.height, let mime = answer.mime, let ext = answer.ext else {
+        guard let width = answer.width, let height = answer.height, let type = answer.type else {
             throw DocumentError.unreadable("no page from the renderer")
         }
-        return DocumentWork.RenderedPage(data: try Data(contentsOf: output), mime: mime, ext: ext, width: width, height: height, dpi: answer.dpi)
+        return DocumentWork.RenderedPage(data: try Data(contentsOf: output), type: type, width: width, height: height, dpi: answer.dpi)
     }
 
-    func request(_ operation: Request.Operation, _ url: URL, type: DocumentFileType, page: Int?, output: String?, config: IngestConfig)
+    func request(_ operation: Request.Operation, _ url: URL, type: MediaType, page: Int?, output: String?, config: IngestConfig)
         -> Request
     {
         Request(operation: operation, input: url.path, type: type, page: page, output: output, maxDimension: config.maxDimension,
@@ -182,9 +181,9 @@ public struct DocumentSandbox: Sendable {
                                                                     config: request.config)))
             case .render:
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: request.input))
-                let page = try DocumentWork.render(bytes, mime: request.type.mimeType, page: request.page ?? 1, config: request.config)
+                let page = try DocumentWork.render(bytes, type: request.type, page: request.page ?? 1, config: request.config)
                 try page.data.write(to: URL(fileURLWithPath: request.output ?? "/dev/null"))
-                return answer(Answer(width: page.width, height: page.height, dpi: page.dpi, mime: page.mime, ext: page.ext))
+                return answer(Answer(width: page.width, height: page.height, dpi: page.dpi, type: page.type))
             }
         } catch let error as DocumentError {
             switch error {

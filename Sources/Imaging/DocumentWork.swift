@@ -9,7 +9,7 @@ public enum DocumentWork {
     /// Page count and sizes within the limits, and the first page rendered (at low resolution
     /// for PDF: damaged content shows only when pixels are made) → the number of pages. A JPEG
     /// or PNG scan is checked exactly as an image upload is.
-    public static func probe(fileAt url: URL, type: DocumentFileType, config: IngestConfig) throws -> Int {
+    public static func probe(fileAt url: URL, type: MediaType, config: IngestConfig) throws -> Int {
         let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
         switch type {
         case .jpeg, .png:
@@ -29,22 +29,25 @@ public enum DocumentWork {
             }
             _ = try DocumentPages.render(bytes, kind: kind, page: 0, dpi: 18, limits: limits)
             return sizes.count
+        default:
+            throw DocumentError.unreadable("\(type.mimeType) is not a document type")
         }
     }
 
     /// A page as stored: a lossless, metadata-free PNG (or the scan itself for JPEG and PNG).
     public struct RenderedPage: Sendable {
         public var data: Data
-        public var mime: String
-        public var ext: String
+        public var type: MediaType
         public var width: Int
         public var height: Int
         public var dpi: Double?
 
-        public init(data: Data, mime: String, ext: String, width: Int, height: Int, dpi: Double?) {
+        public var mime: String { type.mimeType }
+        public var ext: String { type.fileExtension }
+
+        public init(data: Data, type: MediaType, width: Int, height: Int, dpi: Double?) {
             self.data = data
-            self.mime = mime
-            self.ext = ext
+            self.type = type
             self.width = width
             self.height = height
             self.dpi = dpi
@@ -53,11 +56,11 @@ public enum DocumentWork {
 
     /// Page `page` (from 1) as the image stored for it: PDF at `DOCUMENT_DPI`, lowered for
     /// large pages; TIFF pages at their own pixels; a single-page scan is its own page.
-    public static func render(_ bytes: Data, mime: String, page: Int, config: IngestConfig) throws -> RenderedPage {
+    public static func render(_ bytes: Data, type: MediaType, page: Int, config: IngestConfig) throws -> RenderedPage {
         let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
-        switch mime {
-        case "application/pdf", "image/tiff":
-            let kind: DocumentPages.Kind = mime == "application/pdf" ? .pdf : .tiff
+        switch type {
+        case .pdf, .tiff:
+            let kind: DocumentPages.Kind = type == .pdf ? .pdf : .tiff
             var dpi: Double?
             if kind == .pdf {
                 let size = try DocumentPages.pageSize(bytes, kind: kind, page: page - 1)
@@ -65,11 +68,11 @@ public enum DocumentWork {
             }
             let png = try DocumentPages.render(bytes, kind: kind, page: page - 1, dpi: dpi ?? 72, limits: limits)
             let header = try ImageProbe.probe(png.data)
-            return RenderedPage(data: png.data, mime: "image/png", ext: "png", width: header.width, height: header.height, dpi: dpi)
+            return RenderedPage(data: png.data, type: .png, width: header.width, height: header.height, dpi: dpi)
         default:
+            // A single-page scan (JPEG or PNG) is its own page.
             let header = try ImageValidator.validate(bytes, limits: limits)
-            let ext = mime == "image/png" ? "png" : "jpg"
-            return RenderedPage(data: bytes, mime: mime, ext: ext, width: header.uprightWidth, height: header.uprightHeight, dpi: nil)
+            return RenderedPage(data: bytes, type: type, width: header.uprightWidth, height: header.uprightHeight, dpi: nil)
         }
     }
 }

@@ -1,3 +1,4 @@
+import FacepipeCore
 import CVips
 
 /// Output encodings. Every output is stripped of all metadata.
@@ -8,7 +9,7 @@ public enum EncodeFormat: Sendable, Hashable {
     /// Quality 1...100 (lossy).
     case webp(quality: Int = 80)
 
-    public var imageFormat: ImageFormat {
+    public var mediaType: MediaType {
         switch self {
         case .jpeg: .jpeg
         case .png: .png
@@ -16,23 +17,17 @@ public enum EncodeFormat: Sendable, Hashable {
         }
     }
 
-    public var mimeType: String { imageFormat.mimeType }
+    public var mimeType: String { mediaType.mimeType }
 
     /// The extension of a stored output.
-    public var fileExtension: String {
-        switch self {
-        case .jpeg: "jpg"
-        case .png: "png"
-        case .webp: "webp"
-        }
-    }
+    public var fileExtension: String { mediaType.fileExtension }
 
     /// A copy that keeps its original's format where facepipe writes it (JPEG, PNG, WebP), and
     /// WebP otherwise (GIF would lose colours to its palette; HEIC/AVIF are not written).
-    public static func preserving(mime: String, quality: Int) -> EncodeFormat {
-        switch mime {
-        case "image/jpeg": .jpeg(quality: quality)
-        case "image/png": .png
+    public static func preserving(_ original: MediaType?, quality: Int) -> EncodeFormat {
+        switch original {
+        case .jpeg: .jpeg(quality: quality)
+        case .png: .png
         default: .webp(quality: quality)
         }
     }

@@ -13,7 +13,7 @@ enum Encoder {
         if case .webp = format { data = try WebPMetadataStripper.strip(data) }
         let header = output.header
         return EncodedImage(
-            data: data, format: format.imageFormat, width: Int(header.width),
+            data: data, format: format.mediaType, width: Int(header.width),
             height: Int(header.height))
     }
 }

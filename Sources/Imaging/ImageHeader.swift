@@ -1,6 +1,8 @@
+import FacepipeCore
+
 /// What an image's header says, read without decoding pixels.
 public struct ImageHeader: Sendable, Hashable {
-    public var format: ImageFormat
+    public var format: MediaType
     /// Stored width and height of the first page, before EXIF rotation.
     public var width: Int
     public var height: Int
@@ -15,7 +17,7 @@ public struct ImageHeader: Sendable, Hashable {
     public var bitsPerSample: Int
 
     public init(
-        format: ImageFormat, width: Int, height: Int, bands: Int, hasAlpha: Bool,
+        format: MediaType, width: Int, height: Int, bands: Int, hasAlpha: Bool,
         orientation: Int, pageCount: Int, colourSpace: ColourSpace, bitsPerSample: Int
     ) {
         self.format = format

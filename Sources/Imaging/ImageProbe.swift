@@ -1,3 +1,4 @@
+import FacepipeCore
 import CVips
 import Foundation
 
@@ -17,7 +18,7 @@ public enum ImageProbe {
             throw ImagingError.invalidImage("cannot read \(path)")
         }
         guard let loader = cvips_find_file_loader(path).map({ String(cString: $0) }),
-            ImageFormat(loader: loader, heifCompression: nil) != nil
+            MediaType(loader: loader, heifCompression: nil) != nil
         else { throw ImagingError.unsupportedFormat }
         let image = try VipsImage.load(path: path, strictness: .lenient, sequential: true)
         return try header(of: image, loader: loader)
@@ -28,14 +29,14 @@ public enum ImageProbe {
         try VipsRuntime.ensureStarted()
         guard buffer.count > 0,
             let loader = cvips_find_loader(buffer.baseAddress, buffer.count).map({ String(cString: $0) }),
-            ImageFormat(loader: loader, heifCompression: nil) != nil
+            MediaType(loader: loader, heifCompression: nil) != nil
         else { throw ImagingError.unsupportedFormat }
         let image = try VipsImage.load(buffer, strictness: .lenient, sequential: true)
         return (try header(of: image, loader: loader), image)
     }
 
     static func header(of image: VipsImage, loader: String) throws -> ImageHeader {
-        guard let format = ImageFormat(loader: loader, heifCompression: image.string("heif-compression"))
+        guard let format = MediaType(loader: loader, heifCompression: image.string("heif-compression"))
         else { throw ImagingError.unsupportedFormat }
         let raw = image.header
         return ImageHeader(

@@ -31,7 +31,7 @@ extension IngestService {
         }
         _ = try await scan(file, sha256: sha256, upload: upload)
         let head = try FileHandle(forReadingFrom: file.url).read(upToCount: 1024) ?? Data()
-        guard let type = DocumentFileType.sniff(head) else {
+        guard let type = MediaType.sniffDocument(head) else {
             throw APIError(status: 415, code: "unsupported_type", message: "the file is not a PDF, TIFF, JPEG or PNG")
         }
         try type.checkName(upload.filename)
@@ -110,7 +110,7 @@ extension IngestService {
 
     /// Page count and sizes within the limits, and the first page rendered (`DocumentWork.probe`),
     /// in the sandbox's child process: poppler never parses an upload inside the API.
-    private func validateDocument(_ url: URL, type: DocumentFileType) async throws -> Int {
+    private func validateDocument(_ url: URL, type: MediaType) async throws -> Int {
         let config = self.config
         let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
         do {

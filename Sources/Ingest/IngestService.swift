@@ -143,7 +143,7 @@ public struct IngestService: Sendable {
             throw APIError(status: 410, code: "erased", message: "this file was erased from facepipe and may not be uploaded again")
         }
         let scanFlag = try await scan(file, sha256: sha256, upload: upload)
-        let checked = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: upload.filename,
+        let checked = try UploadTypeCheck.check(sniffed: MediaType.sniffImage(file.head), filename: upload.filename,
                                                 declaredMimeType: upload.declaredType)
         let type = checked.type
         try refusePolyglot(file.url)
@@ -318,7 +318,7 @@ public struct IngestService: Sendable {
 
     /// Header limits first (no decode), then a full decode that catches truncated files. Runs
     /// on NIO's blocking pool: libvips work must not occupy the async executor's threads.
-    private func validate(_ url: URL, type: ImageFileType) async throws -> ImageHeader {
+    private func validate(_ url: URL, type: MediaType) async throws -> ImageHeader {
         let limits = ImageLimits(maxWidth: config.maxDimension, maxHeight: config.maxDimension, maxPixels: config.maxPixels)
         let minimum = config.minDimension
         let header: ImageHeader

@@ -116,7 +116,7 @@ public struct AnonymizeHandler: JobHandler {
     public static func run(_ bytes: Data, mime: String, detector: CenterFaceDetector, settings: AnonymizeSettings) throws
         -> (output: (image: EncodedImage, format: EncodeFormat), verification: ProcessedVariant.Verification)
     {
-        let format = EncodeFormat.preserving(mime: mime, quality: 90)
+        let format = EncodeFormat.preserving(MediaType(mimeType: mime), quality: 90)
         let decoded = try DecodedImage(bytes, maxDimension: 1 << 16, limits: .unlimited)
         let found = try detect(decoded, detector, settings)
         let output = try Anonymizer.anonymize(decoded, faces: found, options: AnonymizationOptions(settings), as: format)

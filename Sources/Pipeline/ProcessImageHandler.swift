@@ -125,7 +125,7 @@ public struct ProcessImageHandler: JobHandler {
             for item in found {
                 // Face crops are private (not under thumbnails/ or processed/): only signed URLs reach them.
                 var face = item.face
-                face.cropKey = try await writer.put(.faceCrop(index: item.face.index), data: item.crop.data, contentType: "image/webp")
+                face.cropKey = try await writer.put(.faceCrop(index: item.face.index), data: item.crop.data, contentType: MediaType.webp.mimeType)
                 detected?.append(face)
             }
         }

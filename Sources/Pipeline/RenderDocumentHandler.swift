@@ -70,7 +70,7 @@ public struct RenderDocumentHandler: JobHandler {
 
     /// Page `page` (from 1), rendered in the sandbox's child process from the original on disk.
     func render(_ original: URL, mime: String, page: Int) async throws -> RenderedPage {
-        guard let type = DocumentFileType.allCases.first(where: { $0.mimeType == mime }) else {
+        guard let type = MediaType(mimeType: mime), MediaType.documents.contains(type) else {
             throw PermanentJobError("cannot render a document of type \(mime)")
         }
         do {

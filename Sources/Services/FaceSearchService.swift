@@ -89,7 +89,7 @@ public struct FaceSearchService: Sendable {
                        _ context: CallContext) async throws -> Outcome
     {
         let models = try authorize(context)
-        _ = try UploadTypeCheck.check(sniffed: ImageFileType.sniff(file.head), filename: filename, declaredMimeType: nil)
+        _ = try UploadTypeCheck.check(sniffed: MediaType.sniffImage(file.head), filename: filename, declaredMimeType: nil)
         let bytes = try Data(contentsOf: file.url)
         let sha256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let floor = appliedMinSimilarity(requested, for: context.caller)

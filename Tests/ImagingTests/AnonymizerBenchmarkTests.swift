@@ -44,10 +44,10 @@ import Testing
                 if let folder = ProcessInfo.processInfo.environment["FACEPIPE_ANONYMIZE_OUT"] {
                     let output = try Anonymizer.anonymize(
                         data, faces: faces, options: options, as: format)
-                    let file = "\(name.replacingOccurrences(of: " ", with: "-")).\(format.imageFormat)"
+                    let file = "\(name.replacingOccurrences(of: " ", with: "-")).\(format.mediaType)"
                     try output.data.write(to: URL(fileURLWithPath: folder).appendingPathComponent(file))
                 }
-                print("anonymize \(Int(w))×\(Int(h)) \(format.imageFormat) \(name): \(Int(ms / Double(runs))) ms")
+                print("anonymize \(Int(w))×\(Int(h)) \(format.mediaType) \(name): \(Int(ms / Double(runs))) ms")
             }
         }
     }

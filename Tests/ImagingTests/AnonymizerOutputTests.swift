@@ -20,7 +20,7 @@ import Testing
         #expect(input.contains(ExifBlob.latitudeSecondsBytes))
         let output = try Anonymizer.anonymize(
             input, faces: [AnonymizeScene.face], options: .default, as: format)
-        #expect(output.format == format.imageFormat)
+        #expect(output.format == format.mediaType)
         #expect(!output.data.contains(ExifBlob.latitudeSecondsBytes))
         #expect(!output.data.containsASCII("FacepipeCam"))
         let fields = try Fixture.metadataFields(output.data)

@@ -9,7 +9,7 @@ import Testing
     func roundTrips(format: EncodeFormat) throws {
         let raster = Raster.quadrants(width: 64, height: 32)
         let encoded = try RGBPixels(width: 64, height: 32, pixels: raster.pixels).encoded(as: format)
-        #expect(encoded.format == format.imageFormat && encoded.width == 64 && encoded.height == 32)
+        #expect(encoded.format == format.mediaType && encoded.width == 64 && encoded.height == 32)
         #expect(!encoded.data.containsASCII("exif"))
         #expect(matchesQuadrants(try decodeRGB(encoded.data).quadrantCentres))
     }

@@ -126,9 +126,9 @@ import Testing
         for format in [EncodeFormat.jpeg(quality: 80), .jpeg(quality: 80, progressive: true), .png, .webp(quality: 60)] {
             let out = try Thumbnailer.thumbnail(data, .inside(width: 50, height: 50), as: format)
             let header = try ImageProbe.probe(out.data)
-            #expect(header.format == format.imageFormat)
+            #expect(header.format == format.mediaType)
             #expect(header.width == 50 && header.height == 25)
-            #expect(out.format == format.imageFormat)
+            #expect(out.format == format.mediaType)
         }
     }
 }

@@ -178,7 +178,7 @@ extension FacepipeAPI {
     /// and S3 clients send) or say nothing specific (application/octet-stream).
     static func checkBodyType(_ header: String?, announced: String) throws {
         let sent = header?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        let accepted = ImageFileType.allCases.first { $0.mimeType == announced }?.allowedMimeTypes ?? [announced]
+        let accepted = MediaType.uploadableImages.first { $0.mimeType == announced }?.allowedMimeTypes ?? [announced]
         guard sent.isEmpty || sent == "application/octet-stream" || accepted.contains(sent) else {
             throw APIError(status: 415, code: "type_mismatch",
                            message: "this upload URL expects Content-Type \(announced) (announced at upload-init) or application/octet-stream, not \(sent)")
@@ -241,9 +241,9 @@ extension FacepipeAPI {
 
     /// For direct uploads the bytes are not here yet: the name and type must at least agree
     /// with each other on an accepted image type (the bytes are checked on PUT).
-    static func announcedType(filename: String, contentType: String) throws -> ImageFileType {
+    static func announcedType(filename: String, contentType: String) throws -> MediaType {
         let declared = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        guard let type = ImageFileType.allCases.first(where: { $0.allowedMimeTypes.contains(declared) }) else {
+        guard let type = MediaType.uploadableImages.first(where: { $0.allowedMimeTypes.contains(declared) }) else {
             throw APIError(status: 415, code: "unsupported_type", message: "content type \(declared) is not an accepted image type")
         }
         return try UploadTypeCheck.check(sniffed: type, filename: filename, declaredMimeType: declared).type

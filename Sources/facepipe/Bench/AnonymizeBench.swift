@@ -45,7 +45,7 @@ struct AnonymizeBench: AsyncParsableCommand {
                         group.addTask {
                             try await pool.runIfActive {
                                 let begin = ContinuousClock.now
-                                let result = try AnonymizeHandler.run(bytes, mime: "image/jpeg", detector: centerFace, settings: settings)
+                                let result = try AnonymizeHandler.run(bytes, mime: MediaType.jpeg.mimeType, detector: centerFace, settings: settings)
                                 return (seconds(ContinuousClock.now - begin) * 1000, result.verification)
                             }
                         }

@@ -32,7 +32,7 @@ struct DocumentsBench: AsyncParsableCommand {
             rendered = []
             for page in 1...pages {
                 let begin = ContinuousClock.now
-                rendered.append(try DocumentWork.render(pdf, mime: "application/pdf", page: page, config: config).data)
+                rendered.append(try DocumentWork.render(pdf, type: .pdf, page: page, config: config).data)
                 perPage.add(seconds(ContinuousClock.now - begin) * 1000)
             }
             render.add(Double(pages) / seconds(ContinuousClock.now - start))

@@ -1,18 +1,8 @@
-/// The container formats Imaging accepts (all other libvips loaders are blocked).
-public enum ImageFormat: String, Sendable, Hashable, Codable, CaseIterable {
-    case jpeg, png, webp, gif, heif, avif
+import FacepipeCore
 
-    public var mimeType: String {
-        switch self {
-        case .jpeg: "image/jpeg"
-        case .png: "image/png"
-        case .webp: "image/webp"
-        case .gif: "image/gif"
-        case .heif: "image/heif"
-        case .avif: "image/avif"
-        }
-    }
-
+/// The container formats Imaging decodes are `MediaType`s (all other libvips loaders are
+/// blocked): JPEG, PNG, WebP, GIF, HEIF and AVIF.
+extension MediaType {
     /// From a libvips loader nickname ("jpegload_buffer", "heifload", …).
     /// HEIF and AVIF share a loader; `heifCompression` ("hevc"/"av1") tells them apart.
     init?(loader: String, heifCompression: String?) {
