@@ -280,6 +280,8 @@ public enum Runtime {
                                                                   attributes: faces.attributes, linking: config.faces.linkingEnabled))
             case .erase:
                 registry.register(kind.jobKind, EraseImageHandler(client: client, store: store, logger: logger))
+            case .eraseDocument:
+                registry.register(kind.jobKind, EraseDocumentHandler(store: store))
             case .relinkDuplicates:
                 registry.register(kind.jobKind, RelinkDuplicatesHandler(client: client, store: store, rule: config.processing.duplicates,
                                                                         observer: observer, logger: logger))

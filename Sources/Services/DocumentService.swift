@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Persistence
 import PostgresNIO
+import Queue
 import Storage
 
 /// Reading, anonymizing and erasing documents. A document's pages are images, so who may see
@@ -13,17 +14,17 @@ public struct DocumentService: Sendable {
     let images: ImageService
     let erasure: ErasureService
     let client: DatabaseClient
-    let store: any MediaStore
+    let queue: JobQueue
     let links: MediaLinks
     let audit: AuditService
     let policy: AccessPolicy
     let logger: Logger
 
-    public init(client: DatabaseClient, store: any MediaStore, links: MediaLinks, images: ImageService, erasure: ErasureService,
+    public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, images: ImageService, erasure: ErasureService,
                 audit: AuditService, policy: AccessPolicy, logger: Logger) {
         self.documents = DocumentRepository(client: client, logger: logger)
         self.client = client
-        self.store = store
+        self.queue = queue
         self.links = links
         self.images = images
         self.erasure = erasure
@@ -79,12 +80,16 @@ public struct DocumentService: Sendable {
         let document = try await find(id)
         var outcomes: [ErasureService.Outcome] = []
         for page in try await documents.pages(of: id) { outcomes.append(try await erasure.erase(page.imageID, context)) }
+        // The original goes by a job queued with the row's deletion: a store that is down now
+        // delays it, never leaves it behind.
+        let job = ImageJob.eraseDocument(document: id, originalKey: document.originalKey)
+            .newJob(correlationID: context.requestID, requestedBy: context.caller.id)
         try await client.withTransaction(logger: logger) { connection in
             try await documents.delete(id, on: connection)
             try await audit.record(.imageErased, context, target: "document:\(id.uuidString.lowercased())",
                                    data: ["pages": outcomes.count], on: connection)
+            _ = try await queue.enqueue(job, on: connection)
         }
-        try await store.delete(try MediaKey(document.originalKey))
         return outcomes
     }
 

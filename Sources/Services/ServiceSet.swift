@@ -40,7 +40,7 @@ public struct ServiceSet: Sendable {
         self.queue = QueueService(queue: queue, audit: audit, policy: policy)
         keys = KeyService(client: client, audit: audit, policy: policy, logger: logger)
         erasure = ErasureService(client: client, queue: queue, audit: audit, policy: policy, logger: logger)
-        documents = DocumentService(client: client, store: store, links: links, images: images, erasure: erasure, audit: audit,
+        documents = DocumentService(client: client, queue: queue, links: links, images: images, erasure: erasure, audit: audit,
                                     policy: policy, logger: logger)
         identities = IdentityService(client: client, audit: audit, policy: policy, logger: logger)
         receipts = ReceiptService(client: client, images: images, policy: policy, logger: logger)

@@ -11,7 +11,7 @@ struct ImageJobTests {
 
     @Test func kindsKeepTheirStoredNames() {
         #expect(ImageJob.Kind.allCases.map(\.rawValue)
-            == ["process_image", "embed_faces", "anonymize", "erase_image", "render_document", "relink_duplicates"])
+            == ["process_image", "embed_faces", "anonymize", "erase_image", "erase_document", "render_document", "relink_duplicates"])
     }
 
     @Test func rowsCarryTheKindTheImageAndTheKeyEarlierVersionsUsed() {
@@ -24,6 +24,7 @@ struct ImageJobTests {
         let erase = ImageJob.erase(image: image).newJob(correlationID: nil)
         #expect(erase.imageID == nil && erase.dedupeKey == "erase_image:\(lower)")
         #expect(ImageJob.render(document: image).newJob(correlationID: nil).imageID == nil)
+        #expect(ImageJob.eraseDocument(document: image, originalKey: "originals/x.pdf").dedupeKey == "erase_document:\(lower)")
         // Migration 16 queued the first batch under the bare kind.
         #expect(ImageJob.relinkDuplicates(after: nil).dedupeKey == "relink_duplicates")
         #expect(ImageJob.relinkDuplicates(after: RelinkCursor(micros: 5, id: image)).dedupeKey == "relink_duplicates:\(lower)")
@@ -39,6 +40,8 @@ struct ImageJobTests {
                            ImageJob.anonymize(image: image, variant: variant, optionsDigest: "d").newJob(correlationID: nil)).variant == variant)
         #expect(try decode(ImageJob.ErasePayload.self, ImageJob.erase(image: image).newJob(correlationID: nil)).imageId == image)
         #expect(try decode(ImageJob.RenderPayload.self, ImageJob.render(document: image).newJob(correlationID: nil)).document == image)
+        #expect(try decode(ImageJob.EraseDocumentPayload.self, ImageJob.eraseDocument(document: image, originalKey: "originals/x.pdf")
+            .newJob(correlationID: nil)).originalKey == "originals/x.pdf")
         let cursor = RelinkCursor(micros: 1_700_000_000_000_000, id: image)
         #expect(try decode(ImageJob.RelinkPayload.self, ImageJob.relinkDuplicates(after: cursor).newJob(correlationID: nil)).after == cursor)
     }

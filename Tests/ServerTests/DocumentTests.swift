@@ -33,6 +33,7 @@ import TestSupport
             logger: TestDatabase.logger, faces: detection, queue: queue))
         handlers.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
         handlers.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))
+        handlers.register(.eraseDocument, EraseDocumentHandler(store: env.store))
         let registry = handlers
         return { try await registry.runAll(on: queue) }
     }
@@ -124,6 +125,8 @@ import TestSupport
                 #expect($0.status == .accepted)
                 #expect(($0.json["pages"] as? [Any])?.count == 3)
             }
+            // The row is gone at once; the original waits for its job (queued with the deletion).
+            #expect(try await env.scalar("SELECT count(*) FROM jobs WHERE kind = 'erase_document' AND status = 'queued'") == 1)
             try await runJobs()
             #expect(try await env.scalar("SELECT count(*) FROM documents") == 0)
             #expect(try await env.scalar("SELECT count(*) FROM images") == 0)

@@ -14,6 +14,9 @@ public enum ImageJob: Sendable, Equatable {
     case anonymize(image: UUID, variant: UUID, optionsDigest: String)
     /// Deletes every stored file of an erased image (its row is gone: the job names it in the payload).
     case erase(image: UUID)
+    /// Deletes an erased document's original (its row is gone: the job carries the key), retried
+    /// until the store has it gone.
+    case eraseDocument(document: UUID, originalKey: String)
     /// Renders a document's pages into page images (each then goes through `process`).
     case render(document: UUID)
     /// Hashes every finished image again and links them by today's `DuplicateRule`, oldest
@@ -26,6 +29,7 @@ public enum ImageJob: Sendable, Equatable {
         case embed = "embed_faces"
         case anonymize
         case erase = "erase_image"
+        case eraseDocument = "erase_document"
         case render = "render_document"
         case relinkDuplicates = "relink_duplicates"
 
@@ -38,6 +42,7 @@ public enum ImageJob: Sendable, Equatable {
         case .embed: .embed
         case .anonymize: .anonymize
         case .erase: .erase
+        case .eraseDocument: .eraseDocument
         case .render: .render
         case .relinkDuplicates: .relinkDuplicates
         }
@@ -48,7 +53,7 @@ public enum ImageJob: Sendable, Equatable {
     public var imageID: UUID? {
         switch self {
         case .process(let image), .embed(let image), .anonymize(let image, _, _): image
-        case .erase, .render, .relinkDuplicates: nil
+        case .erase, .eraseDocument, .render, .relinkDuplicates: nil
         }
     }
 
@@ -60,6 +65,7 @@ public enum ImageJob: Sendable, Equatable {
         case .embed(let image): "\(kind.rawValue):\(id(image))"
         case .anonymize(let image, _, let digest): "\(kind.rawValue):\(id(image)):\(digest)"
         case .erase(let image): "\(kind.rawValue):\(id(image))"
+        case .eraseDocument(let document, _): "\(kind.rawValue):\(id(document))"
         case .render(let document): "\(kind.rawValue):\(id(document))"
         case .relinkDuplicates(let after): after.map { "\(kind.rawValue):\(id($0.id))" } ?? kind.rawValue
         }
@@ -75,6 +81,7 @@ public enum ImageJob: Sendable, Equatable {
         case .process, .embed: "{}"
         case .anonymize(_, let variant, _): encoded(AnonymizePayload(variant: variant))
         case .erase(let image): encoded(ErasePayload(imageId: image))
+        case .eraseDocument(let document, let key): encoded(EraseDocumentPayload(document: document, originalKey: key))
         case .render(let document): encoded(RenderPayload(document: document))
         case .relinkDuplicates(let after): encoded(RelinkPayload(after: after))
         }
@@ -98,6 +105,15 @@ public enum ImageJob: Sendable, Equatable {
     public struct ErasePayload: Codable, Sendable, Equatable {
         public var imageId: UUID
         public init(imageId: UUID) { self.imageId = imageId }
+    }
+
+    public struct EraseDocumentPayload: Codable, Sendable, Equatable {
+        public var document: UUID
+        public var originalKey: String
+        public init(document: UUID, originalKey: String) {
+            self.document = document
+            self.originalKey = originalKey
+        }
     }
 
     public struct RenderPayload: Codable, Sendable, Equatable {
@@ -126,6 +142,7 @@ extension JobKind {
     public static let embedFaces = ImageJob.Kind.embed.jobKind
     public static let anonymize = ImageJob.Kind.anonymize.jobKind
     public static let eraseImage = ImageJob.Kind.erase.jobKind
+    public static let eraseDocument = ImageJob.Kind.eraseDocument.jobKind
     public static let renderDocument = ImageJob.Kind.render.jobKind
     public static let relinkDuplicates = ImageJob.Kind.relinkDuplicates.jobKind
 }
