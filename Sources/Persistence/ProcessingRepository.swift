@@ -44,10 +44,11 @@ public struct ProcessingRepository: Sendable {
             "UPDATE images SET status = 'processing', error = NULL, updated_at = now() WHERE id = \(id)", logger: logger)
     }
 
-    /// False when the image no longer exists.
+    /// False when the image no longer exists or is `done`: a job the lease reaper failed while its
+    /// worker, only slow, went on to store the result must not undo that result.
     public func markFailed(_ id: UUID, error: String, on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.query(
-            "UPDATE images SET status = 'failed', error = \(error), updated_at = now() WHERE id = \(id) RETURNING id",
+            "UPDATE images SET status = 'failed', error = \(error), updated_at = now() WHERE id = \(id) AND status <> 'done' RETURNING id",
             logger: logger)
         for try await _ in rows { return true }
         return false

@@ -66,6 +66,14 @@ public struct VariantRepository: Sendable {
         return nil
     }
 
+    /// The variant a job made or was making (`markProcessing` records the job): how a job queued
+    /// before copies had rows, whose payload names none, finds its copy.
+    public func variantID(madeBy jobID: Int64) async throws -> UUID? {
+        let rows = try await client.query("SELECT id FROM processed_variants WHERE job_id = \(jobID) LIMIT 1", logger: logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+
     public func find(_ id: UUID) async throws -> ProcessedVariant? {
         let rows = try await client.query("SELECT \(unescaped: Self.columns) FROM processed_variants WHERE id = \(id)", logger: logger)
         for try await row in rows { return try Self.variant(row) }
@@ -113,12 +121,14 @@ public struct VariantRepository: Sendable {
     }
 
     /// False when the variant is gone.
-    public func markFailed(_ id: UUID, error: String, on connection: PostgresConnection) async throws -> Bool {
+    /// False when the variant is gone, is not `image`'s, or is `done` (a slow worker stored the
+    /// copy after the reaper had given its job up).
+    public func markFailed(_ id: UUID, of image: UUID, error: String, on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.query(
             """
             UPDATE processed_variants SET status = 'failed', error = \(error), finished_at = clock_timestamp(),
                 updated_at = clock_timestamp()
-            WHERE id = \(id) RETURNING id
+            WHERE id = \(id) AND image_id = \(image) AND status <> 'done' RETURNING id
             """, logger: logger)
         for try await _ in rows { return true }
         return false

@@ -83,13 +83,16 @@ public struct AnonymizeHandler: JobHandler {
         }
     }
 
-    /// The copy is `failed` with the error, on the image's timeline. (A job queued before copies
-    /// had rows names no variant: its copy, if any, stays as the job left it.)
+    /// The copy is `failed` with the error, on the image's timeline. A job queued before copies
+    /// had rows names no variant in its payload: its copy is the one it was making.
     public func failedForGood(_ job: ClaimedJob, error message: String, context: JobContext) async throws {
-        guard let id = job.imageID, let variantID = (try? job.decodePayload(ImageJob.AnonymizePayload.self))?.variant else { return }
+        let variants = VariantRepository(client: client, logger: logger)
+        guard let id = job.imageID else { return }
+        var named = (try? job.decodePayload(ImageJob.AnonymizePayload.self))?.variant
+        if named == nil { named = try await variants.variantID(madeBy: job.id) }
+        guard let variantID = named else { return }
         try await client.withTransaction(logger: logger) { connection in
-            guard try await VariantRepository(client: client, logger: logger).markFailed(variantID, error: message, on: connection)
-            else { return }
+            guard try await variants.markFailed(variantID, of: id, error: message, on: connection) else { return }
             try await TimelineRepository(client: client, logger: logger).append(
                 .anonymizeFailed(variant: variantID, error: message), imageID: id, jobID: job.id, on: connection)
         }

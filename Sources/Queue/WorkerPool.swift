@@ -132,9 +132,15 @@ public final class WorkerPool: Service {
             let permanent = error is PermanentJobError
             let delay = config.backoff.delayMilliseconds(attempt: job.attempt)
             let message = String(describing: error)
-            let status = try? await finish {
+            var status = try? await finish {
                 try await self.queue.fail(job.id, worker: self.workerID, error: message,
                                           retryDelayMilliseconds: delay, permanent: permanent)
+            }
+            if status == nil, let row = try? await queue.job(job.id), row.status == .failed,
+               let last = row.errorLog.last, last.worker == workerID, last.attempt == job.attempt {
+                // A retried `fail` whose first try had committed (its reply was lost): the job
+                // is failed by this attempt, and the handler must hear it.
+                status = .failed
             }
             QueueMetrics.duration(kind: job.kind).recordInterval(since: start)
             if status == .queued {

@@ -31,10 +31,10 @@ struct ErrorBody: Codable {
         var x, y, width, height, score: Double
 
         init(_ face: FaceDetection) {
-            func rounded(_ value: Float, _ places: Double) -> Double { (Double(value) * places).rounded() / places }
-            (x, y, width, height) = (rounded(face.box.x, 1e4), rounded(face.box.y, 1e4), rounded(face.box.width, 1e4),
-                                     rounded(face.box.height, 1e4))
-            score = rounded(face.score, 1e3)
+            // The shortest decimal that is the Float (0.4321, not 0.43209999799728394).
+            func decimal(_ value: Float) -> Double { Double(value.description) ?? Double(value) }
+            (x, y, width, height) = (decimal(face.box.x), decimal(face.box.y), decimal(face.box.width), decimal(face.box.height))
+            score = (Double(face.score) * 1000).rounded() / 1000
         }
     }
     var error: Detail

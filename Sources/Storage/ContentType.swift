@@ -6,7 +6,8 @@ public enum ContentType {
     public static let fallback = "application/octet-stream"
 
     public static func forExtension(_ ext: String) -> String {
-        if let type = MediaType(fileExtension: ext) { return type.mimeType }
+        // A PDF stays opaque bytes: served inline, a browser's viewer would run it on our origin.
+        if let type = MediaType(fileExtension: ext), type != .pdf { return type.mimeType }
         return switch ext.lowercased() {
         case "json": "application/json"
         case "txt": "text/plain; charset=utf-8"

@@ -25,7 +25,8 @@ struct ImageJobTests {
         #expect(erase.imageID == nil && erase.dedupeKey == "erase_image:\(lower)")
         #expect(ImageJob.render(document: image).newJob(correlationID: nil).imageID == nil)
         #expect(ImageJob.eraseDocument(document: image, originalKey: "originals/x.pdf").dedupeKey == "erase_document:\(lower)")
-        // Migration 16 queued the first batch under the bare kind.
+        // Migration 16 queued the first batch under the bare kind. (Later batches were keyed by the
+        // upper-case id before; one chain runs at a time, so the spelling only has to be stable.)
         #expect(ImageJob.relinkDuplicates(after: nil).dedupeKey == "relink_duplicates")
         #expect(ImageJob.relinkDuplicates(after: RelinkCursor(micros: 5, id: image)).dedupeKey == "relink_duplicates:\(lower)")
     }

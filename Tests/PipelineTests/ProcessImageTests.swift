@@ -2,6 +2,8 @@ import FacepipeCore
 import Foundation
 import Imaging
 import Persistence
+import Pipeline
+import Queue
 import Testing
 import TestSupport
 
@@ -78,6 +80,36 @@ import TestSupport
             #expect(pair(other).isEmpty, "different photos were linked: \(pair(other))")
             #expect(try await env.pairs(other).isEmpty)
             #expect(pairs.allSatisfy { $0.status == .pending })
+        }
+    }
+
+    /// The lease reaper may give up a job whose worker was only slow and then stored the result:
+    /// the late failure must not undo a finished image or copy.
+    @Test func aFinalFailureArrivingAfterTheResultChangesNothing() async throws {
+        try await PipelineHarness.run(faces: true) { env in
+            let id = try await env.upload(try SyntheticPhoto.make(seed: 4).encoded(as: .jpeg()).data, filename: "slow.jpg")
+            try await env.processAll()
+            let late = ClaimedJob(id: 999_999, kind: .processImage, payload: "{}", imageID: id, attempt: 5, maxAttempts: 5, correlationID: nil)
+            try await env.handler.failedForGood(late, error: JobQueue.leaseExpiredError,
+                                                context: JobContext(logger: TestDatabase.logger, workerID: "reaper"))
+            #expect(try await env.image(id).status == .done)
+            let timeline = try await TimelineRepository(client: env.client, logger: TestDatabase.logger).entries(for: id)
+            #expect(timeline.contains { $0.type == .processed } && !timeline.contains { $0.type == .failed })
+
+            // A copy: one queued by a version whose payload named no variant is found by its job;
+            // failed while it is being made, left alone once it is done.
+            let variants = VariantRepository(client: env.client, logger: TestDatabase.logger)
+            let request = try await env.client.withTransaction(logger: TestDatabase.logger) {
+                try await variants.request(id, .seed002, requestedBy: nil, on: $0)
+            }
+            try await variants.markProcessing(request.variantID, jobID: 424_242)
+            let anonymize = AnonymizeHandler(client: env.client, store: env.store, faces: try #require(env.detection), logger: TestDatabase.logger)
+            let legacy = ClaimedJob(id: 424_242, kind: .anonymize, payload: "{}", imageID: id, attempt: 3, maxAttempts: 3, correlationID: nil)
+            try await anonymize.failedForGood(legacy, error: "gave up", context: JobContext(logger: TestDatabase.logger, workerID: "t"))
+            #expect(try await variants.find(request.variantID)?.status == .failed)
+            try await env.client.query("UPDATE processed_variants SET status = 'done' WHERE id = \(request.variantID)")
+            try await anonymize.failedForGood(legacy, error: "late", context: JobContext(logger: TestDatabase.logger, workerID: "t"))
+            #expect(try await variants.find(request.variantID)?.status == .done)
         }
     }
 
