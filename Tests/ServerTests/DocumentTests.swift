@@ -23,19 +23,8 @@ import TestSupport
         try await client.execute(uri: "/upload/documents", method: .post, headers: [.contentType: form.contentType], body: form.body, testCallback: check)
     }
 
-    static func runner(_ env: IngestHarness, _ detection: ImageAnalysis.FaceDetector) -> @Sendable () async throws -> Void {
-        let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
-        var handlers = JobHandlerRegistry()
-        handlers.register(.renderDocument, RenderDocumentHandler(client: env.client, store: env.store, queue: queue, config: IngestConfig(),
-                                                                 logger: TestDatabase.logger))
-        handlers.register(.processImage, ProcessImageHandler(
-            client: env.client, store: env.store, index: DuplicateIndex(), config: ProcessingConfig(),
-            logger: TestDatabase.logger, faces: detection, queue: queue))
-        handlers.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
-        handlers.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))
-        handlers.register(.eraseDocument, EraseDocumentHandler(store: env.store))
-        let registry = handlers
-        return { try await registry.runAll(on: queue) }
+    static func runner(_ env: IngestHarness, _ detection: ImageAnalysis.FaceDetector) throws -> @Sendable () async throws -> Void {
+        try env.productionWorker(detection)
     }
 
     static func statement(_ detection: ImageAnalysis.FaceDetector) throws -> Data {
@@ -52,7 +41,7 @@ import TestSupport
         let (detection, _) = try FaceSearchTests.models()
         let pdf = try Self.statement(detection)
         try await IngestHarness.run { client, env in
-            let runJobs = Self.runner(env, detection)
+            let runJobs = try Self.runner(env, detection)
             var id = ""
             try await Self.upload(client, "statement.pdf", pdf, report: "d1") {
                 #expect($0.status == .ok, "\(String(buffer: $0.body))")
@@ -148,7 +137,7 @@ import TestSupport
                 #expect(file["pages"] as? Int == 2 && file["mime"] as? String == "image/tiff")
                 id = file["id"] as? String ?? ""
             }
-            try await Self.runner(env, detection)()
+            try await (try Self.runner(env, detection))()
             try await client.execute(uri: "/documents/\(id)", method: .get) {
                 let images = ($0.json["pages"] as? [[String: Any]] ?? []).map { $0["image"] as? [String: Any] ?? [:] }
                 #expect(images.map { $0["width"] as? Int } == [320, face.width])

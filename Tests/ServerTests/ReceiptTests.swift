@@ -48,14 +48,8 @@ import TestSupport
             }
 
             // The worker processes it and makes the public copy (public implies blurred faces).
-            let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
-            var worker = JobHandlerRegistry()
-            worker.register(.processImage, ProcessImageHandler(
-                client: env.client, store: env.store, index: DuplicateIndex(), config: ProcessingConfig(),
-                logger: TestDatabase.logger, faces: detection, queue: queue))
-            worker.register(.anonymize, AnonymizeHandler(client: env.client, store: env.store, faces: detection, logger: TestDatabase.logger))
-            worker.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))
-            try await worker.runAll(on: queue)
+            let runJobs = try env.productionWorker(detection)
+            try await runJobs()
             (status, json) = try await follow(receipt)
             #expect(json["status"] as? String == "done" && json["anonymization"] as? String == "done", "\(json)")
             let copies = json["processed"] as? [[String: Any]] ?? []
@@ -123,7 +117,7 @@ import TestSupport
             #expect(try await env.scalar(
                 "SELECT count(*) FROM upload_receipts WHERE token_sha256 = encode(sha256(convert_to('\(receipt)', 'UTF8')), 'hex')") == 1)
             try await client.execute(uri: "/images/\(id)", method: .delete) { #expect($0.status == .accepted) }
-            try await worker.runAll(on: queue)
+            try await runJobs()
             #expect(try await follow(receipt).0 == .forbidden)
             #expect(try await env.scalar("SELECT count(*) FROM upload_receipts") == 0)
         }
