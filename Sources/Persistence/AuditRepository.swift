@@ -50,16 +50,7 @@ public struct AuditRepository: Sendable {
             """, logger: logger)
     }
 
-    public struct Filter: Sendable {
-        public var action: String?
-        public var actor: String?
-        public var target: String?
-        public init(action: String? = nil, actor: String? = nil, target: String? = nil) {
-            self.action = action
-            self.actor = actor
-            self.target = target
-        }
-    }
+    public typealias Filter = AuditFilter
 
     /// Newest first; `beforeID` is the cursor.
     public func list(_ filter: Filter, beforeID: Int64?, limit: Int) async throws -> [AuditEntry] {

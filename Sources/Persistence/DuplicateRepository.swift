@@ -3,29 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public enum DuplicateStatus: String, Sendable, Codable, CaseIterable { case pending, confirmed, different }
-
-/// A near-duplicate pair as the API shows it: one per image pair, with the evidence.
-public struct DuplicatePair: Sendable, Equatable {
-    public var id: Int64
-    public var image1: UUID
-    public var image2: UUID
-    /// Every hash's distance between the two (the rule decides by PDQ and pHash).
-    public var distances: HashDistances
-    /// 1 − pHash distance / 64.
-    public var similarity: Double
-    /// `DuplicateRule.confidence`: how far inside the rule the pair is (0.5 at its edge, 1 identical).
-    public var confidence: Double
-    /// One image is a flipped copy of the other (found through the mirror image's hash).
-    public var mirrored: Bool
-    /// Which hashes agreed (the distances are theirs).
-    public var matchedBy: MatchedBy
-    public var status: DuplicateStatus
-    public var reviewedBy: String?
-    public var reviewedAt: Date?
-    public var createdAt: Date
-}
-
 public struct DuplicateRepository: Sendable {
     let client: DatabaseClient
     let logger: Logger

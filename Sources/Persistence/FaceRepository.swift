@@ -13,21 +13,6 @@ public struct FaceRepository: Sendable {
         self.logger = logger
     }
 
-    /// A stored detection, as the embed job needs it.
-    public struct StoredFace: Sendable {
-        public var id: UUID
-        public var index: Int
-        /// In upright original-image pixels.
-        public var box: FaceBox
-        public var cropKey: String?
-        /// The face inside the crop (rows written before migration 4 have none).
-        public var faceInCrop: FaceBox?
-        /// The person it was grouped with (`IdentityRepository`), once embedded.
-        public var identityID: UUID?
-        /// With `FACE_ATTRIBUTES` on; admin-only in answers.
-        public var attributes: FaceAttributes?
-    }
-
     public func faces(of imageID: UUID) async throws -> [StoredFace] {
         let rows = try await client.query(
             """

@@ -260,31 +260,8 @@ public struct IdentityRepository: Sendable {
 
     // MARK: Reading
 
-    public struct Face: Sendable, Equatable {
-        public var id: UUID
-        public var imageID: UUID
-        public var index: Int
-        /// An admin put it here.
-        public var pinned: Bool
-        /// Its image is in at least one approved report (what callers below admin may see).
-        public var approved: Bool
-        /// The image's medium thumbnail, and the same with every face blurred.
-        public var thumbnailKey: String?
-        public var blurredThumbnailKey: String?
-        /// This face's own square crop (private: for those who may see faces).
-        public var cropKey: String? = nil
-    }
-
-    public struct Record: Sendable {
-        public var id: UUID
-        public var createdAt: Date
-        public var updatedAt: Date
-        public var faces: [Face]
-        /// Every report holding one of its images, with the report's status; oldest link first.
-        public var reports: [(id: String, status: String)]
-        /// Identities an admin said are someone else.
-        public var separatedFrom: [UUID]
-    }
+    public typealias Face = IdentityRecord.Face
+    public typealias Record = IdentityRecord
 
     /// At most `limit` faces (oldest images first); the reports are complete.
     public func find(_ id: UUID, limit: Int = 500) async throws -> Record? {

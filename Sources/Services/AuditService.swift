@@ -33,7 +33,7 @@ public struct AuditService: Sendable {
         public var nextCursor: String?
     }
 
-    public func list(_ filter: AuditRepository.Filter, cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
+    public func list(_ filter: AuditFilter, cursor: String?, limit: Int, _ context: CallContext) async throws -> Page {
         try policy.require(.readAudit, context.caller)
         try Paging.check(limit: limit, max: 200)
         let rows = try await repository.list(filter, beforeID: try Paging.id(cursor), limit: limit + 1)

@@ -23,7 +23,7 @@ public struct IdentityService: Sendable {
         self.logger = logger
     }
 
-    public func get(_ id: UUID, _ context: CallContext) async throws -> IdentityRepository.Record {
+    public func get(_ id: UUID, _ context: CallContext) async throws -> IdentityRecord {
         try policy.require(.searchFaces, context.caller)
         var record = try await find(id)
         if !policy.allows(context.caller, .setReports) {
@@ -42,7 +42,7 @@ public struct IdentityService: Sendable {
     }
 
     /// The faces become a new identity, separated from `id` for good.
-    public func split(_ id: UUID, faces: [UUID], _ context: CallContext) async throws -> IdentityRepository.Record {
+    public func split(_ id: UUID, faces: [UUID], _ context: CallContext) async throws -> IdentityRecord {
         try policy.require(.correctIdentities, context.caller)
         guard (1...500).contains(faces.count) else { throw APIError.badRequest("send 1 to 500 faceIds", code: "invalid_faces") }
         _ = try await find(id)
@@ -59,7 +59,7 @@ public struct IdentityService: Sendable {
     }
 
     /// `other`'s faces move into `id`; both sets are pinned there.
-    public func merge(_ id: UUID, with other: UUID, _ context: CallContext) async throws -> IdentityRepository.Record {
+    public func merge(_ id: UUID, with other: UUID, _ context: CallContext) async throws -> IdentityRecord {
         try policy.require(.correctIdentities, context.caller)
         guard other != id else { throw APIError.badRequest("an identity cannot be merged with itself", code: "same_identity") }
         _ = try await find(id)
@@ -74,7 +74,7 @@ public struct IdentityService: Sendable {
         return try await find(id)
     }
 
-    private func find(_ id: UUID) async throws -> IdentityRepository.Record {
+    private func find(_ id: UUID) async throws -> IdentityRecord {
         guard let record = try await identities.find(id) else { throw Self.notFound(id) }
         return record
     }

@@ -100,7 +100,7 @@ public struct ImageService: Sendable {
         /// The processing timeline; its details (`data`) for admins only.
         public var events: [ImageEvent]?
         /// Face boxes in upright original-image pixels.
-        public var faces: [FaceRepository.StoredFace] = []
+        public var faces: [StoredFace] = []
         /// Perceptual hashes by name (hex).
         public var hashes: [(name: String, value: String)] = []
         /// Its processed (anonymized) copies, oldest first.

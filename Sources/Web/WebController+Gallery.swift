@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import Hummingbird
-import Persistence
 import Services
 
 /// The gallery (every image for analysts, the public gallery for anonymous visitors, with

@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import Hummingbird
-import Persistence
 import Services
 
 /// One person as facepipe grouped them: their faces (each face's own crop; below gold the

@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import Hummingbird
-import Persistence
 import Services
 
 /// One image: the large thumbnail with its faces outlined, facts, hashes, near-duplicates, the
@@ -96,7 +95,7 @@ extension WebController {
     /// square, so boxes are moved and scaled into it (and clipped at its edges).
     /// Face outlines as percentages of what is shown: the whole picture, or (`square`) the
     /// centred square of the large thumbnail, where faces outside it are left out.
-    static func boxes(_ faces: [FaceRepository.StoredFace], width: Int?, height: Int?, square: Bool = false) -> [[String: Any]] {
+    static func boxes(_ faces: [StoredFace], width: Int?, height: Int?, square: Bool = false) -> [[String: Any]] {
         guard let width, let height, width > 0, height > 0 else { return [] }
         let shownWidth = square ? Double(min(width, height)) : Double(width)
         let shownHeight = square ? Double(min(width, height)) : Double(height)

@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import Hummingbird
-import Persistence
 import Services
 
 /// A report as an investigator works in it (issue 24): its evidence (images and the documents

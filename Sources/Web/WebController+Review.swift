@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import Hummingbird
-import Persistence
 import Services
 
 /// Duplicate review: the most confident undecided pair side by side with every hash's distance

@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import OpenAPIRuntime
-import Persistence
 import Services
 
 extension FacepipeAPI {
@@ -25,7 +24,7 @@ extension FacepipeAPI {
     func listAudit(_ input: Operations.ListAudit.Input) async throws -> Operations.ListAudit.Output {
         let query = input.query
         let page = try await services.audit.list(
-            AuditRepository.Filter(action: query.action, actor: query.actor, target: query.target), cursor: query.cursor,
+            AuditFilter(action: query.action, actor: query.actor, target: query.target), cursor: query.cursor,
             limit: query.limit ?? 50, call)
         return .ok(.init(body: .json(.init(
             items: page.entries.map { entry in

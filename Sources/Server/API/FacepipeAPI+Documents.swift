@@ -2,7 +2,6 @@ import FacepipeCore
 import Foundation
 import Ingest
 import OpenAPIRuntime
-import Persistence
 import Services
 
 extension FacepipeAPI {

@@ -1,6 +1,5 @@
 import FacepipeCore
 import Foundation
-import Persistence
 
 extension FacepipeAPI {
     func getImageDuplicates(_ input: Operations.GetImageDuplicates.Input) async throws -> Operations.GetImageDuplicates.Output {

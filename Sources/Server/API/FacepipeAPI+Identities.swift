@@ -1,6 +1,5 @@
 import FacepipeCore
 import Foundation
-import Persistence
 import Services
 
 extension FacepipeAPI {
@@ -27,7 +26,7 @@ extension FacepipeAPI {
         return id
     }
 
-    static func schema(_ record: IdentityRepository.Record) -> Components.Schemas.Identity {
+    static func schema(_ record: IdentityRecord) -> Components.Schemas.Identity {
         func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
         return .init(
             id: id(record.id), createdAt: record.createdAt, updatedAt: record.updatedAt,

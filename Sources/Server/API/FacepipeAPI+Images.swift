@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import OpenAPIRuntime
-import Persistence
 import Services
 
 extension FacepipeAPI {

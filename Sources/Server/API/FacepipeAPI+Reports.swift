@@ -1,6 +1,5 @@
 import FacepipeCore
 import Foundation
-import Persistence
 import Services
 
 extension FacepipeAPI {

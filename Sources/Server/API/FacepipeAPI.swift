@@ -1,7 +1,6 @@
 import FacepipeCore
 import Foundation
 import Logging
-import Persistence
 import PostgresNIO
 import Queue
 import Services
