@@ -12,7 +12,7 @@ import Imaging
 public func fuzzImageUpload(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Data(bytes: data, count: size)
     _ = try? VipsRuntime.start()
-    let sniffed = ImageFileType.sniff(bytes.prefix(64))
+    let sniffed = MediaType.sniffImage(bytes.prefix(64))
     guard let accepted = try? UploadTypeCheck.check(sniffed: sniffed, filename: "upload.jpg", declaredMimeType: "image/jpeg") else {
         return 0
     }
@@ -20,7 +20,7 @@ public func fuzzImageUpload(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 
     guard (try? ImageValidator.validate(bytes, limits: limits)) != nil,
           let decoded = try? DecodedImage(bytes, maxDimension: 256, limits: limits)
     else { return 0 }
-    let format = EncodeFormat.preserving(mime: accepted.type.mimeType, quality: 80)
+    let format = EncodeFormat.preserving(accepted.type, quality: 80)
     for output in [try? decoded.encoded(as: format), try? decoded.thumbnail(ThumbnailSpec(width: 64, height: 64))] {
         guard let output else { continue }
         for marker in ["Exif\u{0}\u{0}", "<x:xmpmeta", "http://ns.adobe.com/xap/", "Photoshop 3.0"] {

@@ -18,10 +18,10 @@ public func fuzzUploadRequest(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int3
         precondition(cleaned.utf8.count <= 255, "name longer than 255 bytes")
         precondition(FileName.clean(cleaned) == cleaned, "cleaning is not idempotent")
     }
-    for type in ImageFileType.allCases {
+    for type in MediaType.uploadableImages {
         _ = try? UploadTypeCheck.check(sniffed: type, filename: name, declaredMimeType: declared)
     }
-    _ = DocumentFileType.sniff(Array(bytes.prefix(16)))
+    _ = MediaType.sniffDocument(Array(bytes.prefix(16)))
     if let overrides = try? JSONDecoder().decode(AnonymizeSettings.Overrides.self, from: bytes),
        let settings = try? AnonymizeSettings.resolve(overrides, over: .seed002)
     {
