@@ -5,7 +5,6 @@ import Persistence
 import PostgresNIO
 import Queue
 import Storage
-import Synchronization
 
 /// The one write path for an image's rows and files: creating an image (its original stored,
 /// its row, its registry entry, its timeline and its `process` job, or the image that already
@@ -125,38 +124,28 @@ public struct Catalog: Sendable {
 
     /// Runs `body` while the image's row is held (`FOR NO KEY UPDATE`, in one transaction):
     /// erasure waits for it, and once it has committed, no file can be added behind erasure's
-    /// back. Files go through the writer; what it wrote is recorded in the registry in one
-    /// statement when `body` returns, inside that transaction.
+    /// back. Files go through the writer, which records each in the registry as it writes it.
     /// Returns nil when the image no longer exists (nothing is written).
     public func withImageLocked<T: Sendable>(
         _ image: ImageRecord, _ body: @Sendable (ImageWriter, PostgresConnection) async throws -> T
     ) async throws -> T? {
         try await client.withTransaction(logger: logger) { connection -> T? in
             guard try await ProcessingRepository(client: client, logger: logger).lock(image.id, on: connection) else { return nil }
-            let writer = ImageWriter(image: image, store: store)
-            let result = try await body(writer, connection)
-            // One INSERT for every file the body wrote, still inside the transaction that holds the row.
-            try await ImageFileRepository(client: client, logger: logger).record(image.id, writer.written, on: connection)
-            return result
+            let writer = ImageWriter(image: image, store: store, registry: ImageFileRepository(client: client, logger: logger),
+                                     connection: connection)
+            return try await body(writer, connection)
         }
     }
 }
 
 /// Writes an image's files while `Catalog.withImageLocked` holds its row: the key comes from
-/// what the file is (never from the caller), and every file written is recorded in the registry
-/// before the transaction can commit. A re-run writes the same keys (derived from the original's).
-public final class ImageWriter: Sendable {
+/// what the file is (never from the caller), and the file is in the registry before the
+/// transaction can commit. A re-run writes the same keys (derived from the original's).
+public struct ImageWriter: Sendable {
     let image: ImageRecord
     let store: any MediaStore
-    private let files = Mutex<[(kind: StoredFileKind, key: String)]>([])
-
-    init(image: ImageRecord, store: any MediaStore) {
-        self.image = image
-        self.store = store
-    }
-
-    /// What `put` wrote so far, for the registry.
-    var written: [(kind: StoredFileKind, key: String)] { files.withLock { $0 } }
+    let registry: ImageFileRepository
+    let connection: PostgresConnection
 
     /// What a file is, which decides its key.
     public enum File: Sendable {
@@ -187,12 +176,12 @@ public final class ImageWriter: Sendable {
         }
     }
 
-    /// Writes `data` as `file` of the image (recorded when the body returns); returns its key.
+    /// Writes `data` as `file` of the image and records it; returns its key.
     @discardableResult
     public func put(_ file: File, data: Data, contentType: String) async throws -> String {
         let key = try file.key(for: image)
         _ = try await store.put(key, data: data, contentType: contentType)
-        files.withLock { $0.append((file.kind, key.rawValue)) }
+        try await registry.record(image.id, [(file.kind, key.rawValue)], on: connection)
         return key.rawValue
     }
 }
