@@ -1,5 +1,6 @@
 // Process start-up, error buffer and reference counting.
 #include <vips/vips.h>
+#include <vips/vector.h>
 #include <string.h>
 #include "cvips.h"
 
@@ -28,12 +29,17 @@ static const char *allowed_loaders[] = {
 };
 
 int cvips_start(const char *argv0, int concurrency, int cache_max_operations,
-                size_t cache_max_memory, int cache_max_files, cvips_log_fn log) {
+                size_t cache_max_memory, int cache_max_files, int vectorized,
+                cvips_log_fn log) {
     log_callback = log;
     g_log_set_handler("VIPS", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
                       forward_log, NULL);
     if (VIPS_INIT(argv0 != NULL ? argv0 : "facepipe")) return -1;
     vips_concurrency_set(concurrency);
+    // liborc (Debian 12: 0.4.33) generates SIMD code at run time; with several
+    // images in flight it crashed the process in its own code (bench duplicates:
+    // SIGSEGV inside liborc within minutes, every run). Off unless asked for.
+    vips_vector_set_enabled(vectorized ? TRUE : FALSE);
     vips_cache_set_max(cache_max_operations);
     vips_cache_set_max_mem(cache_max_memory);
     vips_cache_set_max_files(cache_max_files);

@@ -191,6 +191,16 @@ public final class LumaPlane: Sendable {
     /// flipped a photo (every hash here changes completely under a mirror).
     public func mirrored() throws -> LumaPlane { LumaPlane(try image.mirrored().inMemory()) }
 
+    /// The part of the plane given in fractions of its sides (x and width of the width, y and
+    /// height of the height), in memory; at least one pixel each way.
+    public func region(x: Double, y: Double, width share: Double, height heightShare: Double) throws -> LumaPlane {
+        let left = min(width - 1, max(0, Int((Double(width) * x).rounded()))), top = min(height - 1, max(0, Int((Double(height) * y).rounded())))
+        let w = max(1, min(width - left, Int((Double(width) * share).rounded())))
+        let h = max(1, min(height - top, Int((Double(height) * heightShare).rounded())))
+        if left == 0, top == 0, w == width, h == height { return self }
+        return LumaPlane(try image.extract(left: left, top: top, width: w, height: h).inMemory())
+    }
+
     /// Turned by `degrees` on a canvas grown to hold it, the corners black: what a re-post
     /// tool's "rotate" makes of this image.
     public func rotated(degrees: Double) throws -> LumaPlane { LumaPlane(try image.rotated(degrees: degrees).inMemory()) }

@@ -1,4 +1,5 @@
 import CVips
+import Foundation
 import Logging
 import Synchronization
 
@@ -17,11 +18,18 @@ public enum VipsRuntime {
         public var cacheMaxOperations: Int
         public var cacheMaxMemoryBytes: Int
         public var cacheMaxOpenFiles: Int
+        /// liborc's run-time SIMD code for some operations. Off: with several images in flight
+        /// it crashed the process inside liborc (Debian 12's 0.4.33; `facepipe bench duplicates`
+        /// died with SIGSEGV in liborc within minutes, every run). `VIPS_VECTOR=1` turns it on
+        /// for measuring.
+        public var vectorized: Bool
 
         public init(
             concurrency: Int = 1, cacheMaxOperations: Int = 0,
-            cacheMaxMemoryBytes: Int = 0, cacheMaxOpenFiles: Int = 0
+            cacheMaxMemoryBytes: Int = 0, cacheMaxOpenFiles: Int = 0,
+            vectorized: Bool = ProcessInfo.processInfo.environment["VIPS_VECTOR"] == "1"
         ) {
+            self.vectorized = vectorized
             self.concurrency = concurrency
             self.cacheMaxOperations = cacheMaxOperations
             self.cacheMaxMemoryBytes = cacheMaxMemoryBytes
@@ -51,7 +59,7 @@ public enum VipsRuntime {
                 Int32(clamping: max(0, configuration.cacheMaxOperations)),
                 max(0, configuration.cacheMaxMemoryBytes),
                 Int32(clamping: max(0, configuration.cacheMaxOpenFiles)),
-                VipsLog.forward)
+                configuration.vectorized ? 1 : 0, VipsLog.forward)
             guard result == 0 else {
                 throw ImagingError.startupFailed(Vips.takeError(since: 0))
             }

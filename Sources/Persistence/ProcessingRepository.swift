@@ -11,14 +11,14 @@ public struct ProcessingResult: Sendable {
     /// JSON object text (safe metadata only).
     public var safeMetadata: String
     public var hashes: ImageHashes
-    /// The hashes of the picture inside the image's frame, when it has one (`ImageFingerprint`).
-    public var contentHashes: ImageHashes?
+    /// The hashes of the image's regions (`ImageFingerprint.regions`).
+    public var regionHashes: [ImageRegion: ImageHashes]
     /// nil when face detection did not run (disabled or unavailable).
     public var faces: [DetectedFace]?
 
     public init(width: Int, height: Int, thumbnails: [String: String], safeMetadata: String, hashes: ImageHashes,
-                faces: [DetectedFace]? = nil, contentHashes: ImageHashes? = nil) {
-        self.contentHashes = contentHashes
+                faces: [DetectedFace]? = nil, regionHashes: [ImageRegion: ImageHashes] = [:]) {
+        self.regionHashes = regionHashes
         self.width = width
         self.height = height
         self.thumbnails = thumbnails
@@ -73,7 +73,7 @@ public struct ProcessingRepository: Sendable {
                 thumbnails = \(thumbnails)::jsonb, safe_meta = \(result.safeMetadata)::jsonb,
                 ahash = \(PerceptualHash.hex(hashes.ahash)), dhash = \(PerceptualHash.hex(hashes.dhash)),
                 phash = \(PerceptualHash.hex(hashes.phash)), pdq = \(hashes.pdq.hex), pdq_quality = \(hashes.pdqQuality),
-                content_hashes = \(try Self.json(result.contentHashes))::jsonb,
+                region_hashes = \(ImageFingerprint(hashes: hashes, regions: result.regionHashes).regionsJSON)::jsonb,
                 processed_at = clock_timestamp(), hashed_at = clock_timestamp(), updated_at = now()
             WHERE id = \(id)
             """, logger: logger)
@@ -137,26 +137,22 @@ public struct ProcessingRepository: Sendable {
             """, logger: logger)
     }
 
-    static func json(_ hashes: ImageHashes?) throws -> String? {
-        try hashes.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
-    }
-
-    /// An image's stored hashes (hex columns, `content_hashes` as JSON text); nil when any hash
+    /// An image's stored hashes (hex columns, `region_hashes` as JSON text); nil when any hash
     /// column is missing or not hex.
-    static func fingerprint(ahash: String?, dhash: String?, phash: String?, pdq: String?, quality: Int, content: String?)
+    static func fingerprint(ahash: String?, dhash: String?, phash: String?, pdq: String?, quality: Int, regions: String?)
         -> ImageFingerprint?
     {
         guard let a = ahash.flatMap(PerceptualHash.parseHex), let d = dhash.flatMap(PerceptualHash.parseHex),
               let p = phash.flatMap(PerceptualHash.parseHex), let pdq = pdq.flatMap(PDQHash.init(hex:)) else { return nil }
         return ImageFingerprint(hashes: ImageHashes(ahash: a, dhash: d, phash: p, pdq: pdq, pdqQuality: quality),
-                                content: content.flatMap { try? JSONDecoder().decode(ImageHashes.self, from: Data($0.utf8)) })
+                                regions: ImageFingerprint.regions(fromJSON: regions))
     }
 
-    /// Rows of (id, ahash, dhash, phash, pdq, quality, content_hashes, at) as stored hashes.
+    /// Rows of (id, ahash, dhash, phash, pdq, quality, region_hashes, at) as stored hashes.
     static func storedHashes(_ rows: PostgresRowSequence) async throws -> [StoredHashes] {
         var result: [StoredHashes] = []
-        for try await (id, a, d, p, pdq, quality, content, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
-            guard let fingerprint = fingerprint(ahash: a, dhash: d, phash: p, pdq: pdq, quality: quality, content: content) else { continue }
+        for try await (id, a, d, p, pdq, quality, regions, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
+            guard let fingerprint = fingerprint(ahash: a, dhash: d, phash: p, pdq: pdq, quality: quality, regions: regions) else { continue }
             result.append(StoredHashes(id: id, fingerprint: fingerprint, hashedAt: at))
         }
         return result
@@ -169,7 +165,7 @@ public struct ProcessingRepository: Sendable {
             """
             UPDATE images SET ahash = \(PerceptualHash.hex(hashes.ahash)), dhash = \(PerceptualHash.hex(hashes.dhash)),
                 phash = \(PerceptualHash.hex(hashes.phash)), pdq = \(hashes.pdq.hex), pdq_quality = \(hashes.pdqQuality),
-                content_hashes = \(try Self.json(fingerprint.content))::jsonb, hashed_at = clock_timestamp()
+                region_hashes = \(fingerprint.regionsJSON)::jsonb, hashed_at = clock_timestamp()
             WHERE id = \(id) AND status = 'done'
             """, logger: logger)
     }
@@ -210,7 +206,7 @@ public struct ProcessingRepository: Sendable {
     public func hashes(hashedAfter since: Date?) async throws -> [StoredHashes] {
         let rows = try await client.query(
             """
-            SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, hashed_at FROM images
+            SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), region_hashes::text, hashed_at FROM images
             WHERE status = 'done' AND phash IS NOT NULL AND hashed_at IS NOT NULL
               AND (\(since)::timestamptz IS NULL OR hashed_at > \(since))
             ORDER BY hashed_at, id
@@ -233,17 +229,17 @@ public struct ProcessingRepository: Sendable {
     public func relinkBatch(after cursor: RelinkCursor?, limit: Int) async throws -> [RelinkItem] {
         let rows = try await client.query(
             """
-            SELECT id, original_key, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text,
+            SELECT id, original_key, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), region_hashes::text,
                    (extract(epoch FROM processed_at) * 1000000)::int8 FROM images
             WHERE status = 'done' AND processed_at IS NOT NULL
               AND (\(cursor?.id)::uuid IS NULL OR ((extract(epoch FROM processed_at) * 1000000)::int8, id) > (\(cursor?.micros)::int8, \(cursor?.id)::uuid))
             ORDER BY processed_at, id LIMIT \(limit)
             """, logger: logger)
         var items: [RelinkItem] = []
-        for try await (id, key, a, d, p, pdq, quality, content, at) in rows.decode(
+        for try await (id, key, a, d, p, pdq, quality, regions, at) in rows.decode(
             (UUID, String, String?, String?, String?, String?, Int, String?, Int64).self)
         {
-            let stored = Self.fingerprint(ahash: a, dhash: d, phash: p, pdq: pdq, quality: quality, content: content)
+            let stored = Self.fingerprint(ahash: a, dhash: d, phash: p, pdq: pdq, quality: quality, regions: regions)
             items.append(RelinkItem(id: id, originalKey: key, stored: stored, cursor: RelinkCursor(micros: at, id: id)))
         }
         return items
@@ -254,7 +250,7 @@ public struct ProcessingRepository: Sendable {
     public func hashes(through cursor: RelinkCursor) async throws -> [StoredHashes] {
         let rows = try await client.query(
             """
-            SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), content_hashes::text, coalesce(hashed_at, processed_at) FROM images
+            SELECT id, ahash, dhash, phash, pdq, coalesce(pdq_quality, 0), region_hashes::text, coalesce(hashed_at, processed_at) FROM images
             WHERE status = 'done' AND phash IS NOT NULL AND processed_at IS NOT NULL
               AND ((extract(epoch FROM processed_at) * 1000000)::int8, id) <= (\(cursor.micros)::int8, \(cursor.id)::uuid)
             """, logger: logger)

@@ -7,70 +7,95 @@ import Persistence
 /// own copy and tops it up from the database before every lookup, so images finished by other
 /// workers are found too.
 ///
-/// Each image is indexed by its own hashes and, when it sits in a frame, by its content's
-/// (`ImageFingerprint`). Candidates come from the PDQ indexes (within the rule's PDQ distance);
-/// each is then judged by the whole `DuplicateRule` against the stored set it came from. Hash
-/// sets too weak to link (`DuplicateRule.isStrong`) are not indexed at all.
+/// Each image is indexed by its own hashes and by its regions' (`ImageFingerprint`: the content
+/// inside a frame, the centre, the upper part), one PDQ index per stored set. A lookup judges the
+/// image's own hashes and each lookup key only against the stored sets they can meet
+/// (`LookupKey.ownMeets`, `LookupKey.Transform.meets`): every extra comparison is one more chance
+/// for two unrelated images to agree. Candidates come from the PDQ indexes (within the rule's PDQ
+/// distance); each is then judged by the whole `DuplicateRule`. Hash sets too weak to link
+/// (`DuplicateRule.isStrong`) are not indexed at all.
 public actor DuplicateIndex {
-    private var own = PDQHashIndex()
-    private var content = PDQHashIndex()
-    private var stored: [UUID: ImageFingerprint] = [:]
+    private var sets: Sets
     private var watermark: Date?
     private var erasureWatermark: Date?
-    public let rule: DuplicateRule
+    public nonisolated let rule: DuplicateRule
 
     public init(rule: DuplicateRule = DuplicateRule()) {
         self.rule = rule
+        self.sets = Sets(rule: rule)
     }
 
     /// Images that can link (strong hashes).
-    public var count: Int { stored.count }
+    public var count: Int { sets.count }
 
     /// Loads hashes of images (re)hashed since the last refresh and drops images erased since
     /// then (on every worker: a later upload must not link to an erased image).
     public func refresh(from repository: ProcessingRepository, erasures: ErasureRepository) async throws {
         let fresh = try await repository.hashes(hashedAfter: watermark)
-        for row in fresh { insert(row.id, row.fingerprint) }
+        for row in fresh { sets.insert(row.id, row.fingerprint) }
         if let last = fresh.last?.hashedAt { watermark = last }
         let erased = try await erasures.erased(since: erasureWatermark)
-        for item in erased { remove(item.imageID) }
+        for item in erased { sets.remove(item.imageID) }
         if let last = erased.last?.at { erasureWatermark = last }
     }
 
     /// Adds or replaces the image's hashes (sets that became weak leave the index).
-    public func insert(_ id: UUID, _ fingerprint: ImageFingerprint) {
-        remove(id)
-        let strong = fingerprint.hashes, framed = fingerprint.content.flatMap { rule.isStrong($0) ? $0 : nil }
-        if rule.isStrong(strong) { own.insert(id: id, hash: strong.pdq) }
-        if let framed { content.insert(id: id, hash: framed.pdq) }
-        if rule.isStrong(strong) || framed != nil { stored[id] = fingerprint }
-    }
+    public func insert(_ id: UUID, _ fingerprint: ImageFingerprint) { sets.insert(id, fingerprint) }
 
-    public func remove(_ id: UUID) {
-        own.remove(id: id)
-        content.remove(id: id)
-        stored[id] = nil
-    }
+    public func remove(_ id: UUID) { sets.remove(id) }
 
-    /// Every other image the rule links to this one, by the image's own hashes and by each
-    /// lookup key (the match says which: `MatchedBy`), against each
-    /// image's own and content hashes: one match per image, the most confident, most confident
-    /// first.
+    /// See `Sets.matches(for:keys:excluding:)`.
     public func matches(for hashes: ImageHashes, keys: [LookupKey] = [], excluding id: UUID) -> [DuplicateMatch] {
-        var best: [UUID: DuplicateMatch] = [:]
-        let queries = [(hashes, MatchedBy.own)] + keys.map { ($0.hashes, MatchedBy($0.transform)) }
-        for (query, via) in queries where rule.isStrong(query) {
-            for (index, isContent) in [(own, false), (content, true)] {
-                for candidate in index.query(query.pdq, maxDistance: rule.pdq) where candidate.id != id {
-                    let fingerprint = stored[candidate.id]
-                    guard let other = isContent ? fingerprint?.content : fingerprint?.hashes,
-                          let evidence = rule.evidence(query, other) else { continue }
-                    if let known = best[candidate.id], known.confidence >= evidence.confidence { continue }
-                    best[candidate.id] = DuplicateMatch(otherImageID: candidate.id, evidence: evidence,
-                                                        matchedBy: isContent && via == .own ? .content : via)
+        sets.matches(for: hashes, keys: keys, excluding: id)
+    }
+
+    /// The index itself, without the refreshing: one PDQ index per stored set.
+    public struct Sets: Sendable {
+        private var indexes: [StoredSet: PDQHashIndex] = [:]
+        private var stored: [UUID: ImageFingerprint] = [:]
+        public let rule: DuplicateRule
+
+        public init(rule: DuplicateRule) {
+            self.rule = rule
+        }
+
+        public var count: Int { stored.count }
+
+        /// Adds or replaces the image's hashes (sets that became weak leave the index).
+        public mutating func insert(_ id: UUID, _ fingerprint: ImageFingerprint) {
+            remove(id)
+            var any = false
+            for set in [StoredSet.own] + ImageRegion.allCases.map(StoredSet.region) {
+                guard let hashes = fingerprint[set], rule.isStrong(hashes) else { continue }
+                indexes[set, default: PDQHashIndex()].insert(id: id, hash: hashes.pdq)
+                any = true
+            }
+            if any { stored[id] = fingerprint }
+        }
+
+        public mutating func remove(_ id: UUID) {
+            guard stored.removeValue(forKey: id) != nil else { return }
+            for set in indexes.keys { indexes[set]?.remove(id: id) }
+        }
+
+        /// Every other image the rule links to this one, by the image's own hashes and by each
+        /// lookup key against the stored sets it meets (the match says which: `MatchedBy`): one
+        /// match per image, the most confident, most confident first.
+        public func matches(for hashes: ImageHashes, keys: [LookupKey] = [], excluding id: UUID) -> [DuplicateMatch] {
+            var best: [UUID: DuplicateMatch] = [:]
+            let queries = [(hashes, nil as LookupKey.Transform?, LookupKey.ownMeets)] + keys.map { ($0.hashes, $0.transform, $0.transform.meets) }
+            for (query, transform, sets) in queries where rule.isStrong(query) {
+                for set in sets {
+                    guard let index = indexes[set] else { continue }
+                    for candidate in index.query(query.pdq, maxDistance: rule.pdq) where candidate.id != id {
+                        guard let other = stored[candidate.id]?[set], let evidence = rule.evidence(query, other) else { continue }
+                        if let known = best[candidate.id], known.confidence >= evidence.confidence { continue }
+                        best[candidate.id] = DuplicateMatch(otherImageID: candidate.id, evidence: evidence,
+                                                            matchedBy: MatchedBy(query: transform, stored: set))
+                    }
                 }
             }
+            return best.values.sorted { ($1.confidence, $0.otherImageID.uuidString) < ($0.confidence, $1.otherImageID.uuidString) }
         }
-        return best.values.sorted { ($1.confidence, $0.otherImageID.uuidString) < ($0.confidence, $1.otherImageID.uuidString) }
     }
 }

@@ -194,8 +194,9 @@ public struct ImageAnalysis: Sendable {
     public static let lookupTurns: [Double] = [-3, 3]
 
     /// The image's hashes and its lookup keys, all from one luma plane of at most 512 px:
-    /// mirrored; turned and straightened by each of `lookupTurns`; and, when the image sits in a
-    /// frame, the picture inside it (`ContentBox`, the `.content` key, which is also stored).
+    /// mirrored; turned and straightened by each of `lookupTurns`; and its regions (stored too):
+    /// when the image sits in a frame, the picture inside it (`ContentBox`); its centre; its
+    /// upper part (`ImageRegion`).
     /// The image's own hashes are of the whole plane: a content box moves by a few pixels when
     /// a copy is re-encoded, which on a small object on a flat background is enough to move its
     /// hashes (calibration dump, PDQ ≤ 31 and pHash ≤ 8: 22 % of JPEG q70 copies missed when only
@@ -215,7 +216,12 @@ public struct ImageAnalysis: Sendable {
                                   transform: .straightened(degrees: degrees)))
         }
         let content = try plane.trimmedToContent()
-        if content !== plane { keys.append(LookupKey(hashes: try hashes(of: content), transform: .content)) }
+        if content !== plane { keys.append(LookupKey(hashes: try hashes(of: content), transform: .region(.content))) }
+        let cut = (1 - ImageRegion.centreShare) / 2
+        keys.append(LookupKey(hashes: try hashes(of: try plane.region(x: cut, y: cut, width: ImageRegion.centreShare, height: ImageRegion.centreShare)),
+                              transform: .region(.centre)))
+        keys.append(LookupKey(hashes: try hashes(of: try plane.region(x: 0, y: 0, width: 1, height: ImageRegion.upperShare)),
+                              transform: .region(.upper)))
         return (try hashes(of: plane), keys)
     }
 

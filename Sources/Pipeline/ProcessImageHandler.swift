@@ -132,7 +132,7 @@ public struct ProcessImageHandler: JobHandler {
         let metadata = String(decoding: try JSONEncoder().encode(analysis.header.metadata), as: UTF8.self)
         return ProcessingResult(width: analysis.header.uprightWidth, height: analysis.header.uprightHeight,
                                 thumbnails: thumbnails, safeMetadata: metadata, hashes: analysis.hashes, faces: detected,
-                                contentHashes: analysis.fingerprint.content)
+                                regionHashes: analysis.fingerprint.regions)
     }
 }
 

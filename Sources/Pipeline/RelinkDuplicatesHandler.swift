@@ -95,6 +95,6 @@ public struct RelinkDuplicatesHandler: JobHandler {
             }
         }
         logger.warning("relink: original unreadable, using the stored hashes", metadata: ["image_id": "\(item.id)"])
-        return item.stored.map { stored in (stored.hashes, stored.content.map { [LookupKey(hashes: $0, transform: .content)] } ?? []) }
+        return item.stored.map { stored in (stored.hashes, stored.regionKeys) }
     }
 }

@@ -38,4 +38,29 @@ import Testing
         }
         #expect(throws: ConfigError.self) { try ProcessingConfig(from: DictionaryConfigSource(["DUPLICATE_MAX_DISTANCE_PHASH": "40"])) }
     }
+
+    /// Which stored sets a lookup may meet, as data: every extra pairing is one more chance for
+    /// unrelated images to agree, so an upper part meets only upper parts and a centre only whole
+    /// images; the pair says which parts agreed.
+    @Test func regionsMeetOnlyTheSetsTheyCanBe() throws {
+        #expect(LookupKey.ownMeets == [.own, .region(.content), .region(.centre)])
+        #expect(LookupKey.Transform.region(.centre).meets == [.own])
+        #expect(LookupKey.Transform.region(.upper).meets == [.region(.upper)])
+        #expect(LookupKey.Transform.mirrored.meets == [.own, .region(.content)])
+        #expect(MatchedBy(query: nil, stored: .own) == .own)
+        #expect(MatchedBy(query: nil, stored: .region(.centre)) == .cropped)
+        #expect(MatchedBy(query: .region(.centre), stored: .own) == .cropped)
+        #expect(MatchedBy(query: .region(.upper), stored: .region(.upper)) == .captioned)
+        #expect(MatchedBy(query: .mirrored, stored: .region(.content)) == .mirrored)
+
+        // Stored as an object named by region; a region this version does not know is skipped.
+        let (centre, upper) = (Self.hashes(phash: 1, pdqWord: 2), Self.hashes(phash: 3, pdqWord: 4))
+        let fingerprint = ImageFingerprint(hashes: Self.hashes(phash: 0, pdqWord: 0), regions: [.centre: centre, .upper: upper])
+        let json = try #require(fingerprint.regionsJSON)
+        #expect(ImageFingerprint.regions(fromJSON: json) == fingerprint.regions)
+        let later = json.replacingOccurrences(of: "\"upper\"", with: "\"later\"")
+        #expect(ImageFingerprint.regions(fromJSON: later) == [.centre: centre])
+        #expect(ImageFingerprint(hashes: centre).regionsJSON == nil)
+        #expect(fingerprint.regionKeys.map(\.transform) == [.region(.centre), .region(.upper)])
+    }
 }

@@ -93,7 +93,8 @@ import TestSupport
             }
             // Photos and their re-posted copies, each in a report of its own.
             let copies: [(String, ImageTransform)] = [("coffee.png", .reencode(quality: 70)), ("obama.jpg", .crop(0.05)),
-                                                      ("astronaut.png", .mirror), ("rocket.jpg", .border(0.15))]
+                                                      ("astronaut.png", .mirror), ("rocket.jpg", .border(0.15)),
+                                                      ("obama2.jpg", .crop(0.1)), ("t1.jpg", .watermark("@scam_profile_2026 • reposted"))]
             for (number, (name, transform)) in copies.enumerated() {
                 let original = try FaceSearchTests.photo(name)
                 uploads.append(Upload(report: "photo-\(number)", bytes: original))
@@ -112,11 +113,12 @@ import TestSupport
                 let distances = evidence?["distances"] as? [String: Any]
                 #expect(Set(distances?.keys.map { $0 } ?? []) == ["ahash", "dhash", "phash", "pdq"])
                 // The pair says which hashes agreed: the copies' own, the mirror image's, the
-                // picture inside the border.
+                // picture inside the border, the photo's centre, the parts above the caption.
                 try await client.execute(uri: "/images/\(ids["copy-\(number)"]!)/duplicates", method: .get) { response in
                     let pairs = response.json["items"] as? [[String: Any]] ?? []
                     #expect(pairs.count == 1)
-                    let expected: [Set<String>] = [["own"], ["own", "content"], ["mirrored"], ["content"]]
+                    let expected: [Set<String>] = [["own"], ["own", "content", "cropped"], ["mirrored"], ["content"], ["cropped"],
+                                                   ["own", "captioned"]]
                     #expect(expected[number].contains(pairs.first?["matchedBy"] as? String ?? "?"), "\(copies[number].1): \(pairs)")
                 }
             }
@@ -156,6 +158,8 @@ import TestSupport
             }
             try await env.client.query(
                 "INSERT INTO report_links (report1, report2, kind, strength) VALUES ('face-a', 'face-b', 'near_duplicate', 0.5)")
+            // Images stored before regions were hashed (migration 18 queues the relink for them).
+            try await env.client.query("UPDATE images SET region_hashes = NULL")
 
             let queue = JobQueue(client: env.client, logger: TestDatabase.logger)
             _ = try await queue.enqueue(NewJob(kind: .relinkDuplicates, dedupeKey: "relink_duplicates"))
@@ -172,6 +176,8 @@ import TestSupport
             #expect(try await env.scalar("SELECT count(*) FROM report_links WHERE kind = 'near_duplicate' AND 'face-b' IN (report1, report2)") == 0)
             #expect(try await env.scalar("SELECT count(*) FROM image_duplicates WHERE status = 'confirmed'") == 1)
             #expect(try await Self.nearDuplicateLinks(of: "face-c", client).keys.sorted() == ["face-a"])
+            // Every image has its centre and upper part hashed again from its original.
+            #expect(try await env.scalar("SELECT count(*) FROM images WHERE region_hashes ? 'centre' AND region_hashes ? 'upper'") == 5)
         }
     }
 }

@@ -23,7 +23,8 @@ typedef void (*cvips_log_fn)(int level, const char *message);
 /// (JPEG, PNG, WebP, GIF, HEIF only) and a GLib log handler that forwards
 /// libvips messages to `log` (NULL drops them). Call once per process.
 int cvips_start(const char *argv0, int concurrency, int cache_max_operations,
-                size_t cache_max_memory, int cache_max_files, cvips_log_fn log);
+                size_t cache_max_memory, int cache_max_files, int vectorized,
+                cvips_log_fn log);
 
 /// Length of libvips' (process-wide) error buffer: note it before a call.
 size_t cvips_error_mark(void);

@@ -52,9 +52,46 @@ public enum HashType: String, Sendable, Codable, CaseIterable {
     case phash, dhash, ahash, pdq
 }
 
-/// The hashes of a transformed copy of an image, used only to look up others (never stored):
-/// re-posts that flip or slightly turn a photo change every hash, so process_image also looks
-/// for the copy it would be.
+/// A part of an image hashed on its own and stored beside the image's own hashes, so that a
+/// copy showing only that part (or the part with something else around it) meets the image
+/// whichever of the two arrived first.
+public enum ImageRegion: String, Sendable, Codable, CaseIterable {
+    /// The picture inside a frame (`ContentBox`: padding, letterbox bars, a screenshot's page).
+    case content
+    /// The middle `ImageRegion.centreShare` of each side: what a re-post that crops the edges
+    /// keeps (a 10 % crop moves PDQ by about 80 bits of 256; the centre key by a few).
+    case centre
+    /// The upper `ImageRegion.upperShare` of the height: what stays clean when a caption or a
+    /// handle is written across the lower part (a line of text moves PDQ by about 40 bits).
+    case upper
+
+    /// Of each side, the share the centre region keeps (5 % cut from every edge).
+    public static let centreShare = 0.9
+    /// Of the height, the share the upper region keeps.
+    public static let upperShare = 0.8
+
+    /// Which stored sets a lookup by this region's hashes is judged against. A region meets
+    /// the same region of the other image only where both sides cut the same thing away (the
+    /// content inside two frames; the upper parts above two captions); the centre meets the
+    /// whole image (the cropped copy *is* the other's centre).
+    var meets: [StoredSet] {
+        switch self {
+        case .content: [.own, .region(.content)]
+        case .centre: [.own]
+        case .upper: [.region(.upper)]
+        }
+    }
+}
+
+/// One of the hash sets stored of an image: its own, or one of its regions'.
+public enum StoredSet: Sendable, Hashable {
+    case own
+    case region(ImageRegion)
+}
+
+/// The hashes of a transformed copy of an image, used only to look up others: re-posts that flip
+/// or slightly turn a photo change every hash, so process_image also looks for the copy it would
+/// be. Region keys are stored as well (`ImageFingerprint.regions`).
 public struct LookupKey: Sendable, Equatable {
     public enum Transform: Sendable, Equatable {
         /// Left ↔ right.
@@ -63,10 +100,18 @@ public struct LookupKey: Sendable, Equatable {
         case turned(degrees: Double)
         /// Turned back and cropped to the original's region: finds the original of a turned copy.
         case straightened(degrees: Double)
-        /// Only the picture inside a frame (`ContentBox`: padding, letterbox bars, a screenshot's
-        /// page). Also stored (`ImageFingerprint.content`), so a framed copy and its original
-        /// meet whichever came first.
-        case content
+        /// Only a part of the image (`ImageRegion`). Also stored, so a framed, cropped or
+        /// captioned copy and its original meet whichever came first.
+        case region(ImageRegion)
+
+        /// The stored sets of other images this key is judged against: a whole-picture key
+        /// against their own hashes and their framed content, a region by `ImageRegion.meets`.
+        public var meets: [StoredSet] {
+            switch self {
+            case .mirrored, .turned, .straightened: [.own, .region(.content)]
+            case .region(let region): region.meets
+            }
+        }
     }
 
     /// Every hash of the copy: a key links by the same `DuplicateRule` as the image's own hashes.
@@ -77,25 +122,60 @@ public struct LookupKey: Sendable, Equatable {
         self.hashes = hashes
         self.transform = transform
     }
+
+    /// What the image's own hashes are judged against: every stored set of the other image but
+    /// its upper part (an upper part is only ever the same as another upper part).
+    public static let ownMeets: [StoredSet] = [.own, .region(.content), .region(.centre)]
 }
 
-/// What the duplicate index keeps of an image: its hashes and, when the image sits in a frame,
-/// the hashes of the picture inside it (the `.content` lookup key).
+/// What the duplicate index keeps of an image: its own hashes and its regions' (`ImageRegion`;
+/// `content` only when the image sits in a frame).
 public struct ImageFingerprint: Sendable, Equatable {
     public var hashes: ImageHashes
-    public var content: ImageHashes?
+    public var regions: [ImageRegion: ImageHashes]
 
-    public init(hashes: ImageHashes, content: ImageHashes? = nil) {
+    public init(hashes: ImageHashes, regions: [ImageRegion: ImageHashes] = [:]) {
         self.hashes = hashes
-        self.content = content
+        self.regions = regions
     }
 
     public init(hashes: ImageHashes, keys: [LookupKey]) {
-        self.init(hashes: hashes, content: keys.first { $0.transform == .content }?.hashes)
+        var regions: [ImageRegion: ImageHashes] = [:]
+        for key in keys { if case .region(let region) = key.transform { regions[region] = key.hashes } }
+        self.init(hashes: hashes, regions: regions)
     }
 
-    /// Both sets, the image's own first.
-    public var all: [ImageHashes] { [hashes] + (content.map { [$0] } ?? []) }
+    /// The picture inside the image's frame, when it has one.
+    public var content: ImageHashes? { regions[.content] }
+
+    /// One stored set.
+    public subscript(set: StoredSet) -> ImageHashes? {
+        switch set {
+        case .own: hashes
+        case .region(let region): regions[region]
+        }
+    }
+
+    /// The regions as keys (what a stored image would look others up by).
+    public var regionKeys: [LookupKey] {
+        ImageRegion.allCases.compactMap { region in regions[region].map { LookupKey(hashes: $0, transform: .region(region)) } }
+    }
+
+    /// The regions as stored: `{"content": {…}, "centre": {…}}` (hashes as `ImageHashes` encodes them).
+    public var regionsJSON: String? {
+        guard !regions.isEmpty else { return nil }
+        let named = Dictionary(uniqueKeysWithValues: regions.map { ($0.key.rawValue, $0.value) })
+        return (try? JSONEncoder().encode(named)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Regions read back from `regionsJSON`; regions a later version added and this one does
+    /// not know are skipped.
+    public static func regions(fromJSON text: String?) -> [ImageRegion: ImageHashes] {
+        guard let text, let named = try? JSONDecoder().decode([String: ImageHashes].self, from: Data(text.utf8)) else { return [:] }
+        var regions: [ImageRegion: ImageHashes] = [:]
+        for (name, hashes) in named { if let region = ImageRegion(rawValue: name) { regions[region] = hashes } }
+        return regions
+    }
 }
 
 /// Which hashes of the pair agreed: the two images' own, or a lookup key's (the distances on
@@ -109,13 +189,21 @@ public enum MatchedBy: String, Sendable, Codable, CaseIterable {
     case turned
     /// The picture inside a frame of either (`ContentBox`): padding, bars, a screenshot's page.
     case content
+    /// One is the other's centre: a copy with its edges cropped away.
+    case cropped
+    /// Only the upper parts agree: a copy with a caption or a handle across its lower part.
+    case captioned
 
-    public init(_ transform: LookupKey.Transform?) {
-        switch transform {
-        case nil: self = .own
-        case .mirrored: self = .mirrored
-        case .turned, .straightened: self = .turned
-        case .content: self = .content
+    /// Which evidence a lookup by `query` (nil: the image's own hashes) against the stored
+    /// set `stored` is.
+    public init(query: LookupKey.Transform?, stored: StoredSet) {
+        switch (query, stored) {
+        case (.mirrored, _): self = .mirrored
+        case (.turned, _), (.straightened, _): self = .turned
+        case (.region(.content), _), (_, .region(.content)): self = .content
+        case (.region(.centre), _), (_, .region(.centre)): self = .cropped
+        case (.region(.upper), _), (_, .region(.upper)): self = .captioned
+        case (nil, .own): self = .own
         }
     }
 }

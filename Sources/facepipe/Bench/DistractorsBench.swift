@@ -32,7 +32,7 @@ struct DistractorsBench: AsyncParsableCommand {
         case .mirrored: "mirrored"
         case .turned(let degrees): "turned\(degrees)"
         case .straightened(let degrees): "straightened\(degrees)"
-        case .content: "content"
+        case .region(let region): region.rawValue
         }
     }
 

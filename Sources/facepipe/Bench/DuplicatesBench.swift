@@ -107,11 +107,10 @@ struct DuplicatesBench: AsyncParsableCommand {
             var found: [ImageTransform: (Bool, Bool, Int, Int)] = [:]
             for transform in Self.transforms {
                 guard let copy = try? transform.apply(to: decoded), let hashed = try? ImageAnalysis.hashesAsProcessed(copy.data) else { continue }
-                // Uploaded later: the copy's hashes and keys against what is stored of the original.
-                let stored = item.fingerprint.all, copyStored = ImageFingerprint(hashes: hashed.hashes, keys: hashed.keys).all
-                let later = ([hashed.hashes] + hashed.keys.map(\.hashes)).contains { query in stored.contains { rule.evidence(query, $0) != nil } }
-                // Uploaded first: the original's hashes and keys against what is stored of the copy.
-                let first = ([item.hashes] + item.keys.map(\.hashes)).contains { query in copyStored.contains { rule.evidence(query, $0) != nil } }
+                // Uploaded later: the copy looked up, with its keys, in an index holding the
+                // original; uploaded first: the other way round (the production lookup).
+                let later = Self.links(hashed.hashes, hashed.keys, to: item.fingerprint, rule: rule)
+                let first = Self.links(item.hashes, item.keys, to: ImageFingerprint(hashes: hashed.hashes, keys: hashed.keys), rule: rule)
                 let distances = HashDistances(hashed.hashes, item.hashes)
                 found[transform] = (later, first, distances.pdq, distances.phash)
             }
@@ -138,6 +137,14 @@ struct DuplicatesBench: AsyncParsableCommand {
             keyedMs.add(seconds(ContinuousClock.now - start) * 1000)
         }
         print("  hashing per image (\(plainMs.values.count) images): own, mirrored and content p50 \(format(plainMs.median)) ms, p95 \(format(plainMs.percentile(95))) ms; with the \(ImageAnalysis.lookupTurns.count * 2) turned keys p50 \(format(keyedMs.median)) ms, p95 \(format(keyedMs.percentile(95))) ms")
+    }
+
+    /// Whether an image with these hashes and keys, looked up in an index holding only
+    /// `stored`, links to it.
+    static func links(_ hashes: ImageHashes, _ keys: [LookupKey], to stored: ImageFingerprint, rule: DuplicateRule) -> Bool {
+        var index = DuplicateIndex.Sets(rule: rule)
+        index.insert(id(0), stored)
+        return !index.matches(for: hashes, keys: keys, excluding: id(1)).isEmpty
     }
 
     /// Folders of the corpus that hold photographs.
