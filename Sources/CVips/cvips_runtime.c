@@ -49,6 +49,8 @@ int cvips_start(const char *argv0, int concurrency, int cache_max_operations,
     return 0;
 }
 
+int cvips_vector_enabled(void) { return vips_vector_isenabled() ? 1 : 0; }
+
 // libvips keeps one process-wide error buffer (10 KB) that also collects
 // warnings from operations that succeed. A caller notes its length before an
 // operation and takes only what was added after it.

@@ -38,12 +38,15 @@ public struct ContentBox: Sendable, Equatable {
 
     static let uniformShare = 0.97
 
+    static let edgeStep = 20
+    static let edgeShare = 0.75
+
     /// The box of `plane`'s picture, or nil when it is the whole plane (or too unsure to cut).
     public static func find(in plane: GrayPixels) -> ContentBox? {
         guard plane.width >= minSide, plane.height >= minSide else { return nil }
         let outer = accepted(uniformFrame(in: plane), in: plane)
         let inside = outer.map { plane.cropped(to: $0) } ?? plane
-        guard let inner = accepted(busyPart(of: inside), in: inside) else { return outer }
+        guard let inner = accepted(edgeBand(of: inside), in: inside) ?? accepted(busyPart(of: inside), in: inside) else { return outer }
         let box = ContentBox(x: inner.x + (outer?.x ?? 0), y: inner.y + (outer?.y ?? 0), width: inner.width, height: inner.height)
         return accepted(box, in: plane) ?? outer
     }
@@ -78,6 +81,39 @@ public struct ContentBox: Sendable, Equatable {
         while left < right - 1, uniform(column(left, y: top..<bottom), like: leftColour) { left += 1 }
         while right - 1 > left, uniform(column(right - 1, y: top..<bottom), like: rightColour) { right -= 1 }
         return ContentBox(x: left, y: top, width: right - left, height: bottom - top)
+    }
+
+    /// The largest band between straight edges: rows where the picture steps sharply (by
+    /// `edgeStep` over two rows) across at least `edgeShare` of the width — where a photo meets
+    /// an app's header or the white under it — split the plane; the tallest band between two
+    /// of them (or an edge of the plane) is kept, then the same for columns within it. A photo
+    /// with no such edge of its own gives the whole plane; one with a straight edge of its own
+    /// (a horizon across the frame) is split the same way in the photo and in its screenshot, so
+    /// both keep the same band.
+    static func edgeBand(of plane: GrayPixels) -> ContentBox? {
+        let (width, height) = (plane.width, plane.height)
+        guard width >= minSide, height >= minSide else { return nil }
+        func step(_ a: Int, _ b: Int) -> Bool { abs(Int(plane.pixels[a]) - Int(plane.pixels[b])) >= edgeStep }
+        let rowEdges = (2..<height).filter { y in
+            (0..<width).reduce(0) { $0 + (step(y * width + $1, (y - 2) * width + $1) ? 1 : 0) } >= Int(Double(width) * edgeShare)
+        }.map { $0 - 1 }
+        let (top, bottom) = longestGap(between: rowEdges, length: height)
+        let columnEdges = (2..<width).filter { x in
+            (top..<bottom).reduce(0) { $0 + (step($1 * width + x, $1 * width + x - 2) ? 1 : 0) } >= Int(Double(bottom - top) * edgeShare)
+        }.map { $0 - 1 }
+        let (left, right) = longestGap(between: columnEdges, length: width)
+        return ContentBox(x: left, y: top, width: right - left, height: bottom - top)
+    }
+
+    /// The longest run of lines between edges (an edge line belongs to neither side): [start, end).
+    static func longestGap(between edges: [Int], length: Int) -> (Int, Int) {
+        var best = (0, 0), start = 0
+        for edge in edges + [length] {
+            let end = min(edge, length)
+            if end - start > best.1 - best.0 { best = (start, end) }
+            start = edge + 1
+        }
+        return best
     }
 
     /// From the first long run of busy rows to the last, then the same for columns.

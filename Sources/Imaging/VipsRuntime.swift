@@ -68,6 +68,9 @@ public enum VipsRuntime {
         }
     }
 
+    /// Whether libvips is running liborc's generated SIMD code.
+    public static var isVectorized: Bool { cvips_vector_enabled() != 0 }
+
     /// Replaces the logger that receives libvips messages (nil drops them).
     public static func setLogger(_ logger: Logger?) {
         VipsLog.setLogger(logger)

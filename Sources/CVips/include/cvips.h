@@ -25,6 +25,8 @@ typedef void (*cvips_log_fn)(int level, const char *message);
 int cvips_start(const char *argv0, int concurrency, int cache_max_operations,
                 size_t cache_max_memory, int cache_max_files, int vectorized,
                 cvips_log_fn log);
+// Whether libvips runs liborc's generated SIMD code (off unless asked for).
+int cvips_vector_enabled(void);
 
 /// Length of libvips' (process-wide) error buffer: note it before a call.
 size_t cvips_error_mark(void);
