@@ -45,6 +45,7 @@ public struct ContentBox: Sendable, Equatable {
 
     static let edgeStep = 20
     static let edgeShare = 0.75
+    static let barShare = 0.3
 
     /// The box of `plane`'s picture, or nil when it is the whole plane (or too unsure to cut).
     public static func find(in plane: GrayPixels) -> ContentBox? {
@@ -92,24 +93,52 @@ public struct ContentBox: Sendable, Equatable {
 
     /// The largest band between straight edges: rows where the picture steps sharply (by
     /// `edgeStep` over two rows) across at least `edgeShare` of the width — where a photo meets
-    /// an app's header or the white under it — split the plane; the tallest band between two
-    /// of them (or an edge of the plane) is kept, then the same for columns within it. A photo
-    /// with no such edge of its own gives the whole plane; one with a straight edge of its own
-    /// (a horizon across the frame) is split the same way in the photo and in its screenshot, so
-    /// both keep the same band.
+    /// an app's header or the white under it — split the plane; so does a bar's edge (a
+    /// one-colour row next to one that differs from that colour across `barShare` of it: an
+    /// app's header over a photo whose top is partly the header's colour). The tallest band
+    /// between two of them (or an edge of the plane) is kept, then the same for columns within
+    /// it. A photo with no such edge of its own gives the whole plane; one with a straight edge
+    /// of its own (a horizon across the frame) is split the same way in the photo and in its
+    /// screenshot, so both keep the same band.
     static func edgeBand(of plane: GrayPixels) -> ContentBox? {
         let (width, height) = (plane.width, plane.height)
         guard width >= minSide, height >= minSide else { return nil }
-        func step(_ a: Int, _ b: Int) -> Bool { abs(Int(plane.pixels[a]) - Int(plane.pixels[b])) >= edgeStep }
-        let rowEdges = (2..<height).filter { y in
-            (0..<width).reduce(0) { $0 + (step(y * width + $1, (y - 2) * width + $1) ? 1 : 0) } >= Int(Double(width) * edgeShare)
-        }.map { $0 - 1 }
+        let rowEdges = edges(count: height, length: width) { y, x in plane.pixels[y * width + x] }
         let (top, bottom) = longestGap(between: rowEdges, length: height)
-        let columnEdges = (2..<width).filter { x in
-            (top..<bottom).reduce(0) { $0 + (step($1 * width + x, $1 * width + x - 2) ? 1 : 0) } >= Int(Double(bottom - top) * edgeShare)
-        }.map { $0 - 1 }
+        let columnEdges = edges(count: width, length: bottom - top) { x, y in plane.pixels[(top + y) * width + x] }
         let (left, right) = longestGap(between: columnEdges, length: width)
         return ContentBox(x: left, y: top, width: right - left, height: bottom - top)
+    }
+
+    /// The lines (of `count`, each `length` pixels read through `pixel(line, i)`) that are straight
+    /// edges: line `l` when lines `l − 1` and `l + 1` differ by `edgeStep` across `edgeShare` of
+    /// their pixels, or when one of them is one colour and the other differs from that colour
+    /// by `edgeStep` across `barShare`.
+    static func edges(count: Int, length: Int, _ pixel: (Int, Int) -> UInt8) -> [Int] {
+        guard count > 2, length > 0 else { return [] }
+        let colour: [Int?] = (0..<count).map { line in
+            var histogram = [Int](repeating: 0, count: 256)
+            for i in 0..<length { histogram[Int(pixel(line, i))] += 1 }
+            var median = 0, seen = 0
+            while median < 255 {
+                seen += histogram[median]
+                if seen * 2 >= length { break }
+                median += 1
+            }
+            let near = histogram[max(0, median - tolerance)...min(255, median + tolerance)].reduce(0, +)
+            return Double(near) >= Double(length) * uniformShare ? median : nil
+        }
+        let stepCount = Int(Double(length) * edgeShare), barCount = Int(Double(length) * barShare)
+        return (2..<count).filter { line in
+            var steps = 0, offBar = 0, offOtherBar = 0
+            for i in 0..<length {
+                let a = Int(pixel(line, i)), b = Int(pixel(line - 2, i))
+                if abs(a - b) >= edgeStep { steps += 1 }
+                if let bar = colour[line - 2], abs(a - bar) >= edgeStep { offBar += 1 }
+                if let bar = colour[line], abs(b - bar) >= edgeStep { offOtherBar += 1 }
+            }
+            return steps >= stepCount || (colour[line - 2] != nil && offBar >= barCount) || (colour[line] != nil && offOtherBar >= barCount)
+        }.map { $0 - 1 }
     }
 
     /// The longest run of lines between edges (an edge line belongs to neither side): [start, end).

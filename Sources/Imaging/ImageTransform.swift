@@ -6,7 +6,11 @@ public enum ImageTransform: Sendable, Hashable, CustomStringConvertible {
     case reencode(quality: Int)
     /// Both sides scaled by this factor.
     case resize(Double)
-    /// Every pixel × 1 + `amount` (0.2: 20 % of full scale brighter).
+    /// Every pixel × `factor`: brightness as PIL's `ImageEnhance.Brightness` sets it (1.2: 20 %
+    /// brighter, highlights clip; 0.8: 20 % darker), what "brightness ±20 %" means in an editor.
+    case brightness(Double)
+    /// Every pixel + `amount` of full scale (0.2: +51 levels): a harder shift than `brightness`,
+    /// since a shift down turns every shadow darker than the shift to black.
     case brighten(Double)
     /// This fraction of each side cut away, half from each edge (0.05: 95 % of width and height).
     case crop(Double)
@@ -27,7 +31,8 @@ public enum ImageTransform: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .reencode(let quality): "re-encoded q\(quality)"
         case .resize(let factor): "resized ×\(factor)"
-        case .brighten(let amount): "brightened +\(Int(amount * 100)) %"
+        case .brightness(let factor): "brightness ×\(factor.formatted())"
+        case .brighten(let amount): "levels \(amount < 0 ? "−" : "+")\(Int(abs(amount) * 255))"
         case .crop(let fraction): "cropped \(Int((fraction * 100).rounded())) %"
         case .rotate(let degrees): "rotated \(degrees.formatted())°"
         case .watermark: "watermarked"
@@ -47,6 +52,8 @@ public enum ImageTransform: Sendable, Hashable, CustomStringConvertible {
         case .resize(let factor):
             let target = max(1, Int((Double(max(width, height)) * factor).rounded()))
             return try Encoder.encode(try source.thumbnail(width: target, height: target, cropCentre: false, size: 0), as: .jpeg(quality: 85))
+        case .brightness(let factor):
+            return try Encoder.encode(try source.linear(factor, 0), as: .jpeg(quality: 85))
         case .brighten(let amount):
             return try Encoder.encode(try source.linear(1, amount * 255), as: .jpeg(quality: 85))
         case .crop(let fraction):

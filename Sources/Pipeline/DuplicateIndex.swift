@@ -12,8 +12,8 @@ import Persistence
 /// image's own hashes and each lookup key only against the stored sets they can meet
 /// (`LookupKey.ownMeets`, `LookupKey.Transform.meets`): every extra comparison is one more chance
 /// for two unrelated images to agree. Candidates come from the PDQ indexes (within the rule's PDQ
-/// distance); each is then judged by the whole `DuplicateRule`. Hash sets too weak to link
-/// (`DuplicateRule.isStrong`) are not indexed at all.
+/// distance); each is then judged by the whole `DuplicateRule`. Hash sets too weak to link even
+/// as the weaker of a pair (`DuplicateRule.mayLink`) are not indexed at all.
 public actor DuplicateIndex {
     private var sets: Sets
     private var watermark: Date?
@@ -25,7 +25,7 @@ public actor DuplicateIndex {
         self.sets = Sets(rule: rule)
     }
 
-    /// Images that can link (strong hashes).
+    /// Images that can link (`DuplicateRule.mayLink`).
     public var count: Int { sets.count }
 
     /// Loads hashes of images (re)hashed since the last refresh and drops images erased since
@@ -66,7 +66,7 @@ public actor DuplicateIndex {
             remove(id)
             var any = false
             for set in [StoredSet.own] + ImageRegion.allCases.map(StoredSet.region) {
-                guard let hashes = fingerprint[set], rule.isStrong(hashes) else { continue }
+                guard let hashes = fingerprint[set], rule.mayLink(hashes) else { continue }
                 indexes[set, default: PDQHashIndex()].insert(id: id, hash: hashes.pdq)
                 any = true
             }
@@ -84,7 +84,7 @@ public actor DuplicateIndex {
         public func matches(for hashes: ImageHashes, keys: [LookupKey] = [], excluding id: UUID) -> [DuplicateMatch] {
             var best: [UUID: DuplicateMatch] = [:]
             let queries = [(hashes, nil as LookupKey.Transform?, LookupKey.ownMeets)] + keys.map { ($0.hashes, $0.transform, $0.transform.meets) }
-            for (query, transform, sets) in queries where rule.isStrong(query) {
+            for (query, transform, sets) in queries where rule.mayLink(query) {
                 for set in sets {
                     guard let index = indexes[set] else { continue }
                     for candidate in index.query(query.pdq, maxDistance: rule.pdq) where candidate.id != id {

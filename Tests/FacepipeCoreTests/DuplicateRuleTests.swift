@@ -2,7 +2,8 @@ import FacepipeCore
 import Foundation
 import Testing
 
-/// The near-duplicate rule as data: weak hashes never link, both deciding hashes must agree,
+/// The near-duplicate rule as data: weak hashes never link (one image at the floor, the other at
+/// 4/5 of it at least), both deciding hashes must agree,
 /// and the settings that tuned aHash/dHash are refused rather than ignored.
 @Suite struct DuplicateRuleTests {
     static func hashes(phash: UInt64, pdqWord: UInt64, quality: Int = 100, ahash: UInt64 = 0) -> ImageHashes {
@@ -23,8 +24,16 @@ import Testing
         // aHash and dHash agreeing perfectly while pHash does not: no link.
         #expect(rule.evidence(base, Self.hashes(phash: .max, pdqWord: 0)) == nil)
         // Identical but weak (a flat or blank image): no link, whichever side is weak.
-        #expect(rule.evidence(Self.hashes(phash: 0, pdqWord: 0, quality: 49), base) == nil)
+        #expect(rule.weakerQuality == 40)
+        #expect(rule.evidence(Self.hashes(phash: 0, pdqWord: 0, quality: 39), base) == nil)
         #expect(rule.evidence(base, Self.hashes(phash: 0, pdqWord: 0, quality: 0)) == nil)
+        // Both below the floor, though each would do as the weaker of a pair: no link.
+        let dim = Self.hashes(phash: 0, pdqWord: 0, quality: 49)
+        #expect(rule.evidence(dim, dim) == nil)
+        #expect(!rule.isStrong(dim) && rule.mayLink(dim))
+        // A darker copy of a photo at the floor scores 4/5 of it: it links to the photo, either way round.
+        let photo = Self.hashes(phash: 0, pdqWord: 0, quality: 50), darker = Self.hashes(phash: 0, pdqWord: 1, quality: 40)
+        #expect(rule.evidence(photo, darker) != nil && rule.evidence(darker, photo) != nil)
     }
 
     @Test func settingsChooseTheRuleAndRetiredOnesAreRefused() throws {

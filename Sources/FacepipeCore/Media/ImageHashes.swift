@@ -65,8 +65,10 @@ public enum ImageRegion: String, Sendable, Codable, CaseIterable {
     /// handle is written across the lower part (a line of text moves PDQ by about 40 bits).
     case upper
 
-    /// Of each side, the share the centre region keeps (5 % cut from every edge).
-    public static let centreShare = 0.9
+    /// Of each side, the share the centre region keeps (3.75 % cut from every edge): between a
+    /// 5 % and a 10 % crop, so both meet it (bench duplicates on photos: at 90 %, a 5 % crop
+    /// linked 98.5 % and a 10 % one 100 %; at 92.5 %, 99.6 % and 99.3 %).
+    public static let centreShare = 0.925
     /// Of the height, the share the upper region keeps.
     public static let upperShare = 0.8
 
