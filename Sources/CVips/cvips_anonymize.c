@@ -221,7 +221,21 @@ struct _VipsImage *cvips_draw_label(struct _VipsImage *in, const char *text, int
     VipsImage *scope = vips_image_new();
     VipsImage **t = local_images(scope, 6);
     VipsImage *out = NULL;
-    if (vips_text(&t[0], text, "font", "sans bold", "dpi", dpi > 0 ? dpi : 1, NULL) == 0) {
+    // One label at a time in the process: Pango and fontconfig share caches that are not safe
+    // to fill from two threads (bench duplicates, two threads writing captions: SIGFPE inside
+    // GLib's hash table while another thread was in fontconfig).
+    static GMutex label_lock;
+    g_mutex_lock(&label_lock);
+    int rendered = vips_text(&t[0], text, "font", "sans bold", "dpi", dpi > 0 ? dpi : 1, NULL);
+    if (rendered == 0) {
+        // In memory before the lock is let go, whenever this libvips renders.
+        VipsImage *memory = vips_image_copy_memory(t[0]);
+        g_object_unref(t[0]);
+        t[0] = memory;
+        if (memory == NULL) rendered = -1;
+    }
+    g_mutex_unlock(&label_lock);
+    if (rendered == 0) {
         // The part of the text that falls inside the image.
         int x0 = left > 0 ? left : 0, y0 = top > 0 ? top : 0;
         long x1 = (long)left + t[0]->Xsize, y1 = (long)top + t[0]->Ysize;

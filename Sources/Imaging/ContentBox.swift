@@ -117,15 +117,7 @@ public struct ContentBox: Sendable, Equatable {
     static func edges(count: Int, length: Int, _ pixel: (Int, Int) -> UInt8) -> [Int] {
         guard count > 2, length > 0 else { return [] }
         let colour: [Int?] = (0..<count).map { line in
-            var histogram = [Int](repeating: 0, count: 256)
-            for i in 0..<length { histogram[Int(pixel(line, i))] += 1 }
-            var median = 0, seen = 0
-            while median < 255 {
-                seen += histogram[median]
-                if seen * 2 >= length { break }
-                median += 1
-            }
-            let near = histogram[max(0, median - tolerance)...min(255, median + tolerance)].reduce(0, +)
+            let (median, near) = medianAndNear(count: length) { pixel(line, $0) }
             return Double(near) >= Double(length) * uniformShare ? median : nil
         }
         let stepCount = Int(Double(length) * edgeShare), barCount = Int(Double(length) * barShare)
@@ -184,6 +176,12 @@ public struct ContentBox: Sendable, Equatable {
 
     /// Whether the line of `count` pixels (read through `pixel`) is busy.
     static func busy(count: Int, _ pixel: (Int) -> UInt8) -> Bool {
+        let (_, near) = medianAndNear(count: count, pixel)
+        return Double(count - near) > Double(count) * busyShare
+    }
+
+    /// A line's median level and how many of its `count` pixels lie within `tolerance` of it.
+    static func medianAndNear(count: Int, _ pixel: (Int) -> UInt8) -> (median: Int, near: Int) {
         var histogram = [Int](repeating: 0, count: 256)
         for i in 0..<count { histogram[Int(pixel(i))] += 1 }
         var median = 0, seen = 0
@@ -192,9 +190,7 @@ public struct ContentBox: Sendable, Equatable {
             if seen * 2 >= count { break }
             median += 1
         }
-        let low = max(0, median - tolerance), high = min(255, median + tolerance)
-        let near = histogram[low...high].reduce(0, +)
-        return Double(count - near) > Double(count) * busyShare
+        return (median, histogram[max(0, median - tolerance)...min(255, median + tolerance)].reduce(0, +))
     }
 
 }

@@ -18,6 +18,12 @@ import Pipeline
 ///   are counted apart: the rule never links them, by design.
 /// - Distances: per hash, the distribution over unrelated pairs and over each transform's
 ///   copies (what the thresholds were chosen from).
+/// Each line written as it is printed: an hour's run shows its progress, and a crash keeps what
+/// was printed before it (standard output to a file is otherwise written at exit).
+private func print(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 struct DuplicatesBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "duplicates",
                                                     abstract: "False near-duplicate links and recall per transform on the distractor corpus.")
