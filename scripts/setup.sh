@@ -104,4 +104,4 @@ bash scripts/fetch-models.sh
 bash scripts/fetch-dlib-models.sh
 bash scripts/fetch-attribute-models.sh
 
-say "ready"
+say "ready ($SECONDS s)"
