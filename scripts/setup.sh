@@ -22,8 +22,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # fuzzers' seed images; clamav-daemon: the virus scanner the tests run.
 # jq: the README's examples (and the quickstart test that runs them) read JSON answers with it.
 # chromium: the browser the web UI tests drive (Playwright's own browser download cannot work offline).
-APT_PACKAGES=(ca-certificates curl unzip jq python3 python3-pip python3-venv util-linux pkg-config
-              libvips-dev libvips-tools clamav-daemon clamdscan chromium)
+# `--runtime` (the container's build stage) needs only what building the binary takes.
+APT_PACKAGES=(ca-certificates curl unzip python3 python3-pip python3-venv pkg-config libvips-dev)
+[ "$RUNTIME_ONLY" = true ] || APT_PACKAGES+=(jq util-linux libvips-tools clamav-daemon clamdscan chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

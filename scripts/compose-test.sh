@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# make compose-test: compose.yaml run as an operator runs it, with the image `make image` built,
+# then from the host:
+#   1. the database, object store and scanner become healthy; `migrate` runs once and exits 0
+#      before the API and the workers start; both become healthy through `facepipe healthcheck`;
+#   2. 25 real photos uploaded through the API are processed by the two workers;
+#   3. `--scale worker=3`, 25 more photos, one worker container killed (SIGKILL) while they are
+#      being processed: every photo processed, none lost, none processed twice;
+#   4. the database container restarted under a client polling the API: 503s while it is away,
+#      then answers again by itself; never a 500;
+#   5. inside the API and worker containers the process is not root and / is read-only.
+# It prints what it measured and takes the stack down (KEEP=1 leaves it up).
+#
+# Compose: `docker compose` where a Docker engine exists, else podman-compose (pinned, from PyPI).
+# Without a registry the third-party images are stand-ins (scripts/stand-ins.sh). Podman before
+# 4.6 ignores `depends_on: service_healthy` and, without systemd, never runs health checks by
+# itself: here the checks are run by this script (`podman healthcheck run`, the image's own
+# command) and the services started in the order the conditions give.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+source scripts/container-engine.sh
+say() { printf '\033[1m[compose-test]\033[0m %s\n' "$*" >&2; }
+fail() { say "FAILED: $*"; exit 1; }
+PROJECT=${COMPOSE_PROJECT:-facepipe-compose-test}
+WORK="$ROOT/.data/compose-test"
+IMAGE=${IMAGE_TAG:-facepipe:local}
+WAIT=${COMPOSE_TEST_WAIT_SECONDS:-300}   # an upper bound on each wait, never a measure
+mkdir -p "$WORK"
+started=$SECONDS
+
+$ENGINE image inspect "$IMAGE" >/dev/null 2>&1 || fail "no $IMAGE: run make image first"
+podman_settle docker.io/library/debian:bookworm-slim
+bash scripts/stand-ins.sh
+
+# --- compose ------------------------------------------------------------------------------------
+if [ "$ENGINE" = docker ] && docker compose version >/dev/null 2>&1; then
+  COMPOSE=(docker compose)
+else
+  VENV="$ROOT/.deps/compose-venv"
+  MARKER="$VENV/.installed-$(sha256sum deploy/compose-test-requirements.txt | cut -c1-12)"
+  if [ ! -f "$MARKER" ]; then
+    say "installing podman-compose into .deps/compose-venv"
+    rm -rf "$VENV"; python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r deploy/compose-test-requirements.txt >&2
+    touch "$MARKER"
+  fi
+  COMPOSE=("$VENV/bin/podman-compose")
+fi
+
+# Secrets of this run only, and a free loopback port for the API.
+API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+secret() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+cat > "$WORK/env" <<EOF
+POSTGRES_PASSWORD=$(secret 16)
+MEDIA_SIGNING_SECRET=$(secret 32)
+S3_ACCESS_KEY=facepipe-$(secret 4)
+S3_SECRET_KEY=$(secret 16)
+API_PORT=$API_PORT
+PUBLIC_BASE_URL=http://127.0.0.1:$API_PORT
+EOF
+compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/env" -f compose.yaml "$@"; }
+BASE="http://127.0.0.1:$API_PORT"
+
+# Containers of one service, by compose's labels (docker and podman-compose set the same two).
+containers() {
+  $ENGINE ps -a --filter "label=com.docker.compose.project=$PROJECT" \
+    --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | sort
+}
+running() {
+  $ENGINE ps --filter "label=com.docker.compose.project=$PROJECT" \
+    --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | sort
+}
+health() { $ENGINE inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || echo none; }
+
+cleanup() {
+  local status=$?
+  [ -n "${HEALTH_DRIVER:-}" ] && kill "$HEALTH_DRIVER" 2>/dev/null || true
+  if [ $status -ne 0 ]; then
+    say "logs of the failed run (last 30 lines per container):"
+    for c in $($ENGINE ps -a --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}'); do
+      echo "--- $c ($($ENGINE inspect --format '{{.State.Status}} exit {{.State.ExitCode}}' "$c"))" >&2
+      $ENGINE logs --tail 30 "$c" >&2 2>&1 || true
+    done
+  fi
+  if [ "${KEEP:-0}" = 1 ]; then say "left running (KEEP=1): ${COMPOSE[*]} -p $PROJECT --env-file $WORK/env down -v"
+  else compose down -v -t 10 >/dev/null 2>&1 || true; fi
+  exit $status
+}
+trap cleanup EXIT
+compose down -v -t 5 >/dev/null 2>&1 || true
+
+# Podman without systemd schedules no health checks: run every container's own check every 2 s.
+if [ "$ENGINE" = podman ] && [ ! -S /run/systemd/private ]; then
+  ( while true; do
+      for c in $(podman ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}'); do
+        podman healthcheck run "$c" >/dev/null 2>&1 || true
+      done
+      sleep 2
+    done ) &
+  HEALTH_DRIVER=$!
+fi
+
+# wait_until DESCRIPTION COMMAND…: polls COMMAND until it succeeds; fails after $WAIT seconds.
+wait_until() {
+  local what=$1 deadline=$((SECONDS + WAIT)); shift
+  until "$@"; do
+    [ $SECONDS -lt $deadline ] || fail "$what: not within ${WAIT} s"
+    sleep 1
+  done
+}
+all_healthy() {
+  local service c n=0
+  for service in "$@"; do
+    for c in $(running "$service"); do [ "$(health "$c")" = healthy ] || return 1; n=$((n + 1)); done
+  done
+  [ $n -gt 0 ]
+}
+
+# --- 1. start in the order the conditions give ----------------------------------------------------
+say "starting db, minio, clamav"
+compose up -d db minio clamav >"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "compose up"; }
+wait_until "db, minio and clamav healthy" all_healthy db minio clamav
+t_infra=$((SECONDS - started))
+say "starting migrate, api and two workers"
+compose up -d >>"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "compose up"; }
+MIGRATE=$(containers migrate)
+[ "$(echo "$MIGRATE" | wc -l)" = 1 ] || fail "expected one migrate container, got: $MIGRATE"
+$ENGINE wait "$MIGRATE" >/dev/null
+[ "$($ENGINE inspect --format '{{.State.ExitCode}}' "$MIGRATE")" = 0 ] || fail "migrate exited non-zero"
+migrate_said=$($ENGINE logs "$MIGRATE" 2>&1 | grep -E 'applied migrations|schema is up to date' | tail -1)
+[ -n "$migrate_said" ] || fail "migrate said neither 'applied migrations' nor 'schema is up to date'"
+wait_until "api and workers healthy" all_healthy api worker
+[ "$(running worker | wc -l)" = 2 ] || fail "expected 2 workers, got $(running worker | wc -l)"
+migrate_finished=$($ENGINE inspect --format '{{.State.FinishedAt}}' "$MIGRATE")
+for c in $(running api) $(running worker); do
+  [[ "$($ENGINE inspect --format '{{.State.StartedAt}}' "$c")" > "$migrate_finished" ]] \
+    || fail "$c started before migrate finished"
+done
+t_healthy=$((SECONDS - started))
+say "healthy after ${t_healthy} s (infrastructure ${t_infra} s); migrate: $migrate_said"
+
+API=$(running api)
+KEY=$($ENGINE exec "$API" cat /data/admin.key) || fail "no admin key in the API container"
+AUTH="Authorization: Bearer $KEY"
+
+# --- photos: 50 real photos (endless-sky-data's landscapes, public domain), pinned -------------
+PHOTOS="$WORK/photos"
+DEB=endless-sky-data_0.9.8-1.2_all.deb
+DEB_SHA=e45835e05a11e84bb1a890a0ded390246a53b8318f21a25925aa70fa54f80c13
+if [ ! -f "$PHOTOS/.complete" ]; then
+  mkdir -p .deps/distractor-debs
+  if ! echo "$DEB_SHA  .deps/distractor-debs/$DEB" | sha256sum -c --status 2>/dev/null; then
+    say "downloading $DEB (Debian)"
+    (cd .deps/distractor-debs && apt-get download -qq endless-sky-data=0.9.8-1.2 >/dev/null)
+    echo "$DEB_SHA  .deps/distractor-debs/$DEB" | sha256sum -c --status || fail "$DEB: checksum mismatch"
+  fi
+  rm -rf "$PHOTOS"; mkdir -p "$PHOTOS/x"
+  dpkg-deb -x ".deps/distractor-debs/$DEB" "$PHOTOS/x"
+  find "$PHOTOS/x/usr/share/games/endless-sky/images/land" -name '*.jpg' | sort | head -50 | xargs -I{} cp {} "$PHOTOS/"
+  rm -rf "$PHOTOS/x"
+  [ "$(ls "$PHOTOS"/*.jpg | wc -l)" = 50 ] || fail "expected 50 photos from $DEB"
+  touch "$PHOTOS/.complete"
+fi
+mapfile -t ALL_PHOTOS < <(ls "$PHOTOS"/*.jpg)
+
+# upload FILE…: one report per run half; prints each new image id.
+upload() {
+  local report=$1 file; shift
+  for file in "$@"; do
+    curl -fsS -H "$AUTH" -F "files=@$file" -F "reportId=$report" "$BASE/upload/images" \
+      | python3 -c 'import json,sys; [print(f["id"]) for f in json.load(sys.stdin)["files"] if f.get("status") == "processing"]'
+  done
+}
+# processed IDS_FILE: how many of those images have finished processing.
+processed_count() {
+  local n=0 id status
+  while read -r id; do
+    status=$(curl -fsS -H "$AUTH" "$BASE/images/$id" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("status"))')
+    case "$status" in done) n=$((n + 1)) ;; failed) fail "image $id failed" ;; esac
+  done < "$1"
+  echo $n
+}
+all_processed() { [ "$(processed_count "$1")" = "$(wc -l < "$1")" ]; }
+
+# --- 2. 25 photos, two workers ------------------------------------------------------------------
+say "uploading 25 photos (two workers)"
+t0=$SECONDS
+upload compose-a "${ALL_PHOTOS[@]:0:25}" > "$WORK/ids-a"
+[ "$(wc -l < "$WORK/ids-a")" = 25 ] || fail "25 uploads did not give 25 image ids"
+wait_until "25 photos processed" all_processed "$WORK/ids-a"
+t_batch_a=$((SECONDS - t0))
+
+# --- 3. three workers, one killed mid-run ---------------------------------------------------------
+say "scaling to three workers"
+compose up -d --scale worker=3 >>"$WORK/up.log" 2>&1 || { cat "$WORK/up.log" >&2; fail "compose up --scale worker=3"; }
+wait_until "three healthy workers" bash -c "[ \$($ENGINE ps --filter label=com.docker.compose.project=$PROJECT --filter label=com.docker.compose.service=worker --format '{{.Names}}' | wc -l) = 3 ]"
+wait_until "three workers healthy" all_healthy worker
+[ "$(containers migrate | wc -l)" = 1 ] || fail "scaling made another migrate container"
+say "uploading 25 more photos and killing a worker while they are processed"
+t0=$SECONDS
+upload compose-b "${ALL_PHOTOS[@]:25:25}" > "$WORK/ids-b"
+[ "$(wc -l < "$WORK/ids-b")" = 25 ] || fail "25 uploads did not give 25 image ids"
+# The victim: a worker holding a running job when it dies (the queue says which worker claimed it).
+VICTIM=$(running worker | head -1)
+wait_until "a worker busy" bash -c "curl -fsS -H '$AUTH' '$BASE/queue' | python3 -c 'import json,sys; q=json.load(sys.stdin); sys.exit(0 if q[\"byStatus\"].get(\"processing\",0)+q[\"byStatus\"].get(\"running\",0) > 0 else 1)'"
+done_before_kill=$(processed_count "$WORK/ids-b")
+$ENGINE kill -s KILL "$VICTIM" >/dev/null
+say "killed $VICTIM with $done_before_kill of 25 processed"
+wait_until "50 photos processed after the kill" all_processed "$WORK/ids-b"
+t_batch_b=$((SECONDS - t0))
+
+DB=$(running db)
+psql() { $ENGINE exec "$DB" psql -U facepipe -d facepipe -At -c "$1"; }
+ids_sql=$(cat "$WORK/ids-a" "$WORK/ids-b" | sed "s/.*/'&'/" | paste -sd,)
+processed_events=$(psql "SELECT count(*) FROM events WHERE type = 'image.processed' AND image_id IN ($ids_sql)")
+processed_images=$(psql "SELECT count(DISTINCT image_id) FROM events WHERE type = 'image.processed' AND image_id IN ($ids_sql)")
+lost=$((50 - processed_images)); twice=$((processed_events - processed_images))
+[ "$(cat "$WORK/ids-a" "$WORK/ids-b" | sort -u | wc -l)" = 50 ] || fail "the 50 uploads did not make 50 images"
+[ "$lost" = 0 ] && [ "$twice" = 0 ] || fail "image.processed: $processed_images of 50 photos, $twice more than once"
+
+# --- 4. the database restarted under a polling client ----------------------------------------------
+say "restarting the database container"
+python3 - "$BASE/images?limit=1" "$KEY" > "$WORK/outage.txt" <<'PY' &
+import sys, time, urllib.request, urllib.error
+url, key = sys.argv[1], sys.argv[2]
+seen, first_bad, recovered = {}, None, None
+start = time.monotonic()
+while time.monotonic() - start < 600:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+    try:
+        code = urllib.request.urlopen(request, timeout=30).status
+    except urllib.error.HTTPError as error:
+        code = error.code
+    except Exception:
+        code = "no answer"
+    seen[code] = seen.get(code, 0) + 1
+    now = time.monotonic() - start
+    if code != 200 and first_bad is None:
+        first_bad = now
+    if code == 200 and first_bad is not None:
+        recovered = now - first_bad
+        # A few more answers after recovering, to see that it stays up.
+        if seen[200] > 20 and now - first_bad > recovered + 2:
+            break
+    time.sleep(0.2)
+print(" ".join(f"{k}={v}" for k, v in seen.items()))
+print(f"{recovered:.1f}" if recovered is not None else "never")
+PY
+POLLER=$!
+sleep 2   # let the poller see the API answer before the restart (ordering only, not a measure)
+$ENGINE restart -t 10 "$DB" >/dev/null
+wait_until "database healthy again" all_healthy db
+wait "$POLLER" || fail "the polling client failed"
+outage_codes=$(sed -n 1p "$WORK/outage.txt"); outage_recovered=$(sed -n 2p "$WORK/outage.txt")
+echo "$outage_codes" | grep -q '503=' || fail "no 503 while the database restarted ($outage_codes)"
+! echo "$outage_codes" | grep -qE '(^| )5(0[0-2]|0[4-9])=' || fail "a 5xx other than 503 during the restart ($outage_codes)"
+[ "$outage_recovered" != never ] || fail "the API did not answer 200 again by itself ($outage_codes)"
+wait_until "api and workers healthy after the restart" all_healthy api worker
+
+# --- 5. not root, read-only root ---------------------------------------------------------------------
+for c in $(running api) $(running worker); do
+  uid=$($ENGINE exec "$c" id -u)
+  [ "$uid" != 0 ] || fail "$c runs as root"
+  [ "$($ENGINE inspect --format '{{.HostConfig.ReadonlyRootfs}}' "$c")" = true ] || fail "$c: root filesystem is writable"
+  ! $ENGINE exec "$c" sh -c 'echo x > /opt/facepipe/probe' 2>/dev/null || fail "$c could write under /opt"
+done
+
+# --- figures --------------------------------------------------------------------------------------
+mem=$($ENGINE stats --no-stream --format '{{.Name}} {{.MemUsage}}' | grep "$PROJECT" | sed "s/^${PROJECT}[-_]//" | sort | paste -sd ';' | sed 's/;/; /g')
+size=$($ENGINE image inspect --format '{{.Size}}' "$IMAGE")
+cat <<EOF
+compose-test: passed in $((SECONDS - started)) s ($ENGINE, ${COMPOSE[*]##*/})
+  image $IMAGE: $((size / 1000000)) MB
+  healthy: db, minio, clamav after ${t_infra} s; migrate once (exit 0: $migrate_said), then api and 2 workers after ${t_healthy} s
+  25 photos, 2 workers: processed in ${t_batch_a} s
+  25 photos, 3 workers, $VICTIM killed with $done_before_kill processed: all processed in ${t_batch_b} s
+  50 photos: $processed_images processed, $lost lost, $twice processed twice (image.processed events: $processed_events)
+  database restart: answers $outage_codes; 200 again ${outage_recovered} s after the first failure, no 500
+  api and workers: uid $uid, read-only root filesystem
+  memory now: $mem
+EOF
