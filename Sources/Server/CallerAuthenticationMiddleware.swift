@@ -14,7 +14,7 @@ struct CallerAuthenticationMiddleware: AuthenticatorMiddleware {
     typealias Identity = Caller
 
     let authenticator: CallerAuthenticator
-    let trustedProxies: Set<String>
+    let trustedProxies: TrustedProxies
 
     func authenticate(request: Request, context: Context) async throws -> Caller? {
         let address = Self.clientAddress(peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor],
@@ -54,7 +54,7 @@ struct CallerAuthenticationMiddleware: AuthenticatorMiddleware {
 
     /// The nearest address in `X-Forwarded-For` that is not itself a trusted proxy, when the
     /// peer is one; otherwise the peer. A client cannot forge its address through an untrusted hop.
-    static func clientAddress(peer: String?, forwardedFor: String?, trusted: Set<String>) -> String? {
+    static func clientAddress(peer: String?, forwardedFor: String?, trusted: TrustedProxies) -> String? {
         guard let peer, trusted.contains(peer), let forwardedFor else { return peer }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return hops.reversed().first { !trusted.contains($0) } ?? peer

@@ -1,3 +1,4 @@
+import FacepipeCore
 import Hummingbird
 import Storage
 
@@ -5,7 +6,7 @@ import Storage
 /// task local: they receive only the decoded operation input.
 struct RequestContextStoreMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let trustedProxies: Set<String>
+    let trustedProxies: TrustedProxies
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let values = RequestContextStore.Values(

@@ -188,11 +188,17 @@ import TestSupport
 
     /// X-Forwarded-For counts only from a trusted proxy, so a client cannot pick its address.
     @Test func clientAddressesComeFromTrustedProxiesOnly() {
-        let trusted: Set<String> = ["10.0.0.1"]
+        let trusted: TrustedProxies = ["10.0.0.1"]
         #expect(CallerAuthenticationMiddleware.clientAddress(peer: "10.0.0.1", forwardedFor: "203.0.113.9", trusted: trusted) == "203.0.113.9")
         #expect(CallerAuthenticationMiddleware.clientAddress(peer: "10.0.0.1", forwardedFor: "6.6.6.6, 203.0.113.9, 10.0.0.1",
                                                             trusted: trusted) == "203.0.113.9")
         #expect(CallerAuthenticationMiddleware.clientAddress(peer: "198.51.100.7", forwardedFor: "203.0.113.9", trusted: trusted) == "198.51.100.7")
+        // An Ingress controller's pods: any address of the pod network is a proxy, so every hop
+        // inside it is skipped and a forged hop before the client's own is never reached.
+        let podNetwork: TrustedProxies = ["10.42.0.0/16"]
+        #expect(CallerAuthenticationMiddleware.clientAddress(peer: "10.42.3.17", forwardedFor: "6.6.6.6, 203.0.113.9, 10.42.0.5",
+                                                            trusted: podNetwork) == "203.0.113.9")
+        #expect(CallerAuthenticationMiddleware.clientAddress(peer: "10.43.0.1", forwardedFor: "203.0.113.9", trusted: podNetwork) == "10.43.0.1")
     }
 
     @Test func namesAreMaskedAsSeed000Shows() {

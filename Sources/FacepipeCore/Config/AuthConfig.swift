@@ -34,8 +34,8 @@ public struct AuthConfig: Sendable, Equatable {
     public var jwt: JWT?
     /// Where `serve` writes the first admin key when none exists (mode 0600).
     public var adminKeyFile: String
-    /// Peers whose `X-Forwarded-For` is believed (exact addresses).
-    public var trustedProxies: Set<String>
+    /// Peers whose `X-Forwarded-*` headers are believed (addresses or CIDR networks).
+    public var trustedProxies: TrustedProxies
     /// Per caller (key or token subject; the address for anonymous callers). 0 = off.
     public var uploadsPerMinute: Int
     public var faceSearchesPerMinute: Int
@@ -46,7 +46,7 @@ public struct AuthConfig: Sendable, Equatable {
     public var erasedReupload: ErasedReupload
 
     public init(policy: AccessPolicy = AccessPolicy(), jwt: JWT? = nil, adminKeyFile: String = ".data/admin.key",
-                trustedProxies: Set<String> = [], uploadsPerMinute: Int = 20, faceSearchesPerMinute: Int = 10,
+                trustedProxies: TrustedProxies = [], uploadsPerMinute: Int = 20, faceSearchesPerMinute: Int = 10,
                 rateLimitWindow: Duration = .seconds(60), erasedReupload: ErasedReupload = .reject) {
         self.rateLimitWindow = rateLimitWindow
         self.policy = policy
@@ -104,10 +104,17 @@ public struct AuthConfig: Sendable, Equatable {
                                  publicMetrics: try source.bool("METRICS_PUBLIC", default: false)),
             jwt: jwt,
             adminKeyFile: source.string("ADMIN_KEY_FILE", default: ".data/admin.key"),
-            trustedProxies: Set((source.value("TRUSTED_PROXIES") ?? "").split(separator: ",")
-                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
+            trustedProxies: try Self.trustedProxies(source),
             uploadsPerMinute: try source.int("RATE_LIMIT_UPLOADS_PER_MINUTE", default: 20, range: 0...1_000_000),
             faceSearchesPerMinute: try source.int("RATE_LIMIT_FACE_SEARCHES_PER_MINUTE", default: 10, range: 0...1_000_000),
             erasedReupload: try source.choice("ERASED_REUPLOAD", default: ErasedReupload.reject))
+    }
+
+    private static func trustedProxies(_ source: some ConfigSource) throws -> TrustedProxies {
+        let raw = source.value("TRUSTED_PROXIES") ?? ""
+        do { return try TrustedProxies(parsing: raw) } catch {
+            throw ConfigError(variable: "TRUSTED_PROXIES", value: raw,
+                              expected: "comma-separated addresses or CIDR networks such as 10.0.0.7, 10.42.0.0/16; \"\(error.entry)\" is neither")
+        }
     }
 }
