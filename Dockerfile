@@ -13,12 +13,15 @@ FROM swift:6.3-bookworm AS build
 WORKDIR /src
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates curl unzip python3 python3-pip \
       python3-venv pkg-config && rm -rf /var/lib/apt/lists/*
-COPY scripts ./scripts
+# Only the set-up's own scripts, so that editing any other script keeps this layer cached.
+COPY scripts/setup.sh scripts/fetch-models.sh scripts/fetch-dlib-models.sh scripts/fetch-attribute-models.sh ./scripts/
 RUN bash scripts/setup.sh --runtime
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --product facepipe && bash scripts/runtime-files.sh /out
+COPY scripts/runtime-files.sh ./scripts/
+# The build folder is a cache between builds (BuildKit and podman alike), not part of a layer.
+RUN --mount=type=cache,target=/src/.build swift build -c release --product facepipe && bash scripts/runtime-files.sh /out
 
 FROM debian:bookworm-slim
 # Certificates (S3, webhooks, an identity provider's keys), time zones, and a font with its

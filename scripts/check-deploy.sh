@@ -16,12 +16,15 @@ fail() { say "FAILED: $*"; exit 1; }
 
 # --- Dockerfile -------------------------------------------------------------------------------
 grep -q '^RUN bash scripts/setup.sh --runtime$' Dockerfile || fail "the Dockerfile does not run scripts/setup.sh --runtime"
-for path in $(awk '/^COPY [^-]/ {print $2}' Dockerfile); do
+for path in $(awk '/^COPY [^-]/ {for (i = 2; i < NF; i++) print $i}' Dockerfile); do
   [ -e "$path" ] || fail "Dockerfile copies $path, which does not exist"
 done
-for script in scripts/setup.sh scripts/fetch-models.sh scripts/fetch-dlib-models.sh; do
-  grep -q "$(basename "$script")" scripts/setup.sh Dockerfile || fail "$script is not part of the image's set-up"
+# Every script `setup.sh --runtime` runs is copied in before it runs.
+SETUP_COPY=$(grep -m1 '^COPY scripts/setup.sh ' Dockerfile) || fail "the Dockerfile does not copy scripts/setup.sh"
+for script in $(sed -n '/RUNTIME_ONLY" = true ]; then/,/^fi/p' scripts/setup.sh | grep -o 'scripts/[a-z-]*\.sh' | sort -u); do
+  echo "$SETUP_COPY" | grep -q " $script " || fail "setup.sh --runtime runs $script, which the Dockerfile does not copy before it"
 done
+grep -q 'scripts/runtime-files.sh' Dockerfile || fail "the Dockerfile does not gather the runtime files"
 for model in centerface.onnx shape_predictor_5_face_landmarks.dat dlib_face_recognition_resnet_model_v1.dat; do
   [ -f ".deps/models/$model" ] || fail "set-up did not produce .deps/models/$model"
   grep -rq "$model" Dockerfile Sources/FacepipeCore/Config Sources/Faces || fail "$model is named nowhere the image finds it"
@@ -64,7 +67,7 @@ if command -v kubectl >/dev/null 2>&1; then
 else
   # Debian 12 has no kubectl package: without one, the base manifests are validated as written.
   say "kubectl is not installed: validating the base manifests without rendering the overlay"
-  for file in deploy/kubernetes/base/*.yaml deploy/kubernetes/overlays/production/namespace.yaml; do
+  for file in deploy/kubernetes/base/*.yaml deploy/kubernetes/overlays/production/*.yaml; do
     case "$file" in */kustomization.yaml) continue ;; esac
     cat "$file"; echo "---"
   done > "$RENDERED"
@@ -73,6 +76,40 @@ fi
 "$ROOT/.deps/venv/bin/kubernetes-validate" --strict --kubernetes-version 1.32 "$RENDERED" >&2 \
   || fail "the rendered manifests do not validate"
 say "kubernetes: $(grep -c '^kind:' "$RENDERED") objects rendered and valid (strict, 1.32)"
+
+# Every in-cluster host a ConfigMap names (a *_HOST value, or a URL's host without a dot) is a
+# Service in the same output; PUBLIC_BASE_URL is https and served by an Ingress with TLS for its host.
+"$PY" - "$RENDERED" <<'PY' || fail "hosts"
+import ipaddress, sys, yaml
+from urllib.parse import urlparse
+documents = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+services = {d["metadata"]["name"] for d in documents if d["kind"] == "Service"}
+tls_hosts = {host for d in documents if d["kind"] == "Ingress" for tls in d["spec"].get("tls", []) for host in tls["hosts"]}
+def is_address(host):
+    try: ipaddress.ip_address(host); return True
+    except ValueError: return False
+checked = 0
+for document in documents:
+    if document["kind"] != "ConfigMap":
+        continue
+    for key, value in (document.get("data") or {}).items():
+        host = None
+        if key.endswith("_HOST"):
+            host = value
+        elif "://" in str(value):
+            host = urlparse(value).hostname
+            if key == "PUBLIC_BASE_URL":
+                assert urlparse(value).scheme == "https", f"PUBLIC_BASE_URL is not https: {value}"
+                assert host in tls_hosts, f"PUBLIC_BASE_URL's host {host} has no Ingress with TLS (have {sorted(tls_hosts)})"
+                continue
+            if "." in (host or ""):
+                continue  # outside the cluster (S3, an identity provider)
+        if host is None or is_address(host):
+            continue
+        assert host in services, f"ConfigMap {document['metadata']['name']}: {key}={value} names {host}, which is no Service ({sorted(services)})"
+        checked += 1
+print(f"hosts: {checked} in-cluster hosts are Services; PUBLIC_BASE_URL served with TLS", file=sys.stderr)
+PY
 
 # --- settings are documented ------------------------------------------------------------------
 "$PY" - "$RENDERED" <<'PY' || fail "settings"

