@@ -28,10 +28,13 @@ public struct MediaConfig: Sendable, Equatable {
 
     public init(from source: some ConfigSource) throws {
         let backend: Backend
+        // Read either way: an image that sets MEDIA_ROOT for the local default and runs with S3
+        // has no unknown setting to warn about.
+        let root = source.string("MEDIA_ROOT", default: ".data/media")
         if let bucket = source.value("S3_BUCKET") {
             backend = .s3(try S3Settings(bucket: bucket, from: source))
         } else {
-            backend = .local(root: source.string("MEDIA_ROOT", default: ".data/media"))
+            backend = .local(root: root)
         }
         // Every media URL is signed now (issue 22): a setting asking for unsigned files is refused,
         // not ignored, so nobody believes their files are public when they are not (or the reverse).
