@@ -13,7 +13,6 @@ cd "$(dirname "$0")/.."
 source scripts/container-engine.sh
 WORK="$(pwd)/.data/base-images"
 say() { printf '\033[1m[base-images]\033[0m %s\n' "$*" >&2; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 have() { [ "${FORCE:-0}" != 1 ] && $ENGINE image inspect "$1" >/dev/null 2>&1; }
 tag_both() { $ENGINE tag "$1" "docker.io/library/${1#localhost/}" >/dev/null; }
 
@@ -26,20 +25,20 @@ mirror() {
 }
 
 if ! have localhost/debian:bookworm-slim; then
-  command -v debootstrap >/dev/null || { say "installing debootstrap"; as_root apt-get install -y -qq debootstrap >/dev/null; }
+  command -v debootstrap >/dev/null || { say "installing debootstrap"; container_as_root apt-get install -y -qq debootstrap >/dev/null; }
   say "debootstrap bookworm (minbase) from $(mirror)"
-  as_root rm -rf "$WORK/rootfs"; mkdir -p "$WORK"
-  as_root debootstrap --variant=minbase bookworm "$WORK/rootfs" "$(mirror)" >"$WORK/debootstrap.log" 2>&1 \
+  container_as_root rm -rf "$WORK/rootfs"; mkdir -p "$WORK"
+  container_as_root debootstrap --variant=minbase bookworm "$WORK/rootfs" "$(mirror)" >"$WORK/debootstrap.log" 2>&1 \
     || { tail -20 "$WORK/debootstrap.log" >&2; exit 1; }
   # As slim as the official image: no package lists, archives, documentation or translations, now
   # or from later installs (the same dpkg filter the official slim image carries).
-  as_root rm -rf "$WORK"/rootfs/var/lib/apt/lists/* "$WORK"/rootfs/var/cache/apt/*.bin \
+  container_as_root rm -rf "$WORK"/rootfs/var/lib/apt/lists/* "$WORK"/rootfs/var/cache/apt/*.bin \
     "$WORK"/rootfs/var/cache/apt/archives/*.deb "$WORK"/rootfs/usr/share/doc/* "$WORK"/rootfs/usr/share/man/* \
     "$WORK"/rootfs/usr/share/info/* "$WORK"/rootfs/usr/share/locale/* "$WORK"/rootfs/usr/share/lintian/*
   printf 'path-exclude %s\n' '/usr/share/doc/*' '/usr/share/man/*' '/usr/share/groff/*' '/usr/share/info/*' \
-    '/usr/share/locale/*' '/usr/share/lintian/*' | as_root tee "$WORK/rootfs/etc/dpkg/dpkg.cfg.d/docker" >/dev/null
-  as_root tar -C "$WORK/rootfs" -c . | $ENGINE import --change 'CMD ["bash"]' - localhost/debian:bookworm-slim >/dev/null
-  as_root rm -rf "$WORK/rootfs"
+    '/usr/share/locale/*' '/usr/share/lintian/*' | container_as_root tee "$WORK/rootfs/etc/dpkg/dpkg.cfg.d/docker" >/dev/null
+  container_as_root tar -C "$WORK/rootfs" -c . | $ENGINE import --change 'CMD ["bash"]' - localhost/debian:bookworm-slim >/dev/null
+  container_as_root rm -rf "$WORK/rootfs"
   tag_both localhost/debian:bookworm-slim
 fi
 

@@ -64,15 +64,12 @@ EOF
 compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/env" -f compose.yaml "$@"; }
 BASE="http://127.0.0.1:$API_PORT"
 
-# Containers of one service, by compose's labels (docker and podman-compose set the same two).
-containers() {
-  $ENGINE ps -a --filter "label=com.docker.compose.project=$PROJECT" \
-    --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | sort
-}
-running() {
-  $ENGINE ps --filter "label=com.docker.compose.project=$PROJECT" \
-    --filter "label=com.docker.compose.service=$1" --format '{{.Names}}' | sort
-}
+# This run's container names, by compose's labels (docker and podman-compose set the same ones);
+# ps options (-a, another --filter) pass through.
+project_ps() { $ENGINE ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}' "$@" | sort; }
+# Containers of one service: all of them, or the running ones.
+containers() { project_ps -a --filter "label=com.docker.compose.service=$1"; }
+running() { project_ps --filter "label=com.docker.compose.service=$1"; }
 health() { $ENGINE inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || echo none; }
 
 cleanup() {
@@ -80,7 +77,7 @@ cleanup() {
   [ -n "${HEALTH_DRIVER:-}" ] && kill "$HEALTH_DRIVER" 2>/dev/null || true
   if [ $status -ne 0 ]; then
     say "logs of the failed run (last 30 lines per container):"
-    for c in $($ENGINE ps -a --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}'); do
+    for c in $(project_ps -a); do
       echo "--- $c ($($ENGINE inspect --format '{{.State.Status}} exit {{.State.ExitCode}}' "$c"))" >&2
       $ENGINE logs --tail 30 "$c" >&2 2>&1 || true
     done
@@ -93,7 +90,7 @@ cleanup() {
 take_down() {
   compose down -v -t 10 >/dev/null 2>&1 || true
   local left
-  left=$($ENGINE ps -aq --filter "label=com.docker.compose.project=$PROJECT")
+  left=$(project_ps -a)
   [ -z "$left" ] || $ENGINE rm -f -v $left >/dev/null 2>&1 || true
   compose down -v -t 1 >/dev/null 2>&1 || true
 }
@@ -103,7 +100,7 @@ take_down
 # Podman without systemd schedules no health checks: run every container's own check every 2 s.
 if [ "$ENGINE" = podman ] && [ ! -S /run/systemd/private ]; then
   ( while true; do
-      for c in $(podman ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}'); do
+      for c in $(project_ps); do
         podman healthcheck run "$c" >/dev/null 2>&1 || true
       done
       sleep 2
@@ -184,7 +181,7 @@ mapfile -t LANDSCAPES < <(ls "$PHOTOS"/*.jpg)
 
 # upload REPORT FILE…: ten files a request (UPLOAD_MAX_FILES; and the per-caller limit counts
 # requests); prints each new image's id. A 503 (the scanner or the database busy) is retried after
-# its Retry-After, as a client should; the retries are counted in $WORK/retries.
+# 5 s, as a client should; the retries are counted in $WORK/retries.
 upload() {
   local report=$1 i attempt status args; shift
   local files=("$@")
@@ -198,7 +195,16 @@ upload() {
       sleep 5
     done
     [[ "$status" == 2?? ]] || fail "upload answered $status: $(cat "$WORK/upload.json")"
-    python3 -c 'import json,sys; [print(f["id"]) for f in json.load(open(sys.argv[1]))["files"] if f.get("status") == "processing"]' "$WORK/upload.json"
+    # Each file's own outcome: a new image's id, or why not (into $WORK/refused).
+    python3 - "$WORK/upload.json" "$WORK/refused" <<'PY'
+import json, sys
+with open(sys.argv[2], "a") as refused:
+    for f in json.load(open(sys.argv[1]))["files"]:
+        if f.get("status") == "processing":
+            print(f["id"])
+        else:
+            print(f.get("filename"), f.get("status"), json.dumps(f.get("error")), f.get("duplicate"), file=refused)
+PY
   done
 }
 # processed IDS_FILE: how many of those images have finished processing.
@@ -213,11 +219,11 @@ processed_count() {
 all_processed() { [ "$(processed_count "$1")" = "$(wc -l < "$1")" ]; }
 
 # --- 2. 25 photos, two workers ------------------------------------------------------------------
-: > "$WORK/retries"
+: > "$WORK/retries"; : > "$WORK/refused"
 say "uploading 25 photos (two workers)"
 t0=$SECONDS
 upload compose-a "${LANDSCAPES[@]:0:25}" > "$WORK/ids-a"
-[ "$(wc -l < "$WORK/ids-a")" = 25 ] || fail "25 uploads did not give 25 image ids"
+[ "$(wc -l < "$WORK/ids-a")" = 25 ] || fail "25 uploads did not give 25 image ids: $(cat "$WORK/refused")"
 wait_until "25 photos processed" all_processed "$WORK/ids-a"
 t_batch_a=$((SECONDS - t0))
 
@@ -248,7 +254,7 @@ $ENGINE kill -s KILL "$VICTIM" >/dev/null
 held=$(psql "SELECT count(*) FROM jobs WHERE status = 'running' AND claimed_by LIKE '$host:%'")
 say "killed $VICTIM holding $held running job(s)"
 wait "$UPLOADER" || fail "uploading the second 25"
-[ "$(wc -l < "$WORK/ids-b")" = 25 ] || fail "25 uploads did not give 25 image ids"
+[ "$(wc -l < "$WORK/ids-b")" = 25 ] || fail "25 uploads did not give 25 image ids: $(cat "$WORK/refused")"
 wait_until "50 photos processed after the kill" all_processed "$WORK/ids-b"
 t_batch_b=$((SECONDS - t0))
 ids_sql=$(cat "$WORK/ids-a" "$WORK/ids-b" | sed "s/.*/'&'/" | paste -sd,)
@@ -329,7 +335,7 @@ peak() {
   done
   echo "?"
 }
-mem=$(for c in $($ENGINE ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}' | sort); do
+mem=$(for c in $(project_ps); do
   printf '%s %s; ' "${c#"$PROJECT"[-_]}" "$(peak "$c")"; done)
 size=$($ENGINE image inspect --format '{{.Size}}' "$IMAGE")
 cat <<EOF

@@ -5,7 +5,7 @@
 # with its defaults: crun fails on setrlimit, and runc too when asked for the default 1M open
 # files or more processes than the kernel lets this host give. Then a containers.conf of our own
 # (.data/containers.conf, through CONTAINERS_CONF) chooses runc and limits this host can grant.
-# Needs a local image to try; CONTAINER_PROBE_IMAGE names it (default: the Debian base).
+# `podman_settle IMAGE` decides by starting a container of a local IMAGE.
 set -euo pipefail
 container_say() { printf '\033[1m[containers]\033[0m %s\n' "$*" >&2; }
 container_as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

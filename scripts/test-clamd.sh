@@ -29,11 +29,9 @@ ready() { [ -S "$SOCK" ] && ping_tcp "$(cat "$PORT_FILE")" 2>/dev/null; }
 
 write_config() {
   mkdir -p "$DIR/db" "$DIR/tmp"
-  # md5:size:name of the 68-byte EICAR test file; an .hdb hash only matches the whole stream.
-  echo "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature" > "$DIR/db/eicar.hdb"
-  # The same 68 bytes as a body signature (any file type, any offset), so EICAR embedded in a
-  # larger stream is found too.
-  echo "Eicar-Test-Signature:0:*:58354f2150254041505b345c505a58353428505e2937434329377d2445494341522d5354414e444152442d414e544956495255532d544553542d46494c452124482b482a" > "$DIR/db/eicar.ndb"
+  # The EICAR test file as a whole-stream hash (.hdb) and as a body signature at any offset (.ndb),
+  # the same two files the compose stand-in's clamd loads.
+  cp deploy/stand-ins/clamav/test-signatures/eicar.hdb deploy/stand-ins/clamav/test-signatures/eicar.ndb "$DIR/db/"
   # No `User` line: clamd runs as whoever starts it (root is accepted), so the socket is
   # always reachable by the test process that started it.
   cat > "$CONF" <<EOF
