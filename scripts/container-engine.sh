@@ -10,10 +10,14 @@ set -euo pipefail
 container_say() { printf '\033[1m[containers]\033[0m %s\n' "$*" >&2; }
 container_as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if command -v podman >/dev/null; then ENGINE=podman
-elif command -v docker >/dev/null; then ENGINE=docker
+# A docker command line is not an engine: machines have the CLI without a daemon to talk to, and
+# then podman (installed if missing) does the work. ENGINE=podman|docker chooses explicitly.
+if [ -n "${ENGINE:-}" ]; then :
+elif command -v podman >/dev/null; then ENGINE=podman
+elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then ENGINE=docker
 else
-  container_say "no container engine: installing podman and runc from Debian's packages"
+  command -v docker >/dev/null && container_say "docker is here but no Docker engine answers (docker info failed): using podman"
+  container_say "installing podman and runc from Debian's packages"
   container_as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive container_as_root apt-get install -y -qq podman runc uidmap slirp4netns >/dev/null
   ENGINE=podman

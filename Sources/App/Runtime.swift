@@ -40,7 +40,8 @@ public enum Runtime {
                 return try await KeyService(client: client, audit: audit, policy: config.auth.policy, logger: logger)
                     .ensureFirstAdminKey(file: config.auth.adminKeyFile, logger: logger)
             }
-            let client = Database.makeClient(url: database.url, poolSize: config.database.poolSize, logger: logger)
+            let client = Database.makeClient(url: database.url, poolSize: config.database.poolSize,
+                                             waitLimit: .seconds(config.database.waitSeconds), logger: logger)
             let queue = JobQueue(client: client, defaultMaxAttempts: config.queue.maxAttempts, logger: logger)
 
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

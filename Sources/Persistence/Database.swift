@@ -6,8 +6,8 @@ import PostgresNIO
 /// Builds the pooled client for a database URL. The client is a `Service`: run it in the
 /// process's ServiceGroup (or `withClient` for one-off commands and tests).
 public enum Database {
-    public static func makeClient(url: DatabaseURL, poolSize: Int = 20, logger: Logger) -> DatabaseClient {
-        DatabaseClient(logger: logger) { makePool(url: url, poolSize: poolSize, logger: logger) }
+    public static func makeClient(url: DatabaseURL, poolSize: Int = 20, waitLimit: Duration = .seconds(15), logger: Logger) -> DatabaseClient {
+        DatabaseClient(logger: logger, waitLimit: waitLimit) { makePool(url: url, poolSize: poolSize, logger: logger) }
     }
 
     /// One connection outside any pool (the availability monitor's): it connects when asked,
@@ -45,10 +45,10 @@ public enum Database {
 
     /// Runs `body` with a live client, then shuts the client down.
     public static func withClient<T: Sendable>(
-        url: DatabaseURL, poolSize: Int = 20, logger: Logger,
+        url: DatabaseURL, poolSize: Int = 20, waitLimit: Duration = .seconds(15), logger: Logger,
         _ body: @Sendable (DatabaseClient) async throws -> T
     ) async throws -> T {
-        let client = makeClient(url: url, poolSize: poolSize, logger: logger)
+        let client = makeClient(url: url, poolSize: poolSize, waitLimit: waitLimit, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -15,6 +15,9 @@ import Synchronization
 /// so `DatabaseAvailability`, which pings on a connection of its own, calls
 /// `replacePoolIfStuck(afterOutage:)` while the database answers, and the new pool connects
 /// at once. A pool that is merely busy is never replaced.
+///
+/// No caller waits for a connection for ever: see `ConnectionWaits` (given up when the monitor
+/// declares an outage, or after `DATABASE_WAIT_SECONDS`).
 public final class DatabaseClient: Service, Sendable {
     private let makePool: @Sendable () -> PostgresClient
     private let logger: Logger
@@ -22,6 +25,7 @@ public final class DatabaseClient: Service, Sendable {
     private let generations: AsyncStream<Generation>
     private let started: AsyncStream<Generation>.Continuation
     private let replacementCount = Atomic<Int>(0)
+    private let waits: ConnectionWaits
     /// Opened when the first pool's `run()` is called; see `waitUntilRunning()`.
     private let running = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
@@ -37,9 +41,10 @@ public final class DatabaseClient: Service, Sendable {
         }
     }
 
-    init(logger: Logger, makePool: @escaping @Sendable () -> PostgresClient) {
+    init(logger: Logger, waitLimit: Duration = .seconds(15), makePool: @escaping @Sendable () -> PostgresClient) {
         self.makePool = makePool
         self.logger = logger
+        waits = ConnectionWaits(limit: waitLimit)
         let first = Generation(makePool())
         current = Mutex(first)
         (generations, started) = AsyncStream<Generation>.makeStream()
@@ -51,10 +56,29 @@ public final class DatabaseClient: Service, Sendable {
 
     private var pool: PostgresClient { current.withLock { $0.pool } }
 
+    /// How long a caller may wait for a connection (`DATABASE_WAIT_SECONDS`).
+    public var waitLimit: Duration { waits.limit }
+    /// Callers waiting for a connection now (or, for `query`, for its answer).
+    public var waiting: Int { waits.count }
+
+    /// Ends every wait for a connection with `DatabaseWaitError.outage`: the availability
+    /// monitor calls it when it declares the database unreachable, so a request that was
+    /// already waiting gets its 503 then rather than when the pool gives up.
+    public func giveUpWaiting() {
+        waits.giveUpAll()
+    }
+
     /// Runs the pool (and any pool that replaces it) until cancelled or shut down gracefully.
     public func run() async {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
+                group.addTask {
+                    // Waits past the limit end about a second late at most; that is precise enough.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        self.waits.giveUpOverdue()
+                    }
+                }
                 for await generation in self.generations {
                     group.addTask {
                         await withDiscardingTaskGroup { lifetime in
@@ -127,14 +151,17 @@ public final class DatabaseClient: Service, Sendable {
 
     @discardableResult
     public func query(_ query: PostgresQuery, logger: Logger? = nil, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        try await pool.query(query, logger: logger, file: file, line: line)
+        let pool = self.pool
+        return try await waits.bounded { try await pool.query(query, logger: logger, file: file, line: line) }
     }
 
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
         _ closure: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        try await pool.withConnection(isolation: isolation, closure)
+        let lease = try await waits.lease(from: pool)
+        defer { lease.release() }
+        return try await closure(lease.connection)
     }
 
     public func withTransaction<Result>(
@@ -142,6 +169,8 @@ public final class DatabaseClient: Service, Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ closure: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        try await pool.withTransaction(logger: logger, file: file, line: line, isolation: isolation, closure)
+        let lease = try await waits.lease(from: pool)
+        defer { lease.release() }
+        return try await lease.connection.withTransaction(logger: logger, file: file, line: line, isolation: isolation, closure)
     }
 }

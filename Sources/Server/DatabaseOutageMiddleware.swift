@@ -3,13 +3,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenAPIRuntime
+import Persistence
 import PostgresNIO
 
 /// While the database is down every request but `/health` and `/metrics` gets 503
 /// `database_unavailable` with `Retry-After` at once, instead of waiting on the connection pool.
-/// A request that was already waiting for a connection when the database went away waits for
-/// it to come back (the embedded cluster is restarted within seconds) or for the pool to give
-/// up. Any error that says the database went away — from a handler or from the session and
+/// A request that was already waiting for a connection when the monitor declares the outage
+/// gets its 503 then (`DatabaseClient.giveUpWaiting`); no wait for a connection lasts longer
+/// than `DATABASE_WAIT_SECONDS`. Any error that says the database went away — from a handler or from the session and
 /// caller middleware, which sit inside this one — is answered 503, never 500.
 struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddleware {
     let availability: DatabaseAvailability?
@@ -34,6 +35,7 @@ enum DatabaseOutage {
     static func matches(_ error: any Error) -> Bool {
         switch error {
         case let error as ServerError: return matches(error.underlyingError)
+        case is DatabaseWaitError: return true
         case let error as PostgresTransactionError:
             return [error.beginError, error.closureError, error.commitError].contains { $0.map(matches) ?? false }
         case let error as PSQLError:

@@ -47,3 +47,29 @@ public final class SilentListener {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+/// A loopback TCP port that listens but never accepts: the kernel completes the handshake and
+/// queues what a client sends, and no answer ever comes. A database server whose address stopped
+/// answering looks like this to a client that is connecting.
+public final class SilentTCPListener {
+    public let port: Int
+    private let fd: CInt
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard fd >= 0, ok, listen(fd, 64) == 0 else { throw TestSetupError("silent TCP listener: errno \(errno)") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+}

@@ -10,10 +10,13 @@ public struct DatabaseConfig: Sendable, Equatable {
     public var target: DatabaseTarget
     /// Upper bound on pooled connections per process (`DATABASE_POOL_SIZE`).
     public var poolSize: Int
+    /// How long a caller may wait for a pooled connection before it gets 503 (`DATABASE_WAIT_SECONDS`).
+    public var waitSeconds: Int
 
-    public init(target: DatabaseTarget, poolSize: Int = 20) {
+    public init(target: DatabaseTarget, poolSize: Int = 20, waitSeconds: Int = 15) {
         self.target = target
         self.poolSize = poolSize
+        self.waitSeconds = waitSeconds
     }
 
     public init(from source: some ConfigSource) throws {
@@ -23,6 +26,7 @@ public struct DatabaseConfig: Sendable, Equatable {
             target = .embedded(try EmbeddedPostgresConfig(from: source))
         }
         poolSize = try source.int("DATABASE_POOL_SIZE", default: 20, range: 2...500)
+        waitSeconds = try source.int("DATABASE_WAIT_SECONDS", default: 15, range: 1...600)
     }
 }
 

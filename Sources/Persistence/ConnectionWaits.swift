@@ -1,0 +1,206 @@
+import FacepipeCore
+import PostgresNIO
+import Synchronization
+
+/// Why a wait for a pooled connection was given up: the caller gets this instead of waiting on.
+public enum DatabaseWaitError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The availability monitor declared the database unreachable while the caller waited.
+    case outage
+    /// No connection within `DATABASE_WAIT_SECONDS`.
+    case limit(Duration)
+
+    public var description: String {
+        switch self {
+        case .outage: "gave up waiting for a database connection: the database is unreachable"
+        case .limit(let limit): "no database connection within \(limit) (DATABASE_WAIT_SECONDS)"
+        }
+    }
+}
+
+/// Every caller waiting for a connection from the pool, so that none waits for ever.
+///
+/// Why: PostgresNIO's pool lets a lease wait as long as it keeps trying to connect. When the
+/// database's address stops answering (its container stopped: connection attempts get no reply
+/// until the 10 s connect timeout) a request waited more than 30 s before the pool's circuit
+/// breaker failed it, and under busy loops about one restart in twenty left a lease waiting
+/// although the pool answered new queries (issues 26, 27). A wait ends, with
+/// `DatabaseWaitError`, when the availability monitor declares an outage (`giveUpAll`) or when
+/// it has lasted `limit` (`giveUpOverdue`, called about once a second by `DatabaseClient.run`).
+///
+/// How: the lease is taken in a task of its own (the *holder*), which giving up cancels;
+/// PostgresNIO withdraws a cancelled lease request at once. Cancelling a holder that already has
+/// its connection changes nothing (a query that was sent runs to its end), so a wait may be
+/// given up late without harm.
+final class ConnectionWaits: Sendable {
+    let limit: Duration
+    private let waits = Mutex<(next: Int, open: [Int: Wait])>((0, [:]))
+
+    init(limit: Duration) { self.limit = limit }
+
+    /// One caller's wait: when it began, and how to give it up.
+    final class Wait: Sendable {
+        let started = ContinuousClock.now
+        private let state = Mutex<(reason: DatabaseWaitError?, cancel: (@Sendable () -> Void)?)>((nil, nil))
+
+        /// Why it was given up, if it was.
+        var reason: DatabaseWaitError? { state.withLock { $0.reason } }
+
+        func onGiveUp(_ cancel: @escaping @Sendable () -> Void) {
+            let givenUp = state.withLock { state -> Bool in
+                state.cancel = cancel
+                return state.reason != nil
+            }
+            if givenUp { cancel() }
+        }
+
+        func giveUp(_ reason: DatabaseWaitError) {
+            let cancel = state.withLock { state -> (@Sendable () -> Void)? in
+                guard state.reason == nil else { return nil }
+                state.reason = reason
+                return state.cancel
+            }
+            cancel?()
+        }
+    }
+
+    /// Waits being counted now (tests and diagnostics).
+    var count: Int { waits.withLock { $0.open.count } }
+
+    /// `work`'s result; `work` runs in a holder task that is cancelled if the wait is given up.
+    /// For a call that leases inside (`PostgresClient.query`): the whole call counts as the wait.
+    func bounded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let (id, wait) = open()
+        defer { close(id) }
+        let holder = Task { try await work() }
+        wait.onGiveUp { holder.cancel() }
+        do {
+            return try await withTaskCancellationHandler { try await holder.value } onCancel: { holder.cancel() }
+        } catch {
+            throw Self.explained(error, by: wait)
+        }
+    }
+
+    /// A connection leased from `pool` by a holder task, which keeps it until `release` is called.
+    func lease(from pool: PostgresClient) async throws -> Lease {
+        let (id, wait) = open()
+        defer { close(id) }
+        let handoff = Handoff()
+        let holder = Task {
+            do {
+                try await pool.withConnection { connection in await handoff.hold(connection) }
+            } catch {
+                handoff.fail(error)
+            }
+        }
+        wait.onGiveUp { holder.cancel() }
+        do {
+            let connection = try await withTaskCancellationHandler { try await handoff.connection() } onCancel: { holder.cancel() }
+            return Lease(connection: connection, handoff: handoff)
+        } catch {
+            throw Self.explained(error, by: wait)
+        }
+    }
+
+    /// Gives up every wait (the database is unreachable).
+    func giveUpAll() {
+        for wait in waits.withLock({ Array($0.open.values) }) { wait.giveUp(.outage) }
+    }
+
+    /// Gives up the waits that have lasted `limit`.
+    func giveUpOverdue(now: ContinuousClock.Instant = .now) {
+        let overdue = waits.withLock { $0.open.values.filter { now - $0.started >= limit } }
+        for wait in overdue { wait.giveUp(.limit(limit)) }
+    }
+
+    private func open() -> (Int, Wait) {
+        let wait = Wait()
+        let id = waits.withLock { state in
+            state.next += 1
+            state.open[state.next] = wait
+            return state.next
+        }
+        return (id, wait)
+    }
+
+    private func close(_ id: Int) {
+        _ = waits.withLock { $0.open.removeValue(forKey: id) }
+    }
+
+    /// The holder's cancellation, when it came from giving up, as the reason (unless the caller
+    /// itself was cancelled: then the cancellation stands).
+    private static func explained(_ error: any Error, by wait: Wait) -> any Error {
+        guard let reason = wait.reason, !Task.isCancelled, isCancellation(error) else { return error }
+        return reason
+    }
+
+    private static func isCancellation(_ error: any Error) -> Bool {
+        error is CancellationError || String(reflecting: error).contains("requestCancelled")
+    }
+
+    /// A leased connection; `release()` hands it back to the pool (through the holder).
+    struct Lease: Sendable {
+        let connection: PostgresConnection
+        fileprivate let handoff: Handoff
+        func release() { handoff.release() }
+    }
+
+    /// Passes the holder's connection to the caller, and the caller's "done" back.
+    fileprivate final class Handoff: Sendable {
+        private enum State {
+            case waiting(CheckedContinuation<PostgresConnection, any Error>?)
+            case leased(PostgresConnection, release: CheckedContinuation<Void, Never>?)
+            case failed(any Error)
+            case released
+        }
+        private let state = Mutex<State>(.waiting(nil))
+
+        /// The caller: the connection, or the holder's error.
+        func connection() async throws -> PostgresConnection {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready = state.withLock { state -> Result<PostgresConnection, any Error>? in
+                    switch state {
+                    case .waiting: state = .waiting(continuation); return nil
+                    case .leased(let connection, _): return .success(connection)
+                    case .failed(let error): return .failure(error)
+                    case .released: return .failure(CancellationError())
+                    }
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+
+        /// The holder, with its connection: hands it over, then waits (deaf to cancellation,
+        /// as the connection is in use) until the caller releases it.
+        func hold(_ connection: PostgresConnection) async {
+            await withCheckedContinuation { (release: CheckedContinuation<Void, Never>) in
+                let (waiter, released) = state.withLock { state -> (CheckedContinuation<PostgresConnection, any Error>?, Bool) in
+                    switch state {
+                    case .waiting(let waiter): state = .leased(connection, release: release); return (waiter, false)
+                    case .released: return (nil, true)
+                    case .leased, .failed: preconditionFailure("a connection handed over twice")
+                    }
+                }
+                waiter?.resume(returning: connection)
+                if released { release.resume() }
+            }
+        }
+
+        func fail(_ error: any Error) {
+            let waiter = state.withLock { state -> CheckedContinuation<PostgresConnection, any Error>? in
+                guard case .waiting(let waiter) = state else { return nil }
+                state = .failed(error)
+                return waiter
+            }
+            waiter?.resume(throwing: error)
+        }
+
+        func release() {
+            let holder = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state = .released }
+                if case .leased(_, let release) = state { return release }
+                return nil
+            }
+            holder?.resume()
+        }
+    }
+}
