@@ -276,6 +276,9 @@ lost=$((50 - processed_images)); twice=$((processed_events - processed_images))
 # A restart as quick as `podman restart` is ridden out by the pool (requests wait, then answer
 # 200), so the database stays stopped until the client has seen the API refuse, then starts.
 say "stopping the database container under a polling client"
+# Emptied before the client starts (WORK outlives runs; emptied after, it could cut the client's
+# first line and leave a line that reads as a refusal).
+: > "$WORK/outage.log"
 python3 - "$BASE/images?limit=1" "$KEY" "$WORK/outage.log" > "$WORK/outage.txt" <<'PY' &
 import sys, time, urllib.request, urllib.error
 url, key, log = sys.argv[1], sys.argv[2], open(sys.argv[3], "w", buffering=1)
@@ -309,7 +312,6 @@ print(f"{recovered:.1f}" if recovered is not None else "never")
 print(f"{slowest:.1f}")
 PY
 POLLER=$!
-: > "$WORK/outage.log"
 polled() { [ -s "$WORK/outage.log" ]; }
 refused() { grep -qv '^200$' "$WORK/outage.log"; }
 wait_until "the client's first answer" polled

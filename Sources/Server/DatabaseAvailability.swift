@@ -125,12 +125,12 @@ public final class DatabaseAvailability: Service, Sendable {
         }
         if answered { await requests?.replacePoolIfStuck(afterOutage: change?.up == true || afterRestart) }
         guard let (up, lasted) = change else { return }
-        // Requests already waiting for a connection get their 503 now, as later ones do.
-        if !up { requests?.giveUpWaiting() }
         if up {
             logger.notice("database is reachable again; serving requests", metadata: ["outage_seconds": "\(lasted.seconds)"])
         } else {
             logger.error("database unreachable; answering 503 until it is back")
+            // Requests already waiting for a connection get their 503 now, as later ones do.
+            requests?.giveUpWaiting()
         }
     }
 }

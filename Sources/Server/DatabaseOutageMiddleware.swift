@@ -10,8 +10,9 @@ import PostgresNIO
 /// `database_unavailable` with `Retry-After` at once, instead of waiting on the connection pool.
 /// A request that was already waiting for a connection when the monitor declares the outage
 /// gets its 503 then (`DatabaseClient.giveUpWaiting`); no wait for a connection lasts longer
-/// than `DATABASE_WAIT_SECONDS`. Any error that says the database went away — from a handler or from the session and
-/// caller middleware, which sit inside this one — is answered 503, never 500.
+/// than `DATABASE_WAIT_SECONDS`. Any error that says the database went away — from a handler
+/// or from the session and caller middleware, which sit inside this one — is answered 503,
+/// never 500.
 struct DatabaseOutageMiddleware<Context: RequestContext>: RouterMiddleware {
     let availability: DatabaseAvailability?
 
