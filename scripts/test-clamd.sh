@@ -50,8 +50,11 @@ MaxThreads 4
 StreamMaxLength 25M
 MaxFileSize 25M
 MaxScanSize 100M
-ReadTimeout 30
-CommandReadTimeout 10
+# Generous: on a starved machine (make test-stress, a parallel build) a test client may take
+# seconds between connecting and sending its command; clamd's 10 s default answered "COMMAND
+# READ TIMED OUT" to a whole suite's worth of scans once.
+ReadTimeout 120
+CommandReadTimeout 120
 EOF
 }
 

@@ -8,11 +8,14 @@ public enum DatabaseWaitError: Error, Sendable, Equatable, CustomStringConvertib
     case outage
     /// No connection within `DATABASE_WAIT_SECONDS`.
     case limit(Duration)
+    /// The connection closed while a query on it waited for its answer.
+    case connectionClosed
 
     public var description: String {
         switch self {
         case .outage: "gave up waiting for a database connection: the database is unreachable"
         case .limit(let limit): "no database connection within \(limit) (DATABASE_WAIT_SECONDS)"
+        case .connectionClosed: "the database connection closed before the query was answered"
         }
     }
 }
@@ -27,10 +30,12 @@ public enum DatabaseWaitError: Error, Sendable, Equatable, CustomStringConvertib
 /// `DatabaseWaitError`, when the availability monitor declares an outage (`giveUpAll`) or when
 /// it has lasted `limit` (`giveUpOverdue`, called about once a second by `DatabaseClient.run`).
 ///
-/// How: the lease is taken in a task of its own (the *holder*), which giving up cancels;
-/// PostgresNIO withdraws a cancelled lease request at once. Cancelling a holder that already has
-/// its connection changes nothing (a query that was sent runs to its end), so a wait may be
-/// given up late without harm.
+/// How: the lease is taken in a task of its own (the *holder*). Giving up fails the caller's
+/// wait at once and cancels the holder; the caller never waits for the holder to notice (a
+/// restart under busy loops once left a request waiting ten minutes on a holder that did not
+/// end, with no query on the server). A connection the holder gets after that goes straight
+/// back to the pool. Once the caller has its connection the wait is over: what it runs on the
+/// connection is never cut short by giving up.
 final class ConnectionWaits: Sendable {
     let limit: Duration
     private let waits = Mutex<(next: Int, open: [Int: Wait])>((0, [:]))
@@ -40,64 +45,96 @@ final class ConnectionWaits: Sendable {
     /// One caller's wait: when it began, and how to give it up.
     final class Wait: Sendable {
         let started = ContinuousClock.now
-        private let state = Mutex<(reason: DatabaseWaitError?, cancel: (@Sendable () -> Void)?)>((nil, nil))
+        private let state = Mutex<(reason: DatabaseWaitError?, cancel: (@Sendable (DatabaseWaitError) -> Void)?)>((nil, nil))
 
         /// Why it was given up, if it was.
         var reason: DatabaseWaitError? { state.withLock { $0.reason } }
 
-        func onGiveUp(_ cancel: @escaping @Sendable () -> Void) {
-            let givenUp = state.withLock { state -> Bool in
+        func onGiveUp(_ cancel: @escaping @Sendable (DatabaseWaitError) -> Void) {
+            let givenUp = state.withLock { state -> DatabaseWaitError? in
                 state.cancel = cancel
-                return state.reason != nil
+                return state.reason
             }
-            if givenUp { cancel() }
+            if let givenUp { cancel(givenUp) }
         }
 
         func giveUp(_ reason: DatabaseWaitError) {
-            let cancel = state.withLock { state -> (@Sendable () -> Void)? in
+            let cancel = state.withLock { state -> (@Sendable (DatabaseWaitError) -> Void)? in
                 guard state.reason == nil else { return nil }
                 state.reason = reason
                 return state.cancel
             }
-            cancel?()
+            cancel?(reason)
         }
     }
 
     /// Waits being counted now (tests and diagnostics).
     var count: Int { waits.withLock { $0.open.count } }
 
-    /// `work`'s result; `work` runs in a holder task that is cancelled if the wait is given up.
-    /// For a call that leases inside (`PostgresClient.query`): the whole call counts as the wait.
-    func bounded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let (id, wait) = open()
-        defer { close(id) }
-        let holder = Task { try await work() }
-        wait.onGiveUp { holder.cancel() }
-        do {
-            return try await withTaskCancellationHandler { try await holder.value } onCancel: { holder.cancel() }
-        } catch {
-            throw Self.explained(error, by: wait)
-        }
-    }
-
     /// A connection leased from `pool` by a holder task, which keeps it until `release` is called.
     func lease(from pool: PostgresClient) async throws -> Lease {
+        try await lease { hold in try await pool.withConnection { try await hold($0) } }
+    }
+
+    /// The same with any way of leasing (`withConnection` runs its closure with a connection and
+    /// returns it to the pool when the closure ends); tests pass one that ignores cancellation.
+    func lease(
+        using withConnection: @escaping @Sendable (_ hold: @escaping @Sendable (PostgresConnection) async throws -> Void) async throws -> Void
+    ) async throws -> Lease {
         let (id, wait) = open()
         defer { close(id) }
         let handoff = Handoff()
         let holder = Task {
             do {
-                try await pool.withConnection { connection in await handoff.hold(connection) }
+                try await withConnection { connection in await handoff.hold(connection) }
             } catch {
                 handoff.fail(error)
             }
         }
-        wait.onGiveUp { holder.cancel() }
+        wait.onGiveUp { reason in
+            handoff.fail(reason)
+            holder.cancel()
+        }
         do {
-            let connection = try await withTaskCancellationHandler { try await handoff.connection() } onCancel: { holder.cancel() }
+            let connection = try await withTaskCancellationHandler { try await handoff.connection() } onCancel: {
+                handoff.fail(CancellationError())
+                holder.cancel()
+            }
             return Lease(connection: connection, handoff: handoff)
         } catch {
             throw Self.explained(error, by: wait)
+        }
+    }
+
+    /// `work`'s result, or `DatabaseWaitError.connectionClosed` as soon as `connection` closes
+    /// while `work` runs, without waiting for `work` to notice (an answer the driver would never
+    /// deliver must not hold a request for ever).
+    static func unlessClosed<T: Sendable>(
+        _ connection: PostgresConnection, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let resumed = Mutex(false)
+        let claim: @Sendable () -> Bool = { resumed.withLock { done in defer { done = true }; return !done } }
+        let task = Mutex<Task<Void, Never>?>(nil)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let running = Task {
+                    do {
+                        let value = try await work(connection)
+                        if claim() { continuation.resume(returning: value) }
+                    } catch {
+                        if claim() { continuation.resume(throwing: error) }
+                    }
+                }
+                task.withLock { $0 = running }
+                if Task.isCancelled { running.cancel() }
+                connection.closeFuture.whenComplete { _ in
+                    guard claim() else { return }
+                    running.cancel()
+                    continuation.resume(throwing: DatabaseWaitError.connectionClosed)
+                }
+            }
+        } onCancel: {
+            task.withLock { $0 }?.cancel()
         }
     }
 
@@ -170,14 +207,16 @@ final class ConnectionWaits: Sendable {
         }
 
         /// The holder, with its connection: hands it over, then waits (deaf to cancellation,
-        /// as the connection is in use) until the caller releases it.
+        /// as the connection is in use) until the caller releases it. Returns at once when the
+        /// caller is gone.
         func hold(_ connection: PostgresConnection) async {
             await withCheckedContinuation { (release: CheckedContinuation<Void, Never>) in
                 let (waiter, released) = state.withLock { state -> (CheckedContinuation<PostgresConnection, any Error>?, Bool) in
                     switch state {
                     case .waiting(let waiter): state = .leased(connection, release: release); return (waiter, false)
-                    case .released: return (nil, true)
-                    case .leased, .failed: preconditionFailure("a connection handed over twice")
+                    // The caller gave up (or was given up) before the connection came: back it goes.
+                    case .released, .failed: return (nil, true)
+                    case .leased: preconditionFailure("a connection handed over twice")
                     }
                 }
                 waiter?.resume(returning: connection)

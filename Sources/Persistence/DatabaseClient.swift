@@ -58,7 +58,7 @@ public final class DatabaseClient: Service, Sendable {
 
     /// How long a caller may wait for a connection (`DATABASE_WAIT_SECONDS`).
     public var waitLimit: Duration { waits.limit }
-    /// Callers waiting for a connection now (or, for `query`, for its answer).
+    /// Callers waiting for a connection now.
     public var waiting: Int { waits.count }
 
     /// Ends every wait for a connection with `DatabaseWaitError.outage`: the availability
@@ -149,11 +149,22 @@ public final class DatabaseClient: Service, Sendable {
 
     // MARK: PostgresClient's calls, on the current pool
 
+    /// Runs `query` on a leased connection and reads its rows to the end. Only the wait for the
+    /// connection is bounded (`ConnectionWaits`); a query that has its connection runs to its end,
+    /// unless the connection closes under it (then `DatabaseWaitError.connectionClosed` at once,
+    /// not whenever the driver notices).
     @discardableResult
-    public func query(_ query: PostgresQuery, logger: Logger? = nil, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        let pool = self.pool
-        return try await waits.bounded { try await pool.query(query, logger: logger, file: file, line: line) }
+    public func query(_ query: PostgresQuery, logger: Logger? = nil, file: String = #fileID, line: Int = #line) async throws -> QueryRows {
+        let lease = try await waits.lease(from: pool)
+        defer { lease.release() }
+        let logger = logger ?? Self.silent
+        return try await ConnectionWaits.unlessClosed(lease.connection) { connection in
+            QueryRows(try await connection.query(query, logger: logger, file: file, line: line).collect())
+        }
     }
+
+    /// For queries whose caller passed no logger (PostgresClient's own default logs nothing).
+    private static let silent = Logger(label: "facepipe.database.query", factory: { _ in SwiftLogNoOpLogHandler() })
 
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,

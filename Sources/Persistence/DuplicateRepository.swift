@@ -50,7 +50,7 @@ public struct DuplicateRepository: Sendable {
             """, logger: logger)).first
     }
 
-    private func pairs(_ rows: PostgresRowSequence) async throws -> [DuplicatePair] {
+    private func pairs(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [DuplicatePair] {
         var result: [DuplicatePair] = []
         for try await row in rows.decode(
             (Int64, UUID, UUID, Int, Int, Int, Int, Double, Double, Bool, String, String?, Date?, Date, String).self)

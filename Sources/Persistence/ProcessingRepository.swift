@@ -149,7 +149,7 @@ public struct ProcessingRepository: Sendable {
     }
 
     /// Rows of (id, ahash, dhash, phash, pdq, quality, region_hashes, at) as stored hashes.
-    static func storedHashes(_ rows: PostgresRowSequence) async throws -> [StoredHashes] {
+    static func storedHashes(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [StoredHashes] {
         var result: [StoredHashes] = []
         for try await (id, a, d, p, pdq, quality, regions, at) in rows.decode((UUID, String, String, String, String, Int, String?, Date).self) {
             guard let fingerprint = fingerprint(ahash: a, dhash: d, phash: p, pdq: pdq, quality: quality, regions: regions) else { continue }

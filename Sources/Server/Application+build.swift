@@ -41,6 +41,9 @@ public struct ServerDependencies: Sendable {
     public var logger: Logger
     /// Set by `facepipe serve`: requests get 503 at once while the database is down.
     public var availability: DatabaseAvailability?
+    /// How long /health waits for the database's answer before reporting it down: a probe's
+    /// budget. Tests raise it, since on a starved machine a slow answer is not an outage.
+    public var healthDatabaseLimit: Duration = .seconds(2)
 
     public var intents: UploadIntentRepository { UploadIntentRepository(client: client, logger: logger) }
 

@@ -1,7 +1,8 @@
 import FacepipeCore
 import Foundation
-import Persistence
+@testable import Persistence
 import PostgresNIO
+import Synchronization
 import Testing
 import TestSupport
 
@@ -97,8 +98,7 @@ import TestSupport
     }
 
     @Test func aQueryAlreadyRunningIsNotCutShortWhenWaitsAreGivenUp() async throws {
-        // `query` counts its whole call as the wait (the lease happens inside PostgresNIO), so
-        // giving up cancels a query that is already running on the server: that must change nothing.
+        // Once a query has its connection its wait is over: giving up every wait must not touch it.
         try await Self.withOneConnection(waitLimit: .seconds(600)) { client in
             let key = Int64.random(in: 1...Int64(Int32.max))
             let logger = TestDatabase.logger
@@ -121,6 +121,80 @@ import TestSupport
             #expect(try await query.value == [7])
             try await client.query("SELECT pg_advisory_unlock_all()")
             try await blocker.close()
+        }
+    }
+
+    /// A continuation that only `open()` resumes: deaf to cancellation, as a driver's lease that
+    /// missed its cancellation would be.
+    final class DeafGate: Sendable {
+        private let state = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let open = state.withLock { state -> Bool in
+                    if !state.open { state.waiter = continuation }
+                    return state.open
+                }
+                if open { continuation.resume() }
+            }
+        }
+        func open() {
+            state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.open = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
+        }
+    }
+
+    @Test func aGivenUpWaitDoesNotWaitForAHolderThatIgnoresCancellation() async throws {
+        try await withTimeout(patience) {
+            let waits = ConnectionWaits(limit: .seconds(600))
+            let gate = DeafGate()
+            let (asked, askedSignal) = AsyncStream<Void>.makeStream()
+            let (handedBack, handedBackSignal) = AsyncStream<Void>.makeStream()
+            let logger = TestDatabase.logger
+            let connection = try await Database.connect(url: try TestDatabase.serverURL(), timeout: .seconds(30), logger: logger)
+            let caller = Task {
+                try await waits.lease { hold in
+                    defer { handedBackSignal.finish() }
+                    askedSignal.yield()
+                    await gate.wait()
+                    // The connection comes after the caller was given up: `hold` returns at once.
+                    try await hold(connection)
+                    handedBackSignal.yield()
+                }
+            }
+            for await _ in asked { break }
+            #expect(waits.count == 1)
+            waits.giveUpAll()
+            await #expect(throws: DatabaseWaitError.outage) { _ = try await caller.value }
+            #expect(waits.count == 0)
+            gate.open()
+            var returned = false
+            for await _ in handedBack { returned = true; break }
+            #expect(returned, "the late connection was handed back to the pool")
+            try await connection.close()
+        }
+    }
+
+    @Test func aQueryWhoseConnectionClosesEndsAtOnce() async throws {
+        try await withTimeout(patience) {
+            let logger = TestDatabase.logger
+            let connection = try await Database.connect(url: try TestDatabase.serverURL(), timeout: .seconds(30), logger: logger)
+            let gate = DeafGate()
+            defer { gate.open() }
+            let (started, startedSignal) = AsyncStream<Void>.makeStream()
+            // Work that would never end by itself (an answer the driver never delivers).
+            let query = Task {
+                try await ConnectionWaits.unlessClosed(connection) { _ in
+                    startedSignal.yield()
+                    await gate.wait()
+                    return 1
+                }
+            }
+            for await _ in started { break }
+            try await connection.close()
+            await #expect(throws: DatabaseWaitError.connectionClosed) { _ = try await query.value }
         }
     }
 }

@@ -104,6 +104,7 @@ struct IngestHarness: Sendable {
             webSettings: .init(secureCookies: false, maxFileBytes: ingest.maxFileBytes, maxFilesPerRequest: ingest.maxFilesPerRequest,
                                faceSearchMinSimilarity: faceSearchMinSimilarity, oidcEnabled: jwt != nil),
             workerMode: "disabled", logger: logger)
+        dependencies.healthDatabaseLimit = patience
         if let scanning {
             dependencies.scannerHealth = {
                 do {

@@ -9,7 +9,7 @@ extension FacepipeAPI {
     func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
         var database = Components.Schemas.Health.DatabasePayload(status: .up)
         do {
-            let latency = try await withTimeout(.seconds(2)) { [client = dependencies.client] in try await Database.ping(client) }
+            let latency = try await withTimeout(dependencies.healthDatabaseLimit) { [client = dependencies.client] in try await Database.ping(client) }
             database.latencyMs = (latency * 100).rounded() / 100
         } catch {
             logger.warning("health check: database unreachable", metadata: ["error": "\(String(reflecting: error))"])
