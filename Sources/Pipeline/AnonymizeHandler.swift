@@ -23,6 +23,8 @@ public struct AnonymizeHandler: JobHandler {
     /// The options a job without a variant uses (jobs queued before variants existed).
     let defaults: AnonymizeSettings
     let observer: (any AnonymizationObserver)?
+    /// Where the copy is written and recorded while the image's row is held.
+    let catalog: Catalog
     let logger: Logger
 
     public init(client: DatabaseClient, store: any MediaStore, faces: ImageAnalysis.FaceDetector,
@@ -32,6 +34,7 @@ public struct AnonymizeHandler: JobHandler {
         self.faces = faces
         self.defaults = defaults
         self.observer = observer
+        self.catalog = Catalog(client: client, store: store, queue: JobQueue(client: client, logger: logger), logger: logger)
         self.logger = logger
     }
 
@@ -56,7 +59,6 @@ public struct AnonymizeHandler: JobHandler {
         try await variants.markProcessing(variantID, jobID: job.id)
         let (output, verification) = try await anonymize(image, variant.settings)
         // As process_image: the row is held while the file is written, so erasure cannot miss it.
-        let catalog = Catalog(client: client, store: store, queue: JobQueue(client: client, logger: logger), logger: logger)
         let stored: Void? = try await catalog.withImageLocked(image) { writer, connection in
             let key = try await writer.put(
                 .processed(digest: variant.settings.digest, fileExtension: output.format.fileExtension, requestedAt: variant.createdAt),

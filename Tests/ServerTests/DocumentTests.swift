@@ -59,7 +59,7 @@ import TestSupport
                 #expect(($0.json["originalUrl"] as? String)?.hasPrefix(testOrigin + "/media/originals/") == true)
                 pages = $0.json["pages"] as? [[String: Any]] ?? []
             }
-            #expect(pages.map { $0["page"] as? Int } == [1, 2, 3])
+            try #require(pages.map { $0["page"] as? Int } == [1, 2, 3])
             let images = pages.map { $0["image"] as? [String: Any] ?? [:] }
             #expect(images.allSatisfy { $0["status"] as? String == "done" && ($0["thumbnails"] as? [String: Any])?["medium"] != nil })
             // The ID scan's face is found on page 2 only.
