@@ -112,7 +112,7 @@ public struct DocumentSandbox: Sendable {
         let process = Process()
         process.executableURL = executable
         process.arguments = ["document-child", String(decoding: try JSONEncoder().encode(request), as: UTF8.self)]
-        process.environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        process.environment = Self.childEnvironment(ProcessInfo.processInfo.environment)
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -163,6 +163,14 @@ public struct DocumentSandbox: Sendable {
     static var runsUnderSanitizer: Bool {
         let entryPoints: [String] = ["__asan_init", "__tsan_init"]
         return entryPoints.contains { dlsym(nil, $0) != nil }
+    }
+
+    /// Nothing of the parent's environment but a sanitizer's options (`make sanitize` turns leak
+    /// reports off, and a child that reported leaks would exit 1 and fail every document).
+    static func childEnvironment(_ parent: [String: String]) -> [String: String] {
+        var environment = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        for name in ["ASAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS"] { environment[name] = parent[name] }
+        return environment
     }
 
     /// The child's whole life: limits first, then the work, then one line of JSON.

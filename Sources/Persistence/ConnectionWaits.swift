@@ -106,15 +106,22 @@ final class ConnectionWaits: Sendable {
         }
     }
 
-    /// `work`'s result, or `DatabaseWaitError.connectionClosed` as soon as `connection` closes
-    /// while `work` runs, without waiting for `work` to notice (an answer the driver would never
-    /// deliver must not hold a request for ever).
+    /// `work`'s result, or `DatabaseWaitError.connectionClosed` when `connection` closes while
+    /// `work` runs and `work` has not ended `grace` later. Why: PostgresNIO 1.33 writes a query
+    /// with no write promise, and once a closed channel's handlers are removed the write is
+    /// dropped and the query's answer never comes (upstream tried a fix, vapor/postgres-nio#487,
+    /// and reverted it); cancellation does not reach it either. Every query the driver did know
+    /// of is answered or failed before the close is announced, so `grace` only lets such an
+    /// answer reach `work`'s task on a busy machine: a write that committed is not reported lost.
     static func unlessClosed<T: Sendable>(
-        _ connection: PostgresConnection, _ work: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ connection: PostgresConnection, grace: Duration = .seconds(5),
+        _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let resumed = Mutex(false)
         let claim: @Sendable () -> Bool = { resumed.withLock { done in defer { done = true }; return !done } }
         let task = Mutex<Task<Void, Never>?>(nil)
+        let stopWatching = Mutex<(@Sendable () -> Void)?>(nil)
+        defer { stopWatching.withLock { $0 }?() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let running = Task {
@@ -127,11 +134,14 @@ final class ConnectionWaits: Sendable {
                 }
                 task.withLock { $0 = running }
                 if Task.isCancelled { running.cancel() }
-                connection.closeFuture.whenComplete { _ in
-                    guard claim() else { return }
-                    running.cancel()
-                    continuation.resume(throwing: DatabaseWaitError.connectionClosed)
+                let stop = ConnectionCloseWatch.shared.onClose(of: connection) {
+                    connection.eventLoop.scheduleTask(in: .nanoseconds(Int64(grace / .nanoseconds(1)))) {
+                        guard claim() else { return }
+                        running.cancel()
+                        continuation.resume(throwing: DatabaseWaitError.connectionClosed)
+                    }
                 }
+                stopWatching.withLock { $0 = stop }
             }
         } onCancel: {
             task.withLock { $0 }?.cancel()

@@ -182,6 +182,36 @@ public final class DatabaseClient: Service, Sendable {
     ) async throws -> sending Result {
         let lease = try await waits.lease(from: pool)
         defer { lease.release() }
-        return try await lease.connection.withTransaction(logger: logger, file: file, line: line, isolation: isolation, closure)
+        let connection = lease.connection
+        // As PostgresConnection.withTransaction, but BEGIN, COMMIT and ROLLBACK end when the
+        // connection closes under them (a COMMIT written to a closed connection never returns:
+        // see ConnectionWaits.unlessClosed), and ROLLBACK is not sent on a closed connection.
+        do {
+            try await Self.statement("BEGIN;", on: connection, logger: logger)
+        } catch {
+            throw DatabaseTransactionError(file: file, line: line, beginError: error)
+        }
+        var closureHasFinished = false
+        do {
+            let value = try await closure(connection)
+            closureHasFinished = true
+            try await Self.statement("COMMIT;", on: connection, logger: logger)
+            return value
+        } catch {
+            var failure = DatabaseTransactionError(file: file, line: line)
+            if closureHasFinished {
+                failure.commitError = error
+            } else {
+                failure.closureError = error
+                if !connection.isClosed {
+                    do { try await Self.statement("ROLLBACK;", on: connection, logger: logger) } catch { failure.rollbackError = error }
+                }
+            }
+            throw failure
+        }
+    }
+
+    private static func statement(_ sql: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws {
+        _ = try await ConnectionWaits.unlessClosed(connection) { try await $0.query(sql, logger: logger).collect() }
     }
 }

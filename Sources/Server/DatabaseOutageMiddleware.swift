@@ -37,6 +37,8 @@ enum DatabaseOutage {
         switch error {
         case let error as ServerError: return matches(error.underlyingError)
         case is DatabaseWaitError: return true
+        case let error as DatabaseTransactionError:
+            return [error.beginError, error.closureError, error.commitError].contains { $0.map(matches) ?? false }
         case let error as PostgresTransactionError:
             return [error.beginError, error.closureError, error.commitError].contains { $0.map(matches) ?? false }
         case let error as PSQLError:

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import OpenAPIRuntime
+import Persistence
 import PostgresNIO
 
 extension APIError: HTTPResponseError {
@@ -46,8 +47,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as PostgresTransactionError where error.closureError is APIError {
+        } catch let error as DatabaseTransactionError where error.closureError is APIError {
             // A service refused from inside a transaction: the refusal, not the wrapper, is the answer.
+            throw error.closureError as! APIError
+        } catch let error as PostgresTransactionError where error.closureError is APIError {
             throw error.closureError as! APIError
         } catch let error as APIError {
             throw error
@@ -76,6 +79,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     /// runtime could not decode (bad JSON, wrong parameter type, missing part) is a 400.
     static func apiError(from error: ServerError, context: Context) -> APIError {
         if let api = error.underlyingError as? APIError { return api }
+        if let api = (error.underlyingError as? DatabaseTransactionError)?.closureError as? APIError { return api }
         if let api = (error.underlyingError as? PostgresTransactionError)?.closureError as? APIError { return api }
         if let database = error.underlyingError as? PSQLError, let api = Self.inputError(database) { return api }
         if DatabaseOutage.matches(error.underlyingError) { return .databaseUnavailable }

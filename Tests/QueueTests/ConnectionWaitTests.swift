@@ -116,6 +116,7 @@ import TestSupport
                     """, logger: logger)
                 return try await rows.decode(Int.self).reduce(0, +) == 1
             })
+            #expect(client.waiting == 0, "a query that has its connection is no longer waiting")
             client.giveUpWaiting()
             try await blocker.query("SELECT pg_advisory_unlock(\(key))", logger: logger)
             #expect(try await query.value == [7])
@@ -177,7 +178,7 @@ import TestSupport
         }
     }
 
-    @Test func aQueryWhoseConnectionClosesEndsAtOnce() async throws {
+    @Test func workThatNeverEndsIsLetGoWhenItsConnectionCloses() async throws {
         try await withTimeout(patience) {
             let logger = TestDatabase.logger
             let connection = try await Database.connect(url: try TestDatabase.serverURL(), timeout: .seconds(30), logger: logger)
@@ -186,7 +187,7 @@ import TestSupport
             let (started, startedSignal) = AsyncStream<Void>.makeStream()
             // Work that would never end by itself (an answer the driver never delivers).
             let query = Task {
-                try await ConnectionWaits.unlessClosed(connection) { _ in
+                try await ConnectionWaits.unlessClosed(connection, grace: .zero) { _ in
                     startedSignal.yield()
                     await gate.wait()
                     return 1
@@ -195,6 +196,37 @@ import TestSupport
             for await _ in started { break }
             try await connection.close()
             await #expect(throws: DatabaseWaitError.connectionClosed) { _ = try await query.value }
+        }
+    }
+
+    @Test func aQueryOnAClosedConnectionEndsAndOneThatAnswersKeepsItsAnswer() async throws {
+        try await withTimeout(patience) {
+            let logger = TestDatabase.logger
+            let connection = try await Database.connect(url: try TestDatabase.serverURL(), timeout: .seconds(30), logger: logger)
+            let answer = try await ConnectionWaits.unlessClosed(connection) {
+                try await $0.query("SELECT 6 * 7", logger: logger).decode(Int.self).reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(answer == [42])
+            try await connection.close()
+            // PostgresNIO drops a query written to a closed connection (no answer, no error):
+            // the call must end anyway.
+            await #expect(throws: (any Error).self) {
+                _ = try await ConnectionWaits.unlessClosed(connection, grace: .zero) { try await $0.query("SELECT 1", logger: logger).collect() }
+            }
+        }
+    }
+
+    @Test func aTransactionWhoseConnectionClosesEndsAndThePoolServesAgain() async throws {
+        try await Self.withOneConnection(waitLimit: .seconds(600)) { client in
+            // COMMIT goes to a connection that closed inside the transaction: with PostgresNIO's
+            // own withTransaction that call never returned.
+            let error = await #expect(throws: DatabaseTransactionError.self) {
+                try await client.withTransaction(logger: TestDatabase.logger) { try await $0.close() }
+            }
+            #expect(error?.commitError as? DatabaseWaitError == .connectionClosed || error?.commitError is PSQLError,
+                    "\(String(describing: error?.commitError))")
+            let answer = try await client.query("SELECT 1").decode(Int.self).reduce(into: [Int]()) { $0.append($1) }
+            #expect(answer == [1])
         }
     }
 }

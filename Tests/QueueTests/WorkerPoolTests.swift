@@ -202,13 +202,17 @@ import TestSupport
             let queue = JobQueue(client: client, logger: logger)
             let worker = try WorkerProcess.start(databaseURL: url)
             defer { worker.kill(SIGKILL) }
-            // Long enough that a poll sees it running even when the suite starves this test's
-            // tasks for seconds (a 1.5 s job once ran start to end between two polls in CI).
+            // The job runs until the test creates its file, so the SIGTERM surely finds it
+            // running (a fixed 6 s sleep once ran start to end between two polls under ASan).
+            let release = FileManager.default.temporaryDirectory.appendingPathComponent("facepipe-drain-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: release) }
             let id = try await queue.enqueue(
-                try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 6000))).jobID
+                try NewJob(kind: .diagnosticSleep, payload: SleepJobHandler.Payload(ms: 0, untilFile: release.path))).jobID
             let running = try await eventually { try await queue.job(id)?.status == .running }
             try #require(running, "the job was never seen running")
             worker.kill(SIGTERM)
+            // Draining: the worker waits for the running job, which ends once released.
+            try Data().write(to: release)
             try await worker.exited()
             #expect(worker.process.terminationStatus == 0)
             #expect(try await queue.job(id)?.status == .done)

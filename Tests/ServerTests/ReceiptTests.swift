@@ -58,7 +58,9 @@ import TestSupport
             // …and it is what the public gallery shows.
             try await client.anonymous.execute(uri: "/gallery", method: .get) { response in
                 let item = (response.json["items"] as? [[String: Any]])?.first { $0["id"] as? String == id }
-                #expect((item?["processed"] as? [[String: Any]])?.compactMap { $0["url"] as? String }.map(localPath) == [localPath(url)])
+                // The same file; the signature and its expiry may differ (signed in another minute).
+                func file(_ url: String) -> Substring { localPath(url).prefix { $0 != "?" } }
+                #expect((item?["processed"] as? [[String: Any]])?.compactMap { $0["url"] as? String }.map(file) == [file(url)])
             }
 
             // Seed 002's options for another copy; nothing that would show the faces.
