@@ -14,6 +14,9 @@ for sanitizer in address thread; do
   folder=".build/${sanitizer:0:1}san"
   echo "== make sanitize: $sanitizer ($folder)"
   swift build --build-tests --sanitize="$sanitizer" --scratch-path "$folder"
-  swift test --skip-build --sanitize="$sanitizer" --scratch-path "$folder"
+  # One test at a time: sanitized code runs 3 to 10 times slower, and in a parallel run the
+  # tests that compute on the two cooperative threads starved the others (an await took about
+  # 20 s, and a test waited out its 300 s bound before its wait could be given up).
+  swift test --skip-build --no-parallel --sanitize="$sanitizer" --scratch-path "$folder"
   echo "== make sanitize: $sanitizer clean"
 done

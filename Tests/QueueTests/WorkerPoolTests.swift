@@ -145,7 +145,11 @@ import TestSupport
             // The hang stands in for a stuck decode, so it runs as an image job: the short limit
             // (IMAGE_PROCESSING_TIMEOUT) is for image kinds only, and the no-op job below keeps
             // JOB_TIMEOUT's ten minutes however long a starved machine takes to run it.
-            handlers.register(.processImage, HangingHandler(threads: threads, seconds: 60))
+            let release = DispatchSemaphore(value: 0)
+            // The hung calls end when the test is over, not after some time that a starved
+            // machine could let pass before the check below.
+            defer { release.signal(); release.signal() }
+            handlers.register(.processImage, HangingHandler(threads: threads, release: release))
             let config = QueueConfig(concurrency: 1, pollIntervalMilliseconds: 50, backoff: Backoff(baseMilliseconds: 10, maxMilliseconds: 20),
                                      imageProcessingTimeout: .milliseconds(400))
             let pool = WorkerPool(queue: queue, handlers: handlers, config: config, logger: logger)
@@ -154,7 +158,7 @@ import TestSupport
                 #expect(try await eventually { try await queue.job(hung)?.status == .failed })
                 let next = try await queue.enqueue(NewJob(kind: .diagnosticNoop)).jobID
                 #expect(try await eventually { try await queue.job(next)?.status == .done })
-                // Both hung calls are still blocked (60 s each), yet the only slot ran the next job.
+                // Both hung calls are still blocked, yet the only slot ran the next job.
                 #expect(threads.abandonedRunning == 2)
             }
             let job = try #require(try await queue.job(hung))
@@ -341,11 +345,13 @@ struct TrackingHandler: JobHandler {
 }
 
 /// Blocks a thread of `threads` for `seconds` without ever looking at cancellation.
+/// Blocks its thread until `release` is signalled once per call (deaf to cancellation, like a
+/// stuck native decode).
 struct HangingHandler: JobHandler {
     let threads: AbandonableThreadPool
-    let seconds: Double
+    let release: DispatchSemaphore
     func handle(_ job: ClaimedJob, context: JobContext) async throws {
-        try await threads.run { usleep(UInt32(seconds * 1_000_000)) }
+        try await threads.run { release.wait() }
     }
 }
 
