@@ -20,7 +20,7 @@ if [ "${FACEPIPE_TEST_STRESS:-}" = 1 ]; then
   exit 0
 fi
 # Coverage-guided fuzzing (libFuzzer) of hashing, upload names/options, the WebP stripper and the
-# whole upload validation path: a repeatable run here (seed 1, ~20 s per target); `make fuzz`
+# whole upload validation path: a repeatable run here (seed 1, ~10 s per target); `make fuzz`
 # searches for 10 minutes per target.
 step "fuzzing" bash scripts/fuzz.sh --repeatable
 # The README's first steps on a fresh working folder, as the user running this (root in CI).
