@@ -36,7 +36,4 @@ final class ConnectionCloseWatch: Sendable {
         }
         return { self.watched.withLock { _ = $0[key]?.waiters.removeValue(forKey: id) } }
     }
-
-    /// Connections watched now (tests).
-    var count: Int { watched.withLock { $0.count } }
 }

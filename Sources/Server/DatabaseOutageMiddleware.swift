@@ -39,8 +39,6 @@ enum DatabaseOutage {
         case is DatabaseWaitError: return true
         case let error as DatabaseTransactionError:
             return [error.beginError, error.closureError, error.commitError].contains { $0.map(matches) ?? false }
-        case let error as PostgresTransactionError:
-            return [error.beginError, error.closureError, error.commitError].contains { $0.map(matches) ?? false }
         case let error as PSQLError:
             if [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown].contains(error.code) {
                 return true

@@ -50,8 +50,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DatabaseTransactionError where error.closureError is APIError {
             // A service refused from inside a transaction: the refusal, not the wrapper, is the answer.
             throw error.closureError as! APIError
-        } catch let error as PostgresTransactionError where error.closureError is APIError {
-            throw error.closureError as! APIError
         } catch let error as APIError {
             throw error
         } catch let error as ServerError {
@@ -80,7 +78,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     static func apiError(from error: ServerError, context: Context) -> APIError {
         if let api = error.underlyingError as? APIError { return api }
         if let api = (error.underlyingError as? DatabaseTransactionError)?.closureError as? APIError { return api }
-        if let api = (error.underlyingError as? PostgresTransactionError)?.closureError as? APIError { return api }
         if let database = error.underlyingError as? PSQLError, let api = Self.inputError(database) { return api }
         if DatabaseOutage.matches(error.underlyingError) { return .databaseUnavailable }
         if let storage = StorageOutage.answer(for: error.underlyingError) { return storage }

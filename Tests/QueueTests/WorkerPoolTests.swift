@@ -344,7 +344,6 @@ struct TrackingHandler: JobHandler {
     }
 }
 
-/// Blocks a thread of `threads` for `seconds` without ever looking at cancellation.
 /// Blocks its thread until `release` is signalled once per call (deaf to cancellation, like a
 /// stuck native decode).
 struct HangingHandler: JobHandler {
