@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test test-stress soak sanitize bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api release image compose-test clean-data help
+.PHONY: setup build run test test-stress soak sanitize bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api openapi release image compose-test clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -25,6 +25,7 @@ help:
 	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
 	@echo "make fuzz           libFuzzer on hashing, upload names/options, WebP stripping, upload validation (10 min each)"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
+	@echo "make openapi      regenerate Sources/Server/Generated from openapi.yaml (after editing the API)"
 	@echo "make image          the container image with podman or docker (local base images without a registry)"
 	@echo "make compose-test   compose.yaml with that image: health, 50 photos, 3 workers, a killed worker, a DB restart"
 
@@ -56,6 +57,10 @@ soak: setup
 # The Swift suite under AddressSanitizer, then under ThreadSanitizer (separate build folders).
 sanitize: setup
 	@bash scripts/sanitize.sh
+
+# The API's types and server stubs from Sources/Server/openapi.yaml (committed; see the script).
+openapi: setup
+	@bash scripts/generate-openapi.sh
 
 # The container image (podman or docker; local base images where no registry answers), its size.
 image: setup
