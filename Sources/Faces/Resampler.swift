@@ -17,7 +17,10 @@ struct Resampler {
             let centre = (Double(index) + 0.5) * scale
             let first = min(source - 1, max(0, Int((centre - width + 0.5).rounded(.down))))
             let end = max(first + 1, min(source, Int((centre + width + 0.5).rounded(.down))))
-            let taps = (first..<end).map { max(0, 1 - abs((Double($0) + 0.5 - centre) / width)) }
+            let taps: [Double] = (first..<end).map { (tap: Int) -> Double in
+                let distance: Double = abs((Double(tap) + 0.5 - centre) / width)
+                return max(0, 1 - distance)
+            }
             let sum = taps.reduce(0, +)
             starts.append(first)
             counts.append(taps.count)

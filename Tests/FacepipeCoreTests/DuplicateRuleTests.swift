@@ -15,8 +15,11 @@ import Testing
         let base = Self.hashes(phash: 0, pdqWord: 0)
         // pHash 8 bits and PDQ 60 bits apart: at the edge, a link with confidence 0.5.
         let edge = try #require(rule.evidence(base, Self.hashes(phash: 0xff, pdqWord: (1 << 60) - 1)))
-        #expect(edge.distances.phash == 8 && edge.distances.pdq == 60 && edge.confidence == 0.5)
-        #expect(edge.similarity == 1 - 8.0 / 64)
+        #expect(edge.distances.phash == 8)
+        #expect(edge.distances.pdq == 60)
+        #expect(edge.confidence == 0.5)
+        let similarity: Double = 1 - 8.0 / 64
+        #expect(edge.similarity == similarity)
         #expect(rule.evidence(base, base)?.confidence == 1)
         // One more bit on either hash, and no link.
         #expect(rule.evidence(base, Self.hashes(phash: 0x1ff, pdqWord: 0)) == nil)

@@ -46,8 +46,12 @@ import Testing
     /// so the lower median is the largest negative weight and the hash is exactly the set
     /// of positive weights. An offset of 128 is invisible (DC is not in the block).
     private func imageWithDCTSigns(_ positive: (_ k: Int) -> Bool) -> [Float] {
-        let basis: [[Double]] = (0..<16).map { i in
-            (0..<64).map { j in (2.0 / 64).squareRoot() * cos(Double.pi * Double((i + 1) * (2 * j + 1)) / 128) }
+        let norm: Double = (2.0 / 64).squareRoot()
+        let basis: [[Double]] = (0..<16).map { (i: Int) -> [Double] in
+            (0..<64).map { (j: Int) -> Double in
+                let angle: Double = Double.pi * Double((i + 1) * (2 * j + 1)) / 128
+                return norm * cos(angle)
+            }
         }
         var image = [Double](repeating: 128, count: 64 * 64)
         for k in 0..<256 {

@@ -168,7 +168,8 @@ import TestSupport
             try await client.execute(uri: "/images/\(id)", method: .delete) { #expect($0.status == .accepted || $0.status == .ok) }
             try await runJobs()
             #expect(try await env.scalar("SELECT count(*) FROM processed_variants") == 0)
-            #expect(env.storedFiles().filter { $0.contains("/processed/") }.isEmpty)
+            let processed = env.storedFiles().filter { (path: String) -> Bool in path.contains("/processed/") }
+            #expect(processed.isEmpty)
         }
     }
 

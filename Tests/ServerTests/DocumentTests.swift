@@ -119,7 +119,7 @@ import TestSupport
             try await runJobs()
             #expect(try await env.scalar("SELECT count(*) FROM documents") == 0)
             #expect(try await env.scalar("SELECT count(*) FROM images") == 0)
-            #expect(env.storedFiles().filter { !$0.contains("/spool/") }.isEmpty, "\(env.storedFiles())")
+            #expect(env.storedFiles().filter { (path: String) -> Bool in !path.contains("/spool/") }.isEmpty, "\(env.storedFiles())")
             try await client.execute(uri: "/documents/\(id)", method: .get) { #expect($0.status == .notFound) }
         }
     }

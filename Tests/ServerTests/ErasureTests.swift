@@ -45,7 +45,7 @@ import TestSupport
             #expect(try await count("SELECT count(*) FROM image_files WHERE image_id = '$ID'") == 10)
             #expect(try await count("SELECT count(*) FROM face_detections WHERE image_id = '$ID' AND embedding IS NOT NULL") == 1)
             #expect(try await count("SELECT count(*) FROM image_duplicates WHERE '$ID' IN (image1_id, image2_id)") >= 1)
-            #expect(env.storedFiles().filter { $0.contains(id) }.count == 10)
+            #expect(env.storedFiles().filter { (path: String) -> Bool in path.contains(id) }.count == 10)
             let hashes = try ImageAnalysis.hashes(of: photo)
             #expect(await index.matches(for: hashes, excluding: UUID()).contains { $0.otherImageID.uuidString.lowercased() == id })
 
@@ -66,12 +66,12 @@ import TestSupport
             }
             #expect(try await count("SELECT count(*) FROM image_duplicates WHERE '$ID' IN (image1_id, image2_id)") == 0)
             try await runJobs()
-            #expect(env.storedFiles().filter { $0.contains(id) }.isEmpty, "\(env.storedFiles())")
+            #expect(env.storedFiles().filter { (path: String) -> Bool in path.contains(id) }.isEmpty, "\(env.storedFiles())")
             #expect(try await count("SELECT count(*) FROM image_files WHERE image_id = '$ID'") == 0)
             #expect(try await count("SELECT count(*) FROM erasures WHERE image_id = '$ID' AND completed_at IS NOT NULL") == 1)
             #expect(try await count("SELECT count(*) FROM audit_log WHERE action = 'image_erased' AND target = 'image:$ID'") == 1)
             // The other image and its files are untouched.
-            #expect(env.storedFiles().filter { $0.contains(ids[1]) }.count >= 5)
+            #expect(env.storedFiles().filter { (path: String) -> Bool in path.contains(ids[1]) }.count >= 5)
             // Every worker's in-memory index forgets it on its next refresh.
             try await index.refresh(from: ProcessingRepository(client: env.client, logger: TestDatabase.logger),
                                     erasures: ErasureRepository(client: env.client, logger: TestDatabase.logger))
@@ -95,7 +95,7 @@ import TestSupport
             }
             try await runJobs()
             try await client.execute(uri: "/reports/r-keep", method: .get) { #expect($0.status == .notFound) }
-            #expect(env.storedFiles().filter { !$0.contains("/spool/") }.isEmpty, "\(env.storedFiles())")
+            #expect(env.storedFiles().filter { (path: String) -> Bool in !path.contains("/spool/") }.isEmpty, "\(env.storedFiles())")
             #expect(try await env.scalar("SELECT count(*) FROM image_files") == 0)
         }
     }

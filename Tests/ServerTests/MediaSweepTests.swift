@@ -34,8 +34,8 @@ import TestSupport
             try Data("half an upload".utf8).write(to: spooled)
             try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: spooled.path)
             // The stored original of the real upload is old too: still referenced, so it stays.
-            let stored = env.storedFiles().filter { $0.contains("/originals/") && !$0.hasSuffix(orphan.lastPathComponent)
-                && !$0.hasSuffix(recent.lastPathComponent) }
+            let stored = env.storedFiles().filter { (path: String) -> Bool in path.contains("/originals/") && !path.hasSuffix(orphan.lastPathComponent)
+                && !path.hasSuffix(recent.lastPathComponent) }
             #expect(stored.count == 1)
             for path in stored { try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path) }
 

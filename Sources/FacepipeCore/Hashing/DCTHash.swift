@@ -34,8 +34,11 @@ extension PerceptualHash {
     }
 
     /// `cosines[k·32 + n] = cos(π·k·(2n+1)/64)` for k in 0..<8, n in 0..<32.
-    static let dctHashCosines: [Double] = (0..<8).flatMap { k in
-        (0..<32).map { n in cos(Double.pi * Double(k * (2 * n + 1)) / 64) }
+    static let dctHashCosines: [Double] = (0..<8).flatMap { (k: Int) -> [Double] in
+        (0..<32).map { (n: Int) -> Double in
+            let angle: Double = Double.pi * Double(k * (2 * n + 1)) / 64
+            return cos(angle)
+        }
     }
 
     /// The 8×8 corner C[u][v], row-major (index u·8 + v), near-zeros snapped to zero.
