@@ -34,7 +34,7 @@ OUT=.build/fuzz
 BUILD="$OUT/build"
 mkdir -p "$BUILD"
 [ -d .build/checkouts/swift-log ] || swift package resolve >/dev/null
-SAN=(-sanitize=fuzzer,address -Onone -g)
+SAN=(-sanitize=fuzzer,address -Onone -g -j"$(nproc)")
 VIPS_CFLAGS=$(pkg-config --cflags vips)
 XCC=()
 for flag in $VIPS_CFLAGS; do XCC+=(-Xcc "$flag"); done
@@ -111,10 +111,11 @@ fi
 runs_for() { case $1 in FuzzHashes) echo 5000 ;; FuzzUploadRequest) echo 40000 ;; FuzzWebPStrip) echo 200000 ;; FuzzImageUpload) echo 8000 ;; esac; }
 seed_dir() { case $1 in FuzzHashes) echo hashes ;; FuzzUploadRequest) echo requests ;; FuzzWebPStrip) echo webp ;; FuzzImageUpload) echo images ;; esac; }
 
-status=0
-printf '\n%-18s %12s %10s %8s %8s\n' target executions "exec/s" corpus crashes
-for t in "${TARGETS[@]}"; do
-  corpus="$OUT/corpus/$t"; crashes="$OUT/crashes/$t"; log="$OUT/$t.log"
+# One target: its run, then its line of the table in $OUT/$t.result and a non-zero exit when it
+# found a crash. Targets run side by side (each libFuzzer process uses one core; a repeatable
+# run gives the same inputs however many run at once).
+fuzz_target() {
+  local t=$1 corpus="$OUT/corpus/$1" crashes="$OUT/crashes/$1" log="$OUT/$1.log" limit seeds rc runs rate found
   if [ $REPEATABLE = 1 ]; then
     corpus="$OUT/repeatable-corpus/$t"; rm -rf "$corpus"
     limit=(-seed=1 -runs="$(runs_for "$t")")
@@ -122,11 +123,11 @@ for t in "${TARGETS[@]}"; do
     limit=(-max_total_time="$SECONDS_PER_TARGET")
   fi
   mkdir -p "$corpus" "$crashes"
-  set +e
   seeds=("$SEEDS/$(seed_dir "$t")")
   # The shared test files (when present) only in the search: a repeatable run must start
   # from the same seeds on every machine.
   if [ $REPEATABLE = 0 ] && [ "$t" = FuzzImageUpload ]; then seeds+=("$SEEDS/shared"); fi
+  set +e
   SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$OUT/$t" "$corpus" "${seeds[@]}" \
     "${limit[@]}" -max_len=65536 -timeout=20 -rss_limit_mb=3072 -print_final_stats=1 \
     -artifact_prefix="$crashes/" > "$log" 2>&1
@@ -135,11 +136,23 @@ for t in "${TARGETS[@]}"; do
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   found=$(find "$crashes" -type f | wc -l)
-  printf '%-18s %12s %10s %8s %8s\n' "$t" "$runs" "$rate" "$(find "$corpus" -type f | wc -l)" "$found"
+  printf '%-18s %12s %10s %8s %8s\n' "$t" "$runs" "$rate" "$(find "$corpus" -type f | wc -l)" "$found" > "$OUT/$t.result"
   if [ $rc -ne 0 ] || [ "$found" -gt 0 ]; then
-    status=1
-    echo "fuzz: $t found a crash (exit $rc); input in $crashes, log $log:" >&2
-    grep -E "ERROR|Fatal error|Precondition failed|SUMMARY" "$log" | head -5 >&2
+    {
+      echo "fuzz: $t found a crash (exit $rc); input in $crashes, log $log:"
+      grep -E "ERROR|Fatal error|Precondition failed|SUMMARY" "$log" | head -5
+    } >> "$OUT/$t.result"
+    return 1
   fi
+}
+
+pids=()
+for t in "${TARGETS[@]}"; do
+  rm -f "$OUT/$t.result"
+  fuzz_target "$t" & pids+=($!)
 done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+printf '\n%-18s %12s %10s %8s %8s\n' target executions "exec/s" corpus crashes
+for t in "${TARGETS[@]}"; do cat "$OUT/$t.result" 2>/dev/null || echo "fuzz: $t left no result" >&2; done
 exit $status
