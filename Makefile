@@ -25,7 +25,7 @@ help:
 	@echo "make scale-test     1, 2, 4 worker processes on one PostgreSQL and S3; a run that kills a worker"
 	@echo "make fuzz           libFuzzer on hashing, upload names/options, WebP stripping, upload validation (10 min each)"
 	@echo "make fuzz-api       schemathesis against a running server (also part of make test)"
-	@echo "make openapi      regenerate Sources/Server/Generated from openapi.yaml (after editing the API)"
+	@echo "make openapi        regenerate Sources/Server/Generated from openapi.yaml (after editing the API)"
 	@echo "make image          the container image with podman or docker (local base images without a registry)"
 	@echo "make compose-test   compose.yaml with that image: health, 50 photos, 3 workers, a killed worker, a DB restart"
 

@@ -25,7 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         // Not used by the build: `make openapi` runs its command-line tool (scripts/generate-openapi.sh).
-        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        // Exact, so the committed output is what any machine regenerates.
+        .package(url: "https://github.com/apple/swift-openapi-generator", exact: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),

@@ -29,6 +29,8 @@ if [ "${1:-}" = "--repeatable" ]; then REPEATABLE=1; SECONDS_PER_TARGET=0; else 
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(FuzzHashes FuzzUploadRequest FuzzWebPStrip FuzzImageUpload)
+# Each target once (two runs of one target would share its corpus, log and result).
+mapfile -t TARGETS < <(printf '%s\n' "${TARGETS[@]}" | awk '!seen[$0]++')
 
 OUT=.build/fuzz
 BUILD="$OUT/build"
@@ -112,8 +114,9 @@ runs_for() { case $1 in FuzzHashes) echo 5000 ;; FuzzUploadRequest) echo 40000 ;
 seed_dir() { case $1 in FuzzHashes) echo hashes ;; FuzzUploadRequest) echo requests ;; FuzzWebPStrip) echo webp ;; FuzzImageUpload) echo images ;; esac; }
 
 # One target: its run, then its line of the table in $OUT/$t.result and a non-zero exit when it
-# found a crash. Targets run side by side (each libFuzzer process uses one core; a repeatable
-# run gives the same inputs however many run at once).
+# found a crash. In --repeatable mode the targets run side by side (each libFuzzer process uses
+# one core; a fixed number of inputs is the same work however many run at once); the search
+# runs them one after another, so each gets its whole time on a core of its own.
 fuzz_target() {
   local t=$1 corpus="$OUT/corpus/$1" crashes="$OUT/crashes/$1" log="$OUT/$1.log" limit seeds rc runs rate found
   if [ $REPEATABLE = 1 ]; then
@@ -146,12 +149,17 @@ fuzz_target() {
   fi
 }
 
+status=0
 pids=()
+trap 'for p in "${pids[@]}"; do pkill -P "$p"; kill "$p"; done 2>/dev/null; exit 130' INT TERM
 for t in "${TARGETS[@]}"; do
   rm -f "$OUT/$t.result"
-  fuzz_target "$t" & pids+=($!)
+  if [ $REPEATABLE = 1 ]; then
+    fuzz_target "$t" & pids+=($!)
+  else
+    fuzz_target "$t" || status=1
+  fi
 done
-status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 printf '\n%-18s %12s %10s %8s %8s\n' target executions "exec/s" corpus crashes
 for t in "${TARGETS[@]}"; do cat "$OUT/$t.result" 2>/dev/null || echo "fuzz: $t left no result" >&2; done

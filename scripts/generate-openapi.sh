@@ -18,6 +18,7 @@ GENERATOR="$(swift build --show-bin-path)/swift-openapi-generator"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 "$GENERATOR" generate --config "$CONFIG" --output-directory "$TMP" "$SPEC" >/dev/null
+[ -s "$TMP/Types.swift" ] || { echo "generate-openapi: the generator wrote no Types.swift; $OUT left as it was" >&2; exit 1; }
 # Replace the generated files only (the configuration and the fingerprint stay).
 find "$OUT" -maxdepth 1 -name '*.swift' ! -name 'OpenAPIGeneratedFrom.swift' -delete
 cp "$TMP"/*.swift "$OUT"/

@@ -36,22 +36,25 @@ import TestSupport
 
         /// A holder that holds the pool's one connection. With a short wait limit the holder's
         /// own first wait (the pool connecting on a loaded machine) may pass the limit: then
-        /// another holder tries, until one holds (the failed wait is itself the behaviour under
-        /// test, so only that error is retried).
-        static func holding(_ client: DatabaseClient) async throws -> Holder {
-            while true {
+        /// another holder tries, up to `attempts` times (only that error is retried; a pool that
+        /// never serves still fails the test with it).
+        static func holding(_ client: DatabaseClient, attempts: Int = 10) async throws -> Holder {
+            for attempt in 1...attempts {
                 let holder = Holder(client)
                 if await holder.holding() { return holder }
                 do {
-                    try await holder.task.value
-                } catch let error as DatabaseWaitError {
-                    guard case .limit = error else { throw error }
+                    // Ends the holder either way (had it got the connection as the test was
+                    // cancelled, it hands it back).
+                    try await holder.release()
+                } catch DatabaseWaitError.limit where attempt < attempts {
                 }
                 try Task.checkCancellation()
             }
+            throw CancellationError()  // only when cancelled: the last attempt returns or throws
         }
 
-        /// True once the connection is held; false when the holder ended without it.
+        /// True once the connection is held; false when the holder ended without it (or the
+        /// waiting task was cancelled).
         func holding() async -> Bool { for await _ in held { return true }; return false }
         func release() async throws {
             releaseSignal.finish()
@@ -60,15 +63,15 @@ import TestSupport
     }
 
     /// `body`'s result once the pool serves it: a wait that passes a short limit on a loaded
-    /// machine is tried again (a pool that is not whole would never serve, and the test's
-    /// `patience` ends it).
-    static func served<T>(_ body: () async throws -> T) async throws -> T {
-        while true {
-            do { return try await body() } catch let error as DatabaseWaitError {
-                guard case .limit = error else { throw error }
+    /// machine is tried again, up to `attempts` times (a pool that is not whole never serves,
+    /// and the last attempt's `.limit` fails the test).
+    static func served<T>(attempts: Int = 10, _ body: () async throws -> T) async throws -> T {
+        for _ in 1..<attempts {
+            do { return try await body() } catch DatabaseWaitError.limit {
+                try Task.checkCancellation()
             }
-            try Task.checkCancellation()
         }
+        return try await body()
     }
 
     static func withOneConnection(waitLimit: Duration, _ body: @escaping @Sendable (DatabaseClient) async throws -> Void) async throws {
