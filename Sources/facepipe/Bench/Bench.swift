@@ -63,15 +63,30 @@ func withScratchDatabase<T: Sendable>(
     }
 }
 
+/// The memory fields of a process's Linux `/proc/<pid>/status` (or this process's), in KiB.
+private func memoryStatus(pid: Int32?) -> [Substring: Int] {
+    let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
+    guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+    var fields: [Substring: Int] = [:]
+    for line in status.split(separator: "\n") {
+        let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        if parts.count >= 2, parts[0].hasSuffix(":"), let value = Int(parts[1]) { fields[parts[0].dropLast()] = value }
+    }
+    return fields
+}
+
 /// Resident memory of a process in KiB, from Linux /proc: now and the peak so far.
 func residentMemory(pid: Int32? = nil) -> (current: Int, peak: Int) {
-    let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
-    guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return (0, 0) }
-    func field(_ name: String) -> Int {
-        status.split(separator: "\n").first { $0.hasPrefix(name) }?
-            .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
-    }
-    return (field("VmRSS:"), field("VmHWM:"))
+    let status = memoryStatus(pid: pid)
+    return (status["VmRSS"] ?? 0, status["VmHWM"] ?? 0)
+}
+
+/// What a process's RSS is made of, in KiB: anonymous memory (the heap, thread stacks, pools)
+/// and file-backed pages (the binary, libraries, mapped models). Growth in `anonymous` is
+/// memory the process holds; `file` grows as mapped files are touched.
+func residentMemoryParts(pid: Int32) -> (anonymous: Int, file: Int) {
+    let status = memoryStatus(pid: pid)
+    return (status["RssAnon"] ?? 0, (status["RssFile"] ?? 0) + (status["RssShmem"] ?? 0))
 }
 
 /// A finished image row with no file behind it (a unique made-up SHA-256), for benchmarks that

@@ -71,7 +71,9 @@ struct LoadBench: AsyncParsableCommand {
                     recorder.rss.withLock { $0.append(current) }
                     if let due = nextReport, ContinuousClock.now >= due, let every = rssEvery {
                         recorder.marks.withLock { $0.append(current) }
-                        print("  RSS after \(format((ContinuousClock.now - loadStart).seconds / 60, 1)) min: \(current / 1024) MB")
+                        let parts = residentMemoryParts(pid: server.pid)
+                        print("  RSS after \(format((ContinuousClock.now - loadStart).seconds / 60, 1)) min: \(current / 1024) MB "
+                              + "(anonymous \(parts.anonymous / 1024) MB, files \(parts.file / 1024) MB)")
                         nextReport = due + .seconds(every)
                     }
                     try await Task.sleep(for: .seconds(1))
