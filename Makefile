@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/facepipe
 
-.PHONY: setup build run test test-stress soak sanitize bench bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api openapi release image compose-test clean-data help
+.PHONY: setup build run test test-stress soak sanitize bench bench-queue bench-ingest bench-imaging bench-duplicate-lookup bench-faces bench-access bench-pages bench-anonymize bench-documents bench-duplicates bench-distractors bench-face-calibration bench-face-search bench-linking bench-load chaos scale-test fuzz fuzz-api openapi release image compose-test clean-data help
 
 help:
 	@echo "make run          set up, build and serve on http://127.0.0.1:8080 (embedded PostgreSQL, in-process worker)"
@@ -12,6 +12,7 @@ help:
 	@echo "make sanitize     the Swift suite under AddressSanitizer and ThreadSanitizer"
 	@echo "make bench-queue    job queue throughput and NOTIFY latency"
 	@echo "make bench-imaging  process_image throughput on 12 MP photos, duplicate lookup at 1M hashes"
+	@echo "make bench-duplicate-lookup  near-duplicate lookup with 8 variants at 10M images, multi-index vs linear scan"
 	@echo "make bench-access   authentication overhead per request, erasure time"
 	@echo "make bench-anonymize  the anonymize job per replacewith on 12 MP photos"
 	@echo "make bench-documents  pages/s for a 20-page PDF"
@@ -70,7 +71,7 @@ image: setup
 compose-test: setup
 	@bash scripts/compose-test.sh
 
-bench: bench-queue bench-ingest bench-imaging bench-faces bench-access bench-pages bench-anonymize bench-documents
+bench: bench-queue bench-ingest bench-imaging bench-duplicate-lookup bench-faces bench-access bench-pages bench-anonymize bench-documents
 
 bench-faces: setup
 	bash scripts/fetch-test-photos.sh --bench
@@ -152,6 +153,10 @@ bench-imaging: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
 	.build/release/facepipe bench imaging
+
+bench-duplicate-lookup: setup
+	$(SWIFT) build -c release
+	.build/release/facepipe bench duplicate-lookup
 
 fuzz: setup
 	$(SWIFT) package resolve

@@ -2,17 +2,18 @@ import FacepipeCore
 import Foundation
 import Persistence
 
-/// In-memory near-duplicate search over every finished image's hashes (a popcount scan takes
-/// milliseconds at a million images; see `facepipe bench imaging`). Each worker process keeps its
+/// In-memory near-duplicate search over every finished image's hashes (`DuplicateHashIndex`: a
+/// lookup with eight variants takes well under a millisecond at 10M images; see `facepipe bench
+/// duplicate-lookup`). Each worker process keeps its
 /// own copy and tops it up from the database before every lookup, so images finished by other
 /// workers are found too.
 ///
 /// Each image is indexed by its own hashes and by its regions' (`ImageFingerprint`: the content
-/// inside a frame, the centre, the upper part), one PDQ index per stored set. A lookup judges the
+/// inside a frame, the centre, the upper part), one hash index per stored set. A lookup judges the
 /// image's own hashes and each lookup key only against the stored sets they can meet
 /// (`LookupKey.ownMeets`, `LookupKey.Transform.meets`): every extra comparison is one more chance
-/// for two unrelated images to agree. Candidates come from the PDQ indexes (within the rule's PDQ
-/// distance); each is then judged by the whole `DuplicateRule`. Hash sets too weak to link even
+/// for two unrelated images to agree. Candidates come from the hash indexes (within the rule's
+/// pHash and PDQ distances); each is then judged by the whole `DuplicateRule`. Hash sets too weak to link even
 /// as the weaker of a pair (`DuplicateRule.mayLink`) are not indexed at all.
 public actor DuplicateIndex {
     private var sets: Sets
@@ -49,9 +50,9 @@ public actor DuplicateIndex {
         sets.matches(for: hashes, keys: keys, excluding: id)
     }
 
-    /// The index itself, without the refreshing: one PDQ index per stored set.
+    /// The index itself, without the refreshing: one hash index per stored set.
     public struct Sets: Sendable {
-        private var indexes: [StoredSet: PDQHashIndex] = [:]
+        private var indexes: [StoredSet: DuplicateHashIndex] = [:]
         private var stored: [UUID: ImageFingerprint] = [:]
         public let rule: DuplicateRule
 
@@ -67,7 +68,7 @@ public actor DuplicateIndex {
             var any = false
             for set in [StoredSet.own] + ImageRegion.allCases.map(StoredSet.region) {
                 guard let hashes = fingerprint[set], rule.mayLink(hashes) else { continue }
-                indexes[set, default: PDQHashIndex()].insert(id: id, hash: hashes.pdq)
+                indexes[set, default: DuplicateHashIndex()].insert(id: id, phash: hashes.phash, pdq: hashes.pdq)
                 any = true
             }
             if any { stored[id] = fingerprint }
@@ -87,7 +88,8 @@ public actor DuplicateIndex {
             for (query, transform, sets) in queries where rule.mayLink(query) {
                 for set in sets {
                     guard let index = indexes[set] else { continue }
-                    for candidate in index.query(query.pdq, maxDistance: rule.pdq) where candidate.id != id {
+                    for candidate in index.query(phash: query.phash, pdq: query.pdq, maxPHash: rule.phash, maxPDQ: rule.pdq)
+                    where candidate.id != id {
                         guard let other = stored[candidate.id]?[set], let evidence = rule.evidence(query, other) else { continue }
                         if let known = best[candidate.id], known.confidence >= evidence.confidence { continue }
                         best[candidate.id] = DuplicateMatch(otherImageID: candidate.id, evidence: evidence,

@@ -27,6 +27,16 @@ private func randomUUID(_ random: inout SplitMix64) -> UUID {
                        bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
 }
 
+private func randomHash(_ random: inout SplitMix64) -> PDQHash {
+    PDQHash(word0: random.next(), word1: random.next(), word2: random.next(), word3: random.next())
+}
+
+private func nearbyPDQ(_ base: PDQHash, flipping count: Int, _ random: inout SplitMix64) -> PDQHash {
+    var hash = base
+    for _ in 0..<count { hash[bit: Int(random.next() % 256)].toggle() }
+    return hash
+}
+
 /// `base` with `count` random bits flipped (possibly the same bit twice).
 private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMix64) -> UInt64 {
     var hash = base
@@ -118,7 +128,7 @@ private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMi
                 break
             }
             #expect(index.count == model.count)
-            if step % 150 == 0 {
+            if step % 200 == 0 {
                 for maxDistance in [0, 3, 6, 12, 40] {
                     let query = nearby(centres[Int(random.next() % 20)], flipping: 2, &random)
                     let found = index.query(query, maxDistance: maxDistance)
@@ -133,16 +143,6 @@ private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMi
 }
 
 @Suite struct PDQHashIndexTests {
-    private func randomHash(_ random: inout SplitMix64) -> PDQHash {
-        PDQHash(word0: random.next(), word1: random.next(), word2: random.next(), word3: random.next())
-    }
-
-    private func nearbyPDQ(_ base: PDQHash, flipping count: Int, _ random: inout SplitMix64) -> PDQHash {
-        var hash = base
-        for _ in 0..<count { hash[bit: Int(random.next() % 256)].toggle() }
-        return hash
-    }
-
     @Test func queryReturnsMatchesNearestFirst() throws {
         let (a, b, c) = (UUID(), UUID(), UUID())
         let zero = PDQHash.zero
@@ -200,6 +200,85 @@ private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMi
     }
 }
 
+/// The multi-index: every answer within both limits, checked against a full scan while it
+/// grows past several bucket widths, replaces and removes entries, and holds many entries in
+/// one bucket; radii that use the tables (pHash ≤ 0…11) and ones that fall back to a scan.
+@Suite struct DuplicateHashIndexTests {
+    private struct Entry: Equatable {
+        var phash: UInt64
+        var pdq: PDQHash
+    }
+
+    private func bruteForce(_ model: [UUID: Entry], _ query: Entry, maxPHash: Int, maxPDQ: Int) -> [HashMatch] {
+        model.compactMap { id, entry in
+            guard PerceptualHash.hammingDistance(entry.phash, query.phash) <= maxPHash else { return nil }
+            let d = PerceptualHash.pdqHammingDistance(entry.pdq, query.pdq)
+            return d <= maxPDQ ? HashMatch(id: id, distance: d) : nil
+        }
+    }
+
+    @Test func agreesWithBruteForceWhileGrowingAndShrinking() {
+        var random = SplitMix64(seed: 2026)
+        // Few centres, so buckets fill and chains are long; one centre repeats exactly.
+        let centres = (0..<12).map { _ in Entry(phash: random.next(), pdq: randomHash(&random)) }
+        var index = DuplicateHashIndex()
+        var model: [UUID: Entry] = [:]
+        var ids: [UUID] = []
+        var bucketWidths: Set<Int> = []
+        for step in 0..<12000 {
+            let centre = centres[Int(random.next() % 12)]
+            let entry = step % 7 == 0 ? centre
+                : Entry(phash: nearby(centre.phash, flipping: Int(random.next() % 14), &random),
+                        pdq: nearbyPDQ(centre.pdq, flipping: Int(random.next() % 90), &random))
+            // Mostly inserts for 8,000 steps (past 4,096 entries: two growths), then mostly removals.
+            let removing = step < 8000 ? random.next() % 10 == 9 : random.next() % 10 >= 2
+            if removing, !ids.isEmpty {
+                let id = ids[Int(random.next() % UInt64(ids.count))]
+                let removed = index.remove(id: id)
+                #expect(removed == (model.removeValue(forKey: id) != nil))
+            } else if random.next() % 5 == 0, !ids.isEmpty {
+                let id = ids[Int(random.next() % UInt64(ids.count))]
+                let wasNew = index.insert(id: id, phash: entry.phash, pdq: entry.pdq)
+                #expect(wasNew == (model[id] == nil))
+                model[id] = entry
+            } else {
+                let id = randomUUID(&random)
+                ids.append(id)
+                let wasNew = index.insert(id: id, phash: entry.phash, pdq: entry.pdq)
+                #expect(wasNew)
+                model[id] = entry
+            }
+            #expect(index.count == model.count)
+            bucketWidths.insert(index.bucketWidth)
+            if step % 200 == 0 {
+                let centre = centres[Int(random.next() % 12)]
+                let query = Entry(phash: nearby(centre.phash, flipping: Int(random.next() % 6), &random),
+                                  pdq: nearbyPDQ(centre.pdq, flipping: 10, &random))
+                for (maxPHash, maxPDQ) in [(0, 256), (2, 60), (8, 60), (8, 31), (9, 256), (11, 90), (12, 60), (64, 40), (-1, 60), (8, -1)] {
+                    let found = index.query(phash: query.phash, pdq: query.pdq, maxPHash: maxPHash, maxPDQ: maxPDQ)
+                    #expect(canonical(found) == canonical(bruteForce(model, query, maxPHash: maxPHash, maxPDQ: maxPDQ)),
+                            "step \(step), pHash ≤ \(maxPHash), PDQ ≤ \(maxPDQ)")
+                }
+            }
+        }
+        #expect(bucketWidths.count >= 3, "the tables grew: \(bucketWidths.sorted())")
+        for id in ids { index.remove(id: id) }
+        #expect(index.isEmpty)
+        #expect(index.query(phash: centres[0].phash, pdq: centres[0].pdq, maxPHash: 64, maxPDQ: 256).isEmpty)
+    }
+
+    @Test func keyBallsHaveTheirSizeAndNoRepeats() {
+        for (bits, radius) in [(10, 0), (10, 1), (21, 2), (22, 2), (22, 3)] {
+            var keys: [UInt64] = []
+            DuplicateHashIndex.forEachKey(within: radius, of: 0b1011, bits: bits) { keys.append($0) }
+            #expect(keys.count == DuplicateHashIndex.ballSize(bits: bits, radius: radius))
+            #expect(Set(keys).count == keys.count)
+            #expect(keys.allSatisfy { ($0 ^ 0b1011).nonzeroBitCount <= radius && $0 < 1 << UInt64(bits) })
+        }
+        #expect(DuplicateHashIndex.ballSize(bits: 21, radius: 2) == 232)
+    }
+}
+
 @Suite struct HashIndexBenchmarkTests {
     /// Shape only, never timing: every query is timed, and the half that are a stored
     /// hash with three bits flipped must find at least that entry.
@@ -211,5 +290,17 @@ private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMi
         #expect(result.totalMatches >= 20)
         #expect(result.percentile(50) <= result.percentile(95))
         #expect(result.percentile(100) == result.queryLatencies.max())
+    }
+
+    /// Shape only, never timing: one latency per lookup on each side, both ways find the same
+    /// images, and every lookup that carries a stored entry finds it.
+    @Test func duplicateLookupsAgreeBothWays() {
+        let result = DuplicateLookupBenchmark.run(entries: 6000, lookups: 30, seed: 3)
+        #expect(result.multiIndex.latencies.count == 30)
+        #expect(result.linear?.latencies.count == 30)
+        #expect(result.disagreements == 0)
+        #expect(result.missedPlanted == 0)
+        #expect(result.multiIndex.matches >= 15)
+        #expect(result.linear?.matches == result.multiIndex.matches)
     }
 }
