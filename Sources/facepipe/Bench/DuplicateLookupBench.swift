@@ -1,6 +1,7 @@
 import ArgumentParser
 import FacepipeCore
 import Foundation
+import Pipeline
 
 /// `facepipe bench duplicate-lookup`: one near-duplicate lookup with all eight dihedral
 /// variants of an image's hashes at 10M stored images, by `DuplicateRule`'s limits: the
@@ -14,6 +15,8 @@ struct DuplicateLookupBench: ParsableCommand {
     @Option(help: "Lookups timed on each side.") var lookups = 200
     @Option(help: "Hash variants per lookup (8: every turn and mirror).") var variants = 8
     @Flag(help: "Skip the linear scan (the before side).") var noLinear = false
+    @Option(help: "Images in a whole worker index (own hashes plus centre and upper regions) whose memory is measured; 0 skips.")
+    var wholeIndex = 1_000_000
 
     func run() throws {
         let rule = DuplicateRule()
@@ -32,7 +35,28 @@ struct DuplicateLookupBench: ParsableCommand {
             print("same images found: \(result.lookups - result.disagreements) of \(result.lookups) lookups")
         }
         print("planted copies found: \((result.lookups + 1) / 2 - result.missedPlanted) of \((result.lookups + 1) / 2)")
+        if wholeIndex > 0 { measureWholeIndex() }
         if result.disagreements > 0 || result.missedPlanted > 0 { throw ExitCode.failure }
+    }
+
+    /// What a worker's `DuplicateIndex` holds per image: one hash index per stored set and each
+    /// image's fingerprint. Random strong hashes, with the two regions every image has.
+    private func measureWholeIndex() {
+        var random = SplitMix64(seed: 11)
+        func hashes() -> ImageHashes {
+            ImageHashes(ahash: random.next(), dhash: random.next(), phash: random.next(),
+                        pdq: PDQHash(word0: random.next(), word1: random.next(), word2: random.next(), word3: random.next()),
+                        pdqQuality: 80)
+        }
+        let fingerprints = (0..<wholeIndex).map { _ in
+            ImageFingerprint(hashes: hashes(), regions: [.centre: hashes(), .upper: hashes()])
+        }
+        let ids = (0..<wholeIndex).map { _ in UUID() }
+        let before = residentMemoryParts(pid: getpid()).anonymous
+        var sets = DuplicateIndex.Sets(rule: DuplicateRule())
+        for (id, fingerprint) in zip(ids, fingerprints) { sets.insert(id, fingerprint) }
+        let grown = residentMemoryParts(pid: getpid()).anonymous - before
+        print("a worker's whole index (own + centre + upper sets, fingerprints) at \(sets.count) images: \(format(Double(grown) / 1024)) MB, \(format(Double(grown) * 1024 / Double(max(1, wholeIndex)), 0)) B/image")
     }
 
     private func ms(_ duration: Duration) -> Double {
