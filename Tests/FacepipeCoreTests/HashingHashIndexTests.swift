@@ -128,7 +128,7 @@ private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMi
                 break
             }
             #expect(index.count == model.count)
-            if step % 200 == 0 {
+            if step % 150 == 0 {
                 for maxDistance in [0, 3, 6, 12, 40] {
                     let query = nearby(centres[Int(random.next() % 20)], flipping: 2, &random)
                     let found = index.query(query, maxDistance: maxDistance)
@@ -267,6 +267,30 @@ private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMi
         #expect(index.query(phash: centres[0].phash, pdq: centres[0].pdq, maxPHash: 64, maxPDQ: 256).isEmpty)
     }
 
+    @Test func aReservedIndexHasItsBucketsAtOnceAndAnswersTheSame() {
+        var random = SplitMix64(seed: 9)
+        var grown = DuplicateHashIndex()
+        var reserved = DuplicateHashIndex(minimumCapacity: 5000)
+        let widthBefore = reserved.bucketWidth
+        var entries: [Entry] = []
+        for _ in 0..<5000 {
+            let entry = Entry(phash: random.next() & 0xFFFF_0000_FFFF_FFFF, pdq: randomHash(&random))
+            let id = randomUUID(&random)
+            grown.insert(id: id, phash: entry.phash, pdq: entry.pdq)
+            reserved.insert(id: id, phash: entry.phash, pdq: entry.pdq)
+            entries.append(entry)
+        }
+        #expect(widthBefore == reserved.bucketWidth)
+        #expect(grown.bucketWidth == reserved.bucketWidth)
+        for entry in entries.prefix(50) {
+            let query = nearby(entry.phash, flipping: 4, &random)
+            let a = grown.query(phash: query, pdq: entry.pdq, maxPHash: 8, maxPDQ: 60)
+            let b = reserved.query(phash: query, pdq: entry.pdq, maxPHash: 8, maxPDQ: 60)
+            #expect(!a.isEmpty)
+            #expect(canonical(a) == canonical(b))
+        }
+    }
+
     @Test func keyBallsHaveTheirSizeAndNoRepeats() {
         for (bits, radius) in [(10, 0), (10, 1), (21, 2), (22, 2), (22, 3)] {
             var keys: [UInt64] = []
@@ -293,7 +317,8 @@ private func nearby(_ base: UInt64, flipping count: Int, _ random: inout SplitMi
     }
 
     /// Shape only, never timing: one latency per lookup on each side, both ways find the same
-    /// images, and every lookup that carries a stored entry finds it.
+    /// images, and every lookup that carries a stored entry (up to the rule's pHash limit away)
+    /// finds it.
     @Test func duplicateLookupsAgreeBothWays() {
         let result = DuplicateLookupBenchmark.run(entries: 6000, lookups: 30, seed: 3)
         #expect(result.multiIndex.latencies.count == 30)

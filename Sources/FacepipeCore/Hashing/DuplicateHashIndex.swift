@@ -9,15 +9,21 @@ import Foundation
 /// - the pHash is cut into three chunks of 21, 21 and 22 bits, each with a table of buckets;
 /// - two hashes within `d` bits differ in at most `d / 3` bits in at least one chunk
 ///   (pigeonhole), so walking, in each table, the buckets within `d / 3` bits of the query's
-///   chunk visits every answer. For the rule's `d = 8` that is 232 + 232 + 254 buckets, each
-///   holding about two entries when full, instead of a scan of every entry;
+///   chunk visits every answer. For the rule's `d = 8` that is 232 + 232 + 254 buckets (about
+///   2,800 entries at 10M) instead of a scan of every entry;
 /// - each visited entry is checked on its whole pHash, then its PDQ hash. An entry that two
 ///   tables both reach is reported by the first one only.
 ///
 /// Buckets use the low `bucketBits` bits of a chunk, which grow with the index (about two
-/// entries per bucket; a small index keeps small tables), and chain their entries through
-/// `next` so inserts and removals are O(1) plus one bucket's walk. A radius too wide for the
-/// tables to help (more buckets than entries) is answered by a plain scan.
+/// entries per bucket, up to a chunk's full width: at 10M the 21-bit tables hold about five), so
+/// a small index keeps small tables. Growing rebuilds the chains (a pause of about a second at
+/// millions of entries; `reserveCapacity` sizes them at once). Buckets chain their entries
+/// through `next`, so inserts and removals are O(1) plus one bucket's walk. A radius too wide for
+/// the tables to help (more buckets than entries, or more than 3 bits per chunk: pHash limits
+/// of 12 and above) is answered by a plain scan.
+///
+/// Real pHashes are not uniform: a corpus of near-identical screenshots fills some buckets more
+/// than random hashes would, and its lookups walk longer chains (all of them candidates).
 ///
 /// Memory per entry: 16 bytes of id, ~32 of id → slot map, 8 of pHash, 32 of PDQ and 12 of
 /// chain links, plus the bucket heads (4 bytes each, at most 8M). `facepipe bench
@@ -65,7 +71,7 @@ public struct DuplicateHashIndex: Sendable {
         pdqWords.append(contentsOf: [pdq.word0, pdq.word1, pdq.word2, pdq.word3])
         next.append(contentsOf: [-1, -1, -1])
         if slots.count > 2 << bucketBits, bucketBits < Self.chunkWidths.max()! {
-            grow()
+            grow(toHold: slots.count)  // links every slot, this one too
         } else {
             link(slot)
         }
@@ -136,11 +142,13 @@ public struct DuplicateHashIndex: Sendable {
         return matches
     }
 
+    /// Room for `capacity` entries, buckets included (no rebuild while filling up to it).
     public mutating func reserveCapacity(_ capacity: Int) {
         slots.reserveCapacity(capacity)
         phashes.reserveCapacity(capacity)
         pdqWords.reserveCapacity(4 * capacity)
         next.reserveCapacity(3 * capacity)
+        grow(toHold: capacity)
     }
 
     // MARK: - Chains
@@ -198,9 +206,11 @@ public struct DuplicateHashIndex: Sendable {
         preconditionFailure("DuplicateHashIndex: slot \(target) missing from its bucket")
     }
 
-    /// Wider buckets for a grown index (about two entries per bucket), chains rebuilt.
-    private mutating func grow() {
-        while slots.count > 2 << bucketBits, bucketBits < Self.chunkWidths.max()! { bucketBits += 1 }
+    /// Wider buckets for `entries` (about two entries per bucket), chains rebuilt.
+    private mutating func grow(toHold entries: Int) {
+        let old = bucketBits
+        while entries > 2 << bucketBits, bucketBits < Self.chunkWidths.max()! { bucketBits += 1 }
+        guard bucketBits != old else { return }
         heads = Self.emptyHeads(bucketBits)
         for slot in 0..<slots.count { link(slot) }
     }

@@ -8,8 +8,8 @@ import Foundation
 ///   (`PDQHashIndex`), then the pHash limit on each candidate;
 /// - **multi-index**: `DuplicateHashIndex`.
 ///
-/// Half of the lookups carry, in one variant, a stored entry with 3 pHash bits and 20 PDQ bits
-/// flipped (so they must find it); the others are random. Both ways must return the same images
+/// Half of the lookups carry, in one variant, a stored entry with 0…8 pHash bits (up to the
+/// rule's limit, by turns) and 40 PDQ bits flipped, so they must find it; the others are random. Both ways must return the same images
 /// for every lookup (`disagreements`). Measures only; it asserts nothing.
 public enum DuplicateLookupBenchmark {
     public struct Side: Sendable {
@@ -65,8 +65,8 @@ public enum DuplicateLookupBenchmark {
             if lookup % 2 == 0, entries > 0 {
                 let entry = Int(random.next() % UInt64(entries))
                 var phash = phashes[entry], pdq = pdqs[entry]
-                for bit in distinctBits(3, of: 64, &random) { phash ^= 1 << UInt64(bit) }
-                for bit in distinctBits(20, of: 256, &random) { pdq[bit: bit].toggle() }
+                for bit in distinctBits(lookup / 2 % (rule.phash + 1), of: 64, &random) { phash ^= 1 << UInt64(bit) }
+                for bit in distinctBits(min(40, rule.pdq), of: 256, &random) { pdq[bit: bit].toggle() }
                 lookupVariants[Int(random.next() % UInt64(variants))] = (phash, pdq)
                 planted.append(entry)
             } else {

@@ -57,6 +57,14 @@ struct DuplicateLookupBench: ParsableCommand {
         for (id, fingerprint) in zip(ids, fingerprints) { sets.insert(id, fingerprint) }
         let grown = residentMemoryParts(pid: getpid()).anonymous - before
         print("a worker's whole index (own + centre + upper sets, fingerprints) at \(sets.count) images: \(format(Double(grown) / 1024)) MB, \(format(Double(grown) * 1024 / Double(max(1, wholeIndex)), 0)) B/image")
+        // An image hashed again (or erased) leaves every set it is in: time that, as a refresh does it.
+        var updates = Samples()
+        for i in 0..<min(200, wholeIndex) {
+            let start = ContinuousClock.now
+            sets.insert(ids[i], fingerprints[(i + 1) % wholeIndex])
+            updates.add(seconds(ContinuousClock.now - start) * 1000)
+        }
+        print("re-hashing one stored image in it (leave every set, insert again): p50 \(format(updates.median, 3)) ms, p95 \(format(updates.percentile(95), 3)) ms")
     }
 
     private func ms(_ duration: Duration) -> Double {
