@@ -64,16 +64,19 @@ struct LoadBench: AsyncParsableCommand {
             let recorder = Recorder()
             let deadline = ContinuousClock.now + .seconds(seconds)
             let loadStart = ContinuousClock.now
+            @Sendable func mark(_ current: Int) {
+                recorder.marks.withLock { $0.append(current) }
+                let parts = residentMemoryParts(pid: server.pid)
+                print("  RSS after \(format((ContinuousClock.now - loadStart).seconds / 60, 1)) min: \(current / 1024) MB "
+                      + "(anonymous \(parts.anonymous / 1024) MB, files \(parts.file / 1024) MB)")
+            }
             let sampler = Task {
                 var nextReport = rssEvery.map { loadStart + .seconds($0) }
                 while ContinuousClock.now < deadline {
                     let current = residentMemory(pid: server.pid).current
                     recorder.rss.withLock { $0.append(current) }
                     if let due = nextReport, ContinuousClock.now >= due, let every = rssEvery {
-                        recorder.marks.withLock { $0.append(current) }
-                        let parts = residentMemoryParts(pid: server.pid)
-                        print("  RSS after \(format((ContinuousClock.now - loadStart).seconds / 60, 1)) min: \(current / 1024) MB "
-                              + "(anonymous \(parts.anonymous / 1024) MB, files \(parts.file / 1024) MB)")
+                        mark(current)
                         nextReport = due + .seconds(every)
                     }
                     try await Task.sleep(for: .seconds(1))
@@ -98,6 +101,10 @@ struct LoadBench: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             sampler.cancel()
+            _ = await sampler.result
+            // The last mark is the end of the load (the sampler stops at the deadline, so a
+            // mark due exactly then would never print).
+            if rssEvery != nil { mark(residentMemory(pid: server.pid).current) }
             let peakDuringLoad = recorder.rss.withLock { $0.max() ?? 0 }
             let result = recorder.tally.withLock { $0 }
             let uploads = result.uploadMs.sorted(), reads = result.readMs.sorted()
