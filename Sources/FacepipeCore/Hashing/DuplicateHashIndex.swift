@@ -33,6 +33,7 @@ public struct DuplicateHashIndex: Sendable {
     static let chunkShifts: [UInt64] = [0, 21, 42]
     static let chunkWidths = [21, 21, 22]
     static let minimumBucketBits = 10
+    static let maximumBucketBits = 22  // the widest chunk
 
     private var slots = IndexSlots()
     private var phashes: [UInt64] = []
@@ -70,11 +71,7 @@ public struct DuplicateHashIndex: Sendable {
         phashes.append(phash)
         pdqWords.append(contentsOf: [pdq.word0, pdq.word1, pdq.word2, pdq.word3])
         next.append(contentsOf: [-1, -1, -1])
-        if slots.count > 2 << bucketBits, bucketBits < Self.chunkWidths.max()! {
-            grow(toHold: slots.count)  // links every slot, this one too
-        } else {
-            link(slot)
-        }
+        if !grow(toHold: slots.count) { link(slot) }  // a rebuild links every slot, this one too
         return !existed
     }
 
@@ -108,8 +105,8 @@ public struct DuplicateHashIndex: Sendable {
         var matches: [HashMatch] = []
         let ids = slots.ids
         if radius > 3 || buckets >= count {
-            for slot in 0..<count {
-                if let distance = distance(slot, phash, pdq, maxPHash, maxPDQ) {
+            for slot in 0..<count where (phashes[slot] ^ phash).nonzeroBitCount <= maxPHash {
+                if let distance = pdqDistance(slot, pdq, maxPDQ) {
                     matches.append(HashMatch(id: ids[slot], distance: distance))
                 }
             }
@@ -128,7 +125,7 @@ public struct DuplicateHashIndex: Sendable {
                             while slot >= 0 {
                                 let s = Int(slot)
                                 if (stored[s] ^ phash).nonzeroBitCount <= maxPHash,
-                                   let distance = distance(s, phash, pdq, maxPHash, maxPDQ),
+                                   let distance = pdqDistance(s, pdq, maxPDQ),
                                    !(0..<table).contains(where: { reached(s, phash, table: $0, radius: radius, masks: masks) }) {
                                     matches.append(HashMatch(id: ids[s], distance: distance))
                                 }
@@ -153,11 +150,10 @@ public struct DuplicateHashIndex: Sendable {
 
     // MARK: - Chains
 
-    /// The PDQ distance when `slot` is within both limits, else nil (pHash first: it is one
-    /// word and rejects nearly everything).
+    /// The PDQ distance when `slot` is within `maxPDQ`, else nil. Callers check the pHash first:
+    /// it is one word and rejects nearly everything.
     @inline(__always)
-    private func distance(_ slot: Int, _ phash: UInt64, _ pdq: PDQHash, _ maxPHash: Int, _ maxPDQ: Int) -> Int? {
-        guard (phashes[slot] ^ phash).nonzeroBitCount <= maxPHash else { return nil }
+    private func pdqDistance(_ slot: Int, _ pdq: PDQHash, _ maxPDQ: Int) -> Int? {
         let base = 4 * slot
         let distance = (pdqWords[base] ^ pdq.word0).nonzeroBitCount + (pdqWords[base + 1] ^ pdq.word1).nonzeroBitCount
             + (pdqWords[base + 2] ^ pdq.word2).nonzeroBitCount + (pdqWords[base + 3] ^ pdq.word3).nonzeroBitCount
@@ -206,13 +202,16 @@ public struct DuplicateHashIndex: Sendable {
         preconditionFailure("DuplicateHashIndex: slot \(target) missing from its bucket")
     }
 
-    /// Wider buckets for `entries` (about two entries per bucket), chains rebuilt.
-    private mutating func grow(toHold entries: Int) {
+    /// Wider buckets for `entries` (about two entries per bucket), chains rebuilt. Returns
+    /// whether it rebuilt them.
+    @discardableResult
+    private mutating func grow(toHold entries: Int) -> Bool {
         let old = bucketBits
-        while entries > 2 << bucketBits, bucketBits < Self.chunkWidths.max()! { bucketBits += 1 }
-        guard bucketBits != old else { return }
+        while entries > 2 << bucketBits, bucketBits < Self.maximumBucketBits { bucketBits += 1 }
+        guard bucketBits != old else { return false }
         heads = Self.emptyHeads(bucketBits)
         for slot in 0..<slots.count { link(slot) }
+        return true
     }
 
     private static func emptyHeads(_ bits: Int) -> [[Int32]] {

@@ -9,8 +9,9 @@ import Foundation
 /// - **multi-index**: `DuplicateHashIndex`.
 ///
 /// Half of the lookups carry, in one variant, a stored entry with 0…8 pHash bits (up to the
-/// rule's limit, by turns) and 40 PDQ bits flipped, so they must find it; the others are random. Both ways must return the same images
-/// for every lookup (`disagreements`). Measures only; it asserts nothing.
+/// rule's limit, by turns) and 40 PDQ bits flipped, so they must find it; the others are
+/// random. Both ways must return the same images for every lookup (`disagreements`). Measures
+/// only; it asserts nothing.
 public enum DuplicateLookupBenchmark {
     public struct Side: Sendable {
         public var buildTime: Duration
@@ -21,12 +22,8 @@ public enum DuplicateLookupBenchmark {
         /// (nil when not measured).
         public var memoryKiB: Int?
 
-        public func percentile(_ p: Double) -> Duration {
-            guard !latencies.isEmpty else { return .zero }
-            let sorted = latencies.sorted()
-            let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-            return sorted[min(max(rank, 1), sorted.count) - 1]
-        }
+        /// Nearest-rank percentile, `p` in 0...100; zero when no lookup ran.
+        public func percentile(_ p: Double) -> Duration { HashIndexBenchmark.percentile(p, of: latencies) }
     }
 
     public struct Result: Sendable {
@@ -130,14 +127,7 @@ public enum DuplicateLookupBenchmark {
     /// A random id whose first eight bytes are the entry's position, so the linear way can
     /// find a candidate's pHash without a map of its own (`position(of:)`).
     private static func id(position: Int, _ random: inout SplitMix64) -> UUID {
-        let high = UInt64(position), low = random.next()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 {
-            bytes[i] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i))
-            bytes[8 + i] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * i))
-        }
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        HashIndexBenchmark.uuid(high: UInt64(position), low: random.next())
     }
 
     private static func position(of id: UUID) -> Int {

@@ -19,12 +19,7 @@ public enum HashIndexBenchmark {
         public var totalMatches: Int
 
         /// Nearest-rank percentile, `p` in 0...100; zero when no query ran.
-        public func percentile(_ p: Double) -> Duration {
-            guard !queryLatencies.isEmpty else { return .zero }
-            let sorted = queryLatencies.sorted()
-            let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
-            return sorted[min(max(rank, 1), sorted.count) - 1]
-        }
+        public func percentile(_ p: Double) -> Duration { HashIndexBenchmark.percentile(p, of: queryLatencies) }
     }
 
     /// Half the queries are a stored hash with three bits flipped (so they find it),
@@ -88,15 +83,27 @@ public enum HashIndexBenchmark {
     /// A version-4-shaped UUID from the generator, so runs are reproducible.
     static func randomUUID(_ random: inout SplitMix64) -> UUID {
         let high = random.next(), low = random.next()
+        // Version 4 in the high nibble of byte 6, variant 10 in the top bits of byte 8.
+        return uuid(high: high & ~0xF000 | 0x4000, low: low & ~(0xC0 << 56) | 0x80 << 56)
+    }
+
+    /// The UUID whose 16 bytes are `high` then `low`, each big-endian.
+    static func uuid(high: UInt64, low: UInt64) -> UUID {
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<8 {
             bytes[i] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i))
             bytes[8 + i] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * i))
         }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// Nearest-rank percentile of `latencies`, `p` in 0...100; zero when there are none.
+    static func percentile(_ p: Double, of latencies: [Duration]) -> Duration {
+        guard !latencies.isEmpty else { return .zero }
+        let sorted = latencies.sorted()
+        let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+        return sorted[min(max(rank, 1), sorted.count) - 1]
     }
 
     static func randomPDQHash(_ random: inout SplitMix64) -> PDQHash {

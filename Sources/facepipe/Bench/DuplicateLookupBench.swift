@@ -26,12 +26,12 @@ struct DuplicateLookupBench: ParsableCommand {
             anonymousMemoryKiB: { residentMemoryParts(pid: getpid()).anonymous })
         func line(_ label: String, _ side: DuplicateLookupBenchmark.Side) -> String {
             let memory = side.memoryKiB.map { "\(format(Double($0) / 1024)) MB (\(format(Double($0) * 1024 / Double(max(1, entries)))) B/image)" } ?? "not measured"
-            return "\(label): p50 \(format(ms(side.percentile(50)), 3)) ms, p95 \(format(ms(side.percentile(95)), 3)) ms, max \(format(ms(side.percentile(100)), 3)) ms; built in \(format(ms(side.buildTime) / 1000, 1)) s; memory \(memory)"
+            return "\(label): p50 \(format(milliseconds(side.percentile(50)), 3)) ms, p95 \(format(milliseconds(side.percentile(95)), 3)) ms, max \(format(milliseconds(side.percentile(100)), 3)) ms; built in \(format(seconds(side.buildTime), 1)) s; memory \(memory)"
         }
         if let linear = result.linear { print(line("linear PDQ scan (before)", linear)) }
         print(line("multi-index on pHash    ", result.multiIndex))
         if let linear = result.linear {
-            print("speed-up at p95: \(format(ms(linear.percentile(95)) / max(ms(result.multiIndex.percentile(95)), 0.000_001), 0))×")
+            print("speed-up at p95: \(format(milliseconds(linear.percentile(95)) / max(milliseconds(result.multiIndex.percentile(95)), 0.000_001), 0))×")
             print("same images found: \(result.lookups - result.disagreements) of \(result.lookups) lookups")
         }
         print("planted copies found: \((result.lookups + 1) / 2 - result.missedPlanted) of \((result.lookups + 1) / 2)")
@@ -62,12 +62,8 @@ struct DuplicateLookupBench: ParsableCommand {
         for i in 0..<min(200, wholeIndex) {
             let start = ContinuousClock.now
             sets.insert(ids[i], fingerprints[(i + 1) % wholeIndex])
-            updates.add(seconds(ContinuousClock.now - start) * 1000)
+            updates.add(milliseconds(ContinuousClock.now - start))
         }
         print("re-hashing one stored image in it (leave every set, insert again): p50 \(format(updates.median, 3)) ms, p95 \(format(updates.percentile(95), 3)) ms")
-    }
-
-    private func ms(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

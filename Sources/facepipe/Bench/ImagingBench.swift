@@ -47,7 +47,7 @@ struct ImagingBench: AsyncParsableCommand {
         for width in [HashIndexBenchmark.HashWidth.bits64, .bits256] {
             let result = HashIndexBenchmark.run(entries: indexSize, queries: 200, maxDistance: width == .bits64 ? 10 : 31, width: width)
             let label = width == .bits64 ? "64-bit (pHash ≤ 10)" : "PDQ (≤ 31)"
-            print("duplicate lookup, \(indexSize) hashes, \(label): p50 \(format(Self.ms(result.percentile(50)), 2)) ms, p95 \(format(Self.ms(result.percentile(95)), 2)) ms")
+            print("duplicate lookup, \(indexSize) hashes, \(label): p50 \(format(milliseconds(result.percentile(50)), 2)) ms, p95 \(format(milliseconds(result.percentile(95)), 2)) ms")
         }
     }
 
@@ -92,5 +92,4 @@ struct ImagingBench: AsyncParsableCommand {
         return ImageAnalysis(header: header, thumbnails: thumbnails, hashes: try ImageAnalysis.hashes(of: bytes))
     }
 
-    static func ms(_ duration: Duration) -> Double { seconds(duration) * 1000 }
 }
