@@ -37,8 +37,11 @@ let package = Package(
         // Domain types, validation, configuration types. No I/O.
         .target(
             name: "FacepipeCore",
+            dependencies: ["CFaceScan"],
             swiftSettings: swiftSettings
         ),
+        // AVX2 kernels (chosen at run time, portable C otherwise) for FaceVectorIndex's scans.
+        .target(name: "CFaceScan"),
         // libvips, found with pkg-config (Debian libvips-dev).
         .systemLibrary(
             name: "CLibvips",

@@ -254,6 +254,7 @@ public enum Runtime {
     ) -> JobHandlerRegistry {
         var registry = JobHandlerRegistry()
         let index = DuplicateIndex(rule: config.processing.duplicates)
+        let faceIndex = FaceIndex(logger: logger)
         let observer = config.webhooks.isEnabled
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
         let (detection, embedder) = (faces.detection, faces.embedder)
@@ -276,7 +277,7 @@ public enum Runtime {
                     registry.decline(kind.jobKind, because: "face embeddings are unavailable in this process")
                     continue
                 }
-                registry.register(kind.jobKind, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: logger,
+                registry.register(kind.jobKind, EmbedFacesHandler(client: client, store: store, embedder: embedder, faceIndex: faceIndex, logger: logger,
                                                                   matching: config.faces.matching, linkObserver: observer,
                                                                   attributes: faces.attributes, linking: config.faces.linkingEnabled))
             case .erase:

@@ -75,7 +75,11 @@ public struct ErasureRepository: Sendable {
     /// in-memory duplicate index. The window reaches a minute further back, so an erasure that
     /// committed late (its timestamp is taken before commit) is not skipped; dropping twice is harmless.
     public func erased(since: Date?) async throws -> [(imageID: UUID, at: Date)] {
-        let rows = try await client.query(
+        try await client.withConnection { try await Self.erased(since: since, on: $0, logger: logger) }
+    }
+
+    public static func erased(since: Date?, on connection: PostgresConnection, logger: Logger) async throws -> [(imageID: UUID, at: Date)] {
+        let rows = try await connection.query(
             """
             SELECT image_id, requested_at FROM erasures
             WHERE \(since)::timestamptz IS NULL OR requested_at > \(since)::timestamptz - interval '1 minute'

@@ -64,55 +64,63 @@ public struct FaceRepository: Sendable {
     }
 
     /// Nearest faces by cosine similarity among images in an approved report (an image in several
-    /// reports answers with the first approved one it was added to).
-    /// - Parameter efSearch: the HNSW candidate list; benchmarks try others than the default.
-    public func search(_ vector: [Float], minSimilarity: Double, limit: Int, efSearch: Int = Self.efSearch) async throws -> [Match] {
-        try await client.withTransaction(logger: logger) { connection in
-            try await Self.prepareSearch(on: connection, efSearch: efSearch, logger: logger)
-            let rows = try await connection.query(
-                """
-                SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name, identity_id FROM (
-                    SELECT f.id, f.image_id, (SELECT identity_id FROM face_identities fi WHERE fi.face_id = f.id) AS identity_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
-                           i.thumbnails->>'medium' AS thumb, i.thumbnails->>'blurred' AS blurred, r.perpetrator_name
-                    FROM face_detections f
-                    JOIN images i ON i.id = f.image_id
-                    JOIN LATERAL (
-                        SELECT r.id, r.perpetrator_name FROM image_reports ir JOIN reports r ON r.id = ir.report_id
-                        WHERE ir.image_id = f.image_id AND r.status = 'approved'
-                        ORDER BY ir.added_at LIMIT 1
-                    ) r ON true
-                    WHERE f.embedding IS NOT NULL
-                    ORDER BY f.embedding <=> \(Self.literal(vector))::vector
-                    LIMIT \(limit)
-                ) nearest
-                WHERE similarity >= \(minSimilarity)
-                ORDER BY similarity DESC
-                """, logger: logger)
-            var matches: [Match] = []
-            for try await (face, image, report, similarity, thumb, blurred, name, identity) in rows.decode(
-                (UUID, UUID, String, Double, String?, String?, String?, UUID?).self)
-            {
-                matches.append(Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb,
-                                     blurredThumbnailKey: blurred, perpetratorName: name, identityID: identity))
+    /// reports answers with the first approved one it was added to). `index` proposes candidates;
+    /// they are ranked here exactly, on the stored vectors. When too few of them pass the report
+    /// filter, a pool four times larger is tried, until the pool's weakest cannot reach
+    /// `minSimilarity` or `maxCandidates` were tried.
+    public func search(_ vector: [Float], index: FaceIndex, minSimilarity: Double, limit: Int) async throws -> [Match] {
+        try await index.refresh(client)
+        var pool = Self.candidates(limit)
+        while true {
+            let candidates = await index.nearest(to: vector, count: pool)
+            let matches = try await search(vector, among: candidates.map(\.faceID), minSimilarity: minSimilarity, limit: limit)
+            let weakest = candidates.last?.similarity ?? -1
+            if matches.count >= limit || candidates.count < pool || weakest < minSimilarity - Self.int8Slack || pool >= Self.maxCandidates {
+                return matches
             }
-            return matches
+            pool = min(4 * pool, Self.maxCandidates)
         }
     }
 
-    /// HNSW candidate list size for searches. `facepipe bench faces` at 1M synthetic faces spread
-    /// like dlib's (same person ≈ 0.96, others ≈ 0.82), through this query: ef 200 / 300 / 400 /
-    /// 500 find 0.82 / 0.88 / 0.91 / 0.94 of the exact top 10 and 89 / 93 / 94 / 97 % of the
-    /// same-person faces above the match threshold. A denser graph (m 32, ef_construction 256)
-    /// finds 0.946 at ef 300 and 0.964 at 400, at p95 32 and 43 ms on two cores, and makes
-    /// every insert dearer; see the README's face search figures before changing either.
-    public static let efSearch = 400
+    /// Candidates asked of the index for `limit` answers: the exact top 10 at 1M synthetic faces
+    /// is always among 50 (`facepipe bench faces --search-only`).
+    public static func candidates(_ limit: Int) -> Int { max(50, 5 * limit) }
+    /// The most candidates one search ranks (pgvector's HNSW iterative scan stopped at 20,000 too).
+    public static let maxCandidates = 20_000
+    /// How far an int8 similarity may sit from the exact one, at most: each component is off by
+    /// at most 1/508 on both sides, and a unit vector's components sum to at most √128 in size.
+    static let int8Slack = 0.05
 
-    /// Settings every nearest-face query runs with, for the rest of the caller's transaction.
-    static func prepareSearch(on connection: PostgresConnection, efSearch: Int = Self.efSearch, logger: Logger) async throws {
-        // Keep scanning the HNSW graph until enough rows pass the query's filters (pgvector 0.8).
-        try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
-        // A far wider candidate list than pgvector's default 40: recall matters more than milliseconds here.
-        try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(efSearch)"), logger: logger)
+    /// `search(_:index:…)` among the given faces only.
+    public func search(_ vector: [Float], among candidates: [UUID], minSimilarity: Double, limit: Int) async throws -> [Match] {
+        guard !candidates.isEmpty else { return [] }
+        let rows = try await client.query(
+            """
+            SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name, identity_id FROM (
+                SELECT f.id, f.image_id, (SELECT identity_id FROM face_identities fi WHERE fi.face_id = f.id) AS identity_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
+                       i.thumbnails->>'medium' AS thumb, i.thumbnails->>'blurred' AS blurred, r.perpetrator_name
+                FROM face_detections f
+                JOIN images i ON i.id = f.image_id
+                JOIN LATERAL (
+                    SELECT r.id, r.perpetrator_name FROM image_reports ir JOIN reports r ON r.id = ir.report_id
+                    WHERE ir.image_id = f.image_id AND r.status = 'approved'
+                    ORDER BY ir.added_at LIMIT 1
+                ) r ON true
+                WHERE f.id = ANY(\(candidates)::uuid[]) AND f.embedding IS NOT NULL
+                ORDER BY f.embedding <=> \(Self.literal(vector))::vector
+                LIMIT \(limit)
+            ) nearest
+            WHERE similarity >= \(minSimilarity)
+            ORDER BY similarity DESC
+            """, logger: logger)
+        var matches: [Match] = []
+        for try await (face, image, report, similarity, thumb, blurred, name, identity) in rows.decode(
+            (UUID, UUID, String, Double, String?, String?, String?, UUID?).self)
+        {
+            matches.append(Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb,
+                                 blurredThumbnailKey: blurred, perpetratorName: name, identityID: identity))
+        }
+        return matches
     }
 
     /// pgvector's text form: `[x,y,…]`.

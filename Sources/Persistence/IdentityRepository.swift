@@ -39,9 +39,12 @@ public struct IdentityRepository: Sendable {
     }
 
     /// Puts each embedded face of the image in an identity; in the caller's transaction.
-    public func assign(_ imageID: UUID, thresholds: FaceMatchThresholds, on connection: PostgresConnection) async throws -> [Assignment] {
+    /// Nearest faces come from `index` (refreshed once the lock is held, so it holds every face a
+    /// concurrent job committed before letting go of it) and are ranked exactly here.
+    public func assign(_ imageID: UUID, thresholds: FaceMatchThresholds, index: FaceIndex,
+                       on connection: PostgresConnection) async throws -> [Assignment] {
         try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-        try await FaceRepository.prepareSearch(on: connection, logger: logger)
+        try await index.refresh(on: connection)
         var faces: [(id: UUID, pin: UUID?)] = []
         // A rerun (a retried embed job) starts afresh: these faces' earlier identities no longer
         // vote for them. A face that then finds no group keeps its earlier identity if nobody
@@ -85,7 +88,9 @@ public struct IdentityRepository: Sendable {
                 result.append(Assignment(faceID: face.id, identityID: pin, created: false, merged: []))
                 continue
             }
-            let votes = try await self.votes(for: face.id, imageID: imageID, minSimilarity: thresholds.possible, on: connection)
+            let near = await index.nearest(toFace: face.id, count: FaceRepository.candidates(Self.neighbours), excludingImage: imageID)
+            let votes = try await self.votes(for: face.id, imageID: imageID, among: near.map(\.faceID), minSimilarity: thresholds.possible,
+                                             on: connection)
                 .filter { !taken.contains($0.identity) && $0.count >= min(2, $0.size) }
             var assignment: Assignment
             if let best = votes.first {
@@ -119,8 +124,10 @@ public struct IdentityRepository: Sendable {
 
     /// The identities among the face's nearest neighbours at or above `minSimilarity`: most
     /// votes first, then the closest.
-    private func votes(for faceID: UUID, imageID: UUID, minSimilarity: Double, on connection: PostgresConnection) async throws -> [Vote] {
+    private func votes(for faceID: UUID, imageID: UUID, among candidates: [UUID], minSimilarity: Double,
+                       on connection: PostgresConnection) async throws -> [Vote] {
         var votes: [Vote] = []
+        guard !candidates.isEmpty else { return votes }
         for try await (identity, count, best, size) in try await connection.query(
             """
             SELECT fi.identity_id, count(*)::int, max(near.similarity)::float8,
@@ -129,7 +136,7 @@ public struct IdentityRepository: Sendable {
             CROSS JOIN LATERAL (
                 SELECT f.id, 1 - (f.embedding <=> mine.embedding) AS similarity
                 FROM face_detections f
-                WHERE f.embedding IS NOT NULL AND f.image_id <> \(imageID)
+                WHERE f.id = ANY(\(candidates)::uuid[]) AND f.embedding IS NOT NULL AND f.image_id <> \(imageID)
                 ORDER BY f.embedding <=> mine.embedding
                 LIMIT \(Self.neighbours)
             ) near

@@ -151,9 +151,18 @@ public struct ReportLinkRepository: Sendable {
     }
 
     /// Faces of this image that match faces of other images (similarity ≥ `minSimilarity`, the
-    /// nearest `perFace` each, by the HNSW index): stored as face links, and their reports connected.
-    public func recordFaceMatches(_ imageID: UUID, minSimilarity: Double, perFace: Int, on connection: PostgresConnection) async throws -> [NewReportLink] {
-        try await FaceRepository.prepareSearch(on: connection, logger: logger)
+    /// nearest `perFace` each, ranked exactly among `index`'s candidates): stored as face links,
+    /// and their reports connected.
+    public func recordFaceMatches(_ imageID: UUID, minSimilarity: Double, perFace: Int, index: FaceIndex,
+                                  on connection: PostgresConnection) async throws -> [NewReportLink] {
+        try await index.refresh(on: connection)
+        var candidates = Set<UUID>()
+        for try await face in try await connection.query(
+            "SELECT id FROM face_detections WHERE image_id = \(imageID) AND embedding IS NOT NULL", logger: logger).decode(UUID.self)
+        {
+            let near = await index.nearest(toFace: face, count: FaceRepository.candidates(perFace), excludingImage: imageID)
+            candidates.formUnion(near.map(\.faceID))
+        }
         try await connection.query(
             """
             INSERT INTO face_links (face1, face2, similarity)
@@ -162,7 +171,7 @@ public struct ReportLinkRepository: Sendable {
             CROSS JOIN LATERAL (
                 SELECT f.id, 1 - (f.embedding <=> mine.embedding) AS similarity
                 FROM face_detections f
-                WHERE f.embedding IS NOT NULL AND f.image_id <> mine.image_id
+                WHERE f.id = ANY(\(Array(candidates))::uuid[]) AND f.embedding IS NOT NULL AND f.image_id <> mine.image_id
                 ORDER BY f.embedding <=> mine.embedding
                 LIMIT \(perFace)
             ) near

@@ -24,8 +24,11 @@ public struct EmbedFacesHandler: JobHandler {
     let attributes: FaceAttributeEstimator?
     /// Face links between reports and identities (`FACE_LINKING`); off, embeddings only.
     let linking: Bool
+    /// This worker's copy of every embedded face, which proposes the neighbours links and
+    /// identities rank; one per process, shared by its jobs.
+    let faceIndex: FaceIndex
 
-    public init(client: DatabaseClient, store: any MediaStore, embedder: any FaceEmbedder, logger: Logger,
+    public init(client: DatabaseClient, store: any MediaStore, embedder: any FaceEmbedder, faceIndex: FaceIndex, logger: Logger,
                 matching: FaceMatchThresholds = FaceMatchThresholds(), linkObserver: (any ReportLinkObserver)? = nil,
                 attributes: FaceAttributeEstimator? = nil, linking: Bool = true) {
         self.attributes = attributes
@@ -36,6 +39,7 @@ public struct EmbedFacesHandler: JobHandler {
         self.logger = logger
         self.matching = matching
         self.linkObserver = linkObserver
+        self.faceIndex = faceIndex
     }
 
     public func handle(_ job: ClaimedJob, context: JobContext) async throws {
@@ -76,10 +80,12 @@ public struct EmbedFacesHandler: JobHandler {
             context.logger.info("faces embedded", metadata: ["image_id": "\(id)", "faces": "\(faces.count)", "linking": "off"])
             return
         }
+        // Outside the transactions: the first refresh in a process loads every face.
+        try await faceIndex.refresh(client)
         // The same person in another image connects the reports (one report.linked per new connection).
         let linked = try await client.withTransaction(logger: logger) { connection in
             let fresh = try await ReportLinkRepository(client: client, logger: logger).recordFaceMatches(
-                id, minSimilarity: matching.possible, perFace: 20, on: connection)
+                id, minSimilarity: matching.possible, perFace: 20, index: faceIndex, on: connection)
             try await timeline.announce(fresh, observer: linkObserver, correlationID: job.correlationID, on: connection)
             return fresh
         }
@@ -87,7 +93,7 @@ public struct EmbedFacesHandler: JobHandler {
         // job embedding the same person sees them once it holds the identities' lock).
         let assigned = try await client.withTransaction(logger: logger) { connection in
             let identities = IdentityRepository(client: client, logger: logger)
-            let assigned = try await identities.assign(id, thresholds: matching, on: connection)
+            let assigned = try await identities.assign(id, thresholds: matching, index: faceIndex, on: connection)
             if !assigned.isEmpty {
                 try await timeline.append(.facesGrouped(identities: assigned.map(\.identityID), new: assigned.filter(\.created).map(\.identityID),
                                                         merged: assigned.flatMap(\.merged)), imageID: id, jobID: job.id, on: connection)

@@ -40,6 +40,8 @@ public struct FaceSearchService: Sendable {
     public let matching: FaceMatchThresholds
     public var minSimilarity: Double { matching.possible }
     let faces: FaceRepository
+    /// This process's copy of every embedded face, which proposes the candidates.
+    public let index: FaceIndex
     let derivatives: DerivativeLinks
     let audit: AuditService
     let policy: AccessPolicy
@@ -49,6 +51,7 @@ public struct FaceSearchService: Sendable {
         self.models = models
         self.matching = matching
         self.faces = FaceRepository(client: client, logger: logger)
+        self.index = FaceIndex(logger: logger)
         self.derivatives = derivatives
         self.audit = audit
         self.policy = policy
@@ -113,7 +116,7 @@ public struct FaceSearchService: Sendable {
                 error.faces = analysis.faces
                 throw error
             }
-            let found = try await faces.search(embedding, minSimilarity: floor.value, limit: limit)
+            let found = try await faces.search(embedding, index: index, minSimilarity: floor.value, limit: limit)
             auditData["returned_image_ids"] = found.map { $0.imageID.uuidString.lowercased() }
             try await audit.record(.faceSearch, context, data: auditData)
             let unmasked = policy.allows(context.caller, .seeUnmasked)

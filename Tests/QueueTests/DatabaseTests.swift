@@ -52,16 +52,24 @@ import TestSupport
                 tables.insert(table)
             }
             #expect(tables.isSuperset(of: ["reports", "images", "jobs", "events", "face_detections", "image_duplicates", "schema_migrations"]))
-            // pgvector is there and the HNSW cosine index answers nearest-neighbour queries.
-            var indexes: [String] = []
-            for try await definition in try await client.query(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'face_detections_embedding'").decode(String.self)
-            {
-                indexes.append(definition)
-            }
-            #expect(indexes.first?.contains("hnsw (embedding vector_cosine_ops)") == true)
-            // The denser graph of migration 3 (recall at 1M faces) replaced the default one.
-            #expect(indexes.first?.contains("m='24'") == true, "\(indexes)")
+            // pgvector is there; the HNSW graph went with migration 20 (faces are searched in memory).
+            #expect(try await client.query("SELECT ('[1,0]'::vector <=> '[0,1]'::vector)::float8").decode(Double.self).all() == [1])
+            #expect(try await client.query("SELECT count(*)::int FROM pg_indexes WHERE indexdef LIKE '%USING hnsw%'").decode(Int.self).all() == [0])
+            // Writing a vector stamps the row for the in-memory indexes to pick up; clearing it clears the stamp.
+            let image = UUID()
+            try await client.query(
+                "INSERT INTO images (id, sha256, mime, bytes, original_key, status) VALUES (\(image), \(String(repeating: "ab", count: 32)), 'image/jpeg', 0, 'k', 'done')")
+            let vector = "[" + Array(repeating: "0.1", count: 128).joined(separator: ",") + "]"
+            try await client.query("INSERT INTO face_detections (image_id, face_index, bbox, confidence) VALUES (\(image), 0, '{}', 1)")
+            #expect(try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all() == [nil])
+            try await client.query("UPDATE face_detections SET embedding = \(vector)::vector WHERE image_id = \(image)")
+            let first = try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all()
+            #expect(first.count == 1 && first[0] != nil, "stamped when written: \(first)")
+            try await client.query("UPDATE face_detections SET embedding = \(vector)::vector WHERE image_id = \(image)")
+            let second = try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all()
+            #expect((second.first ?? nil).map { $0 > (first.first ?? nil)! } == true, "written again, stamped again")
+            try await client.query("UPDATE face_detections SET embedding = NULL WHERE image_id = \(image)")
+            #expect(try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all() == [nil])
         }
     }
 }

@@ -33,7 +33,7 @@ import TestSupport
             var handlers = JobHandlerRegistry()
             handlers.register(.processImage, ProcessImageHandler(client: env.client, store: env.store, index: index, config: ProcessingConfig(),
                                                                  logger: TestDatabase.logger, faces: detection, embedFaces: true))
-            handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, logger: TestDatabase.logger))
+            handlers.register(.embedFaces, EmbedFacesHandler(client: env.client, store: env.store, embedder: embedder, faceIndex: FaceIndex(logger: TestDatabase.logger), logger: TestDatabase.logger))
             handlers.register(.eraseImage, EraseImageHandler(client: env.client, store: env.store, logger: TestDatabase.logger))
             let registry = handlers
             @Sendable func runJobs() async throws { try await registry.runAll(on: queue) }

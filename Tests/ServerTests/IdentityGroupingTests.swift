@@ -23,6 +23,8 @@ import TestSupport
     struct World {
         let client: DatabaseClient
         let thresholds = FaceMatchThresholds(possible: 0.92, strong: 0.94)
+        /// One worker's copy of the faces, shared by every assignment as in production.
+        let index = FaceIndex(logger: TestDatabase.logger)
 
         @discardableResult
         func image(_ faces: [[Float]], approved: Bool = true) async throws -> [UUID] { try await stored(faces, approved: approved).identities }
@@ -55,7 +57,7 @@ import TestSupport
         func assign(_ image: UUID) async throws -> [UUID] {
             let repository = IdentityRepository(client: client, logger: TestDatabase.logger)
             return try await client.withTransaction(logger: TestDatabase.logger) { connection in
-                try await repository.assign(image, thresholds: thresholds, on: connection)
+                try await repository.assign(image, thresholds: thresholds, index: index, on: connection)
             }.map(\.identityID)
         }
 

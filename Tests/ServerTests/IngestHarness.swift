@@ -278,7 +278,7 @@ extension IngestHarness {
         handlers.register(.processImage, ProcessImageHandler(
             client: client, store: store, index: DuplicateIndex(), config: ProcessingConfig(),
             logger: TestDatabase.logger, observer: observer, faces: detection, embedFaces: true))
-        handlers.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, logger: TestDatabase.logger,
+        handlers.register(.embedFaces, EmbedFacesHandler(client: client, store: store, embedder: embedder, faceIndex: FaceIndex(logger: TestDatabase.logger), logger: TestDatabase.logger,
                                                          linkObserver: observer, attributes: attributes, linking: linking))
         extra(&handlers)
         let registry = handlers

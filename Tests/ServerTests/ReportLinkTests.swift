@@ -111,10 +111,11 @@ import TestSupport
             // pending, so it is not found; once r2 is approved it is, as r2's.
             let query = try await Self.embedding(of: ids["r4"]!, env.client)
             let faces = FaceRepository(client: env.client, logger: TestDatabase.logger)
-            #expect(try await !faces.search(query, minSimilarity: 0.9, limit: 10).contains { $0.imageID.uuidString.lowercased() == ids["r1"] })
+            let index = FaceIndex(logger: TestDatabase.logger)
+            #expect(try await !faces.search(query, index: index, minSimilarity: 0.9, limit: 10).contains { $0.imageID.uuidString.lowercased() == ids["r1"] })
             try await client.execute(uri: "/reports/r2", method: .put, headers: [.contentType: "application/json"],
                                      body: ByteBuffer(string: #"{"status":"approved"}"#)) { #expect($0.status == .ok) }
-            let found = try await faces.search(query, minSimilarity: 0.9, limit: 10).first { $0.imageID.uuidString.lowercased() == ids["r1"] }
+            let found = try await faces.search(query, index: index, minSimilarity: 0.9, limit: 10).first { $0.imageID.uuidString.lowercased() == ids["r1"] }
             #expect(found?.reportID == "r2")
             #expect(try await linkedToR4() == ["r2"])
             // A report lists its images; erasing r2 only unlinks the image r1 holds too.

@@ -134,6 +134,7 @@ struct FaceCalibrationBench: AsyncParsableCommand {
                 let photos = Dictionary(grouping: faces.indices, by: { faces[$0].photo }).sorted { $0.key < $1.key }
                 var labelOf: [UUID: Int] = [:]  // face row → index into `faces`
                 let repository = IdentityRepository(client: client, logger: logger)
+                let faceIndex = FaceIndex(logger: logger)
                 for (_, indices) in photos {
                     let image = try await insertBareImage(client)
                     for (position, index) in indices.enumerated() {
@@ -144,7 +145,7 @@ struct FaceCalibrationBench: AsyncParsableCommand {
                             VALUES (\(image), \(position), '{}', 1, \(literal)::vector) RETURNING id
                             """).decode(UUID.self) { labelOf[id] = index }
                     }
-                    _ = try await client.withTransaction(logger: logger) { try await repository.assign(image, thresholds: matching, on: $0) }
+                    _ = try await client.withTransaction(logger: logger) { try await repository.assign(image, thresholds: matching, index: faceIndex, on: $0) }
                 }
                 // Where every face ended up (a later merge moves faces assigned earlier).
                 var identityOf: [Int: UUID] = [:]

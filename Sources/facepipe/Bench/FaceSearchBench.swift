@@ -22,105 +22,151 @@ enum VectorDistribution: String, ExpressibleByArgument, CaseIterable {
 extension FacesBench {
     static let photosPerIdentity = 5
 
-    /// Face search through `FaceRepository.search` (the query `POST /search/face` runs: HNSW
-    /// with iterative scan, joined to approved reports) against exact search on the same rows.
+    /// Face search through `FaceRepository.search` (the query `POST /search/face` runs: candidates
+    /// from the in-memory `FaceIndex`, ranked exactly in SQL among approved reports) against
+    /// exact search on the same rows; then, unless `--no-hnsw-baseline`, the HNSW graph that
+    /// served searches before migration 20, queried as it was, in the same run.
     func searchBenchmark(count: Int, config: AppConfig, logger: Logger) async throws {
         try await withScratchDatabase("facepipe_bench_faces", config: config, logger: logger) { url in
             try await Database.withClient(url: url, poolSize: 4, logger: logger) { client in
                 _ = try await Migrator().migrate(client, logger: logger)
                 let loadStart = ContinuousClock.now
-                var index = try await fill(client, count: count)
-                if let options = indexWith {
-                    // Another graph than the migration's, to measure it (e.g. "m = 32, ef_construction = 256").
-                    guard options.allSatisfy({ $0.isLetter || $0.isNumber || " _=,".contains($0) }),
-                          let with = index.range(of: "WITH (") else { throw ValidationError("--index-with \(options)") }
-                    index = String(index[..<with.lowerBound]) + "WITH (\(options))"
-                }
+                try await fill(client, count: count)
                 // Each bench image holds one person's photos: one identity each.
                 try await client.query("INSERT INTO identities (id) SELECT id FROM images")
                 try await client.query("INSERT INTO face_identities (face_id, identity_id) SELECT id, image_id FROM face_detections")
                 try await client.query("INSERT INTO image_reports (image_id, report_id) SELECT id, 'bench' FROM images")
                 let loaded = seconds(ContinuousClock.now - loadStart)
-                let buildStart = ContinuousClock.now
-                try await client.query("SET maintenance_work_mem = '2GB'")
-                try await client.query(PostgresQuery(unsafeSQL: index))
-                let built = seconds(ContinuousClock.now - buildStart)
 
                 var queryVectors: [[Float]] = []
                 for try await text in try await client.query("SELECT v::text FROM bench_queries ORDER BY q").decode(String.self) {
                     queryVectors.append(text.dropFirst().dropLast().split(separator: ",").compactMap { Float($0) })
                 }
-                let faces = FaceRepository(client: client, logger: logger)
                 var exactMs = Samples()
                 var truths: [[UUID: Double]] = []
                 for query in queryVectors {
                     let start = ContinuousClock.now
                     truths.append(try await exactNearest(client, query, logger: logger))
-                    exactMs.add(seconds(ContinuousClock.now - start) * 1000)
+                    exactMs.add(milliseconds(ContinuousClock.now - start))
                 }
                 let threshold = config.faces.searchMinSimilarity
-                print("face search, \(count) \(distribution.rawValue) vectors, \(index.components(separatedBy: "USING ").last ?? index) (load \(format(loaded)) s, HNSW build \(format(built)) s):")
-                print("  exact scan (baseline): top-10 p50 \(format(exactMs.median, 2)) ms, p95 \(format(exactMs.percentile(95), 2)) ms")
-                for ef in efSearch {
-                    // One untimed pass warms the index pages this ef_search walks.
-                    for query in queryVectors.prefix(10) { _ = try await faces.search(query, minSimilarity: -1, limit: 10, efSearch: ef) }
+                func judge(_ label: String, _ search: ([Float]) async throws -> [UUID]) async throws {
+                    // One untimed pass warms the pages the searches read.
+                    for query in queryVectors.prefix(10) { _ = try await search(query) }
                     var searchMs = Samples()
                     var recall = 0.0, matchesFound = 0, matchesTotal = 0
                     for (query, truth) in zip(queryVectors, truths) {
                         let start = ContinuousClock.now
-                        let found = Set(try await faces.search(query, minSimilarity: -1, limit: 10, efSearch: ef).map(\.faceID))
-                        searchMs.add(seconds(ContinuousClock.now - start) * 1000)
+                        let found = Set(try await search(query))
+                        searchMs.add(milliseconds(ContinuousClock.now - start))
                         recall += Double(found.intersection(truth.keys).count) / Double(max(truth.count, 1))
                         // What a user sees: the exact neighbours at or above the match threshold.
                         let matches = truth.filter { $0.value >= threshold }.keys
                         matchesTotal += matches.count
                         matchesFound += matches.filter(found.contains).count
                     }
-                    print("  facepipe search (HNSW, ef_search \(ef)): top-10 p50 \(format(searchMs.median, 2)) ms, p95 \(format(searchMs.percentile(95), 2)) ms, recall@10 \(format(recall / Double(queryVectors.count), 3)) vs exact; \(matchesFound) of \(matchesTotal) exact matches ≥ \(threshold) found")
+                    print("  \(label): top-10 p50 \(format(searchMs.median, 2)) ms, p95 \(format(searchMs.percentile(95), 2)) ms, recall@10 \(format(recall / Double(queryVectors.count), 3)) vs exact; \(matchesFound) of \(matchesTotal) exact matches ≥ \(threshold) found")
                 }
-                try await linkingBenchmark(client, queries: Array(queryVectors.prefix(50)), matching: config.faces.matching, logger: logger)
+                print("face search, \(count) \(distribution.rawValue) vectors (load \(format(loaded)) s), \(queryVectors.count) queries:")
+                print("  exact scan (SQL, no index): top-10 p50 \(format(exactMs.median, 2)) ms, p95 \(format(exactMs.percentile(95), 2)) ms")
+
+                let faces = FaceRepository(client: client, logger: logger)
+                let index = FaceIndex(logger: logger)
+                let pid = ProcessInfo.processInfo.processIdentifier
+                let memoryBefore = residentMemoryParts(pid: pid).anonymous
+                let indexStart = ContinuousClock.now
+                try await index.refresh(client)
+                let indexSeconds = seconds(ContinuousClock.now - indexStart)
+                let indexKiB = residentMemoryParts(pid: pid).anonymous - memoryBefore
+                print("  in-memory index: \(await index.count) faces loaded in \(format(indexSeconds)) s, anonymous RSS +\(indexKiB / 1024) MB (\(format(Double(indexKiB) * 1024 / Double(max(count, 1)), 0)) B/face)")
+                try await judge("facepipe search (in-memory index, \(FaceRepository.candidates(10)) candidates ranked exactly in SQL)") {
+                    try await faces.search($0, index: index, minSimilarity: -1, limit: 10).map(\.faceID)
+                }
+                try await linkingBenchmark(client, index: index, queries: Array(queryVectors.prefix(50)), matching: config.faces.matching,
+                                           label: "without an HNSW index", logger: logger)
+                guard hnswBaseline else { return }
+                let definition = try Self.hnswDefinition(with: indexWith)
+                let buildStart = ContinuousClock.now
+                try await client.query("SET maintenance_work_mem = '2GB'")
+                try await client.query(PostgresQuery(unsafeSQL: definition))
+                print("  baseline, before migration 20: \(definition.components(separatedBy: "USING ").last ?? definition), built in \(format(seconds(ContinuousClock.now - buildStart))) s")
+                for ef in efSearch {
+                    try await judge("HNSW search (ef_search \(ef), iterative scan)") {
+                        try await hnswSearch(client, $0, efSearch: ef, limit: 10, logger: logger)
+                    }
+                }
+                try await linkingBenchmark(client, index: index, queries: Array(queryVectors.suffix(50)), matching: config.faces.matching,
+                                           label: "with the HNSW index", logger: logger)
             }
+        }
+    }
+
+    /// The HNSW index migration 3 made and migration 20 dropped (or the same with other options,
+    /// e.g. "m = 32, ef_construction = 256").
+    static func hnswDefinition(with options: String?) throws -> String {
+        let with = options ?? "m = 24, ef_construction = 200"
+        guard with.allSatisfy({ $0.isLetter || $0.isNumber || " _=,".contains($0) }) else { throw ValidationError("--index-with \(with)") }
+        return "CREATE INDEX face_detections_embedding ON face_detections USING hnsw (embedding vector_cosine_ops) WITH (\(with))"
+    }
+
+    /// The face search query before migration 20: the nearest faces by the HNSW graph (iterative
+    /// scan until enough rows pass the report filter), as `FaceRepository.search` ran it.
+    func hnswSearch(_ client: DatabaseClient, _ vector: [Float], efSearch: Int, limit: Int, logger: Logger) async throws -> [UUID] {
+        let literal = "[" + vector.map { String($0) }.joined(separator: ",") + "]"
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(efSearch)"), logger: logger)
+            let rows = try await connection.query(
+                """
+                SELECT f.id, r.id FROM face_detections f
+                JOIN images i ON i.id = f.image_id
+                JOIN LATERAL (
+                    SELECT r.id FROM image_reports ir JOIN reports r ON r.id = ir.report_id
+                    WHERE ir.image_id = f.image_id AND r.status = 'approved'
+                    ORDER BY ir.added_at LIMIT 1
+                ) r ON true
+                WHERE f.embedding IS NOT NULL
+                ORDER BY f.embedding <=> \(literal)::vector
+                LIMIT \(limit)
+                """, logger: logger)
+            var found: [UUID] = []
+            for try await (face, _) in rows.decode((UUID, String).self) { found.append(face) }
+            return found
         }
     }
 
     /// What report links and identities add to an embed_faces job, per new image of one face:
     /// the embedding saved alone (the baseline) against the same plus `recordFaceMatches` and
     /// `IdentityRepository.assign`, in the same database, alternating.
-    func linkingBenchmark(_ client: DatabaseClient, queries: [[Float]], matching: FaceMatchThresholds, logger: Logger) async throws {
+    func linkingBenchmark(_ client: DatabaseClient, index: FaceIndex, queries: [[Float]], matching: FaceMatchThresholds, label: String,
+                          logger: Logger) async throws {
         var saveMs = Samples(), linkMs = Samples()
         let links = ReportLinkRepository(client: client, logger: logger), identities = IdentityRepository(client: client, logger: logger)
         var joined = 0
         for (number, query) in queries.enumerated() {
             let image = try await insertBareImage(client)
-            try await client.query("INSERT INTO reports (id) VALUES (\("bench-new-\(number)")) ON CONFLICT DO NOTHING")
-            try await client.query("INSERT INTO image_reports (image_id, report_id) VALUES (\(image), \("bench-new-\(number)"))")
+            let report = "bench-new-\(label.count)-\(number)"
+            try await client.query("INSERT INTO reports (id) VALUES (\(report)) ON CONFLICT DO NOTHING")
+            try await client.query("INSERT INTO image_reports (image_id, report_id) VALUES (\(image), \(report))")
             try await client.query("INSERT INTO face_detections (image_id, face_index, bbox, confidence) VALUES (\(image), 0, '{}', 1)")
             var start = ContinuousClock.now
             try await client.withTransaction(logger: logger) {
                 try await FaceRepository(client: client, logger: logger).saveEmbeddings([(0, query)], imageID: image, on: $0)
             }
-            saveMs.add(seconds(ContinuousClock.now - start) * 1000)
+            saveMs.add(milliseconds(ContinuousClock.now - start))
             start = ContinuousClock.now
             let assigned = try await client.withTransaction(logger: logger) { connection in
-                _ = try await links.recordFaceMatches(image, minSimilarity: matching.possible, perFace: 20, on: connection)
-                return try await identities.assign(image, thresholds: matching, on: connection)
+                _ = try await links.recordFaceMatches(image, minSimilarity: matching.possible, perFace: 20, index: index, on: connection)
+                return try await identities.assign(image, thresholds: matching, index: index, on: connection)
             }
-            linkMs.add(seconds(ContinuousClock.now - start) * 1000)
+            linkMs.add(milliseconds(ContinuousClock.now - start))
             joined += assigned.filter { !$0.created }.count
         }
-        print("  embed_faces database work per new one-face image: saving the embedding p50 \(format(saveMs.median, 2)) ms, p95 \(format(saveMs.percentile(95), 2)) ms; report links + identity p50 \(format(linkMs.median, 2)) ms, p95 \(format(linkMs.percentile(95), 2)) ms (\(joined) of \(queries.count) joined an existing identity)")
+        print("  embed_faces database work per new one-face image, \(label): saving the embedding p50 \(format(saveMs.median, 2)) ms, p95 \(format(saveMs.percentile(95), 2)) ms; report links + identity p50 \(format(linkMs.median, 2)) ms, p95 \(format(linkMs.percentile(95), 2)) ms (\(joined) of \(queries.count) joined an existing identity)")
     }
 
-    /// Loads `count` synthetic faces into one approved report and returns the definition of
-    /// the HNSW index the migrations made (dropped for the load: building once is faster).
-    func fill(_ client: DatabaseClient, count: Int) async throws -> String {
-        var definition = ""
-        for try await text in try await client.query(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'face_detections_embedding'").decode(String.self)
-        {
-            definition = text
-        }
-        try await client.query("DROP INDEX face_detections_embedding")
+    /// Loads `count` synthetic faces into one approved report.
+    func fill(_ client: DatabaseClient, count: Int) async throws {
         try await client.query("INSERT INTO reports (id, status) VALUES ('bench', 'approved')")
         let perImage = Self.photosPerIdentity
         let identities = (count + perImage - 1) / perImage
@@ -173,7 +219,6 @@ extension FacesBench {
                 """))
         }
         try await client.query("ANALYZE")
-        return definition
     }
 
     /// The true top 10 by cosine distance, with their similarity (index scans off: a sequential

@@ -20,9 +20,11 @@ struct FacesBench: AsyncParsableCommand {
     @Option(help: "Folder of photos (make bench-imaging fills .deps/testdata/bench-12mp).") var dir = ".deps/testdata/bench-12mp"
     @Option(parsing: .upToNextOption, help: "Synthetic vector counts for the search benchmark.") var vectors: [Int] = [100_000]
     @Option(help: "Search queries per size.") var queries = 100
-    @Option(parsing: .upToNextOption, help: "HNSW ef_search values to query the same index with (default: the one searches use).")
-    var efSearch: [Int] = [FaceRepository.efSearch]
-    @Option(help: "HNSW options instead of the migration's, e.g. \"m = 32, ef_construction = 256\".") var indexWith: String?
+    @Flag(inversion: .prefixedNo, help: "Also build the HNSW index searches used before migration 20 and measure it in the same run.")
+    var hnswBaseline = true
+    @Option(parsing: .upToNextOption, help: "HNSW ef_search values for the baseline (400 was the one searches used).")
+    var efSearch: [Int] = [400]
+    @Option(help: "HNSW options for the baseline instead of migration 3's, e.g. \"m = 32, ef_construction = 256\".") var indexWith: String?
     @Option(help: "Synthetic vectors: faces (identities photographed several times, shaped like dlib embeddings) or uniform (random directions, a worst case).")
     var distribution: VectorDistribution = .faces
     @Flag(help: "Only the face search figures (no photos needed).") var searchOnly = false

@@ -1,0 +1,102 @@
+import FacepipeCore
+import Foundation
+import Persistence
+import PostgresNIO
+import Testing
+import TestSupport
+
+/// `FaceIndex` against the database it copies: what another process wrote reaches it, a vector
+/// written again replaces the old one, erased images leave it, and face search answers only
+/// what the caller may see even when the nearest candidates are hidden from them.
+@Suite struct FaceIndexTests {
+    static let vector = IdentityGroupingTests.vector
+
+    /// A new image holding one face at each vector, in `report` when given; the face ids.
+    @discardableResult
+    static func image(_ client: DatabaseClient, _ vectors: [[Float]], report: String? = nil, on connection: PostgresConnection? = nil)
+        async throws -> (image: UUID, faces: [UUID])
+    {
+        let id = UUID()
+        let hex = id.uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await client.query(
+            "INSERT INTO images (id, sha256, mime, bytes, original_key, status) VALUES (\(id), \(hex + hex), 'image/jpeg', 0, 'test', 'done')")
+        if let report {
+            try await client.query("INSERT INTO image_reports (image_id, report_id) VALUES (\(id), \(report))")
+        }
+        var faces: [UUID] = []
+        for (index, vector) in vectors.enumerated() {
+            let face = UUID()
+            try await client.query("INSERT INTO face_detections (id, image_id, face_index, bbox, confidence) VALUES (\(face), \(id), \(index), '{}', 1)")
+            faces.append(face)
+            let write: PostgresQuery = "UPDATE face_detections SET embedding = \(literal(vector))::vector WHERE id = \(face)"
+            if let connection { try await connection.query(write, logger: TestDatabase.logger) } else { try await client.query(write) }
+        }
+        return (id, faces)
+    }
+
+    static func literal(_ vector: [Float]) -> String { "[" + vector.map { String($0) }.joined(separator: ",") + "]" }
+
+    @Test func refreshFindsLateCommitsReplacedVectorsAndForgetsErasedImages() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let index = FaceIndex(logger: TestDatabase.logger)
+            let a = try await Self.image(client, [Self.vector([1, 0]), Self.vector([0, 1])])
+            let b = try await Self.image(client, [Self.vector([0.5, 0.5, 0.5])])
+            try await index.refresh(client)
+            #expect(await index.count == 3)
+
+            // A vector written before another but committed after it (its stamp is older than
+            // what the next refresh has already seen) is still picked up.
+            let (late, sawEarly) = try await client.withTransaction(logger: TestDatabase.logger) { connection in
+                let late = try await Self.image(client, [Self.vector([0, 0, 0, 1])], on: connection)
+                let early = try await Self.image(client, [Self.vector([0, 0, 0, 0, 1])])
+                try await index.refresh(client)
+                let sawEarly = await index.nearest(to: Self.vector([0, 0, 0, 0, 1]), count: 1).first?.faceID == early.faces[0]
+                #expect(await index.nearest(to: Self.vector([0, 0, 0, 1]), count: 1).first?.faceID != late.faces[0],
+                        "not committed yet")
+                return (late, sawEarly)
+            }
+            #expect(sawEarly)
+            try await index.refresh(client)
+            #expect(await index.count == 5)
+            #expect(await index.nearest(to: Self.vector([0, 0, 0, 1]), count: 1).first?.faceID == late.faces[0])
+
+            // A face embedded again moves to its new vector.
+            try await client.query("UPDATE face_detections SET embedding = \(Self.literal(Self.vector([0, 0, 1])))::vector WHERE id = \(b.faces[0])")
+            try await index.refresh(client)
+            #expect(await index.nearest(to: Self.vector([0, 0, 1]), count: 1).first?.faceID == b.faces[0])
+            #expect(await index.count == 5)
+
+            // Erased: the request is recorded, then the rows go; the copy forgets the image's faces.
+            try await client.query("INSERT INTO erasures (image_id, sha256, requested_by) VALUES (\(a.image), \(String(repeating: "0", count: 64)), 'test')")
+            try await client.query("DELETE FROM face_detections WHERE image_id = \(a.image)")
+            try await index.refresh(client)
+            #expect(await index.count == 3)
+            let everything = await index.nearest(to: Self.vector([1, 0]), count: 10)
+            #expect(everything.count == 3)
+            #expect(!everything.contains { $0.imageID == a.image })
+        }
+    }
+
+    /// The 80 nearest faces sit in a pending report a standard caller cannot see; the one in an
+    /// approved report is 81st. Search keeps asking the index for more until it is found.
+    @Test func searchLooksPastCandidatesTheCallerMayNotSee() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            try await client.query("INSERT INTO reports (id, status) VALUES ('hidden', 'pending'), ('open', 'approved')")
+            for n in 0..<80 {
+                try await Self.image(client, [Self.vector([0.99, 0.001 * Double(n), 0])], report: "hidden")
+            }
+            let visible = try await Self.image(client, [Self.vector([0.95, 0])], report: "open")
+            try await Self.image(client, [Self.vector([0, 1])], report: "open")
+            let faces = FaceRepository(client: client, logger: TestDatabase.logger)
+            let index = FaceIndex(logger: TestDatabase.logger)
+            let query = Self.vector([1, 0])
+            #expect(FaceRepository.candidates(10) < 80, "the first pool holds only hidden faces")
+            let found = try await faces.search(query, index: index, minSimilarity: 0.9, limit: 10)
+            #expect(found.map(\.faceID) == visible.faces)
+            #expect(found.first.map { abs($0.similarity - 0.95) < 0.001 } == true, "ranked on the stored vectors: \(found)")
+            #expect(found.allSatisfy { $0.reportID == "open" })
+            // Above its similarity nothing is answered, however many hidden faces are closer.
+            #expect(try await faces.search(query, index: index, minSimilarity: 0.96, limit: 10).isEmpty)
+        }
+    }
+}
