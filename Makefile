@@ -77,6 +77,7 @@ bench-faces: setup
 	bash scripts/fetch-test-photos.sh --bench
 	$(SWIFT) build -c release
 	.build/release/facepipe bench faces --vectors 100000 1000000
+	.build/release/facepipe bench face-index --faces 1000000
 	bash scripts/bench-faces.sh
 
 # The split layout on this machine: one PostgreSQL, moto as the shared S3 store, one API and

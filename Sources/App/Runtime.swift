@@ -59,13 +59,21 @@ public enum Runtime {
             }
             // Loaded once per process and shared by the worker and face search.
             let faces = FaceModels.load(config.faces, logger: logger)
+            let faceIndex = FaceIndex(logger: logger)
+            // Held where faces are looked up: face search in the API, links and identities in workers.
+            let searchesFaces = faces.embedder != nil && faces.detection != nil && role != .worker
+            let linksFaces = faces.embedder != nil && runsWorker && config.faces.linkingEnabled
+            if searchesFaces || linksFaces {
+                services.append(.init(service: FaceIndexRefresher(index: faceIndex, client: client, logger: logger)))
+            }
             let links = try MediaRuntime.makeLinks(config.media, http: config.http, logger: logger)
             if runsWorker, config.media.publicBaseURL == nil, !config.webhooks.urls.isEmpty {
                 logger.warning("PUBLIC_BASE_URL is unset: links in webhooks point at this host's own address, which receivers elsewhere may not reach",
                                metadata: ["base": "\(links.base)"])
             }
             if runsWorker {
-                let handlers = makeHandlers(config, client: client, queue: queue, store: store, links: links, faces: faces, logger: logger)
+                let handlers = makeHandlers(config, client: client, queue: queue, store: store, links: links, faces: faces,
+                                            faceIndex: faceIndex, logger: logger)
                 try handlers.requireEvery(ImageJob.Kind.allCases.map(\.jobKind))
                 for (kind, reason) in handlers.declined {
                     logger.warning("this worker leaves a job kind to others", metadata: ["kind": "\(kind)", "reason": "\(reason)"])
@@ -88,7 +96,7 @@ public enum Runtime {
             services.append(.init(service: availability))
             if case .serve = role {
                 var dependencies = try await makeServerDependencies(
-                    config: config, client: client, queue: queue, store: store, links: links, faces: faces,
+                    config: config, client: client, queue: queue, store: store, links: links, faces: faces, faceIndex: faceIndex,
                     workerMode: runsWorker ? "in-process" : "disabled", logger: logger)
                 dependencies.availability = availability
                 let banner = StartupBanner(config: config, port: config.http.port, runsWorker: runsWorker, adminKeyFile: adminKeyFile)
@@ -115,7 +123,7 @@ public enum Runtime {
     /// Services, authentication, scanner and ingest for the HTTP application.
     public static func makeServerDependencies(
         config: AppConfig, client: DatabaseClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
-        workerMode: String, logger: Logger
+        faceIndex: FaceIndex? = nil, workerMode: String, logger: Logger
     ) async throws -> ServerDependencies {
         let scanner = MediaRuntime.makeScanner(config.scanner, logger: logger)
         let policy = config.auth.policy
@@ -136,7 +144,7 @@ public enum Runtime {
         let services = ServiceSet(client: client, queue: queue, links: links, policy: policy, faceModels: models,
                                   faceMatching: config.faces.matching,
                                   anonymizeDefault: config.faces.detectionEnabled ? config.faces.anonymizeDefault : nil, store: store,
-                                  linkObserver: linkObserver, logger: logger)
+                                  linkObserver: linkObserver, faceIndex: faceIndex, logger: logger)
         var jwt: JWTVerifier?
         if let jwtConfig = config.auth.jwt {
             let verifier = JWTVerifier(config: jwtConfig, logger: logger)
@@ -250,11 +258,12 @@ public enum Runtime {
     /// The job kinds this build can run.
     public static func makeHandlers(
         _ config: AppConfig, client: DatabaseClient, queue: JobQueue, store: any MediaStore, links: MediaLinks, faces: FaceModels,
-        logger: Logger
+        faceIndex: FaceIndex? = nil, logger: Logger
     ) -> JobHandlerRegistry {
         var registry = JobHandlerRegistry()
         let index = DuplicateIndex(rule: config.processing.duplicates)
-        let faceIndex = FaceIndex(logger: logger)
+        // One per process: `serve` with its worker shares the API's.
+        let faceIndex = faceIndex ?? FaceIndex(logger: logger)
         let observer = config.webhooks.isEnabled
             ? WebhookObserver(enqueuer: WebhookEnqueuer(queue: queue, config: config.webhooks), links: links) : nil
         let (detection, embedder) = (faces.detection, faces.embedder)
@@ -328,6 +337,37 @@ public struct DatabaseRuntime: Sendable {
 }
 
 /// Runs `base` once the pool's `run()` has started.
+/// Loads the process's face index once the pool runs, then refreshes it every `period` even
+/// when nobody asks: an erased image's vectors leave memory within one period in a process
+/// that searches rarely. A failed refresh is logged; the next question refreshes anyway.
+struct FaceIndexRefresher: Service {
+    let index: FaceIndex
+    let client: DatabaseClient
+    let logger: Logger
+    var period: Duration = .seconds(30)
+
+    func run() async throws {
+        var loaded = false
+        while !Task.isCancelled {
+            do {
+                // A million faces take a while to read: a shutdown meanwhile stops the load.
+                try await cancelWhenGracefulShutdown { try await index.refresh(client) }
+                if !loaded {
+                    loaded = true
+                    let faces = await index.count
+                    logger.info("face index loaded", metadata: ["faces": "\(faces)"])
+                }
+            } catch where !Task.isCancelled {
+                logger.warning("face index refresh failed; the next face search or embed job tries again", metadata: ["error": "\(error)"])
+            } catch {
+                return
+            }
+            // Ends early, without error, when the process shuts down.
+            guard (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: period) }) != nil else { return }
+        }
+    }
+}
+
 struct AfterPoolStarts: Service {
     let client: DatabaseClient
     let base: any Service

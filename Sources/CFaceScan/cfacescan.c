@@ -105,6 +105,9 @@ static size_t top_u4_avx2(const uint8_t *rows, size_t n, const int8_t *query, si
         const uint8_t *r = rows + i * 64;
         __m256i s = reduce8(row_u4(r, &q), row_u4(r + 64, &q), row_u4(r + 128, &q), row_u4(r + 192, &q),
                             row_u4(r + 256, &q), row_u4(r + 320, &q), row_u4(r + 384, &q), row_u4(r + 448, &q));
+        // Most blocks hold no row better than the weakest kept: one compare for all eight.
+        __m256i floor = _mm256_set1_epi32(h->count < h->capacity ? INT32_MIN : h->scores[0]);
+        if (!_mm256_movemask_epi8(_mm256_cmpgt_epi32(s, floor))) continue;
         _mm256_storeu_si256((__m256i *)block, s);
         for (int j = 0; j < 8; j++) heap_offer(h, block[j], (uint32_t)(first + i + j));
     }

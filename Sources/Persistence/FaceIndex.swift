@@ -6,24 +6,25 @@ import PostgresNIO
 /// Every embedded face in memory (`FaceVectorIndex`), for the nearest-face questions face
 /// search, report links and identities ask. Each process that asks keeps its own copy (the API
 /// for face search, workers for links and identities), loads it whole on the first refresh and
-/// then tops it up before every question from `face_detections.embedded_at`, which a trigger
-/// sets whenever a vector is written (migration 20).
+/// then tops it up before every question, and at least every `FaceIndexRefresher` period.
 ///
 /// The index only proposes candidates. Callers rank them exactly on the stored vectors in SQL,
 /// where the rows must still exist and the caller's filters (approved reports, other images)
-/// apply, so a face this copy still holds after its row went (an image processed again) can
-/// never be answered; it only takes a candidate's place until the process restarts. Erased
-/// images leave the copy at the next refresh: erasure leaves no vector behind in memory either.
+/// apply, so a face this copy still holds after its row went (an image processed again replaces
+/// its face rows) can never be answered; it only takes a candidate's place until the process
+/// restarts. Erased images leave the copy at the next refresh and never come back into it.
 public actor FaceIndex {
     private var index: FaceVectorIndex
-    private var watermark: Date?
-    private var erasureWatermark: Date?
+    /// What the last refresh's snapshot had not seen end: transactions from `xmax` on, and
+    /// those in `running`. Nil before the first refresh.
+    private var unseen: (xmax: Int64, running: [Int64])?
+    /// Erased images: their faces are never loaded again, whatever a refresh reads.
+    private var erased: Set<UUID> = []
+    /// Refreshes run one at a time, in the order they were asked for: a refresh from an older
+    /// snapshot must not put back what a newer one removed or replaced.
+    private var refreshing = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
     private let logger: Logger
-
-    /// How far before the newest `embedded_at` seen each refresh reads again: the time is taken
-    /// when the vector is written, before its transaction commits, so a row can become visible
-    /// after a later one has been read. Reading a face again only replaces it.
-    static let commitSlack: TimeInterval = 5
 
     public init(logger: Logger, parallelFrom: Int = 100_000) {
         self.index = FaceVectorIndex(parallelFrom: parallelFrom)
@@ -33,30 +34,70 @@ public actor FaceIndex {
     public var count: Int { index.count }
 
     /// Loads faces embedded since the last refresh (every face the first time) and drops
-    /// erased images' faces.
+    /// erased images' faces, in one statement.
+    ///
+    /// Face rows carry the id of the transaction that wrote their vector (`embedded_xid`), and
+    /// erasures the one that recorded them (`recorded_xid`; migration 20). Every transaction
+    /// below the statement snapshot's `xmax` and not in its in-progress list had ended when the
+    /// snapshot was taken: what it committed was read now, or earlier. The next refresh reads only
+    /// the others. Call it outside any transaction that has written vectors itself: its own
+    /// uncommitted rows would be read as if they were committed.
     public func refresh(on connection: PostgresConnection) async throws {
-        let since = watermark.map { $0.addingTimeInterval(-Self.commitSlack) }
+        await acquire()
+        defer { release() }
         let rows = try await connection.query(
             """
-            SELECT id, image_id, embedding::real[], embedded_at FROM face_detections
-            WHERE embedding IS NOT NULL AND (\(since)::timestamptz IS NULL OR embedded_at > \(since)::timestamptz)
+            WITH snapshot AS (SELECT pg_current_snapshot() AS s)
+            SELECT f.id, f.image_id, f.embedding::real[], NULL::bigint, NULL::bigint[]
+            FROM face_detections f
+            WHERE f.embedding IS NOT NULL
+              AND (\(unseen?.xmax)::bigint IS NULL OR f.embedded_xid >= \(unseen?.xmax)::bigint
+                   OR f.embedded_xid = ANY(\(unseen?.running ?? [])::bigint[]))
+            UNION ALL
+            SELECT NULL, e.image_id, NULL, NULL, NULL FROM erasures e
+            WHERE \(unseen?.xmax)::bigint IS NULL OR e.recorded_xid >= \(unseen?.xmax)::bigint
+               OR e.recorded_xid = ANY(\(unseen?.running ?? [])::bigint[])
+            UNION ALL
+            SELECT NULL, NULL, NULL, pg_snapshot_xmax(s)::text::bigint,
+                   ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x)
+            FROM snapshot
             """, logger: logger)
-        var newest = watermark
-        for try await (face, image, vector, at) in rows.decode((UUID, UUID, [Float], Date?).self) {
-            guard vector.count == FaceVectorIndex.dimensions else { continue }
-            index.insert(faceID: face, imageID: image, vector: vector)
-            if let at, at > (newest ?? .distantPast) { newest = at }
+        var next: (xmax: Int64, running: [Int64])?
+        var erasedNow: [UUID] = []
+        for try await (face, image, vector, xmax, running) in rows.decode((UUID?, UUID?, [Float]?, Int64?, [Int64]?).self) {
+            if let face, let image, let vector {
+                guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { continue }
+                index.insert(faceID: face, imageID: image, vector: vector)
+            } else if let image {
+                erasedNow.append(image)
+            } else if let xmax {
+                next = (xmax, running ?? [])
+            }
         }
-        // Another refresh may have run while this one read rows: the watermark never goes back.
-        if let newest, newest > (watermark ?? .distantPast) { watermark = newest }
-        let erased = try await ErasureRepository.erased(since: erasureWatermark, on: connection, logger: logger)
-        for item in erased { index.removeImage(item.imageID) }
-        if let last = erased.last?.at, last > (erasureWatermark ?? .distantPast) { erasureWatermark = last }
+        // After the faces: one erased in this same window leaves too.
+        for image in erasedNow {
+            erased.insert(image)
+            index.removeImage(image)
+        }
+        if let next { unseen = next }
     }
 
     /// `refresh(on:)` on a connection of its own.
     public func refresh(_ client: DatabaseClient) async throws {
         try await client.withConnection { try await refresh(on: $0) }
+    }
+
+    private func acquire() async {
+        guard refreshing else {
+            refreshing = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the turn to the next refresh in line (which then runs with `refreshing` still set).
+    private func release() {
+        if waiting.isEmpty { refreshing = false } else { waiting.removeFirst().resume() }
     }
 
     /// The `count` faces nearest to `vector` by the index's int8 scores, nearest first.

@@ -87,8 +87,9 @@ public struct FaceRepository: Sendable {
     public static func candidates(_ limit: Int) -> Int { max(50, 5 * limit) }
     /// The most candidates one search ranks (pgvector's HNSW iterative scan stopped at 20,000 too).
     public static let maxCandidates = 20_000
-    /// How far an int8 similarity may sit from the exact one, at most: each component is off by
-    /// at most 1/508 on both sides, and a unit vector's components sum to at most √128 in size.
+    /// How far below `minSimilarity` the pool's weakest int8 similarity must fall before no
+    /// larger pool is tried: int8 similarities of unit vectors sit within about 0.005 of the
+    /// exact ones (`FaceVectorIndexTests`), ten times less than this.
     static let int8Slack = 0.05
 
     /// `search(_:index:…)` among the given faces only.

@@ -10,7 +10,7 @@ import Queue
 import Storage
 
 /// The `embed_faces` job: an L2-normalised embedding for every detected face of an image, stored
-/// in `face_detections.embedding` (pgvector, HNSW cosine index). Idempotent: it overwrites.
+/// in `face_detections.embedding` (pgvector; searched through each process's `FaceIndex`). Idempotent: it overwrites.
 public struct EmbedFacesHandler: JobHandler {
     let client: DatabaseClient
     let store: any MediaStore

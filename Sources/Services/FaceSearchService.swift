@@ -46,12 +46,12 @@ public struct FaceSearchService: Sendable {
     let audit: AuditService
     let policy: AccessPolicy
 
-    public init(models: Models?, matching: FaceMatchThresholds, client: DatabaseClient, derivatives: DerivativeLinks, audit: AuditService,
+    public init(models: Models?, matching: FaceMatchThresholds, client: DatabaseClient, index: FaceIndex, derivatives: DerivativeLinks, audit: AuditService,
                 policy: AccessPolicy, logger: Logger) {
         self.models = models
         self.matching = matching
         self.faces = FaceRepository(client: client, logger: logger)
-        self.index = FaceIndex(logger: logger)
+        self.index = index
         self.derivatives = derivatives
         self.audit = audit
         self.policy = policy

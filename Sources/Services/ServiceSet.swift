@@ -27,7 +27,7 @@ public struct ServiceSet: Sendable {
     public init(client: DatabaseClient, queue: JobQueue, links: MediaLinks, policy: AccessPolicy,
                 faceModels: FaceSearchService.Models?, faceMatching: FaceMatchThresholds,
                 anonymizeDefault: AnonymizeSettings? = .seed002, store: any MediaStore,
-                linkObserver: (any ReportLinkObserver)? = nil, logger: Logger) {
+                linkObserver: (any ReportLinkObserver)? = nil, faceIndex: FaceIndex? = nil, logger: Logger) {
         let audit = AuditService(client: client, policy: policy, logger: logger)
         let derivatives = DerivativeLinks(links: links, policy: policy)
         self.derivatives = derivatives
@@ -44,7 +44,8 @@ public struct ServiceSet: Sendable {
                                     policy: policy, logger: logger)
         identities = IdentityService(client: client, audit: audit, policy: policy, logger: logger)
         receipts = ReceiptService(client: client, images: images, policy: policy, logger: logger)
-        faceSearch = FaceSearchService(models: faceModels, matching: faceMatching, client: client, derivatives: derivatives,
+        faceSearch = FaceSearchService(models: faceModels, matching: faceMatching, client: client,
+                                       index: faceIndex ?? FaceIndex(logger: logger), derivatives: derivatives,
                                        audit: audit, policy: policy, logger: logger)
     }
 }

@@ -111,4 +111,44 @@ import Testing
         #expect(found.map(\.faceID) == [Self.id(1), Self.id(2), Self.id(3)])
         #expect(abs(found[0].similarity - 0.95) < 0.01 && abs(found[1].similarity) < 0.01 && abs(found[2].similarity + 1) < 0.01, "\(found)")
     }
+
+    /// The same in the 4-bit pass (past `packedFrom`), among synthetic faces that set the
+    /// statistics; and a dimension no face uses (zero spread) does not break the packing.
+    @Test func theFourBitPassKeepsOddVectorsAndConstantDimensions() {
+        func unit(_ head: [Float]) -> [Float] { SyntheticFaceVectors.normalized(head + [Float](repeating: 0, count: 128 - head.count)) }
+        var synthetic = SyntheticFaceVectors(seed: 5)
+        var index = FaceVectorIndex()
+        for n in 0..<2_000 {
+            var vector = synthetic.photo(of: synthetic.identity())
+            vector[127] = 0  // never used by any face
+            index.insert(faceID: Self.id(100 + n), imageID: Self.id(100 + n), vector: vector)
+        }
+        index.insert(faceID: Self.id(1), imageID: Self.id(10), vector: unit([0.95, 0.3122]))
+        index.insert(faceID: Self.id(2), imageID: Self.id(11), vector: unit([0.9, 0.4359]))
+        let found = index.nearest(to: unit([1, 0]), count: 2)
+        #expect(found.map(\.faceID) == [Self.id(1), Self.id(2)], "\(found)")
+        #expect(abs((found.first?.similarity ?? 0) - 0.95) < 0.01)
+        // A synthetic face finds itself first.
+        let probe = synthetic.photo(of: synthetic.identity())
+        index.insert(faceID: Self.id(3), imageID: Self.id(12), vector: probe)
+        #expect(index.nearest(to: probe, count: 1).first?.faceID == Self.id(3))
+    }
+
+    /// Vectors with no direction are not stored and ask nothing; any length is a direction.
+    @Test func zeroAndNonFiniteVectorsAreLeftOut() {
+        var index = FaceVectorIndex()
+        let zero = [Float](repeating: 0, count: 128)
+        var nan = zero
+        nan[0] = .nan
+        var long = zero
+        long[0] = 10
+        index.insert(faceID: Self.id(1), imageID: Self.id(10), vector: zero)
+        index.insert(faceID: Self.id(2), imageID: Self.id(11), vector: nan)
+        index.insert(faceID: Self.id(3), imageID: Self.id(12), vector: long)
+        #expect(index.count == 1)
+        #expect(index.nearest(to: nan, count: 5).isEmpty)
+        #expect(index.nearest(to: zero, count: 5).isEmpty)
+        let found = index.nearest(to: long, count: 5)
+        #expect(found.map(\.faceID) == [Self.id(3)] && abs(found[0].similarity - 1) < 0.01, "cosine, not dot product: \(found)")
+    }
 }

@@ -55,21 +55,21 @@ import TestSupport
             // pgvector is there; the HNSW graph went with migration 20 (faces are searched in memory).
             #expect(try await client.query("SELECT ('[1,0]'::vector <=> '[0,1]'::vector)::float8").decode(Double.self).all() == [1])
             #expect(try await client.query("SELECT count(*)::int FROM pg_indexes WHERE indexdef LIKE '%USING hnsw%'").decode(Int.self).all() == [0])
-            // Writing a vector stamps the row for the in-memory indexes to pick up; clearing it clears the stamp.
+            // Writing a vector stamps the row with its transaction for the in-memory indexes; clearing it clears the stamp.
             let image = UUID()
             try await client.query(
                 "INSERT INTO images (id, sha256, mime, bytes, original_key, status) VALUES (\(image), \(String(repeating: "ab", count: 32)), 'image/jpeg', 0, 'k', 'done')")
             let vector = "[" + Array(repeating: "0.1", count: 128).joined(separator: ",") + "]"
             try await client.query("INSERT INTO face_detections (image_id, face_index, bbox, confidence) VALUES (\(image), 0, '{}', 1)")
-            #expect(try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all() == [nil])
+            #expect(try await client.query("SELECT embedded_xid FROM face_detections WHERE image_id = \(image)").decode(Int64?.self).all() == [nil])
             try await client.query("UPDATE face_detections SET embedding = \(vector)::vector WHERE image_id = \(image)")
-            let first = try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all()
+            let first = try await client.query("SELECT embedded_xid FROM face_detections WHERE image_id = \(image)").decode(Int64?.self).all()
             #expect(first.count == 1 && first[0] != nil, "stamped when written: \(first)")
             try await client.query("UPDATE face_detections SET embedding = \(vector)::vector WHERE image_id = \(image)")
-            let second = try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all()
-            #expect((second.first ?? nil).map { $0 > (first.first ?? nil)! } == true, "written again, stamped again")
+            let second = try await client.query("SELECT embedded_xid FROM face_detections WHERE image_id = \(image)").decode(Int64?.self).all()
+            #expect((second.first ?? nil).map { $0 > (first.first ?? nil)! } == true, "written again by a later transaction")
             try await client.query("UPDATE face_detections SET embedding = NULL WHERE image_id = \(image)")
-            #expect(try await client.query("SELECT embedded_at FROM face_detections WHERE image_id = \(image)").decode(Date?.self).all() == [nil])
+            #expect(try await client.query("SELECT embedded_xid FROM face_detections WHERE image_id = \(image)").decode(Int64?.self).all() == [nil])
         }
     }
 }

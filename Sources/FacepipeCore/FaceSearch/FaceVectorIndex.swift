@@ -63,10 +63,17 @@ public struct FaceVectorIndex: Sendable {
 
     public func contains(_ faceID: UUID) -> Bool { slots[faceID] != nil }
 
-    /// Adds the face, or replaces its vector (a face embedded again).
+    /// Adds the face, or replaces its vector (a face embedded again). Scores are cosine
+    /// similarities: the vector is normalised first. One with no direction (all zeros, or not
+    /// finite) is left out: no similarity can be computed for it.
     public mutating func insert(faceID: UUID, imageID: UUID, vector: [Float]) {
         precondition(vector.count == Self.dimensions, "face vectors have \(Self.dimensions) dimensions")
-        let (row, scale) = Self.int8(vector)
+        guard let unit = Self.unit(vector) else {
+            remove(faceID: faceID)
+            return
+        }
+        let (row, scale) = Self.int8(unit)
+        let stored = row.map { Float($0) / scale }
         if let slot = slots[faceID].map(Int.init) {
             if imageIDs[slot] != imageID {
                 uncount(imageIDs[slot])
@@ -75,7 +82,7 @@ public struct FaceVectorIndex: Sendable {
             imageIDs[slot] = imageID
             scales[slot] = scale
             int8Rows.replaceSubrange(slot * 128 ..< slot * 128 + 128, with: row)
-            if let statistics { packedRows.replaceSubrange(slot * 64 ..< slot * 64 + 64, with: Self.pack(vector, statistics)) }
+            if let statistics { packedRows.replaceSubrange(slot * 64 ..< slot * 64 + 64, with: Self.pack(stored, statistics)) }
             return
         }
         slots[faceID] = Int32(faceIDs.count)
@@ -84,7 +91,7 @@ public struct FaceVectorIndex: Sendable {
         imageIDs.append(imageID)
         scales.append(scale)
         int8Rows.append(contentsOf: row)
-        if let statistics { packedRows.append(contentsOf: Self.pack(vector, statistics)) }
+        if let statistics { packedRows.append(contentsOf: Self.pack(stored, statistics)) }
         if count >= Self.packedFrom, count >= 2 * (statistics?.takenAt ?? 0) { repack() }
     }
 
@@ -138,7 +145,7 @@ public struct FaceVectorIndex: Sendable {
     /// leaving out faces of `excludingImage`.
     public func nearest(to vector: [Float], count: Int, excludingImage: UUID? = nil) -> [Candidate] {
         precondition(vector.count == Self.dimensions, "face vectors have \(Self.dimensions) dimensions")
-        guard count > 0, !faceIDs.isEmpty else { return [] }
+        guard count > 0, !faceIDs.isEmpty, let vector = Self.unit(vector) else { return [] }
         let (query, queryScale) = Self.int8(vector)
         // Room for the excluded image's own faces, which are usually its nearest.
         let wanted = count + (excludingImage == nil ? 0 : 16)
@@ -219,6 +226,13 @@ public struct FaceVectorIndex: Sendable {
 
     // MARK: Quantization
 
+    /// The vector at length 1; nil when it has no direction or is not finite.
+    static func unit(_ vector: [Float]) -> [Float]? {
+        let length = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        guard length > 0, length.isFinite else { return nil }
+        return vector.map { $0 / length }
+    }
+
     /// The vector scaled so its largest component is ±127, rounded; and the scale.
     static func int8(_ vector: [Float]) -> (row: [Int8], scale: Float) {
         let largest = vector.map(abs).max() ?? 0
@@ -246,7 +260,7 @@ public struct FaceVectorIndex: Sendable {
             let m = sum[j] / Double(n)
             mean[j] = Float(m)
             // Never zero, so a constant dimension still divides safely.
-            spread[j] = Float(max((squares[j] / Double(n) - m * m).squareRoot(), 1e-4))
+            spread[j] = Float(max(max(0, squares[j] / Double(n) - m * m).squareRoot(), 1e-4))
         }
         let statistics = Statistics(mean: mean, spread: spread, takenAt: n)
         var packed = [UInt8]()
@@ -279,7 +293,7 @@ public struct FaceVectorIndex: Sendable {
     static func packedQuery(_ vector: [Float], _ statistics: Statistics) -> [Int8] {
         let weighted = (0..<128).map { vector[$0] * statistics.spread[$0] }
         let largest = weighted.map(abs).max() ?? 0
-        guard largest > 0 else { return [Int8](repeating: 0, count: 128) }
+        guard largest > 0, largest.isFinite else { return [Int8](repeating: 0, count: 128) }
         return weighted.map { Int8(max(-127, min(127, ($0 * 127 / largest).rounded()))) }
     }
 }

@@ -2,26 +2,31 @@
 /// `FaceVectorIndex`): the HNSW graph goes. At 1M faces it found 0.909 of the exact top 10 at
 /// p95 ≈ 30 ms, and each embedding saved cost 20–34 ms to insert into it.
 ///
-/// `embedded_at` tells each process's index which faces are new. A trigger sets it whenever a
-/// vector is written (by any writer, tests and tools included), with the time of the write
-/// rather than of the transaction's start, so it is close to the commit.
+/// `embedded_xid` tells each process's index which faces are new: the writing transaction's id,
+/// set by a trigger whenever a vector is written (by any writer, tests and tools included);
+/// `erasures.recorded_xid` does the same for erasures. A reader has seen every row whose
+/// transaction had ended when its snapshot was taken, so it next reads only the transactions
+/// that had not (`FaceIndex.refresh`). A time would not do: it is taken before the commit, so an
+/// older stamp can become visible after a newer one has been read.
 let m0020FaceIndexInMemory = Migration(
     version: 20, name: "face_index_in_memory",
     statements: [
-        "ALTER TABLE face_detections ADD COLUMN embedded_at timestamptz",
-        "UPDATE face_detections SET embedded_at = now() WHERE embedding IS NOT NULL",
-        "CREATE INDEX face_detections_embedded_at ON face_detections (embedded_at)",
+        "ALTER TABLE face_detections ADD COLUMN embedded_xid bigint",
+        "UPDATE face_detections SET embedded_xid = pg_current_xact_id()::text::bigint WHERE embedding IS NOT NULL",
+        "CREATE INDEX face_detections_embedded_xid ON face_detections (embedded_xid)",
         """
-        CREATE FUNCTION face_detections_embedded_at() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION face_detections_embedded_xid() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            NEW.embedded_at := CASE WHEN NEW.embedding IS NULL THEN NULL ELSE clock_timestamp() END;
+            NEW.embedded_xid := CASE WHEN NEW.embedding IS NULL THEN NULL ELSE pg_current_xact_id()::text::bigint END;
             RETURN NEW;
         END
         $$
         """,
         """
-        CREATE TRIGGER face_detections_embedded_at BEFORE INSERT OR UPDATE OF embedding ON face_detections
-            FOR EACH ROW EXECUTE FUNCTION face_detections_embedded_at()
+        CREATE TRIGGER face_detections_embedded_xid BEFORE INSERT OR UPDATE OF embedding ON face_detections
+            FOR EACH ROW EXECUTE FUNCTION face_detections_embedded_xid()
         """,
+        "ALTER TABLE erasures ADD COLUMN recorded_xid bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint",
+        "CREATE INDEX erasures_recorded_xid ON erasures (recorded_xid)",
         "DROP INDEX face_detections_embedding",
     ])

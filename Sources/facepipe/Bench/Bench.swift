@@ -7,7 +7,7 @@ import Persistence
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (results are medians of repeated runs on this machine).",
-        subcommands: [QueueBench.self, FaceCalibrationBench.self, IngestBench.self, ImagingBench.self, FacesBench.self, FaceSearchRequestBench.self, LinkingBench.self, AccessBench.self, PagesBench.self, ScaleBench.self, AnonymizeBench.self, DocumentsBench.self, DuplicatesBench.self, DuplicateLookupBench.self, DistractorsBench.self, ChaosBench.self, LoadBench.self])
+        subcommands: [QueueBench.self, FaceCalibrationBench.self, IngestBench.self, ImagingBench.self, FacesBench.self, FaceSearchRequestBench.self, LinkingBench.self, AccessBench.self, PagesBench.self, ScaleBench.self, AnonymizeBench.self, DocumentsBench.self, DuplicatesBench.self, DuplicateLookupBench.self, FaceIndexBench.self, DistractorsBench.self, ChaosBench.self, LoadBench.self])
 }
 
 /// Order statistics for benchmark reports.
