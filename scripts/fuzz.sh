@@ -48,13 +48,22 @@ build_swift_module() {
   local sources=("$@")
   if stale "$BUILD/lib$name.a" "${sources[@]}"; then
     echo "fuzz: compiling $name"
-    swiftc -module-name "$name" -package-name "fuzz-$name" -parse-as-library "${SAN[@]}" -I "$BUILD" -I Sources/CLibvips -I "$BUILD/cvips" "${XCC[@]}" \
+    swiftc -module-name "$name" -package-name "fuzz-$name" -parse-as-library "${SAN[@]}" -I "$BUILD" -I Sources/CLibvips -I "$BUILD/cvips" -I "$BUILD/cfacescan" "${XCC[@]}" \
       -emit-module -emit-module-path "$BUILD/$name.swiftmodule" -emit-library -static -o "$BUILD/lib$name.a" "${sources[@]}"
   fi
 }
 needs_imaging=0
 for t in "${TARGETS[@]}"; do case $t in FuzzWebPStrip|FuzzImageUpload) needs_imaging=1 ;; esac; done
 
+# FacepipeCore's face index scans with CFaceScan's C kernels.
+if stale "$BUILD/libCFaceScan.a" Sources/CFaceScan; then
+  echo "fuzz: compiling CFaceScan"
+  mkdir -p "$BUILD/cfacescan"
+  cp Sources/CFaceScan/include/cfacescan.h "$BUILD/cfacescan/"
+  printf 'module CFaceScan {\n    header "cfacescan.h"\n    export *\n}\n' > "$BUILD/cfacescan/module.modulemap"
+  clang -c -O1 -g -fsanitize=address,fuzzer-no-link -I Sources/CFaceScan/include Sources/CFaceScan/cfacescan.c -o "$BUILD/cfacescan/cfacescan.o"
+  rm -f "$BUILD/libCFaceScan.a" && ar rcs "$BUILD/libCFaceScan.a" "$BUILD/cfacescan/cfacescan.o"
+fi
 build_swift_module FacepipeCore $(find Sources/FacepipeCore -name '*.swift')
 if [ $needs_imaging = 1 ]; then
   build_swift_module Logging $(find .build/checkouts/swift-log/Sources/Logging -name '*.swift')
@@ -77,9 +86,9 @@ fi
 for t in "${TARGETS[@]}"; do
   if stale "$OUT/$t" "Fuzz/$t" "$BUILD"; then
     echo "fuzz: linking $t"
-    libs=("$BUILD/libFacepipeCore.a")
+    libs=("$BUILD/libFacepipeCore.a" "$BUILD/libCFaceScan.a")
     case $t in FuzzWebPStrip|FuzzImageUpload) libs=("$BUILD/libImaging.a" "$BUILD/libCVips.a" "$BUILD/libLogging.a" "${libs[@]}" $(pkg-config --libs vips)) ;; esac
-    swiftc -parse-as-library "${SAN[@]}" -I "$BUILD" -I Sources/CLibvips -I "$BUILD/cvips" "${XCC[@]}" \
+    swiftc -parse-as-library "${SAN[@]}" -I "$BUILD" -I Sources/CLibvips -I "$BUILD/cvips" -I "$BUILD/cfacescan" "${XCC[@]}" \
       "Fuzz/$t/$t.swift" "${libs[@]}" -o "$OUT/$t" 2> >(grep -v "Cannot export local symbol" >&2)
   fi
 done
