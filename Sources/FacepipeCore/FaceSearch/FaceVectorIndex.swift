@@ -134,8 +134,7 @@ public struct FaceVectorIndex: Sendable {
 
     /// The face's vector as the index holds it (int8 steps), to ask for its neighbours.
     public func vector(of faceID: UUID) -> [Float]? {
-        guard let slot = slots[faceID].map(Int.init) else { return nil }
-        return int8Rows[slot * 128 ..< slot * 128 + 128].map { Float($0) / scales[slot] }
+        slots[faceID].flatMap { vector(at: Int($0)) }
     }
 
     /// How many 4-bit candidates a query for `count` re-scores in int8.

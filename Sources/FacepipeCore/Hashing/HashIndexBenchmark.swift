@@ -88,7 +88,7 @@ public enum HashIndexBenchmark {
     }
 
     /// The UUID whose 16 bytes are `high` then `low`, each big-endian.
-    static func uuid(high: UInt64, low: UInt64) -> UUID {
+    public static func uuid(high: UInt64, low: UInt64) -> UUID {
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<8 {
             bytes[i] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i))

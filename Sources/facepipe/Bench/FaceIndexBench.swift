@@ -51,12 +51,7 @@ struct FaceIndexBench: ParsableCommand {
         print("  candidates: p50 \(format(timings.median, 2)) ms, p95 \(format(timings.percentile(95), 2)) ms; exact top 10 among them: \(found) of \(wanted) (\(format(Double(found) / Double(max(wanted, 1)), 4)))")
     }
 
-    static func uuid(_ n: Int) -> UUID {
-        var n = UInt64(n)
-        return withUnsafeBytes(of: &n) { bytes in
-            UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], 0, 0, 0, 0, 0, 0, 0, 0))
-        }
-    }
+    static func uuid(_ n: Int) -> UUID { HashIndexBenchmark.uuid(high: 0, low: UInt64(n)) }
 
     /// Rows of the 10 largest dot products, by brute force over the float copy.
     static func exactTop(_ k: Int, of query: [Float], in vectors: [Float]) -> [Int] {
