@@ -45,33 +45,27 @@ public actor FaceIndex {
     public func refresh(on connection: PostgresConnection) async throws {
         await acquire()
         defer { release() }
-        let rows = try await connection.query(
-            """
-            WITH snapshot AS (SELECT pg_current_snapshot() AS s)
-            SELECT f.id, f.image_id, f.embedding::real[], NULL::bigint, NULL::bigint[]
-            FROM face_detections f
-            WHERE f.embedding IS NOT NULL
-              AND (\(unseen?.xmax)::bigint IS NULL OR f.embedded_xid >= \(unseen?.xmax)::bigint
-                   OR f.embedded_xid = ANY(\(unseen?.running ?? [])::bigint[]))
-            UNION ALL
-            SELECT NULL, e.image_id, NULL, NULL, NULL FROM erasures e
-            WHERE \(unseen?.xmax)::bigint IS NULL OR e.recorded_xid >= \(unseen?.xmax)::bigint
-               OR e.recorded_xid = ANY(\(unseen?.running ?? [])::bigint[])
-            UNION ALL
-            SELECT NULL, NULL, NULL, pg_snapshot_xmax(s)::text::bigint,
-                   ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x)
-            FROM snapshot
-            """, logger: logger)
         var next: (xmax: Int64, running: [Int64])?
         var erasedNow: [UUID] = []
-        for try await (face, image, vector, xmax, running) in rows.decode((UUID?, UUID?, [Float]?, Int64?, [Int64]?).self) {
+        func read(_ row: Refresh.Row) {
+            let (face, image, vector, xmax, running) = row
             if let face, let image, let vector {
-                guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { continue }
+                guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { return }
                 index.insert(faceID: face, imageID: image, vector: vector)
             } else if let image {
                 erasedNow.append(image)
             } else if let xmax {
                 next = (xmax, running ?? [])
+            }
+        }
+        if let unseen {
+            for try await row in try await connection.execute(Refresh(xmax: unseen.xmax, running: unseen.running), logger: logger) {
+                read(row)
+            }
+        } else {
+            // Streamed: a million vectors are not held twice.
+            for try await row in try await connection.query(Refresh.everything, logger: logger).decode(Refresh.Row.self) {
+                read(row)
             }
         }
         // After the faces: one erased in this same window leaves too.
@@ -80,6 +74,51 @@ public actor FaceIndex {
             index.removeImage(image)
         }
         if let next { unseen = next }
+    }
+
+    /// The refresh's statement: faces whose vector was written, and erasures recorded, by a
+    /// transaction the previous snapshot had not seen end; then this snapshot's `xmax` and
+    /// in-progress list. Prepared, as it runs before every question; the first load reads
+    /// everything once with `everything`.
+    struct Refresh: PostgresPreparedStatement {
+        static let sql = """
+            WITH snapshot AS (SELECT pg_current_snapshot() AS s)
+            SELECT f.id, f.image_id, f.embedding::real[], NULL::bigint, NULL::bigint[]
+            FROM face_detections f
+            WHERE f.embedding IS NOT NULL AND (f.embedded_xid >= $1 OR f.embedded_xid = ANY($2::bigint[]))
+            UNION ALL
+            SELECT NULL, e.image_id, NULL, NULL, NULL FROM erasures e
+            WHERE e.recorded_xid >= $1 OR e.recorded_xid = ANY($2::bigint[])
+            UNION ALL
+            \(snapshotRow)
+            """
+        static let everything: PostgresQuery = """
+            WITH snapshot AS (SELECT pg_current_snapshot() AS s)
+            SELECT f.id, f.image_id, f.embedding::real[], NULL::bigint, NULL::bigint[]
+            FROM face_detections f WHERE f.embedding IS NOT NULL
+            UNION ALL
+            SELECT NULL, e.image_id, NULL, NULL, NULL FROM erasures e
+            UNION ALL
+            \(unescaped: snapshotRow)
+            """
+        private static let snapshotRow = """
+            SELECT NULL, NULL, NULL, pg_snapshot_xmax(s)::text::bigint,
+                   ARRAY(SELECT x::text::bigint FROM pg_snapshot_xip(s) AS x)
+            FROM snapshot
+            """
+        typealias Row = (UUID?, UUID?, [Float]?, Int64?, [Int64]?)
+
+        var xmax: Int64
+        var running: [Int64]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(xmax)
+            bindings.append(running)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// `refresh(on:)` on a connection of its own.

@@ -95,10 +95,16 @@ public struct FaceRepository: Sendable {
     /// `search(_:index:…)` among the given faces only.
     public func search(_ vector: [Float], among candidates: [UUID], minSimilarity: Double, limit: Int) async throws -> [Match] {
         guard !candidates.isEmpty else { return [] }
-        let rows = try await client.query(
-            """
+        return try await client.execute(RankCandidates(vector: vector, candidates: candidates, minSimilarity: minSimilarity, limit: limit),
+                                        logger: logger)
+    }
+
+    /// The exact ranking behind every face search, prepared: planning it took about 0.6 ms of
+    /// the 1 ms it runs (`bench faces --search-only`). The vector goes as `real[]` in binary.
+    struct RankCandidates: PostgresPreparedStatement {
+        static let sql = """
             SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name, identity_id FROM (
-                SELECT f.id, f.image_id, (SELECT identity_id FROM face_identities fi WHERE fi.face_id = f.id) AS identity_id, r.id AS report_id, 1 - (f.embedding <=> \(Self.literal(vector))::vector) AS similarity,
+                SELECT f.id, f.image_id, (SELECT identity_id FROM face_identities fi WHERE fi.face_id = f.id) AS identity_id, r.id AS report_id, 1 - (f.embedding <=> $1::real[]::vector) AS similarity,
                        i.thumbnails->>'medium' AS thumb, i.thumbnails->>'blurred' AS blurred, r.perpetrator_name
                 FROM face_detections f
                 JOIN images i ON i.id = f.image_id
@@ -107,21 +113,35 @@ public struct FaceRepository: Sendable {
                     WHERE ir.image_id = f.image_id AND r.status = 'approved'
                     ORDER BY ir.added_at LIMIT 1
                 ) r ON true
-                WHERE f.id = ANY(\(candidates)::uuid[]) AND f.embedding IS NOT NULL
-                ORDER BY f.embedding <=> \(Self.literal(vector))::vector
-                LIMIT \(limit)
+                WHERE f.id = ANY($2::uuid[]) AND f.embedding IS NOT NULL
+                ORDER BY f.embedding <=> $1::real[]::vector
+                LIMIT $4
             ) nearest
-            WHERE similarity >= \(minSimilarity)
+            WHERE similarity >= $3
             ORDER BY similarity DESC
-            """, logger: logger)
-        var matches: [Match] = []
-        for try await (face, image, report, similarity, thumb, blurred, name, identity) in rows.decode(
-            (UUID, UUID, String, Double, String?, String?, String?, UUID?).self)
-        {
-            matches.append(Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb,
-                                 blurredThumbnailKey: blurred, perpetratorName: name, identityID: identity))
+            """
+        typealias Row = Match
+
+        var vector: [Float]
+        var candidates: [UUID]
+        var minSimilarity: Double
+        var limit: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(vector)
+            bindings.append(candidates)
+            bindings.append(minSimilarity)
+            bindings.append(limit)
+            return bindings
         }
-        return matches
+
+        func decodeRow(_ row: PostgresRow) throws -> Match {
+            let (face, image, report, similarity, thumb, blurred, name, identity) = try row.decode(
+                (UUID, UUID, String, Double, String?, String?, String?, UUID?).self)
+            return Match(faceID: face, imageID: image, reportID: report, similarity: similarity, thumbnailKey: thumb,
+                         blurredThumbnailKey: blurred, perpetratorName: name, identityID: identity)
+        }
     }
 
     /// pgvector's text form: `[x,y,…]`.
