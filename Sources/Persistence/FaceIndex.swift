@@ -10,9 +10,9 @@ import PostgresNIO
 ///
 /// The index only proposes candidates. Callers rank them exactly on the stored vectors in SQL,
 /// where the rows must still exist and the caller's filters (approved reports, other images)
-/// apply, so a face this copy still holds after its row went (an image processed again replaces
-/// its face rows) can never be answered; it only takes a candidate's place until the process
-/// restarts. Erased images leave the copy at the next refresh and never come back into it.
+/// apply, so a face this copy still holds after its row went can never be answered. Faces whose
+/// rows were deleted (an image processed again replaces them) and erased images leave the copy
+/// at the next refresh; erased images never come back into it.
 public actor FaceIndex {
     private var index: FaceVectorIndex
     /// What the last refresh's snapshot had not seen end: transactions from `xmax` on, and
@@ -34,7 +34,7 @@ public actor FaceIndex {
     public var count: Int { index.count }
 
     /// Loads faces embedded since the last refresh (every face the first time) and drops
-    /// erased images' faces, in one statement.
+    /// deleted faces and erased images' faces, in one statement.
     ///
     /// Face rows carry the id of the transaction that wrote their vector (`embedded_xid`), and
     /// erasures the one that recorded them (`recorded_xid`; migration 20). Every transaction
@@ -52,6 +52,8 @@ public actor FaceIndex {
             if let face, let image, let vector {
                 guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { return }
                 index.insert(faceID: face, imageID: image, vector: vector)
+            } else if let face {
+                index.remove(faceID: face)
             } else if let image {
                 erasedNow.append(image)
             } else if let xmax {
@@ -76,8 +78,9 @@ public actor FaceIndex {
         if let next { unseen = next }
     }
 
-    /// The refresh's statement: faces whose vector was written, and erasures recorded, by a
-    /// transaction the previous snapshot had not seen end; then this snapshot's `xmax` and
+    /// The refresh's statement: faces whose vector was written, erasures recorded and face rows
+    /// deleted (`face_removals`, migration 21) by a transaction the previous snapshot had not
+    /// seen end; then this snapshot's `xmax` and
     /// in-progress list. Prepared, as it runs before every question; the first load reads
     /// everything once with `everything`.
     struct Refresh: PostgresPreparedStatement {
@@ -89,6 +92,9 @@ public actor FaceIndex {
             UNION ALL
             SELECT NULL, e.image_id, NULL, NULL, NULL FROM erasures e
             WHERE e.recorded_xid >= $1 OR e.recorded_xid = ANY($2::bigint[])
+            UNION ALL
+            SELECT r.face_id, NULL, NULL, NULL, NULL FROM face_removals r
+            WHERE r.removed_xid >= $1 OR r.removed_xid = ANY($2::bigint[])
             UNION ALL
             \(snapshotRow)
             """

@@ -65,6 +65,21 @@ import TestSupport
             #expect(await index.nearest(to: Self.vector([0, 0, 1]), count: 1).first?.faceID == b.faces[0])
             #expect(await index.count == 5)
 
+            // Processed again: the image's face rows are replaced (as `replaceFaces` does). The
+            // old face leaves the copy; only the new one is proposed.
+            let replacement = UUID()
+            try await client.withTransaction(logger: TestDatabase.logger) { connection in
+                try await connection.query("DELETE FROM face_detections WHERE image_id = \(b.image)", logger: TestDatabase.logger)
+                try await connection.query(
+                    "INSERT INTO face_detections (id, image_id, face_index, bbox, confidence, embedding) VALUES (\(replacement), \(b.image), 0, '{}', 1, \(Self.literal(Self.vector([0, 0, 1])))::vector)",
+                    logger: TestDatabase.logger)
+            }
+            try await index.refresh(client)
+            #expect(await index.count == 5)
+            let proposed = await index.nearest(to: Self.vector([0, 0, 1]), count: 10).map(\.faceID)
+            #expect(proposed.first == replacement)
+            #expect(!proposed.contains(b.faces[0]))
+
             // Erased as the service erases (row, faces and tombstone in one transaction): the copy
             // forgets the image's faces, and a stale read of them later would not bring them back.
             let tombstone = try await client.withTransaction(logger: TestDatabase.logger) {
@@ -76,6 +91,9 @@ import TestSupport
             let everything = await index.nearest(to: Self.vector([1, 0]), count: 10)
             #expect(everything.count == 3)
             #expect(!everything.contains { $0.imageID == a.image })
+            // The erasure carries the image; its faces' ids are not kept as removals.
+            #expect(try await client.query("SELECT count(*)::int FROM face_removals WHERE face_id = ANY(\(a.faces)::uuid[])")
+                .decode(Int.self).all() == [0])
         }
     }
 
