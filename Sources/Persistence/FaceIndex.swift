@@ -36,8 +36,9 @@ public actor FaceIndex {
     /// Loads faces embedded since the last refresh (every face the first time) and drops
     /// deleted faces and erased images' faces, in one statement.
     ///
-    /// Face rows carry the id of the transaction that wrote their vector (`embedded_xid`), and
-    /// erasures the one that recorded them (`recorded_xid`; migration 20). Every transaction
+    /// Face rows carry the id of the transaction that wrote their vector (`embedded_xid`),
+    /// erasures the one that recorded them (`recorded_xid`; migration 20), and deleted faces the
+    /// one that deleted them (`removed_xid`; migration 21). Every transaction
     /// below the statement snapshot's `xmax` and not in its in-progress list had ended when the
     /// snapshot was taken: what it committed was read now, or earlier. The next refresh reads only
     /// the others. Call it outside any transaction that has written vectors itself: its own
@@ -80,9 +81,8 @@ public actor FaceIndex {
 
     /// The refresh's statement: faces whose vector was written, erasures recorded and face rows
     /// deleted (`face_removals`, migration 21) by a transaction the previous snapshot had not
-    /// seen end; then this snapshot's `xmax` and
-    /// in-progress list. Prepared, as it runs before every question; the first load reads
-    /// everything once with `everything`.
+    /// seen end; then this snapshot's `xmax` and in-progress list. Prepared, as it runs before
+    /// every question; the first load reads everything once with `everything`.
     struct Refresh: PostgresPreparedStatement {
         static let sql = """
             WITH snapshot AS (SELECT pg_current_snapshot() AS s)

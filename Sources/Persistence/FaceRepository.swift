@@ -68,8 +68,11 @@ public struct FaceRepository: Sendable {
     /// they are ranked here exactly, on the stored vectors. When too few of them pass the report
     /// filter, a pool four times larger is tried, until the pool's weakest cannot reach
     /// `minSimilarity` or `maxCandidates` were tried.
-    public func search(_ vector: [Float], index: FaceIndex, minSimilarity: Double, limit: Int) async throws -> [Match] {
-        try await index.refresh(client)
+    ///
+    /// - Parameter refreshed: the caller brought `index` up to date for this question itself
+    ///   (`refresh(_:)`), e.g. while it analysed the query photo.
+    public func search(_ vector: [Float], index: FaceIndex, refreshed: Bool = false, minSimilarity: Double, limit: Int) async throws -> [Match] {
+        if !refreshed { try await index.refresh(client) }
         var pool = Self.candidates(limit)
         while true {
             let candidates = await index.nearest(to: vector, count: pool)
@@ -80,6 +83,11 @@ public struct FaceRepository: Sendable {
             }
             pool = min(4 * pool, Self.maxCandidates)
         }
+    }
+
+    /// Brings `index` up to date with this database (`FaceIndex.refresh`).
+    public func refresh(_ index: FaceIndex) async throws {
+        try await index.refresh(client)
     }
 
     /// Candidates asked of the index for `limit` answers: the exact top 10 at 1M synthetic faces

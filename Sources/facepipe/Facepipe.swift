@@ -16,6 +16,7 @@ struct Facepipe: AsyncParsableCommand {
         if arguments.count == 3, arguments[1] == "document-child" {
             Foundation.exit(DocumentSandbox.childMain(arguments[2]))
         }
+        MallocArenas.limit()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
