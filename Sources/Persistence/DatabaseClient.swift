@@ -172,13 +172,31 @@ public final class DatabaseClient: Service, Sendable {
         let lease = try await waits.lease(from: pool)
         defer { lease.release() }
         let logger = logger ?? Self.silent
-        return try await ConnectionWaits.unlessClosed(lease.connection) { connection in
-            var rows: [Statement.Row] = []
-            for try await row in try await connection.execute(statement, logger: logger, file: file, line: line) {
-                rows.append(row)
+        do {
+            return try await ConnectionWaits.unlessClosed(lease.connection) { connection in
+                var rows: [Statement.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger, file: file, line: line) {
+                    rows.append(row)
+                }
+                return rows
             }
-            return rows
+        } catch let error as PSQLError where Self.spoilsPreparedStatement(error) {
+            // The statement stays broken on this connection (PostgresNIO never prepares a failed
+            // one again; the server keeps a plan whose result type changed): the pool replaces it.
+            logger.warning("closing a connection whose prepared statement failed",
+                           metadata: ["statement": "\(Statement.name)", "sqlstate": "\(error.serverInfo?[.sqlState] ?? "")"])
+            try? await lease.connection.close()
+            throw error
         }
+    }
+
+    /// Errors after which a prepared statement cannot be used again on its connection: a plan
+    /// cached before a migration changed its result type (0A000), a statement the server no
+    /// longer knows (26000), or one that failed to parse (class 42: a column or table it names
+    /// went; a later deployment's statement on an older schema).
+    static func spoilsPreparedStatement(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "0A000" || state == "26000" || state.hasPrefix("42")
     }
 
     /// For queries whose caller passed no logger (PostgresClient's own default logs nothing).

@@ -46,6 +46,19 @@ public actor FaceIndex {
     public func refresh(on connection: PostgresConnection) async throws {
         await acquire()
         defer { release() }
+        try await read(on: connection)
+    }
+
+    /// `refresh(on:)` on a connection of its own, leased only once this refresh's turn has come:
+    /// refreshes queued behind a long first load hold no connections.
+    public func refresh(_ client: DatabaseClient) async throws {
+        await acquire()
+        defer { release() }
+        try await client.withConnection { try await read(on: $0) }
+    }
+
+    /// The refresh itself; the caller holds the turn.
+    private func read(on connection: PostgresConnection) async throws {
         var next: (xmax: Int64, running: [Int64])?
         var erasedNow: [UUID] = []
         func read(_ row: Refresh.Row) {
@@ -82,7 +95,9 @@ public actor FaceIndex {
     /// The refresh's statement: faces whose vector was written, erasures recorded and face rows
     /// deleted (`face_removals`, migration 21) by a transaction the previous snapshot had not
     /// seen end; then this snapshot's `xmax` and in-progress list. Prepared, as it runs before
-    /// every question; the first load reads everything once with `everything`.
+    /// every question: parsed once per connection (PostgreSQL keeps planning it per call, as a
+    /// generic plan could not know how few rows `>= $1` selects). The first load reads
+    /// everything once with `everything`.
     struct Refresh: PostgresPreparedStatement {
         static let sql = """
             WITH snapshot AS (SELECT pg_current_snapshot() AS s)
@@ -125,11 +140,6 @@ public actor FaceIndex {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-    }
-
-    /// `refresh(on:)` on a connection of its own.
-    public func refresh(_ client: DatabaseClient) async throws {
-        try await client.withConnection { try await refresh(on: $0) }
     }
 
     private func acquire() async {

@@ -95,8 +95,10 @@ public struct FaceSearchService: Sendable {
         _ = try UploadTypeCheck.check(sniffed: MediaType.sniffImage(file.head), filename: filename, declaredMimeType: nil)
         let bytes = try Data(contentsOf: file.url)
         // Neither needs the photo's faces: both run while it is decoded, which takes one core.
+        // The refresh is a task of its own so that a refused photo answers at once rather than
+        // waiting for it (behind the first load, that could be half a minute).
         async let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        async let indexCaughtUp: Void = faces.refresh(index)
+        let indexCaughtUp = Task { [faces, index] in try await faces.refresh(index) }
         let floor = appliedMinSimilarity(requested, for: context.caller)
         var auditData: [String: Any] = ["min_similarity": floor.value]
         do {
@@ -118,7 +120,7 @@ public struct FaceSearchService: Sendable {
                 error.faces = analysis.faces
                 throw error
             }
-            try await indexCaughtUp
+            try await indexCaughtUp.value
             let found = try await faces.search(embedding, index: index, refreshed: true, minSimilarity: floor.value, limit: limit)
             auditData["query_sha256"] = await digest
             auditData["returned_image_ids"] = found.map { $0.imageID.uuidString.lowercased() }

@@ -14,11 +14,11 @@ enum MallocArenas {
     static let arenaMaxParameter: Int32 = -8
     static let defaultLimit: Int32 = 2
 
-    /// Limits arenas to `defaultLimit` unless `MALLOC_ARENA_MAX` is set (glibc reads that
-    /// itself, so an operator's own choice stands). Called first thing in `main`, before any
+    /// Limits arenas to `defaultLimit` unless `MALLOC_ARENA_MAX` or the `glibc.malloc.arena_max`
+    /// tunable is set (glibc reads those itself, so an operator's own choice stands). Called first thing in `main`, before any
     /// thread has asked for an arena.
     static func limit(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        guard environment["MALLOC_ARENA_MAX"] == nil else { return }
+        guard environment["MALLOC_ARENA_MAX"] == nil, environment["GLIBC_TUNABLES"]?.contains("arena_max") != true else { return }
         #if canImport(Glibc)
         // Looked up rather than declared: malloc.h is not part of the Glibc module.
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32

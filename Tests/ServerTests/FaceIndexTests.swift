@@ -119,4 +119,24 @@ import TestSupport
             #expect(try await faces.search(query, index: index, minSimilarity: 0.96, limit: 10).isEmpty)
         }
     }
+
+    /// A migration that changes what the ranking returns (here a column's type) spoils the plan a
+    /// connection prepared before it: that search fails, and the connection is replaced, so the
+    /// next search works instead of failing on it for good.
+    @Test func aPreparedRankingSpoiledByASchemaChangeIsPreparedAgainOnAFreshConnection() async throws {
+        try await TestDatabase.withScratchDatabase(poolSize: 1) { _, client in
+            try await client.query("INSERT INTO reports (id, status, perpetrator_name) VALUES ('open', 'approved', 'someone')")
+            let stored = try await Self.image(client, [Self.vector([1, 0])], report: "open")
+            let faces = FaceRepository(client: client, logger: TestDatabase.logger)
+            let query = Self.vector([1, 0])
+            #expect(try await faces.search(query, among: stored.faces, minSimilarity: 0.5, limit: 10).map(\.faceID) == stored.faces)
+            try await client.query("ALTER TABLE reports ALTER COLUMN perpetrator_name TYPE varchar(200)")
+            await #expect(throws: PSQLError.self) {
+                try await faces.search(query, among: stored.faces, minSimilarity: 0.5, limit: 10)
+            }
+            let again = try await faces.search(query, among: stored.faces, minSimilarity: 0.5, limit: 10)
+            #expect(again.map(\.faceID) == stored.faces)
+            #expect(again.first?.perpetratorName == "someone")
+        }
+    }
 }

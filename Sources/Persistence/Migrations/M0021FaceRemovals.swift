@@ -13,7 +13,7 @@ let m0021FaceRemovals = Migration(
         CREATE TABLE face_removals (
             face_id uuid NOT NULL,
             removed_xid bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint,
-            removed_at timestamptz NOT NULL DEFAULT now()
+            removed_at timestamptz NOT NULL DEFAULT clock_timestamp()
         )
         """,
         "CREATE INDEX face_removals_removed_xid ON face_removals (removed_xid)",
@@ -24,7 +24,11 @@ let m0021FaceRemovals = Migration(
             -- An erased image's faces are not kept even as ids: erasures carry the image instead.
             INSERT INTO face_removals (face_id)
                 SELECT g.id FROM gone g WHERE g.embedding IS NOT NULL AND EXISTS (SELECT 1 FROM images i WHERE i.id = g.image_id);
-            DELETE FROM face_removals WHERE removed_at < now() - interval '1 day';
+            -- Rows another transaction is pruning are skipped, never waited for: a delete must
+            -- not queue behind (or deadlock with) an unrelated one.
+            DELETE FROM face_removals WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM face_removals WHERE removed_at < clock_timestamp() - interval '1 day'
+                LIMIT 1000 FOR UPDATE SKIP LOCKED));
             RETURN NULL;
         END
         $$
