@@ -61,7 +61,7 @@ public actor FaceIndex {
     private func read(on connection: PostgresConnection) async throws {
         var next: (xmax: Int64, running: [Int64])?
         var erasedNow: [UUID] = []
-        func read(_ row: Refresh.Row) {
+        func apply(_ row: Refresh.Row) {
             let (face, image, vector, xmax, running) = row
             if let face, let image, let vector {
                 guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { return }
@@ -76,12 +76,12 @@ public actor FaceIndex {
         }
         if let unseen {
             for try await row in try await connection.execute(Refresh(xmax: unseen.xmax, running: unseen.running), logger: logger) {
-                read(row)
+                apply(row)
             }
         } else {
             // Streamed: a million vectors are not held twice.
             for try await row in try await connection.query(Refresh.everything, logger: logger).decode(Refresh.Row.self) {
-                read(row)
+                apply(row)
             }
         }
         // After the faces: one erased in this same window leaves too.
@@ -97,7 +97,8 @@ public actor FaceIndex {
     /// seen end; then this snapshot's `xmax` and in-progress list. Prepared, as it runs before
     /// every question: parsed once per connection (PostgreSQL keeps planning it per call, as a
     /// generic plan could not know how few rows `>= $1` selects). The first load reads
-    /// everything once with `everything`.
+    /// everything once with `everything`, unprepared: run as this statement from xid 0, its
+    /// million-row plan would count in the cost PostgreSQL weighs a generic plan against.
     struct Refresh: PostgresPreparedStatement {
         static let sql = """
             WITH snapshot AS (SELECT pg_current_snapshot() AS s)

@@ -153,7 +153,7 @@ public struct FaceRepository: Sendable {
     }
 
     /// pgvector's text form: `[x,y,…]`.
-    static func literal(_ vector: [Float]) -> String {
+    public static func literal(_ vector: [Float]) -> String {
         "[" + vector.map { String($0) }.joined(separator: ",") + "]"
     }
 }

@@ -34,7 +34,7 @@ import TestSupport
         return (id, faces)
     }
 
-    static func literal(_ vector: [Float]) -> String { "[" + vector.map { String($0) }.joined(separator: ",") + "]" }
+    static func literal(_ vector: [Float]) -> String { FaceRepository.literal(vector) }
 
     @Test func refreshFindsLateCommitsReplacedVectorsAndForgetsErasedImages() async throws {
         try await TestDatabase.withScratchDatabase { _, client in

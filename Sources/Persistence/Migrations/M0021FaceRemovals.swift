@@ -1,7 +1,7 @@
-/// Face rows deleted while they had a vector (an image processed again replaces its faces), so that every process's `FaceIndex` drops them at its next
-/// refresh instead of keeping them as candidates until it restarts: a re-run of detection on
-/// every image would otherwise leave each face twice in memory, the old copy taking a candidate's
-/// place in every search that finds it.
+/// Face rows deleted while they had a vector (an image processed again replaces its faces), so
+/// that every process's `FaceIndex` drops them at its next refresh instead of keeping them as
+/// candidates until it restarts: a re-run of detection on every image would otherwise leave each
+/// face twice in memory, the old copy taking a candidate's place in every search that finds it.
 ///
 /// One row per face, stamped with the deleting transaction's id as `embedded_xid` is. Rows older
 /// than a day go at the next delete: a process refreshes at least every 30 s, so only one cut off

@@ -137,7 +137,7 @@ extension FacesBench {
     /// The exact ranking as `FaceRepository.search(_:among:…)` ran it before it was prepared:
     /// planned on every call, the vector as text. The baseline for its row.
     func unpreparedRanking(_ client: DatabaseClient, _ vector: [Float], among candidates: [UUID], limit: Int, logger: Logger) async throws {
-        let literal = "[" + vector.map { String($0) }.joined(separator: ",") + "]"
+        let literal = FaceRepository.literal(vector)
         try await client.query(
             """
             SELECT id, image_id, report_id, similarity, thumb, blurred, perpetrator_name, identity_id FROM (
@@ -162,7 +162,7 @@ extension FacesBench {
     /// The face search query before migration 20: the nearest faces by the HNSW graph (iterative
     /// scan until enough rows pass the report filter), as `FaceRepository.search` ran it.
     func hnswSearch(_ client: DatabaseClient, _ vector: [Float], efSearch: Int, limit: Int, logger: Logger) async throws -> [UUID] {
-        let literal = "[" + vector.map { String($0) }.joined(separator: ",") + "]"
+        let literal = FaceRepository.literal(vector)
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SET LOCAL hnsw.iterative_scan = relaxed_order", logger: logger)
             try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL hnsw.ef_search = \(efSearch)"), logger: logger)
@@ -274,7 +274,7 @@ extension FacesBench {
     /// The true top 10 by cosine distance, with their similarity (index scans off: a sequential
     /// scan and a sort).
     func exactNearest(_ client: DatabaseClient, _ query: [Float], logger: Logger) async throws -> [UUID: Double] {
-        let literal = "[" + query.map { String($0) }.joined(separator: ",") + "]"
+        let literal = FaceRepository.literal(query)
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SET LOCAL enable_indexscan = off", logger: logger)
             var result: [UUID: Double] = [:]
