@@ -1,12 +1,12 @@
 import CVips
+import FacepipeCore
 import Logging
-import Synchronization
 
 /// Routes libvips' GLib log messages (domain "VIPS") to a swift-log Logger
 /// instead of stderr. libvips warns about user data (e.g. one line per
 /// damaged tile of a truncated PNG), so warnings are logged at debug level.
 enum VipsLog {
-    private static let logger = Mutex<Logger?>(nil)
+    private static let logger = Locked<Logger?>(nil)
 
     static func setLogger(_ newValue: Logger?) {
         logger.withLock { $0 = newValue }

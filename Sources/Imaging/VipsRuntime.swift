@@ -1,7 +1,7 @@
 import CVips
 import Foundation
+import FacepipeCore
 import Logging
-import Synchronization
 
 /// Process-wide libvips start-up. Every Imaging entry point starts libvips with
 /// the default configuration on first use; call `start` early (before any image
@@ -37,7 +37,7 @@ public enum VipsRuntime {
         }
     }
 
-    private static let started = Mutex<Configuration?>(nil)
+    private static let started = Locked<Configuration?>(nil)
 
     /// Starts libvips once. Later calls change nothing and return the
     /// configuration that is in effect. `logger` receives libvips' GLib

@@ -1,5 +1,5 @@
+import FacepipeCore
 import PostgresNIO
-import Synchronization
 
 /// Tells waiters when a pooled connection closes, with one callback on the connection however
 /// many calls watch it: NIO cannot remove a callback from a future, so a `closeFuture` callback
@@ -11,7 +11,7 @@ final class ConnectionCloseWatch: Sendable {
         var next = 0
         var waiters: [Int: @Sendable () -> Void] = [:]
     }
-    private let watched = Mutex<[ObjectIdentifier: Entry]>([:])
+    private let watched = Locked<[ObjectIdentifier: Entry]>([:])
 
     /// Calls `handler` once if `connection` closes (at once if it has closed already), unless
     /// the returned function is called first.

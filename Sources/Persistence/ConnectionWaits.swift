@@ -1,6 +1,5 @@
 import FacepipeCore
 import PostgresNIO
-import Synchronization
 
 /// Why a wait for a pooled connection was given up: the caller gets this instead of waiting on.
 public enum DatabaseWaitError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -38,14 +37,14 @@ public enum DatabaseWaitError: Error, Sendable, Equatable, CustomStringConvertib
 /// connection is never cut short by giving up.
 final class ConnectionWaits: Sendable {
     let limit: Duration
-    private let waits = Mutex<(next: Int, open: [Int: Wait])>((0, [:]))
+    private let waits = Locked<(next: Int, open: [Int: Wait])>((0, [:]))
 
     init(limit: Duration) { self.limit = limit }
 
     /// One caller's wait: when it began, and how to give it up.
     final class Wait: Sendable {
         let started = ContinuousClock.now
-        private let state = Mutex<(reason: DatabaseWaitError?, cancel: (@Sendable (DatabaseWaitError) -> Void)?)>((nil, nil))
+        private let state = Locked<(reason: DatabaseWaitError?, cancel: (@Sendable (DatabaseWaitError) -> Void)?)>((nil, nil))
 
         /// Why it was given up, if it was.
         var reason: DatabaseWaitError? { state.withLock { $0.reason } }
@@ -117,10 +116,10 @@ final class ConnectionWaits: Sendable {
         _ connection: PostgresConnection, grace: Duration = .seconds(5),
         _ work: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let resumed = Mutex(false)
+        let resumed = Locked(false)
         let claim: @Sendable () -> Bool = { resumed.withLock { done in defer { done = true }; return !done } }
-        let task = Mutex<Task<Void, Never>?>(nil)
-        let stopWatching = Mutex<(@Sendable () -> Void)?>(nil)
+        let task = Locked<Task<Void, Never>?>(nil)
+        let stopWatching = Locked<(@Sendable () -> Void)?>(nil)
         defer { stopWatching.withLock { $0 }?() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -199,7 +198,7 @@ final class ConnectionWaits: Sendable {
             case failed(any Error)
             case released
         }
-        private let state = Mutex<State>(.waiting(nil))
+        private let state = Locked<State>(.waiting(nil))
 
         /// The caller: the connection, or the holder's error.
         func connection() async throws -> PostgresConnection {

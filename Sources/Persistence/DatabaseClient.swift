@@ -21,13 +21,13 @@ import Synchronization
 public final class DatabaseClient: Service, Sendable {
     private let makePool: @Sendable () -> PostgresClient
     private let logger: Logger
-    private let current: Mutex<Generation>
+    private let current: Locked<Generation>
     private let generations: AsyncStream<Generation>
     private let started: AsyncStream<Generation>.Continuation
     private let replacementCount = Atomic<Int>(0)
     private let waits: ConnectionWaits
     /// Opened when the first pool's `run()` is called; see `waitUntilRunning()`.
-    private let running = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let running = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     /// One pool and the signal that ends it.
     struct Generation: Sendable {
@@ -46,7 +46,7 @@ public final class DatabaseClient: Service, Sendable {
         self.logger = logger
         waits = ConnectionWaits(limit: waitLimit)
         let first = Generation(makePool())
-        current = Mutex(first)
+        current = Locked(first)
         (generations, started) = AsyncStream<Generation>.makeStream()
         started.yield(first)
     }

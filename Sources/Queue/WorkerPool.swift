@@ -4,7 +4,6 @@ import Logging
 import PostgresNIO
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// Claims and runs jobs with bounded concurrency. One per worker process.
 ///
@@ -21,7 +20,7 @@ public final class WorkerPool: Service {
     private let inFlight = InFlightJobs()
     private let completions: CompletionBatcher
     /// LISTEN is subscribed (set after the catch-up ring that follows each subscription).
-    private let listening = Mutex(false)
+    private let listening = Locked(false)
 
     public init(queue: JobQueue, handlers: JobHandlerRegistry, config: QueueConfig, logger: Logger, workerID: String? = nil) {
         self.queue = queue

@@ -4,7 +4,6 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
-import Synchronization
 
 /// Whether PostgreSQL answers, from a ping every second, so requests can be told "503, retry
 /// shortly" at once while it is down instead of waiting on the connection pool (which queues
@@ -27,7 +26,7 @@ public final class DatabaseAvailability: Service, Sendable {
     let requests: DatabaseClient?
     let logger: Logger
     let interval: Duration
-    private let state = Mutex(Health())
+    private let state = Locked(Health())
 
     /// What the pings have shown so far.
     private struct Health {
@@ -39,7 +38,7 @@ public final class DatabaseAvailability: Service, Sendable {
         /// The last ping could not connect or lost its connection (not a timeout).
         var lastFailedToConnect = false
     }
-    private let connection = Mutex<PostgresConnection?>(nil)
+    private let connection = Locked<PostgresConnection?>(nil)
 
     public init(url: DatabaseURL, requests: DatabaseClient? = nil, interval: Duration = .seconds(1), logger: Logger) {
         self.url = url
@@ -52,7 +51,7 @@ public final class DatabaseAvailability: Service, Sendable {
     public var isUp: Bool { state.withLock { $0.up } }
     /// Requests answered 503 on this monitor's verdict alone, without waiting for the pool.
     public var refusedRequests: Int { refusals.withLock { $0 } }
-    private let refusals = Mutex(0)
+    private let refusals = Locked(0)
 
     /// Called by the outage middleware for each request it refuses while the database is down.
     func noteRefused() { refusals.withLock { $0 += 1 } }

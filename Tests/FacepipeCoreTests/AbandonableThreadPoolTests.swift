@@ -1,6 +1,5 @@
 import FacepipeCore
 import Foundation
-import Synchronization
 import Testing
 import TestSupport
 
@@ -46,7 +45,7 @@ import TestSupport
         let pool = AbandonableThreadPool(name: "t", size: 1)
         let gate = Gate()
         defer { gate.open() }
-        let ran = Mutex(false)
+        let ran = Locked(false)
         // The blocker holds the only thread until the gate opens, so the next call must queue.
         let blocker = Task { try await pool.run { gate.block() } }
         try await gate.waitUntilBlocked(1)
@@ -82,9 +81,9 @@ import TestSupport
 /// cancellation) until `open()`, and the test can wait until a call is really running.
 final class Gate: Sendable {
     private let released = DispatchSemaphore(value: 0)
-    private let blocked = Mutex(0)
-    private let left = Mutex(0)
-    private let isOpen = Mutex(false)
+    private let blocked = Locked(0)
+    private let left = Locked(0)
+    private let isOpen = Locked(false)
 
     func block() {
         blocked.withLock { $0 += 1 }

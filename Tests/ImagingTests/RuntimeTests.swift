@@ -1,6 +1,6 @@
 import Foundation
+import FacepipeCore
 import Logging
-import Synchronization
 import Testing
 
 @testable import Imaging
@@ -33,7 +33,7 @@ import Testing
 }
 
 final class CollectingLogHandler: LogHandler, Sendable {
-    private let storage = Mutex<[String]>([])
+    private let storage = Locked<[String]>([])
     var messages: [String] { storage.withLock { $0 } }
 
     var logLevel: Logger.Level {

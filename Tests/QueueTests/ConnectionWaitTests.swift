@@ -2,7 +2,6 @@ import FacepipeCore
 import Foundation
 @testable import Persistence
 import PostgresNIO
-import Synchronization
 import Testing
 import TestSupport
 
@@ -163,7 +162,7 @@ import TestSupport
     /// A continuation that only `open()` resumes: deaf to cancellation, as a driver's lease that
     /// missed its cancellation would be.
     final class DeafGate: Sendable {
-        private let state = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+        private let state = Locked<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
         func wait() async {
             await withCheckedContinuation { continuation in
                 let open = state.withLock { state -> Bool in

@@ -1,7 +1,7 @@
+import FacepipeCore
 import Foundation
 import NIOCore
 import Scanning
-import Synchronization
 import Testing
 import TestSupport
 
@@ -71,11 +71,11 @@ final class ScriptedScanner: VirusScanner {
         var running = 0
         var mostAtOnce = 0
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let pingFails: Bool
 
     init(results: [Result<ScanVerdict, ScanError>] = [], open: Bool = false, pingFails: Bool = false) {
-        state = Mutex(State(results: results, isOpen: open))
+        state = Locked(State(results: results, isOpen: open))
         self.pingFails = pingFails
     }
 

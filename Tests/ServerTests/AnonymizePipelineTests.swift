@@ -10,7 +10,6 @@ import Persistence
 import Pipeline
 import PostgresNIO
 import Queue
-import Synchronization
 import Testing
 import TestSupport
 
@@ -19,7 +18,7 @@ import TestSupport
 @Suite struct AnonymizePipelineTests {
     /// What the `image.anonymized` webhook is queued from.
     final class Copies: AnonymizationObserver, Sendable {
-        let made = Mutex<[ProcessedVariant]>([])
+        let made = Locked<[ProcessedVariant]>([])
         func anonymized(_ image: ImageRecord, _ variant: ProcessedVariant, job: ClaimedJob, on connection: PostgresConnection)
             async throws {
             made.withLock { $0.append(variant) }

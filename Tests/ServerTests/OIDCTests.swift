@@ -6,7 +6,6 @@ import HummingbirdTesting
 import JWTKit
 import NIOCore
 @testable import Services
-import Synchronization
 import Testing
 import TestSupport
 
@@ -42,7 +41,7 @@ import TestSupport
 
     @Test func tokensAreVerifiedBySignatureExpiryIssuerAudienceAndRole() async throws {
         let (first, rotated, stranger) = (ES256PrivateKey(), ES256PrivateKey(), ES256PrivateKey())
-        let served = Mutex([Self.jwk(first, kid: "k1")])
+        let served = Locked([Self.jwk(first, kid: "k1")])
         let router = Router()
         router.get("/jwks.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],

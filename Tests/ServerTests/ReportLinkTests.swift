@@ -10,7 +10,6 @@ import Persistence
 import Pipeline
 import PostgresNIO
 import Queue
-import Synchronization
 import Testing
 import TestSupport
 
@@ -19,7 +18,7 @@ import TestSupport
 @Suite struct ReportLinkTests {
     /// Records every connection announced (what the `report.linked` webhook is queued from).
     final class Announcements: ProcessingObserver, Sendable {
-        let links = Mutex<[NewReportLink]>([])
+        let links = Locked<[NewReportLink]>([])
         func processed(_ image: ImageRecord, _ result: ProcessingResult, duplicates: [DuplicateMatch], job: ClaimedJob,
                        on connection: PostgresConnection) async throws {}
         func failed(_ image: ImageRecord, error: String, job: ClaimedJob, on connection: PostgresConnection) async throws {}

@@ -6,7 +6,6 @@ import Persistence
 import Queue
 import ServiceLifecycle
 import Storage
-import Synchronization
 import Testing
 import TestSupport
 
@@ -123,7 +122,7 @@ import Glibc
     /// Forwards to `up`, or while `isDown` to `down` (an S3 client of a closed port).
     final class SwitchedStore: MediaStore, @unchecked Sendable {
         let up: S3MediaStore, down: S3MediaStore
-        let isDown = Mutex(false)
+        let isDown = Locked(false)
         init(up: S3MediaStore, down: S3MediaStore) { self.up = up; self.down = down }
         var current: S3MediaStore { isDown.withLock { $0 } ? down : up }
         func put(_ key: MediaKey, file: URL, contentType: String?) async throws -> StoredObject { try await current.put(key, file: file, contentType: contentType) }

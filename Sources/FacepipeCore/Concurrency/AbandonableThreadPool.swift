@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A fixed number of threads for blocking native work (libvips decodes, ONNX Runtime, dlib)
 /// whose calls can be given up on.
@@ -61,7 +60,7 @@ public final class AbandonableThreadPool: @unchecked Sendable {
 
     /// Runs `body` on one of the pool's threads. Cancelling the calling task abandons the call.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let submitted = Mutex<Call?>(nil)
+        let submitted = Locked<Call?>(nil)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
                 let call = Call(

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// Thrown by `withTimeout` when the limit passes first.
 public struct TimeoutError: Error, CustomStringConvertible {
@@ -13,9 +12,9 @@ public struct TimeoutError: Error, CustomStringConvertible {
 /// On timeout `body`'s task is cancelled and left to end by itself: whatever it still does must
 /// be harmless when repeated (job handlers are idempotent; a ping has no effect).
 public func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    let resumed = Mutex(false)
+    let resumed = Locked(false)
     let claim: @Sendable () -> Bool = { resumed.withLock { done in defer { done = true }; return !done } }
-    let work = Mutex<Task<Void, Never>?>(nil)
+    let work = Locked<Task<Void, Never>?>(nil)
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
             let task = Task {

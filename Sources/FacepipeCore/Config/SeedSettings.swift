@@ -1,4 +1,3 @@
-import Synchronization
 
 /// The seeds' setting names (seed 000 and seed 002), read as the seeds mean them (issue 24).
 ///
@@ -65,7 +64,7 @@ public enum SeedSettings {
 /// name asked for (what `SeedSettings.unread` compares the environment with).
 public final class SeedSettingsSource<Base: ConfigSource>: ConfigSource {
     let base: Base
-    private let asked = Mutex<Set<String>>([])
+    private let asked = Locked<Set<String>>([])
 
     public init(_ base: Base) { self.base = base }
 

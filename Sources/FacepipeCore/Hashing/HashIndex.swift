@@ -9,7 +9,7 @@ import Foundation
 /// index structure (BK-tree, multi-index hashing) is not worth its complexity yet.
 ///
 /// A value type: copies are cheap until one is mutated (copy-on-write arrays), and it is
-/// `Sendable`, so the owner decides how to share it (an actor, a `Mutex`, or a snapshot
+/// `Sendable`, so the owner decides how to share it (an actor, a `Locked`, or a snapshot
 /// handed to readers while a writer builds the next one).
 public struct HashIndex: Sendable {
     private var slots = IndexSlots()

@@ -5,7 +5,6 @@ import Foundation
 import Logging
 import Persistence
 import PostgresNIO
-import Synchronization
 
 /// `facepipe bench chaos` (`make chaos`; a short run is part of `make test`): photos are uploaded
 /// while worker processes are killed with SIGKILL at random moments and replaced, then the
@@ -38,7 +37,7 @@ struct ChaosBench: AsyncParsableCommand {
             let api = try BenchServer(database: url, environment: environment)
             defer { api.stop() }
             try await api.waitUntilHealthy()
-            let pool = Mutex<[BenchServer]>(try (0..<workers).map { _ in try BenchServer(database: url, command: ["worker"], environment: environment) })
+            let pool = Locked<[BenchServer]>(try (0..<workers).map { _ in try BenchServer(database: url, command: ["worker"], environment: environment) })
             defer { pool.withLock { for worker in $0 { worker.stop() } } }
             let start = ContinuousClock.now
             let killer = Task {

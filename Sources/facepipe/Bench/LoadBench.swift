@@ -7,7 +7,6 @@ import Logging
 import NIOCore
 import Persistence
 import PostgresNIO
-import Synchronization
 
 /// `facepipe bench load` (`make bench-load`; a short run is part of `make test`): many concurrent
 /// uploaders against one `facepipe serve` (worker in-process, face models loaded) for a fixed
@@ -30,10 +29,10 @@ struct LoadBench: AsyncParsableCommand {
 
     /// Shared by every client task.
     final class Recorder: Sendable {
-        let tally = Mutex(Tally())
-        let rss = Mutex<[Int]>([])
+        let tally = Locked(Tally())
+        let rss = Locked<[Int]>([])
         /// RSS at each --rss-every mark.
-        let marks = Mutex<[Int]>([])
+        let marks = Locked<[Int]>([])
     }
 
     struct Tally: Sendable {
