@@ -14,7 +14,7 @@ import TestSupport
             let results = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for _ in 0..<4 {
                     group.addTask {
-                        try await Database.withClient(url: url, poolSize: 2, logger: TestDatabase.logger) {
+                        try await Database.withClient(url: url, poolSize: 2, waitLimit: patience, logger: TestDatabase.logger) {
                             try await Migrator().migrate($0, logger: TestDatabase.logger)
                         }
                     }
@@ -29,17 +29,17 @@ import TestSupport
         let server = try TestDatabase.serverURL()
         let name = "facepipe_test_fresh_\(UInt32.random(in: 0...UInt32.max))"
         let logger = TestDatabase.logger
-        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+        try await Database.withClient(url: server, poolSize: 2, waitLimit: patience, logger: logger) {
             try await Database.createDatabaseIfMissing(name, using: $0, logger: logger)
         }
         defer {
             Task {
-                try? await Database.withClient(url: server, poolSize: 2, logger: logger) {
+                try? await Database.withClient(url: server, poolSize: 2, waitLimit: patience, logger: logger) {
                     try await Database.dropDatabase(name, using: $0, logger: logger)
                 }
             }
         }
-        try await Database.withClient(url: server.with(database: name), poolSize: 4, logger: logger) { client in
+        try await Database.withClient(url: server.with(database: name), poolSize: 4, waitLimit: patience, logger: logger) { client in
             let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for _ in 0..<3 { group.addTask { try await Migrator().migrate(client, logger: logger) } }
                 return try await group.reduce(into: [Int]()) { $0 += $1 }
@@ -83,11 +83,11 @@ extension MigrationTests {
         let server = try TestDatabase.serverURL()
         let name = "facepipe_test_m16_\(UInt32.random(in: 0...UInt32.max))"
         let logger = TestDatabase.logger
-        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+        try await Database.withClient(url: server, poolSize: 2, waitLimit: patience, logger: logger) {
             try await Database.createDatabaseIfMissing(name, using: $0, logger: logger)
         }
         do {
-            try await Database.withClient(url: server.with(database: name), poolSize: 2, logger: logger) { client in
+            try await Database.withClient(url: server.with(database: name), poolSize: 2, waitLimit: patience, logger: logger) { client in
                 try await Migrator(migrations: Migrations.all.filter { $0.version < 16 }).migrate(client, logger: logger)
                 var images: [UUID] = []
                 for (number, (phash, pdq)) in [("0000000000000000", String(repeating: "0", count: 64)),
@@ -145,10 +145,10 @@ extension MigrationTests {
                 #expect(jobs == ["relink_duplicates"])
             }
         } catch {
-            try? await Database.withClient(url: server, poolSize: 2, logger: logger) { try await Database.dropDatabase(name, using: $0, logger: logger) }
+            try? await Database.withClient(url: server, poolSize: 2, waitLimit: patience, logger: logger) { try await Database.dropDatabase(name, using: $0, logger: logger) }
             throw error
         }
-        try await Database.withClient(url: server, poolSize: 2, logger: logger) { try await Database.dropDatabase(name, using: $0, logger: logger) }
+        try await Database.withClient(url: server, poolSize: 2, waitLimit: patience, logger: logger) { try await Database.dropDatabase(name, using: $0, logger: logger) }
     }
 }
 
@@ -162,7 +162,7 @@ extension MigrationTests {
         let server = try await EmbeddedPostgres.start(config, logger: TestDatabase.logger)
         #expect(server.isOwner)
         do {
-            let version = try await Database.withClient(url: try server.url().with(database: "postgres"), poolSize: 2, logger: TestDatabase.logger) { client in
+            let version = try await Database.withClient(url: try server.url().with(database: "postgres"), poolSize: 2, waitLimit: patience, logger: TestDatabase.logger) { client in
                 var version = ""
                 for try await text in try await client.query("SHOW server_version").decode(String.self) { version = text }
                 try await client.query("CREATE EXTENSION IF NOT EXISTS vector")

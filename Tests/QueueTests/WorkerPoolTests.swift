@@ -371,6 +371,8 @@ struct WorkerProcess {
         environment["QUEUE_LEASE_SECONDS"] = String(leaseSeconds)
         environment["QUEUE_POLL_INTERVAL_MS"] = "100"
         environment["LOG_LEVEL"] = "warning"
+        // A connection may take longer than the service's 15 s to open under make test-stress.
+        environment["DATABASE_WAIT_SECONDS"] = "300"
         environment["WORKER_HTTP_PORT"] = String(httpPort)
         process.environment = environment
         process.standardOutput = FileHandle.nullDevice

@@ -21,18 +21,21 @@ public enum TestDatabase {
         return try DatabaseURL(parsing: raw, variable: "FACEPIPE_TEST_DATABASE_URL")
     }
 
-    /// Runs `body` against a fresh, migrated database.
+    /// Runs `body` against a fresh, migrated database. A wait for a connection is bounded by
+    /// `patience`, not the service's 15 s: with the whole suite opening connections at once
+    /// under `make test-stress`, a new backend took longer than 15 s to start (a migration test
+    /// failed with "no database connection within 15.0 seconds").
     public static func withScratchDatabase<T: Sendable>(
         poolSize: Int = 10, _ body: @Sendable (DatabaseURL, DatabaseClient) async throws -> T
     ) async throws -> T {
         let server = try serverURL()
         let name = "facepipe_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+        try await Database.withClient(url: server, poolSize: 2, waitLimit: patience, logger: logger) {
             try await Database.createDatabaseIfMissing(name, using: $0, logger: logger)
         }
         let url = server.with(database: name)
         do {
-            let result = try await Database.withClient(url: url, poolSize: poolSize, logger: logger) { client in
+            let result = try await Database.withClient(url: url, poolSize: poolSize, waitLimit: patience, logger: logger) { client in
                 _ = try await Migrator().migrate(client, logger: logger)
                 return try await body(url, client)
             }
@@ -45,7 +48,7 @@ public enum TestDatabase {
     }
 
     static func drop(_ name: String, server: DatabaseURL) async throws {
-        try await Database.withClient(url: server, poolSize: 2, logger: logger) {
+        try await Database.withClient(url: server, poolSize: 2, waitLimit: patience, logger: logger) {
             try await Database.dropDatabase(name, using: $0, logger: logger)
         }
     }
