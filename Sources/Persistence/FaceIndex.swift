@@ -57,39 +57,98 @@ public actor FaceIndex {
         try await client.withConnection { try await read(on: $0) }
     }
 
+    /// `nearest(to:count:)` after a refresh, with the refresh's round trip to the database
+    /// overlapping the scan: what face search asks. The turn is taken first, so no other refresh
+    /// changes this copy in between; the scan runs while the refresh's rows are on their way,
+    /// and faces the refresh then brings in are scored and merged. If it removed faces (rare:
+    /// an image processed again, an erasure) the scan runs again, so that none of the `count`
+    /// places goes to a face that is gone.
+    public func nearest(to vector: [Float], count: Int, refreshingWith client: DatabaseClient) async throws -> [FaceVectorIndex.Candidate] {
+        await acquire()
+        defer { release() }
+        guard let unseen else {
+            // The first load streams a million rows into this copy: nothing to overlap.
+            try await client.withConnection { try await read(on: $0) }
+            return index.nearest(to: vector, count: count)
+        }
+        async let rows = Self.fetch(Refresh(xmax: unseen.xmax, running: unseen.running), from: client, logger: logger)
+        let scanned = index.nearest(to: vector, count: count)
+        var pass = Pass()
+        for row in try await rows { apply(row, to: &pass) }
+        finish(&pass)
+        // Scoring faces one by one costs about what scanning them costs: a large batch is scanned.
+        if pass.removedAny || pass.inserted.count > Self.mergedAtMost { return index.nearest(to: vector, count: count) }
+        guard !pass.inserted.isEmpty else { return scanned }
+        var best: [UUID: FaceVectorIndex.Candidate] = [:]
+        for candidate in scanned { best[candidate.faceID] = candidate }
+        // A face embedded again replaces its earlier score.
+        for candidate in index.scores(of: pass.inserted, to: vector) { best[candidate.faceID] = candidate }
+        return best.values.sorted { $0.similarity > $1.similarity || ($0.similarity == $1.similarity && $0.faceID.uuidString < $1.faceID.uuidString) }
+            .prefix(count).map { $0 }
+    }
+
+    /// The most faces a refresh may bring in for `nearest(to:count:refreshingWith:)` to score
+    /// them alone rather than scan again.
+    static let mergedAtMost = 10_000
+
+    /// The incremental refresh's rows, read to the end on a connection of its own. Not isolated:
+    /// it runs while the actor scans.
+    private nonisolated static func fetch(_ statement: Refresh, from client: DatabaseClient, logger: Logger) async throws -> [Refresh.Row] {
+        try await client.execute(statement, logger: logger)
+    }
+
     /// The refresh itself; the caller holds the turn.
     private func read(on connection: PostgresConnection) async throws {
-        var next: (xmax: Int64, running: [Int64])?
-        var erasedNow: [UUID] = []
-        func apply(_ row: Refresh.Row) {
-            let (face, image, vector, xmax, running) = row
-            if let face, let image, let vector {
-                guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { return }
-                index.insert(faceID: face, imageID: image, vector: vector)
-            } else if let face {
-                index.remove(faceID: face)
-            } else if let image {
-                erasedNow.append(image)
-            } else if let xmax {
-                next = (xmax, running ?? [])
-            }
-        }
+        var pass = Pass()
         if let unseen {
             for try await row in try await connection.execute(Refresh(xmax: unseen.xmax, running: unseen.running), logger: logger) {
-                apply(row)
+                apply(row, to: &pass)
             }
         } else {
             // Streamed: a million vectors are not held twice.
             for try await row in try await connection.query(Refresh.everything, logger: logger).decode(Refresh.Row.self) {
-                apply(row)
+                apply(row, to: &pass)
             }
         }
-        // After the faces: one erased in this same window leaves too.
-        for image in erasedNow {
-            erased.insert(image)
-            index.removeImage(image)
+        finish(&pass)
+    }
+
+    /// What one refresh has read so far, and what it changed.
+    private struct Pass {
+        /// The snapshot row: where the next refresh starts.
+        var next: (xmax: Int64, running: [Int64])?
+        var erasedNow: [UUID] = []
+        /// Faces put in (or given a new vector).
+        var inserted: [UUID] = []
+        /// Whether any face left (deleted, or its image erased).
+        var removedAny = false
+    }
+
+    private func apply(_ row: Refresh.Row, to pass: inout Pass) {
+        let (face, image, vector, xmax, running) = row
+        if let face, let image, let vector {
+            guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { return }
+            index.insert(faceID: face, imageID: image, vector: vector)
+            pass.inserted.append(face)
+        } else if let face {
+            if index.contains(face) { pass.removedAny = true }
+            index.remove(faceID: face)
+        } else if let image {
+            pass.erasedNow.append(image)
+        } else if let xmax {
+            pass.next = (xmax, running ?? [])
         }
-        if let next { unseen = next }
+    }
+
+    private func finish(_ pass: inout Pass) {
+        // After the faces: one erased in this same window leaves too.
+        for image in pass.erasedNow {
+            erased.insert(image)
+            let before = index.count
+            index.removeImage(image)
+            if index.count != before { pass.removedAny = true }
+        }
+        if let next = pass.next { unseen = next }
     }
 
     /// The refresh's statement: faces whose vector was written, erasures recorded and face rows

@@ -72,16 +72,19 @@ public struct FaceRepository: Sendable {
     /// - Parameter refreshed: the caller brought `index` up to date for this question itself
     ///   (`refresh(_:)`), e.g. while it analysed the query photo.
     public func search(_ vector: [Float], index: FaceIndex, refreshed: Bool = false, minSimilarity: Double, limit: Int) async throws -> [Match] {
-        if !refreshed { try await index.refresh(client) }
         var pool = Self.candidates(limit)
+        // Unless the caller refreshed, the refresh's round trip overlaps the first scan.
+        var candidates = refreshed
+            ? await index.nearest(to: vector, count: pool)
+            : try await index.nearest(to: vector, count: pool, refreshingWith: client)
         while true {
-            let candidates = await index.nearest(to: vector, count: pool)
             let matches = try await search(vector, among: candidates.map(\.faceID), minSimilarity: minSimilarity, limit: limit)
             let weakest = candidates.last?.similarity ?? -1
             if matches.count >= limit || candidates.count < pool || weakest < minSimilarity - Self.int8Slack || pool >= Self.maxCandidates {
                 return matches
             }
             pool = min(4 * pool, Self.maxCandidates)
+            candidates = await index.nearest(to: vector, count: pool)
         }
     }
 

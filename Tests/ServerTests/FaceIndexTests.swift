@@ -97,6 +97,41 @@ import TestSupport
         }
     }
 
+    /// Search refreshes while it scans (`nearest(to:count:refreshingWith:)`): a face that came in
+    /// during the scan is still proposed, a face embedded again is proposed once at its new
+    /// score, and a face that left is not; each answer is what a refresh then a scan gives.
+    @Test func aSearchThatRefreshesWhileItScansMissesNothingThatCameInOrLeft() async throws {
+        try await TestDatabase.withScratchDatabase { _, client in
+            let index = FaceIndex(logger: TestDatabase.logger)
+            let crowd = try await Self.image(client, (0..<60).map { Self.vector([1, 0.1 * Double($0 + 1), 0]) })
+            let query = Self.vector([1, 0])
+            let pool = FaceRepository.candidates(10)
+            #expect(pool < 60, "the pool is full before anything new comes")
+            _ = try await index.nearest(to: query, count: pool, refreshingWith: client)  // the first load
+            #expect(await index.count == 60)
+
+            let newcomer = try await Self.image(client, [query])
+            let withNewcomer = try await index.nearest(to: query, count: pool, refreshingWith: client)
+            #expect(withNewcomer.first?.faceID == newcomer.faces[0])
+            #expect(withNewcomer.map(\.faceID) == (await index.nearest(to: query, count: pool)).map(\.faceID))
+
+            // The crowd's farthest face moves next to the query: proposed once, second.
+            let moved = crowd.faces[59]
+            try await client.query("UPDATE face_detections SET embedding = \(Self.literal(Self.vector([0.9999, 0.01])))::vector WHERE id = \(moved)")
+            let withMoved = try await index.nearest(to: query, count: pool, refreshingWith: client)
+            #expect(withMoved.map(\.faceID).prefix(2) == [newcomer.faces[0], moved])
+            #expect(Set(withMoved.map(\.faceID)).count == withMoved.count)
+            #expect(withMoved.map(\.faceID) == (await index.nearest(to: query, count: pool)).map(\.faceID))
+
+            // The newcomer's row goes: it is not proposed, and the pool is still full.
+            try await client.query("DELETE FROM face_detections WHERE id = \(newcomer.faces[0])")
+            let afterRemoval = try await index.nearest(to: query, count: pool, refreshingWith: client)
+            #expect(!afterRemoval.contains { $0.faceID == newcomer.faces[0] })
+            #expect(afterRemoval.count == pool)
+            #expect(afterRemoval.first?.faceID == moved)
+        }
+    }
+
     /// The 80 nearest faces sit in a pending report a standard caller cannot see; the one in an
     /// approved report is 81st. Search keeps asking the index for more until it is found.
     @Test func searchLooksPastCandidatesTheCallerMayNotSee() async throws {

@@ -173,6 +173,24 @@ public struct FaceVectorIndex: Sendable {
         return result
     }
 
+    /// The int8 similarities of the given faces to `vector`, as `nearest` scores them (faces not
+    /// held here are left out): for faces that came in after a scan.
+    public func scores(of faces: [UUID], to vector: [Float]) -> [Candidate] {
+        precondition(vector.count == Self.dimensions, "face vectors have \(Self.dimensions) dimensions")
+        guard let vector = Self.unit(vector) else { return [] }
+        let (query, queryScale) = Self.int8(vector)
+        let at = faces.compactMap { slots[$0].map(UInt32.init) }
+        guard !at.isEmpty else { return [] }
+        var dots = [Int32](repeating: 0, count: at.count)
+        int8Rows.withUnsafeBufferPointer { rows in
+            cfs_dots_i8_at(rows.baseAddress!, at, at.count, query, &dots)
+        }
+        return zip(at, dots).map { slot, dot in
+            let slot = Int(slot)
+            return Candidate(faceID: faceIDs[slot], imageID: imageIDs[slot], similarity: Double(dot) / Double(scales[slot] * queryScale))
+        }
+    }
+
     /// The best `count` 4-bit rows by the kernel's score; in two halves at once at scale.
     private func scanPacked(query: [Int8], count: Int) -> [UInt32] {
         let total = faceIDs.count
