@@ -95,7 +95,9 @@ final class ConnectionWaits: Sendable {
             holder.cancel()
         }
         do {
-            let connection = try await withTaskCancellationHandler { try await handoff.connection() } onCancel: {
+            let connection = try await withTaskCancellationHandler {
+                try await PendingWaits.track("database connection lease") { try await handoff.connection() }
+            } onCancel: {
                 handoff.fail(CancellationError())
                 holder.cancel()
             }
@@ -122,7 +124,7 @@ final class ConnectionWaits: Sendable {
         let stopWatching = Locked<(@Sendable () -> Void)?>(nil)
         defer { stopWatching.withLock { $0 }?() }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
+            try await PendingWaits.track("database query") { try await withCheckedThrowingContinuation { continuation in
                 let running = Task {
                     do {
                         let value = try await work(connection)
@@ -141,7 +143,7 @@ final class ConnectionWaits: Sendable {
                     }
                 }
                 stopWatching.withLock { $0 = stop }
-            }
+            } }
         } onCancel: {
             task.withLock { $0 }?.cancel()
         }

@@ -51,10 +51,17 @@ public enum Database {
         let client = makeClient(url: url, poolSize: poolSize, waitLimit: waitLimit, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            // Let run() start first: leasing before it logs a spurious warning (and waits anyway).
-            await client.waitUntilRunning()
-            return try await body(client)
+            let result: Result<T, any Error>
+            do {
+                // Let run() start first: leasing before it logs a spurious warning (and waits anyway).
+                try await PendingWaits.track("database pool start (\(url.database))") { await client.waitUntilRunning() }
+                result = .success(try await body(client))
+            } catch {
+                result = .failure(error)
+            }
+            group.cancelAll()
+            try? await PendingWaits.track("database pool shutdown (\(url.database))") { try await group.waitForAll() }
+            return try result.get()
         }
     }
 

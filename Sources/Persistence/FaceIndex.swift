@@ -207,7 +207,7 @@ public actor FaceIndex {
             refreshing = true
             return
         }
-        await withCheckedContinuation { waiting.append($0) }
+        await PendingWaits.track("face index refresh turn") { await withCheckedContinuation { waiting.append($0) } }
     }
 
     /// Hands the turn to the next refresh in line (which then runs with `refreshing` still set).

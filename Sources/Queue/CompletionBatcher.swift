@@ -1,3 +1,5 @@
+import FacepipeCore
+
 /// Group commit for job completions: callers that finish while a flush is in flight are
 /// completed together by the next statement. Under load this turns N round trips into a
 /// few; when idle, a completion is flushed at once (no timer, no added latency).
@@ -13,11 +15,13 @@ actor CompletionBatcher {
 
     /// Returns whether this worker still held the job (false: its lease was lost).
     func complete(_ id: Int64) async throws -> Bool {
-        try await withCheckedThrowingContinuation { waiter in
-            pending.append((id, waiter))
-            if !flushing {
-                flushing = true
-                Task { await self.drain() }
+        try await PendingWaits.track("job completion batch") {
+            try await withCheckedThrowingContinuation { waiter in
+                pending.append((id, waiter))
+                if !flushing {
+                    flushing = true
+                    Task { await self.drain() }
+                }
             }
         }
     }

@@ -96,11 +96,13 @@ actor ScanSlots {
         let id = nextID
         ScanMetrics.queueDepth.record(line.count + 1)
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                if Task.isCancelled {
-                    continuation.resume(throwing: CancellationError())
-                } else {
-                    line.append((id, continuation))
+            try await PendingWaits.track("clamd scan queue") {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        line.append((id, continuation))
+                    }
                 }
             }
         } onCancel: {

@@ -14,6 +14,7 @@ public enum TestDatabase {
     }()
 
     public static func serverURL() throws -> DatabaseURL {
+        _ = stallWatch
         guard let raw = ProcessInfo.processInfo.environment["FACEPIPE_TEST_DATABASE_URL"] else {
             throw TestSetupError(
                 "FACEPIPE_TEST_DATABASE_URL is not set: run the tests with `make test`, which starts a test PostgreSQL")
@@ -68,6 +69,26 @@ public func facepipeExecutable() throws -> URL {
     }
     return binary
 }
+
+/// Prints, every minute, the waits that have lasted more than four minutes
+/// (`PendingWaits`), on a thread of its own so that it reports even when every task is
+/// suspended: what a hung suite was waiting for shows in its log. Started by the first test
+/// that asks for the database.
+let stallWatch: Bool = {
+    let thread = Thread {
+        while true {
+            Thread.sleep(forTimeInterval: 60)
+            let overdue = PendingWaits.overdue(after: .seconds(240))
+            guard !overdue.isEmpty else { continue }
+            var report = "stall watch: \(overdue.count) waits older than 240 s:\n"
+            for wait in overdue.prefix(40) { report += "  \(wait)\n" }
+            FileHandle.standardError.write(Data(report.utf8))
+        }
+    }
+    thread.name = "stall watch"
+    thread.start()
+    return true
+}()
 
 /// How long a test waits for something that must happen, at most. Only a bound against hanging
 /// for ever, never a measure of speed: the whole suite runs at once on two cores, and on a

@@ -62,7 +62,7 @@ public final class AbandonableThreadPool: @unchecked Sendable {
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let submitted = Locked<Call?>(nil)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
+            try await PendingWaits.track("thread pool call") { try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
                 let call = Call(
                     body: {
                         let result = Result { try body() }
@@ -75,7 +75,7 @@ public final class AbandonableThreadPool: @unchecked Sendable {
                     condition.signal()
                 }
                 if Task.isCancelled { abandon(call) }
-            }
+            } }
         } onCancel: {
             if let call = submitted.withLock({ $0 }) { abandon(call) }
         }
