@@ -32,7 +32,8 @@ public enum Runtime {
     public static func run(_ role: Role, config: AppConfig, logger: Logger) async throws {
         let database = try await DatabaseRuntime.prepare(config.database, logger: logger)
         do {
-            let adminKeyFile = try await Database.withClient(url: database.url, poolSize: 2, logger: logger) { client -> String? in
+            let adminKeyFile = try await Database.withClient(url: database.url, poolSize: 2, waitLimit: .seconds(config.database.waitSeconds),
+                                                             logger: logger) { client -> String? in
                 try await Migrator().migrate(client, logger: logger)
                 guard case .serve = role else { return nil }
                 // A newcomer gets a working admin at once: the key goes to a 0600 file, never to the log.

@@ -91,6 +91,8 @@ public final class DatabaseClient: Service, Sendable {
                         }
                     }
                 }
+                // No pool is put in place from now on (see `replacePool`).
+                self.started.finish()
                 group.cancelAll()
             }
         }
@@ -136,11 +138,15 @@ public final class DatabaseClient: Service, Sendable {
 
     func replacePool() {
         let fresh = Generation(makePool())
-        let old = current.withLock { generation in
+        // Swapped only if `run()` will run it: a pool put in place after `run()` ended (the
+        // availability monitor during shutdown) would never connect, and leases from it would
+        // wait for ever; the ended pool fails them at once instead.
+        let old = current.withLock { generation -> Generation? in
+            guard case .enqueued = started.yield(fresh) else { return nil }
             defer { generation = fresh }
             return generation
         }
-        started.yield(fresh)
+        guard let old else { return }
         old.retire.finish()
         let count = replacementCount.add(1, ordering: .relaxed).newValue
         logger.warning("database connection pool had given up although the database answers; replaced it",

@@ -60,9 +60,10 @@ public actor FaceIndex {
     /// `nearest(to:count:)` after a refresh, with the refresh's round trip to the database
     /// overlapping the scan: what face search asks. The turn is taken first, so no other refresh
     /// changes this copy in between; the scan runs while the refresh's rows are on their way,
-    /// and faces the refresh then brings in are scored and merged. If it removed faces (rare:
-    /// an image processed again, an erasure) the scan runs again, so that none of the `count`
-    /// places goes to a face that is gone.
+    /// and faces the refresh then brings in are scored and merged. If it removed faces or gave
+    /// one it held a new vector (rare: an image processed again, an erasure), the scan runs
+    /// again: a face that left or moved away may have held one of the `count` places, and the
+    /// face that should take it was never scored.
     public func nearest(to vector: [Float], count: Int, refreshingWith client: DatabaseClient) async throws -> [FaceVectorIndex.Candidate] {
         await acquire()
         defer { release() }
@@ -77,11 +78,10 @@ public actor FaceIndex {
         for row in try await rows { apply(row, to: &pass) }
         finish(&pass)
         // Scoring faces one by one costs about what scanning them costs: a large batch is scanned.
-        if pass.removedAny || pass.inserted.count > Self.mergedAtMost { return index.nearest(to: vector, count: count) }
+        if pass.rescan || pass.inserted.count > Self.mergedAtMost { return index.nearest(to: vector, count: count) }
         guard !pass.inserted.isEmpty else { return scanned }
         var best: [UUID: FaceVectorIndex.Candidate] = [:]
         for candidate in scanned { best[candidate.faceID] = candidate }
-        // A face embedded again replaces its earlier score.
         for candidate in index.scores(of: pass.inserted, to: vector) { best[candidate.faceID] = candidate }
         return best.values.sorted { $0.similarity > $1.similarity || ($0.similarity == $1.similarity && $0.faceID.uuidString < $1.faceID.uuidString) }
             .prefix(count).map { $0 }
@@ -118,20 +118,21 @@ public actor FaceIndex {
         /// The snapshot row: where the next refresh starts.
         var next: (xmax: Int64, running: [Int64])?
         var erasedNow: [UUID] = []
-        /// Faces put in (or given a new vector).
+        /// Faces put in.
         var inserted: [UUID] = []
-        /// Whether any face left (deleted, or its image erased).
-        var removedAny = false
+        /// Whether a face left (deleted, or its image erased) or one held here got a new vector.
+        var rescan = false
     }
 
     private func apply(_ row: Refresh.Row, to pass: inout Pass) {
         let (face, image, vector, xmax, running) = row
         if let face, let image, let vector {
             guard vector.count == FaceVectorIndex.dimensions, !erased.contains(image) else { return }
+            if index.contains(face) { pass.rescan = true }
             index.insert(faceID: face, imageID: image, vector: vector)
             pass.inserted.append(face)
         } else if let face {
-            if index.contains(face) { pass.removedAny = true }
+            if index.contains(face) { pass.rescan = true }
             index.remove(faceID: face)
         } else if let image {
             pass.erasedNow.append(image)
@@ -146,7 +147,7 @@ public actor FaceIndex {
             erased.insert(image)
             let before = index.count
             index.removeImage(image)
-            if index.count != before { pass.removedAny = true }
+            if index.count != before { pass.rescan = true }
         }
         if let next = pass.next { unseen = next }
     }

@@ -99,7 +99,8 @@ import TestSupport
 
     /// Search refreshes while it scans (`nearest(to:count:refreshingWith:)`): a face that came in
     /// during the scan is still proposed, a face embedded again is proposed once at its new
-    /// score, and a face that left is not; each answer is what a refresh then a scan gives.
+    /// score (nearer or farther), and a face that left is not; each answer is what a refresh
+    /// then a scan gives.
     @Test func aSearchThatRefreshesWhileItScansMissesNothingThatCameInOrLeft() async throws {
         try await TestDatabase.withScratchDatabase { _, client in
             let index = FaceIndex(logger: TestDatabase.logger)
@@ -122,6 +123,15 @@ import TestSupport
             #expect(withMoved.map(\.faceID).prefix(2) == [newcomer.faces[0], moved])
             #expect(Set(withMoved.map(\.faceID)).count == withMoved.count)
             #expect(withMoved.map(\.faceID) == (await index.nearest(to: query, count: pool)).map(\.faceID))
+
+            // The nearest crowd face moves far away: it leaves the top places, and the face that
+            // was first outside them (never scored by this search's scan) takes its place.
+            let outsider = (await index.nearest(to: query, count: pool + 1)).last!.faceID
+            try await client.query("UPDATE face_detections SET embedding = \(Self.literal(Self.vector([0, 1])))::vector WHERE id = \(crowd.faces[0])")
+            let withMovedAway = try await index.nearest(to: query, count: pool, refreshingWith: client)
+            #expect(!withMovedAway.contains { $0.faceID == crowd.faces[0] })
+            #expect(withMovedAway.contains { $0.faceID == outsider })
+            #expect(withMovedAway.map(\.faceID) == (await index.nearest(to: query, count: pool)).map(\.faceID))
 
             // The newcomer's row goes: it is not proposed, and the pool is still full.
             try await client.query("DELETE FROM face_detections WHERE id = \(newcomer.faces[0])")
