@@ -66,7 +66,7 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
                     logger.warning("the running embedded PostgreSQL still trusts local connections; restart facepipe to require its password",
                                    metadata: ["pid": "\(pid)"])
                 }
-                try await layout.waitUntilReady(port: config.port, process: nil)
+                try await layout.waitUntilReady(port: config.port, process: nil, limit: config.readyTimeout)
                 return EmbeddedPostgres(config: config, logger: logger, process: nil, exits: AsyncStream { $0.finish() })
             }
         }
@@ -78,7 +78,7 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
         ])
         let server = EmbeddedPostgres(config: config, logger: logger, process: process, exits: exits)
         do {
-            try await layout.waitUntilReady(port: config.port, process: process)
+            try await layout.waitUntilReady(port: config.port, process: process, limit: config.readyTimeout)
         } catch {
             await server.stop()
             throw error
@@ -127,7 +127,7 @@ public final class EmbeddedPostgres: Service, @unchecked Sendable {
                             self.exits = exits
                             restarts += 1
                         }
-                        try await layout.waitUntilReady(port: config.port, process: process)
+                        try await layout.waitUntilReady(port: config.port, process: process, limit: config.readyTimeout)
                         logger.notice("embedded PostgreSQL is back", metadata: ["pid": "\(process.processIdentifier)", "restarts": "\(restarts)"])
                         delay = 1
                         break
@@ -190,7 +190,7 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
     case binariesMissing(String)
     case userMissing(String)
     case initdbFailed(String)
-    case notReady(String)
+    case notReady(limit: Duration, log: String)
     case exited(status: Int32, log: String)
     case folderUnreachable(folder: String, mode: String, owner: String, user: String, target: String)
     case cannotCreate(folder: String, reason: String)
@@ -202,7 +202,7 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
         case .userMissing(let user):
             "running as root, but the user \(user) that PostgreSQL runs as does not exist: run `make setup` or set EMBEDDED_PG_USER"
         case .initdbFailed(let output): "initdb failed: \(output)"
-        case .notReady(let log): "embedded PostgreSQL did not become ready within 60 s. Log tail:\n\(log)"
+        case .notReady(let limit, let log): "embedded PostgreSQL did not become ready within \(limit). Log tail:\n\(log)"
         case .exited(let status, let log): "embedded PostgreSQL exited unexpectedly (status \(status)). Log tail:\n\(log)"
         case .folderUnreachable(let folder, let mode, let owner, let user, let target):
             """

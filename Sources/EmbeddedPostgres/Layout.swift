@@ -124,8 +124,8 @@ struct Layout {
         return process
     }
 
-    func waitUntilReady(port: Int, process: Process?) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
+    func waitUntilReady(port: Int, process: Process?, limit: Duration) async throws {
+        let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if let process, !process.isRunning {
                 throw EmbeddedPostgresError.exited(status: process.terminationStatus, log: logTail())
@@ -136,7 +136,7 @@ struct Layout {
             if probe.status == 0 { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw EmbeddedPostgresError.notReady(logTail())
+        throw EmbeddedPostgresError.notReady(limit: limit, log: logTail())
     }
 
     func logTail(lines: Int = 20) -> String {

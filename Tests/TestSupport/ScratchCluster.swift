@@ -21,7 +21,8 @@ public struct ScratchCluster: Sendable {
     public init(prefix: String) {
         data = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             .appendingPathComponent(".data/\(prefix)-\(UUID().uuidString.prefix(8))")
-        config = EmbeddedPostgresConfig(binDirectory: Self.binDirectory, dataDirectory: data.path, port: Self.freePort())
+        config = EmbeddedPostgresConfig(binDirectory: Self.binDirectory, dataDirectory: data.path, port: Self.freePort(),
+                                        readyTimeout: patience)
     }
 
     /// A loopback port nothing listens on, below Linux's ephemeral range (32768–60999): a port

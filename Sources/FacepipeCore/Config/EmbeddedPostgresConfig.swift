@@ -8,16 +8,21 @@ public struct EmbeddedPostgresConfig: Sendable, Equatable {
     /// The unprivileged account PostgreSQL runs as when facepipe runs as root.
     public var systemUser: String
     public var database: String
+    /// How long a start may take to accept connections before it counts as failed. Tests raise
+    /// it: under `make test-stress` a cluster of their own once took longer than 60 s to start.
+    public var readyTimeout: Duration
 
     public init(
         binDirectory: String = ".deps/postgres/bin", dataDirectory: String = ".data/postgres",
-        port: Int = 54329, systemUser: String = "facepipe", database: String = "facepipe"
+        port: Int = 54329, systemUser: String = "facepipe", database: String = "facepipe",
+        readyTimeout: Duration = .seconds(60)
     ) {
         self.binDirectory = binDirectory
         self.dataDirectory = dataDirectory
         self.port = port
         self.systemUser = systemUser
         self.database = database
+        self.readyTimeout = readyTimeout
     }
 
     public init(from source: some ConfigSource) throws {
