@@ -54,7 +54,7 @@ public enum Database {
             let result: Result<T, any Error>
             do {
                 // Let run() start first: leasing before it logs a spurious warning (and waits anyway).
-                try await PendingWaits.track("database pool start (\(url.database))") { await client.waitUntilRunning() }
+                await PendingWaits.track("database pool start (\(url.database))") { await client.waitUntilRunning() }
                 result = .success(try await body(client))
             } catch {
                 result = .failure(error)

@@ -5,7 +5,7 @@
 ///
 /// Why: a fresh-clone `make test` once stopped with 17 tests suspended, every thread idle and no
 /// database session open; nothing said which await they were in. The test suite prints the
-/// overdue waits when a test has run for minutes (`TestSupport`'s watchdog).
+/// overdue waits when a test has run for minutes (`TestSupport`'s stall watch).
 public enum PendingWaits {
     public struct Wait: Sendable, CustomStringConvertible {
         public let label: String

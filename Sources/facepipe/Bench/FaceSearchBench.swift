@@ -94,8 +94,7 @@ extension FacesBench {
                     try await index.refresh(client)
                     refreshMs.add(milliseconds(ContinuousClock.now - start))
                     let candidates = await index.nearest(to: query, count: FaceRepository.candidates(10)).map(\.faceID)
-                    // Alternated, so that neither always runs on the warmer cache.
-                    for prepared in number.isMultiple(of: 2) ? [true, false] : [false, true] {
+                    for prepared in Self.alternated(number) {
                         start = ContinuousClock.now
                         if prepared {
                             _ = try await faces.search(query, among: candidates, minSimilarity: -1, limit: 10)
@@ -111,7 +110,7 @@ extension FacesBench {
                 // as before (refresh, then scan), alternated query by query.
                 var overlappedMs = Samples(), sequentialMs = Samples()
                 for (number, query) in queryVectors.enumerated() {
-                    for overlapped in number.isMultiple(of: 2) ? [true, false] : [false, true] {
+                    for overlapped in Self.alternated(number) {
                         let start = ContinuousClock.now
                         if overlapped {
                             _ = try await faces.search(query, index: index, minSimilarity: -1, limit: 10)
@@ -142,6 +141,10 @@ extension FacesBench {
             }
         }
     }
+
+    /// Which side of an A/B runs first for query `number`: they take turns, so that neither
+    /// always runs on the warmer cache.
+    static func alternated(_ number: Int) -> [Bool] { number.isMultiple(of: 2) ? [true, false] : [false, true] }
 
     /// The HNSW index migration 3 made and migration 20 dropped (or the same with other options,
     /// e.g. "m = 32, ef_construction = 256").
